@@ -1,0 +1,35 @@
+/**
+ * The speech-to-text engine interface: audio in as an async iterable of PCM
+ * chunks, transcript updates out as an async iterable, AbortSignal to cancel.
+ */
+import type { PcmFormat } from "../audio.js";
+
+export type SttUpdate =
+  | { kind: "partial"; text: string }
+  | { kind: "final"; text: string; confidence: number | null };
+
+export interface TranscribeOptions {
+  signal: AbortSignal;
+  /** Format of the chunks in `audio`. */
+  format: PcmFormat;
+}
+
+export interface SttEngine {
+  /** Short engine name shown in events and system_info, e.g. "pocketsphinx". */
+  readonly name: string;
+  /**
+   * Transcribe one utterance. The iterable ends after exactly one `final`
+   * update (or throws EngineError). When `audio` ends, the engine finishes
+   * the utterance with what it has. Aborting `signal` stops it promptly.
+   */
+  transcribe(audio: AsyncIterable<Uint8Array>, options: TranscribeOptions): AsyncIterable<SttUpdate>;
+  close(): Promise<void>;
+}
+
+/** Where the audio of an utterance comes from (client stream, microphone, file, nothing). */
+export interface AudioSource {
+  readonly kind: "client" | "microphone" | "file" | "scripted" | "none";
+  readonly format: PcmFormat;
+  /** Open a stream of PCM chunks that ends when the source ends or `signal` aborts. */
+  open(signal: AbortSignal): AsyncIterable<Uint8Array>;
+}

@@ -1,0 +1,40 @@
+/**
+ * Tools: a name, a description, a zod schema for the input and a handler.
+ * The registry validates input, enforces deadlines and describes tools to
+ * models as JSON Schema.
+ */
+import type { z } from "zod";
+import type { ToolCall, ToolSpec } from "../llm/types.js";
+
+export interface ToolContext {
+  signal: AbortSignal;
+}
+
+export interface Tool<I = any, O = unknown> {
+  name: string;
+  description: string;
+  input: z.ZodType<I>;
+  /** Deadline for one call; the registry's default when omitted. */
+  timeoutMs?: number;
+  handler(input: I, context: ToolContext): O | Promise<O>;
+}
+
+export type ToolOutcome =
+  | { ok: true; callId: string; name: string; result: unknown; preview: string; durationMs: number }
+  | {
+      ok: false;
+      callId: string;
+      name: string;
+      /** unknown_tool, invalid_arguments, timeout, tool_failed, cancelled */
+      code: string;
+      message: string;
+      issues?: { path: string; message: string }[];
+      durationMs: number;
+    };
+
+export interface ToolRunner {
+  /** JSON Schema descriptions for models with native tool calling. */
+  specs(): ToolSpec[];
+  /** Validate and run one call. Never throws: failures are `ok: false` outcomes. */
+  run(call: ToolCall, options: { signal: AbortSignal }): Promise<ToolOutcome>;
+}

@@ -1,0 +1,73 @@
+/**
+ * Data schemas of every client-to-server command, keyed by command type,
+ * and the command envelope. Unknown keys are refused so typos surface.
+ */
+import { z } from "zod";
+import { ClientTimestamp, CommandId, ListenMode } from "./common.js";
+
+const empty = z.strictObject({});
+
+/** Every command type the server accepts, with its `data` schema. */
+export const COMMAND_DATA = {
+  stt_start: z
+    .strictObject({
+      mode: ListenMode.default("push_to_talk").describe(
+        "push_to_talk: one utterance, ended by stt_stop or end of speech; continuous: listen again after each answer until stt_stop",
+      ),
+    })
+    .describe("Start listening (speech to text)"),
+  stt_stop: empty.describe("Stop listening; in push_to_talk the utterance heard so far is the user's turn"),
+  demo_flow: z
+    .strictObject({
+      text: z.string().trim().min(1).max(2000).optional().describe("What the scripted recogniser 'hears'; a built-in demo utterance when omitted"),
+    })
+    .describe("Run a scripted turn through the real machine: the scripted recogniser hears `text`, everything else runs as in a real turn"),
+  text_input: z
+    .strictObject({
+      text: z.string().trim().min(1).max(4000).describe("What the user typed"),
+    })
+    .describe("Start a turn from typed text instead of speech (barges in on a running turn)"),
+  stop_speaking: empty.describe("Stop the assistant mid-answer: cancels generation and speech of the current turn"),
+  get_system_info: empty.describe("Ask for system_info (sent to you only)"),
+  get_performance_metrics: empty.describe("Ask for performance_metrics over recent turns (sent to you only)"),
+  get_replay: z
+    .strictObject({
+      since: z.number().int().nonnegative().optional().describe("Last seq you saw; omitted: the recent buffer"),
+    })
+    .describe("Ask for a replay of logged events after `since` (sent to you only)"),
+} as const;
+
+export type CommandType = keyof typeof COMMAND_DATA;
+export const COMMAND_TYPES = Object.keys(COMMAND_DATA) as CommandType[];
+export type CommandData<T extends CommandType> = z.output<(typeof COMMAND_DATA)[T]>;
+
+/** The outer shape every command must have before its type is known. */
+export const CommandEnvelopeSchema = z
+  .strictObject({
+    type: z.string().min(1).max(64),
+    data: z.record(z.string(), z.unknown()).default({}).describe("Command payload; may be omitted when the command takes none"),
+    timestamp: ClientTimestamp.optional(),
+    id: CommandId.optional(),
+  })
+  .meta({ id: "command", description: "Client-to-server command envelope" });
+
+function commandSchema<T extends CommandType>(type: T) {
+  return z
+    .strictObject({
+      type: z.literal(type),
+      data: (COMMAND_DATA[type] as (typeof COMMAND_DATA)[T]).optional(),
+      timestamp: ClientTimestamp.optional(),
+      id: CommandId.optional(),
+    })
+    .meta({ id: `command.${type}`, description: COMMAND_DATA[type].description });
+}
+
+/** Full schema per command type (envelope with that type's data; omitted data means `{}`). */
+export const COMMAND_SCHEMAS = Object.fromEntries(COMMAND_TYPES.map((t) => [t, commandSchema(t)])) as {
+  [T in CommandType]: ReturnType<typeof commandSchema<T>>;
+};
+
+type CommandOf<T extends CommandType> = { type: T; data: CommandData<T>; timestamp?: string; id?: string | number };
+/** A parsed, validated command. */
+export type Command = { [T in CommandType]: CommandOf<T> }[CommandType];
+export type CommandOfType<T extends CommandType> = CommandOf<T>;

@@ -1,0 +1,62 @@
+/**
+ * Turning a raw text frame into a validated command. Every failure is a
+ * ProtocolError with a stable code and a message a person can act on.
+ */
+import { z } from "zod";
+import { COMMAND_DATA, COMMAND_TYPES, type Command, type CommandType } from "./commands.js";
+import { ClientTimestamp, CommandId } from "./common.js";
+import { describeIssues, issuesFromZod, ProtocolError } from "./errors.js";
+
+const Envelope = z.strictObject({
+  type: z.string().min(1).max(64),
+  data: z.unknown().optional(),
+  timestamp: ClientTimestamp.optional(),
+  id: CommandId.optional(),
+});
+
+/** What could be learnt about a command before it failed, for echoing in command_error. */
+export interface CommandHead {
+  id: string | number | null;
+  type: string | null;
+}
+
+const isCommandType = (t: string): t is CommandType => Object.hasOwn(COMMAND_DATA, t);
+
+/**
+ * Parse and validate one command frame.
+ * @throws ProtocolError invalid_json | invalid_data | unknown_type; `head` says what was readable.
+ */
+export function decodeCommand(text: string, head: CommandHead = { id: null, type: null }): Command {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ProtocolError("invalid_json", `Frame is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ProtocolError("invalid_data", 'A command must be a JSON object like {"type": "get_system_info", "data": {}}');
+  }
+  // Learn id and type first so even a refused command can be correlated.
+  const rec = value as Record<string, unknown>;
+  if (CommandId.safeParse(rec.id).success) head.id = rec.id as string | number;
+  if (typeof rec.type === "string") head.type = rec.type.slice(0, 64);
+
+  const env = Envelope.safeParse(value);
+  if (!env.success) {
+    const issues = issuesFromZod(env.error);
+    throw new ProtocolError("invalid_data", `Invalid command envelope: ${describeIssues(issues)}`, issues);
+  }
+  const { type, data, timestamp, id } = env.data;
+  if (!isCommandType(type)) {
+    throw new ProtocolError("unknown_type", `Unknown command type "${type}". Known commands: ${COMMAND_TYPES.join(", ")}`);
+  }
+  const parsed = COMMAND_DATA[type].safeParse(data ?? {});
+  if (!parsed.success) {
+    const issues = issuesFromZod(parsed.error).map((i) => ({ ...i, path: i.path ? `data.${i.path}` : "data" }));
+    throw new ProtocolError("invalid_data", `Invalid data for ${type}: ${describeIssues(issues)}`, issues);
+  }
+  const cmd = { type, data: parsed.data } as Command;
+  if (timestamp !== undefined) cmd.timestamp = timestamp;
+  if (id !== undefined) cmd.id = id;
+  return cmd;
+}

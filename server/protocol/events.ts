@@ -1,0 +1,328 @@
+/**
+ * Data schemas of every server-to-client event, keyed by event type.
+ * The seed's event families (stt_*, llm_*, tts_*, memory_*, tool_*, system)
+ * plus the additions documented in docs/protocol.md.
+ */
+import { z } from "zod";
+import {
+  AudioFormat,
+  CommandId,
+  ErrorCode,
+  Issue,
+  ListenMode,
+  MachineState,
+  Milliseconds,
+  Seq,
+  Timestamp,
+  TurnId,
+  TurnMode,
+} from "./common.js";
+
+const nullableMs = Milliseconds.nullable();
+const count = z.number().int().nonnegative();
+
+const stageError = (what: string) =>
+  z.strictObject({
+    turn_id: TurnId,
+    code: ErrorCode,
+    message: z.string().describe(`What went wrong in ${what}, for a person`),
+  });
+
+const MemoryHit = z.strictObject({
+  id: z.string(),
+  kind: z.string().describe("turn, fact or preference"),
+  preview: z.string().describe("The start of the memory text"),
+  score: z.number().describe("Relevance; higher is better"),
+});
+
+/** Shape of any logged event; each was validated against its own schema when it was logged. */
+const LoggedEnvelope = z
+  .object({ type: z.string(), data: z.record(z.string(), z.unknown()), timestamp: Timestamp, seq: Seq })
+  .meta({ id: "logged_event", description: "A logged event (see its own type for data)" });
+
+const MetricSummary = z.strictObject({
+  count,
+  p50: z.number(),
+  p95: z.number(),
+  p99: z.number(),
+  max: z.number(),
+});
+
+/** Every event type the server sends, with its `data` schema. */
+export const EVENT_DATA = {
+  // --- speech to text -------------------------------------------------
+  stt_start: z
+    .strictObject({
+      turn_id: TurnId,
+      mode: z.enum(["push_to_talk", "continuous", "demo"]),
+      engine: z.string().describe("Name of the recognition engine"),
+      source: z.enum(["client", "microphone", "file", "scripted", "none"]).describe("Where the audio comes from"),
+    })
+    .describe("Speech-to-text processing has started (the assistant is listening)"),
+  stt_progress: z
+    .strictObject({
+      turn_id: TurnId,
+      text: z.string().describe("The transcript so far"),
+      index: count.describe("0 for the first partial of the turn, +1 each"),
+    })
+    .describe("An intermediate transcript"),
+  stt_result: z
+    .strictObject({
+      turn_id: TurnId,
+      text: z.string().describe("The final transcript"),
+      confidence: z.number().min(0).max(1).nullable(),
+      duration_ms: Milliseconds.describe("From stt_start to the final transcript"),
+    })
+    .describe("The final transcript of the utterance"),
+  stt_error: stageError("speech recognition").describe("Speech recognition failed (codes: timeout, stt_unavailable, engine_error, audio_error, ...)"),
+
+  // --- language model --------------------------------------------------
+  llm_start: z
+    .strictObject({
+      turn_id: TurnId,
+      engine: z.string(),
+      model: z.string(),
+      round: count.describe("0 for the first request of the turn, +1 after each round of tool calls"),
+    })
+    .describe("The language model has been asked for an answer"),
+  llm_progress: z
+    .strictObject({
+      turn_id: TurnId,
+      delta: z.string().describe("New text since the previous llm_progress"),
+      index: count.describe("0 for the first delta of the turn, +1 each"),
+    })
+    .describe("Streamed answer text (token deltas)"),
+  llm_result: z
+    .strictObject({
+      turn_id: TurnId,
+      text: z.string().describe("The whole answer"),
+      finish_reason: z.enum(["stop", "length", "interrupted"]),
+      rounds: count.describe("How many model requests the turn took"),
+      duration_ms: Milliseconds,
+    })
+    .describe("The final answer of the language model"),
+  llm_error: stageError("the language model")
+    .extend({ partial_text: z.string().describe("Text streamed before the failure; kept in the conversation marked as cut") })
+    .describe("The language model failed (codes: timeout, unreachable, model_not_found, http_error, malformed_stream, stream_cut, engine_error)"),
+
+  // --- text to speech ----------------------------------------------------
+  tts_start: z
+    .strictObject({
+      turn_id: TurnId,
+      engine: z.string(),
+      voice: z.string(),
+      format: AudioFormat,
+    })
+    .describe("Speech synthesis has started for the answer"),
+  tts_progress: z
+    .strictObject({
+      turn_id: TurnId,
+      sentence_index: count,
+      chunk_index: count.describe("0 for the first audio chunk of the turn, +1 each"),
+      text: z.string().describe("The sentence this chunk belongs to"),
+      chars: count.describe("Characters of the sentence"),
+      audio_ms: Milliseconds.describe("Duration of this chunk's audio"),
+      bytes: count.describe("Size of this chunk's PCM in bytes"),
+    })
+    .describe("A chunk of synthesised audio is ready (audio itself goes to clients that asked to hear it)"),
+  tts_result: z
+    .strictObject({
+      turn_id: TurnId,
+      sentences: count,
+      chunks: count,
+      chars: count,
+      audio_ms: Milliseconds.describe("Total audio produced"),
+      duration_ms: Milliseconds.describe("From tts_start to the last chunk"),
+      interrupted: z.boolean(),
+    })
+    .describe("Speech synthesis of the answer finished"),
+  tts_error: stageError("speech synthesis").describe("Speech synthesis failed (codes: timeout, engine_error, ...)"),
+
+  // --- memory ---------------------------------------------------------------
+  memory_store: z
+    .strictObject({
+      turn_id: TurnId.nullable(),
+      id: z.string(),
+      kind: z.string(),
+      preview: z.string(),
+    })
+    .describe("A memory item has been stored"),
+  memory_recall: z
+    .strictObject({
+      turn_id: TurnId.nullable(),
+      query: z.string(),
+      hits: z.array(MemoryHit),
+      duration_ms: Milliseconds,
+    })
+    .describe("Memories relevant to the user's words were recalled"),
+  memory_error: z
+    .strictObject({
+      turn_id: TurnId.nullable(),
+      operation: z.enum(["open", "recall", "store", "list", "search", "forget"]),
+      code: ErrorCode,
+      message: z.string(),
+    })
+    .describe("A memory operation failed; the turn goes on without it (codes: timeout, locked, full, corrupt, storage_error)"),
+
+  // --- tools ------------------------------------------------------------------
+  tool_call: z
+    .strictObject({
+      turn_id: TurnId,
+      call_id: z.string(),
+      name: z.string(),
+      arguments: z.unknown().describe("Arguments as the model gave them"),
+    })
+    .describe("A tool has been called"),
+  tool_result: z
+    .strictObject({
+      turn_id: TurnId,
+      call_id: z.string(),
+      name: z.string(),
+      preview: z.string().describe("The result as text, shortened"),
+      duration_ms: Milliseconds,
+    })
+    .describe("A tool returned a result"),
+  tool_error: z
+    .strictObject({
+      turn_id: TurnId,
+      call_id: z.string(),
+      name: z.string(),
+      code: ErrorCode,
+      message: z.string(),
+      issues: z.array(Issue).optional().describe("Validation problems, for code invalid_arguments"),
+      duration_ms: Milliseconds,
+    })
+    .describe("A tool failed (codes: unknown_tool, invalid_arguments, timeout, tool_failed)"),
+
+  // --- system ----------------------------------------------------------------
+  system_info: z
+    .strictObject({
+      version: z.string().describe("Server version"),
+      uptime: z.number().nonnegative().describe("Seconds since the server started"),
+      memory: count.describe("Resident set size of the server process, bytes"),
+      protocol_version: z.string().optional(),
+      clients: count.optional().describe("Connected WebSocket clients"),
+      heap_used: count.optional(),
+      heap_total: count.optional(),
+      state: MachineState.nullable().optional().describe("The voice machine's state, null without a pipeline"),
+      engines: z.record(z.string(), z.string()).optional().describe("Engine name per stage"),
+    })
+    .describe("System information (version, uptime, memory usage)"),
+  latency_trace: z
+    .strictObject({
+      turn_id: TurnId,
+      mode: TurnMode,
+      interrupted: z.boolean(),
+      stt_ms: nullableMs,
+      memory_ms: nullableMs,
+      llm_first_token_ms: nullableMs,
+      llm_total_ms: nullableMs,
+      tool_ms: nullableMs,
+      tts_first_audio_ms: nullableMs,
+      tts_total_ms: nullableMs,
+      input_to_first_audio_ms: nullableMs,
+      total_ms: Milliseconds,
+    })
+    .describe("Per-turn latency figures in ms (null: stage did not run); definitions in docs/latency.md"),
+  connection_status: z
+    .strictObject({
+      status: z.enum(["connected", "client_connected", "client_disconnected"]),
+      client_id: z.string(),
+      clients: count.describe("Connected clients after this change"),
+      server_version: z.string().optional(),
+      protocol_version: z.string().optional(),
+      epoch: z.string().optional().describe("Random id of this server run; seq restarts when it changes"),
+      last_seq: z.number().int().nonnegative().optional().describe("Newest seq in the event log, 0 if none"),
+      replay_size: count.optional(),
+      state: MachineState.nullable().optional(),
+      reason: z.string().optional(),
+    })
+    .describe("Connection status: your own welcome (connected) or another client coming and going"),
+  replay: z
+    .strictObject({
+      since: z.number().int().nonnegative().nullable().describe("The seq the client asked to resume after; null for the recent buffer"),
+      events: z.array(LoggedEnvelope).describe("Logged events in seq order, each exactly as it was broadcast"),
+      first_seq: Seq.nullable().describe("seq of the first replayed event"),
+      last_seq: z.number().int().nonnegative().describe("Newest seq in the log when the replay was made"),
+      missed: count.describe("Events after `since` that are no longer buffered and cannot be replayed"),
+      reset: z.boolean().describe("true when `since` is ahead of this server run's log (the server restarted): the events are the buffer of the new run"),
+    })
+    .describe("Replay of logged events, sent to one client"),
+
+  // --- additions --------------------------------------------------------------
+  state_change: z
+    .strictObject({
+      state: MachineState,
+      previous: MachineState,
+      path: z.string().describe("Full state path, e.g. thinking.generating"),
+      turn_id: TurnId.nullable(),
+      mode: ListenMode.nullable().describe("Listening mode, null when not in a voice session"),
+    })
+    .describe("The voice machine moved to another state"),
+  turn_interrupted: z
+    .strictObject({
+      turn_id: TurnId,
+      reason: z.enum(["barge_in", "stop", "shutdown"]),
+      state: MachineState.describe("Where the turn was when it was cut"),
+      by: z.string().nullable().describe("The turn that replaced it (barge_in)"),
+    })
+    .describe("A turn was cut short; nothing more of it follows"),
+  performance_metrics: z
+    .strictObject({
+      window: count.describe("How many recent turns the figures cover at most"),
+      turns: count.describe("Turns currently in the window"),
+      figures: z.record(z.string(), MetricSummary).describe("Per latency_trace figure: count, p50, p95, p99, max (ms)"),
+    })
+    .describe("Latency statistics over recent turns (answer to get_performance_metrics)"),
+  command_ack: z
+    .strictObject({
+      id: CommandId,
+      command: z.string(),
+    })
+    .describe("The command with this id was accepted"),
+  command_error: z
+    .strictObject({
+      id: CommandId.nullable(),
+      command: z.string().nullable(),
+      code: ErrorCode,
+      message: z.string(),
+      issues: z.array(Issue).optional(),
+    })
+    .describe("A command was refused (codes: invalid_json, unknown_type, invalid_data, too_large, unexpected_binary, rate_limited, busy, invalid_state, unavailable, internal_error)"),
+} as const;
+
+export type EventType = keyof typeof EVENT_DATA;
+export const EVENT_TYPES = Object.keys(EVENT_DATA) as EventType[];
+export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;
+
+/** Events that are only ever sent to one client and never logged. */
+export const DIRECT_EVENT_TYPES = ["replay", "command_ack", "command_error", "performance_metrics"] as const satisfies readonly EventType[];
+
+function eventEnvelope<T extends EventType>(type: T) {
+  return z
+    .strictObject({
+      type: z.literal(type),
+      data: EVENT_DATA[type] as (typeof EVENT_DATA)[T],
+      timestamp: Timestamp,
+      seq: Seq.optional(),
+    })
+    .meta({ id: `event.${type}`, description: EVENT_DATA[type].description });
+}
+
+const envelopes = EVENT_TYPES.map((t) => eventEnvelope(t));
+
+/** Any server-to-client event. `seq` is present on logged events only. */
+export const ServerEventSchema = z.discriminatedUnion("type", envelopes as unknown as [ReturnType<typeof eventEnvelope<"stt_start">>]);
+
+type EnvelopeOf<T extends EventType> = { type: T; data: EventData<T>; timestamp: string; seq?: number };
+export type ServerEvent = { [T in EventType]: EnvelopeOf<T> }[EventType];
+export type ServerEventOf<T extends EventType> = EnvelopeOf<T>;
+/** A logged event: it always has a seq. */
+export type LoggedEvent = ServerEvent & { seq: number };
+
+/** What `broadcast` accepts: an event whose timestamp may be left to the server. */
+export type EventInput = { [T in EventType]: { type: T; data: EventData<T>; timestamp?: string } }[EventType];
+
+export function eventSchemaFor<T extends EventType>(type: T) {
+  return EVENT_DATA[type];
+}

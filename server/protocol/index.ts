@@ -1,0 +1,41 @@
+/** The wire contract: schemas, types, codes, encode/decode. */
+export {
+  AudioFormat,
+  ClientTimestamp,
+  CommandId,
+  ErrorCode,
+  Issue,
+  ListenMode,
+  MachineState,
+  PROTOCOL_VERSION,
+  Seq,
+  Timestamp,
+  TurnId,
+  TurnMode,
+} from "./common.js";
+export {
+  DIRECT_EVENT_TYPES,
+  EVENT_DATA,
+  EVENT_TYPES,
+  ServerEventSchema,
+  type EventData,
+  type EventInput,
+  type EventType,
+  type LoggedEvent,
+  type ServerEvent,
+  type ServerEventOf,
+} from "./events.js";
+export {
+  COMMAND_DATA,
+  COMMAND_SCHEMAS,
+  COMMAND_TYPES,
+  CommandEnvelopeSchema,
+  type Command,
+  type CommandData,
+  type CommandOfType,
+  type CommandType,
+} from "./commands.js";
+export { COMMAND_ERROR_CODES, ProtocolError, describeIssues, issuesFromZod, toCommandError, type CommandErrorCode } from "./errors.js";
+export { decodeCommand, type CommandHead } from "./decode.js";
+export { encodeEvent, makeEvent, validateEvent } from "./encode.js";
+export { buildProtocolSchema } from "./json-schema.js";
