@@ -1,0 +1,147 @@
+/**
+ * The one configuration: every setting with its CLI flag, environment
+ * variable, default and description. Sources, highest precedence first:
+ * CLI flags, environment variables, the JSON config file (--config), defaults.
+ * `--help` and docs/configuration.md are generated from this table.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+
+type Kind = "string" | "number" | "boolean" | "list";
+
+export interface SettingSpec {
+  /** Key in the config file and in the resolved config object. */
+  key: string;
+  flag: string;
+  env: string;
+  kind: Kind;
+  description: string;
+  default?: string | number | boolean | string[];
+  /** Extra check beyond the kind. */
+  schema?: z.ZodType;
+}
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+
+/** Every setting. Keep descriptions short: they are the --help text. */
+export const SETTINGS: SettingSpec[] = [
+  { key: "host", flag: "host", env: "CODA_HOST", kind: "string", default: "localhost", description: "Interface to listen on (localhost = 127.0.0.1 and ::1). Beyond loopback a token is required." },
+  { key: "port", flag: "port", env: "CODA_PORT", kind: "number", default: 8765, schema: port, description: "TCP port; 0 picks a free one." },
+  { key: "replaySize", flag: "replay-size", env: "CODA_REPLAY_SIZE", kind: "number", default: 100, schema: z.number().int().min(0).max(100_000), description: "Logged events kept for replay and resume." },
+  { key: "token", flag: "token", env: "CODA_TOKEN", kind: "string", schema: z.string().min(16), description: "Shared secret (16+ chars) clients must send as 'Authorization: Bearer' or subprotocol coda-token.<token>." },
+  { key: "allowedOrigins", flag: "allowed-origin", env: "CODA_ALLOWED_ORIGINS", kind: "list", default: [], description: "Extra browser origin allowed to connect (repeatable; env: comma-separated)." },
+  { key: "allowedHosts", flag: "allowed-host", env: "CODA_ALLOWED_HOSTS", kind: "list", default: [], description: "Extra Host header name accepted (repeatable; env: comma-separated)." },
+  { key: "maxFrameBytes", flag: "max-frame-bytes", env: "CODA_MAX_FRAME_BYTES", kind: "number", default: 1048576, schema: positiveInt, description: "Largest WebSocket frame; bigger ones close the connection with 1009." },
+  { key: "maxCommandBytes", flag: "max-command-bytes", env: "CODA_MAX_COMMAND_BYTES", kind: "number", default: 65536, schema: positiveInt, description: "Largest text command; bigger ones get command_error too_large." },
+  { key: "maxBufferedBytes", flag: "max-buffered-bytes", env: "CODA_MAX_BUFFERED_BYTES", kind: "number", default: 4194304, schema: positiveInt, description: "Bytes queued for one client before it is closed with 1013 as too slow." },
+  { key: "maxClients", flag: "max-clients", env: "CODA_MAX_CLIENTS", kind: "number", default: 256, schema: positiveInt, description: "Concurrent clients; more are refused with HTTP 503." },
+  { key: "heartbeatMs", flag: "heartbeat-ms", env: "CODA_HEARTBEAT_MS", kind: "number", default: 30000, schema: positiveInt, description: "Ping interval; a client that misses a pong by the next ping is terminated." },
+  { key: "ratePerSecond", flag: "rate-per-second", env: "CODA_RATE_PER_SECOND", kind: "number", default: 20, schema: z.number().positive(), description: "Sustained commands per second per client." },
+  { key: "rateBurst", flag: "rate-burst", env: "CODA_RATE_BURST", kind: "number", default: 40, schema: positiveInt, description: "Commands a client may send in a burst." },
+  { key: "verbose", flag: "verbose", env: "CODA_VERBOSE", kind: "boolean", default: false, description: "Log connections and other info lines to stderr." },
+];
+
+export type Config = Record<string, string | number | boolean | string[] | undefined>;
+
+/** A setting that could not be read; the message names the setting and its source. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+function coerce(spec: SettingSpec, raw: unknown, source: string): unknown {
+  const where = `${spec.key} (from ${source})`;
+  let value: unknown = raw;
+  if (typeof raw === "string") {
+    if (spec.kind === "number") {
+      if (!/^-?\d+(\.\d+)?$/.test(raw.trim())) throw new ConfigError(`Invalid ${where}: expected a number, got "${raw}"`);
+      value = Number(raw);
+    } else if (spec.kind === "boolean") {
+      if (!/^(1|0|true|false|yes|no)$/i.test(raw)) throw new ConfigError(`Invalid ${where}: expected true or false, got "${raw}"`);
+      value = /^(1|true|yes)$/i.test(raw);
+    } else if (spec.kind === "list") {
+      value = raw.split(",").map((s) => s.trim()).filter(Boolean);
+    }
+  }
+  const base = { string: z.string(), number: z.number(), boolean: z.boolean(), list: z.array(z.string()) }[spec.kind];
+  const result = (spec.schema ?? base).safeParse(value);
+  if (!result.success || !base.safeParse(value).success) {
+    const msg = result.success ? `expected ${spec.kind}` : result.error.issues.map((i) => i.message).join("; ");
+    throw new ConfigError(`Invalid ${where}: ${msg}`);
+  }
+  return result.data;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  help: boolean;
+  /** Flags that are not settings (e.g. --inspect), for the CLI to act on. */
+  extra: Record<string, string | boolean | undefined>;
+}
+
+/** Extra CLI-only flags (not settings). */
+const EXTRA_FLAGS = {
+  help: { type: "boolean", short: "h" },
+  config: { type: "string" },
+} as const;
+
+/**
+ * Read the configuration from argv, the environment and the config file.
+ * @throws ConfigError naming the setting that is wrong.
+ */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env, specs: SettingSpec[] = SETTINGS): LoadedConfig {
+  const options: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }> = { ...EXTRA_FLAGS };
+  for (const s of specs) options[s.flag] = { type: s.kind === "boolean" ? "boolean" : "string", ...(s.kind === "list" ? { multiple: true } : {}) };
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({ args: argv, options, allowPositionals: false, strict: true }));
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}. Run with --help for the list of options.`);
+  }
+  let file: Record<string, unknown> = {};
+  const configPath = (values.config as string | undefined) ?? env.CODA_CONFIG;
+  if (configPath) {
+    try {
+      file = JSON.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>;
+    } catch (err) {
+      throw new ConfigError(`Cannot read config file ${configPath}: ${(err as Error).message}`);
+    }
+    if (typeof file !== "object" || file === null || Array.isArray(file)) throw new ConfigError(`Config file ${configPath} must hold a JSON object`);
+    const known = new Set(specs.map((s) => s.key));
+    for (const k of Object.keys(file)) if (!known.has(k)) throw new ConfigError(`Unknown setting "${k}" in config file ${configPath}`);
+  }
+  const config: Config = {};
+  for (const s of specs) {
+    let v: unknown;
+    if (values[s.flag] !== undefined) {
+      const raw = values[s.flag];
+      v = s.kind === "list" ? coerce(s, (raw as string[]).flatMap((x) => x.split(",")).map((x) => x.trim()).filter(Boolean), `--${s.flag}`) : coerce(s, raw, `--${s.flag}`);
+    } else if (env[s.env] !== undefined && env[s.env] !== "") v = coerce(s, env[s.env], s.env);
+    else if (file[s.key] !== undefined) v = coerce(s, file[s.key], `config file ${configPath}`);
+    else v = s.default;
+    config[s.key] = v as Config[string];
+  }
+  const extra: LoadedConfig["extra"] = {};
+  for (const k of Object.keys(values)) if (!(k in EXTRA_FLAGS) && !specs.some((s) => s.flag === k)) extra[k] = values[k] as string | boolean;
+  return { config, help: values.help === true, extra };
+}
+
+/** The --help text, one block per setting. */
+export function helpText(specs: SettingSpec[] = SETTINGS): string {
+  const lines = [
+    "Usage: npm start -- [options]    (or: coda-core [options])",
+    "",
+    "Runs the Coda Core WebSocket server. Precedence: flags > environment > --config file > defaults.",
+    "",
+    "Options:",
+    "  -h, --help                 Show this help and exit.",
+    "  --config PATH              JSON file of settings (keys as in docs/configuration.md). Env: CODA_CONFIG",
+  ];
+  for (const s of specs) {
+    const arg = s.kind === "boolean" ? "" : s.kind === "number" ? " N" : s.kind === "list" ? " VALUE" : " VALUE";
+    const def = s.default === undefined || (Array.isArray(s.default) && s.default.length === 0) ? "" : ` (default: ${Array.isArray(s.default) ? s.default.join(",") : s.default})`;
+    lines.push(`  --${s.flag}${arg}`.padEnd(29) + `${s.description}${def} Env: ${s.env}`);
+  }
+  return lines.join("\n") + "\n";
+}

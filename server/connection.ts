@@ -1,0 +1,153 @@
+/**
+ * One client connection: bounded sending, heartbeat bookkeeping, rate
+ * limiting and turning frames into commands. Knows nothing of the log.
+ */
+import { isUtf8 } from "node:buffer";
+import type { WebSocket } from "ws";
+import {
+  decodeCommand,
+  encodeEvent,
+  makeEvent,
+  ProtocolError,
+  toCommandError,
+  type Command,
+  type CommandHead,
+  type ServerEvent,
+} from "./protocol/index.js";
+import type { ServerSettings } from "./options.js";
+import { TokenBucket } from "./rate-limit.js";
+import type { Logger } from "./logger.js";
+
+/** WebSocket close codes the server uses. Documented in docs/protocol.md. */
+export const CloseCode = {
+  goingAway: 1001,
+  policy: 1008,
+  tooBig: 1009,
+  slowConsumer: 1013,
+} as const;
+
+export interface ConnectionHooks {
+  /** A valid command arrived. Throw (or reject) with ProtocolError to refuse it. */
+  onCommand(connection: Connection, command: Command): void | Promise<void>;
+  /** A binary frame arrived. Throw ProtocolError to refuse it. */
+  onBinary(connection: Connection, data: Buffer): void;
+  onClose(connection: Connection, code: number, reason: string): void;
+}
+
+export class Connection {
+  /** False once a ping went unanswered; the heartbeat terminates such peers. */
+  alive = true;
+  /** Whether this client asked (?audio=1) to receive synthesised speech as binary frames. */
+  wantsAudio = false;
+  #closing = false;
+  readonly #bucket: TokenBucket;
+  #violations = 0;
+
+  constructor(
+    readonly id: string,
+    readonly socket: WebSocket,
+    readonly settings: ServerSettings,
+    readonly hooks: ConnectionHooks,
+    readonly logger: Logger,
+  ) {
+    this.#bucket = new TokenBucket(settings.ratePerSecond, settings.rateBurst);
+    socket.on("message", (data, isBinary) => this.#socketOnMessage(data as Buffer, isBinary));
+    socket.on("pong", () => (this.alive = true));
+    socket.on("close", (code, reason) => hooks.onClose(this, code, reason.toString()));
+    socket.on("error", (err) => logger.warn("client socket error", { client: this.id, error: err.message }));
+  }
+
+  get open(): boolean {
+    return this.socket.readyState === this.socket.OPEN && !this.#closing;
+  }
+
+  /**
+   * Queue one encoded text frame. A client whose unsent bytes would pass
+   * maxBufferedBytes is closed with 1013: it can reconnect and resume by seq.
+   */
+  sendFrame(frame: Buffer): void {
+    if (this.#fits(frame.length)) this.socket.send(frame, { binary: false });
+  }
+
+  sendEvent(event: ServerEvent): void {
+    this.sendFrame(encodeEvent(event));
+  }
+
+  /** Queue one binary frame (audio), under the same bound as text. */
+  sendBinary(data: Uint8Array): void {
+    if (this.#fits(data.length)) this.socket.send(data, { binary: true });
+  }
+
+  #fits(bytes: number): boolean {
+    if (!this.open) return false;
+    if (this.socket.bufferedAmount + bytes <= this.settings.maxBufferedBytes) return true;
+    this.logger.warn("closing slow client", { client: this.id, buffered: this.socket.bufferedAmount });
+    this.close(CloseCode.slowConsumer, `Too slow: over ${this.settings.maxBufferedBytes} bytes queued; reconnect with ?since=<last seq>`);
+    return false;
+  }
+
+  /** Close with a code and reason; a peer that does not answer the close is cut after closeTimeoutMs. */
+  close(code: number, reason: string): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.socket.close(code, reason.slice(0, 120));
+    const timer = setTimeout(() => this.socket.terminate(), this.settings.closeTimeoutMs);
+    timer.unref();
+    this.socket.once("close", () => clearTimeout(timer));
+  }
+
+  /** Answer a refused frame; the connection stays open. */
+  sendError(err: unknown, head: CommandHead = { id: null, type: null }): void {
+    if (!(err instanceof ProtocolError)) this.logger.error("command handler failed", { client: this.id, command: head.type ?? "", error: String((err as Error)?.stack ?? err) });
+    this.sendEvent(makeEvent("command_error", toCommandError(err, head)));
+  }
+
+  #socketOnMessage(data: Buffer, isBinary: boolean): void {
+    if (!this.open) return;
+    if (!this.#bucket.take()) {
+      if (++this.#violations >= this.settings.rateViolationsBeforeClose) {
+        this.close(CloseCode.policy, "Command rate limit exceeded repeatedly");
+        return;
+      }
+      this.sendError(new ProtocolError("rate_limited", `Too many frames: at most ${this.settings.ratePerSecond}/s (bursts of ${this.settings.rateBurst}); this one was dropped`));
+      return;
+    }
+    this.#violations = 0;
+    if (isBinary) {
+      try {
+        this.hooks.onBinary(this, data);
+      } catch (err) {
+        this.sendError(err);
+      }
+      return;
+    }
+    if (data.length > this.settings.maxCommandBytes) {
+      this.sendError(new ProtocolError("too_large", `Command of ${data.length} bytes is over the ${this.settings.maxCommandBytes}-byte limit`));
+      return;
+    }
+    if (!isUtf8(data)) {
+      this.sendError(new ProtocolError("invalid_json", "Text frame is not valid UTF-8"));
+      return;
+    }
+    const head: CommandHead = { id: null, type: null };
+    let command: Command;
+    try {
+      command = decodeCommand(data.toString("utf8"), head);
+    } catch (err) {
+      this.sendError(err, head);
+      return;
+    }
+    const ack = () => {
+      if (command.id !== undefined) this.sendEvent(makeEvent("command_ack", { id: command.id, command: command.type }));
+    };
+    let pending: void | Promise<void>;
+    try {
+      pending = this.hooks.onCommand(this, command);
+    } catch (err) {
+      this.sendError(err, head);
+      return;
+    }
+    if (pending instanceof Promise) pending.then(ack, (err: unknown) => this.sendError(err, head));
+    else ack();
+  }
+}

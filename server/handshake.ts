@@ -1,0 +1,100 @@
+/**
+ * Who may connect: checks on the HTTP upgrade (and plain HTTP requests) of
+ * the Host header (DNS rebinding), the Origin header (web pages), the token
+ * and the client limit. Each refusal is an HTTP status with a reason.
+ */
+import type { IncomingMessage } from "node:http";
+import { timingSafeEqual, createHash } from "node:crypto";
+import { LOOPBACK_HOSTS, type ServerSettings } from "./options.js";
+
+export interface Refusal {
+  status: 400 | 401 | 403 | 503;
+  reason: string;
+}
+
+/** Subprotocol that carries the token for browsers, which cannot set headers: `coda-token.<token>`. */
+export const TOKEN_PROTOCOL_PREFIX = "coda-token.";
+/** Subprotocol the server selects when a client offers it. */
+export const CODA_PROTOCOL = "coda.v1";
+
+function stripPort(host: string): { name: string; port: string | null } {
+  const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host.trim().toLowerCase());
+  return m ? { name: m[1]!, port: m[2] ?? null } : { name: host, port: null };
+}
+
+function sameSecret(a: string, b: string): boolean {
+  // Hash first so the comparison is constant-time whatever the lengths.
+  const ha = createHash("sha256").update(a).digest();
+  const hb = createHash("sha256").update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+export class Gatekeeper {
+  readonly #settings: ServerSettings;
+  #port = 0;
+  #hostNames: Set<string>;
+
+  constructor(settings: ServerSettings) {
+    this.#settings = settings;
+    const own = [...LOOPBACK_HOSTS, settings.host, ...settings.allowedHosts].map((h) => h.toLowerCase());
+    this.#hostNames = new Set(own.flatMap((h) => (h.includes(":") && !h.startsWith("[") ? [h, `[${h}]`] : [h])));
+  }
+
+  /** The port actually bound (known after listen). */
+  setPort(port: number): void {
+    this.#port = port;
+  }
+
+  get #wildcard(): boolean {
+    return this.#settings.host === "0.0.0.0" || this.#settings.host === "::";
+  }
+
+  /** Host header must name this server, so a rebinding DNS name cannot reach it. */
+  checkHost(req: IncomingMessage): Refusal | null {
+    const header = req.headers.host;
+    if (!header) return { status: 400, reason: "Missing Host header" };
+    if (this.#wildcard && this.#settings.allowedHosts.length === 0) return null;
+    const { name } = stripPort(header);
+    if (this.#hostNames.has(name)) return null;
+    return { status: 403, reason: `Host "${header}" is not allowed; add it with --allowed-host` };
+  }
+
+  /** Browsers send Origin; only this server's own pages and configured origins may connect. Scripts send none. */
+  checkOrigin(req: IncomingMessage): Refusal | null {
+    const origin = req.headers.origin;
+    if (origin === undefined) return null;
+    if (this.#settings.allowedOrigins.includes(origin)) return null;
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      return { status: 403, reason: `Origin "${origin}" is not allowed` };
+    }
+    const port = url.port || (url.protocol === "https:" ? "443" : "80");
+    if ((url.protocol === "http:" || url.protocol === "https:") && this.#hostNames.has(url.hostname.toLowerCase()) && port === String(this.#port)) {
+      return null;
+    }
+    return { status: 403, reason: `Origin "${origin}" is not allowed; add it with --allowed-origin` };
+  }
+
+  /** When a token is configured, the client must present it (Authorization: Bearer, or subprotocol coda-token.<token>). */
+  checkToken(req: IncomingMessage): Refusal | null {
+    const token = this.#settings.token;
+    if (!token) return null;
+    const auth = req.headers.authorization;
+    if (auth?.startsWith("Bearer ") && sameSecret(auth.slice(7).trim(), token)) return null;
+    const offered = (req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
+    for (const p of offered) if (p.startsWith(TOKEN_PROTOCOL_PREFIX) && sameSecret(p.slice(TOKEN_PROTOCOL_PREFIX.length), token)) return null;
+    return { status: 401, reason: "Missing or wrong token" };
+  }
+
+  /** All upgrade checks in order; the first refusal wins. */
+  checkUpgrade(req: IncomingMessage, clients: number): Refusal | null {
+    return (
+      this.checkHost(req) ??
+      this.checkOrigin(req) ??
+      this.checkToken(req) ??
+      (clients >= this.#settings.maxClients ? { status: 503, reason: `Too many clients (limit ${this.#settings.maxClients})` } : null)
+    );
+  }
+}

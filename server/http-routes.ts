@@ -1,0 +1,53 @@
+/**
+ * Plain HTTP routes on the WebSocket port: health, the protocol's JSON
+ * Schema and the landing page. Same Host rules as the upgrade.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { buildProtocolSchema, PROTOCOL_VERSION } from "./protocol/index.js";
+import type { Refusal } from "./handshake.js";
+import { SERVER_VERSION } from "./version.js";
+
+export interface RouteContext {
+  checkHost(req: IncomingMessage): Refusal | null;
+  health(): Record<string, unknown>;
+  wsUrl(): string;
+}
+
+let schemaJson: string | undefined;
+
+function send(res: ServerResponse, status: number, type: string, body: string): void {
+  res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body), "cache-control": "no-store", "x-content-type-options": "nosniff" });
+  res.end(res.req.method === "HEAD" ? undefined : body);
+}
+
+const json = (res: ServerResponse, status: number, value: unknown) => send(res, status, "application/json; charset=utf-8", JSON.stringify(value));
+
+function landingPage(wsUrl: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Coda Core</title></head><body><main><h1>Coda Core ${SERVER_VERSION}</h1>
+<p>WebSocket endpoint: <code>${wsUrl}</code> (protocol ${PROTOCOL_VERSION}).</p>
+<ul><li><a href="/health">/health</a></li><li><a href="/schema">/schema</a> - JSON Schema of every event and command</li></ul>
+</main></body></html>`;
+}
+
+export function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): void {
+  const refused = ctx.checkHost(req);
+  if (refused) return json(res, refused.status, { error: refused.reason });
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    res.setHeader("allow", "GET, HEAD");
+    return json(res, 405, { error: `Method ${req.method} not allowed` });
+  }
+  const path = new URL(req.url ?? "/", "http://x").pathname;
+  switch (path) {
+    case "/health":
+      return json(res, 200, ctx.health());
+    case "/schema":
+    case "/protocol.schema.json":
+      schemaJson ??= JSON.stringify(buildProtocolSchema(), null, 2);
+      return send(res, 200, "application/schema+json; charset=utf-8", schemaJson);
+    case "/":
+      return send(res, 200, "text/html; charset=utf-8", landingPage(ctx.wsUrl()));
+    default:
+      return json(res, 404, { error: `No route ${path}; try /health or /schema` });
+  }
+}

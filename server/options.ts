@@ -1,0 +1,48 @@
+/**
+ * Options of the WebSocket server: one zod schema gives the defaults, the
+ * validation and the documentation (docs/configuration.md).
+ */
+import { z } from "zod";
+import { describeIssues, issuesFromZod } from "./protocol/index.js";
+
+export const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"] as const;
+
+export const ServerOptionsSchema = z.strictObject({
+  host: z.string().min(1).default("localhost").describe("Interface to listen on; localhost binds 127.0.0.1 and ::1"),
+  port: z.number().int().min(0).max(65535).default(8765).describe("TCP port; 0 picks a free one"),
+  replaySize: z.number().int().min(0).max(100_000).default(100).describe("Logged events kept for replay and resume"),
+  allowedOrigins: z.array(z.string()).default([]).describe("Extra browser origins allowed to connect, e.g. http://localhost:5173"),
+  allowedHosts: z.array(z.string()).default([]).describe("Extra Host header names accepted (besides loopback names and the listen host)"),
+  token: z.string().min(16).optional().describe("Shared secret clients must present; required when listening beyond loopback"),
+  maxFrameBytes: z.number().int().min(1024).default(1024 * 1024).describe("Largest frame accepted; bigger frames close the connection with 1009"),
+  maxCommandBytes: z.number().int().min(256).default(64 * 1024).describe("Largest text command; bigger ones get command_error too_large"),
+  maxBufferedBytes: z.number().int().min(1024).default(4 * 1024 * 1024).describe("Bytes queued for one client before it is closed with 1013 as too slow"),
+  maxClients: z.number().int().min(1).default(256).describe("Concurrent WebSocket clients; more are refused with HTTP 503"),
+  heartbeatMs: z.number().int().min(10).default(30_000).describe("Ping interval; a client that misses one pong is terminated"),
+  ratePerSecond: z.number().positive().default(20).describe("Sustained commands per second per client (token bucket refill rate)"),
+  rateBurst: z.number().int().min(1).default(40).describe("Commands a client may send at once (token bucket size)"),
+  rateViolationsBeforeClose: z.number().int().min(1).default(200).describe("Consecutive rate-limited commands after which the client is closed with 1008"),
+  closeTimeoutMs: z.number().int().min(0).default(2000).describe("On stop, how long to wait for clients to finish the close handshake"),
+});
+
+export type ServerOptionsInput = z.input<typeof ServerOptionsSchema>;
+export type ServerSettings = z.output<typeof ServerOptionsSchema>;
+
+export function isLoopbackHost(host: string): boolean {
+  return (LOOPBACK_HOSTS as readonly string[]).includes(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Validate options and apply defaults.
+ * @throws TypeError naming the offending setting.
+ */
+export function resolveServerOptions(input: ServerOptionsInput): ServerSettings {
+  const parsed = ServerOptionsSchema.safeParse(input);
+  if (!parsed.success) throw new TypeError(`Invalid server option: ${describeIssues(issuesFromZod(parsed.error))}`);
+  const s = parsed.data;
+  if (!isLoopbackHost(s.host) && !s.token) {
+    throw new TypeError(`Listening on ${s.host} (beyond loopback) requires a token: set the token option (--token or CODA_TOKEN)`);
+  }
+  if (s.maxCommandBytes > s.maxFrameBytes) throw new TypeError("maxCommandBytes must not exceed maxFrameBytes");
+  return s;
+}

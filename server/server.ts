@@ -1,0 +1,299 @@
+/**
+ * The seed's WebSocketServer: start/stop, broadcast validated events to every
+ * client, log them for replay and resume, and route client commands.
+ *
+ * @example
+ * const server = new WebSocketServer({ host: "localhost", port: 8765 });
+ * await server.start();
+ * await server.broadcast({ type: "system_info", data: { version: "0.1.1", uptime: 3600, memory: 104857600 } });
+ * await server.stop();
+ */
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer as WsServer, type WebSocket } from "ws";
+import { CloseCode, Connection, type ConnectionHooks } from "./connection.js";
+import { EventLog } from "./event-log.js";
+import { CODA_PROTOCOL, Gatekeeper, type Refusal } from "./handshake.js";
+import { handleHttp } from "./http-routes.js";
+import { closeAll, listenAll } from "./listen.js";
+import { createStderrLogger, type Logger } from "./logger.js";
+import { resolveServerOptions, type ServerOptionsInput, type ServerSettings } from "./options.js";
+import type { Pipeline, PipelineCommandType } from "./pipeline.js";
+import {
+  encodeEvent,
+  makeEvent,
+  PROTOCOL_VERSION,
+  ProtocolError,
+  validateEvent,
+  type CommandType,
+  type EventData,
+  type EventInput,
+  type LoggedEvent,
+  type ServerEvent,
+} from "./protocol/index.js";
+import { CommandRouter, type CommandHandler } from "./router.js";
+import { buildSystemInfo } from "./system-info.js";
+import { SERVER_VERSION } from "./version.js";
+
+export interface WebSocketServerOptions extends ServerOptionsInput {
+  /** The voice pipeline whose events are broadcast and which takes the pipeline commands. */
+  pipeline?: Pipeline;
+  logger?: Logger;
+}
+
+const PIPELINE_COMMANDS: PipelineCommandType[] = ["stt_start", "stt_stop", "demo_flow", "text_input", "stop_speaking"];
+
+function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
+  const text = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 503: "Service Unavailable" }[refusal.status];
+  const body = `${refusal.reason}\n`;
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+export class WebSocketServer {
+  readonly settings: ServerSettings;
+  /** Random id of this server run; a client seeing a new epoch knows seq restarted. */
+  readonly epoch = randomBytes(6).toString("hex");
+  readonly #log: EventLog;
+  readonly #router = new CommandRouter();
+  readonly #gate: Gatekeeper;
+  readonly #logger: Logger;
+  readonly #pipeline: Pipeline | undefined;
+  readonly #connections = new Map<string, Connection>();
+  #wss: WsServer | undefined;
+  #servers: Server[] = [];
+  #port = 0;
+  #nextClient = 0;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => void)[] = [];
+  #startedAt = performance.now();
+  #state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
+
+  constructor(options: WebSocketServerOptions = {}) {
+    const { pipeline, logger, ...rest } = options;
+    this.settings = resolveServerOptions(rest);
+    this.#log = new EventLog(this.settings.replaySize);
+    this.#gate = new Gatekeeper(this.settings);
+    this.#logger = logger ?? createStderrLogger();
+    this.#pipeline = pipeline;
+    this.#registerBuiltinCommands();
+  }
+
+  /** The bound port (the configured one until start() resolves; useful with port 0). */
+  get port(): number {
+    return this.#port || this.settings.port;
+  }
+
+  get host(): string {
+    return this.settings.host;
+  }
+
+  /** ws:// URL clients connect to. */
+  get url(): string {
+    const h = this.settings.host.includes(":") && !this.settings.host.startsWith("[") ? `[${this.settings.host}]` : this.settings.host;
+    return `ws://${h}:${this.port}`;
+  }
+
+  /** Connected clients. */
+  get clientCount(): number {
+    return this.#connections.size;
+  }
+
+  /** Newest seq in the event log, 0 before the first broadcast. */
+  get lastSeq(): number {
+    return this.#log.lastSeq;
+  }
+
+  /** Register or replace the handler of a command type (e.g. memory commands). */
+  handle<T extends CommandType>(type: T, handler: CommandHandler<T>): void {
+    this.#router.handle(type, handler);
+  }
+
+  /** Start listening. Resolves once every address is bound. */
+  async start(): Promise<void> {
+    if (this.#state !== "new") throw new Error(`start() called on a server that is ${this.#state}`);
+    this.#state = "starting";
+    this.#wss = new WsServer({
+      noServer: true,
+      maxPayload: this.settings.maxFrameBytes,
+      skipUTF8Validation: true, // invalid UTF-8 is answered with command_error, not a 1007 close
+      perMessageDeflate: false,
+      clientTracking: false,
+      handleProtocols: (offered) => (offered.has(CODA_PROTOCOL) ? CODA_PROTOCOL : false),
+    });
+    try {
+      const { servers, port } = await listenAll(
+        {
+          request: (req, res) =>
+            handleHttp(req, res, {
+              checkHost: (r) => this.#gate.checkHost(r),
+              health: () => ({ status: "ok", version: SERVER_VERSION, protocol_version: PROTOCOL_VERSION, clients: this.clientCount, last_seq: this.lastSeq, state: this.#pipeline?.state() ?? null }),
+              wsUrl: () => this.url,
+            }),
+          upgrade: (req, socket, head) => this.#serverOnUpgrade(req, socket, head),
+        },
+        this.settings.host,
+        this.settings.port,
+      );
+      this.#servers = servers;
+      this.#port = port;
+    } catch (err) {
+      this.#state = "stopped";
+      throw err;
+    }
+    this.#gate.setPort(this.#port);
+    this.#startedAt = performance.now();
+    if (this.#pipeline) this.#unsubscribe.push(this.#pipeline.subscribe((event) => this.#pipelineOnEvent(event)));
+    if (this.#pipeline?.subscribeAudio) {
+      this.#unsubscribe.push(this.#pipeline.subscribeAudio((chunk) => this.#pipelineOnAudio(chunk.pcm)));
+    }
+    this.#heartbeat = setInterval(() => this.#heartbeatOnTick(), this.settings.heartbeatMs);
+    this.#heartbeat.unref();
+    this.#state = "running";
+    this.#logger.info("listening", { url: this.url });
+  }
+
+  /** Close every client with 1001, stop the pipeline and stop listening. */
+  async stop(): Promise<void> {
+    if (this.#state === "stopped" || this.#state === "stopping") return;
+    this.#state = "stopping";
+    clearInterval(this.#heartbeat);
+    const closed = [...this.#connections.values()].map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.socket.readyState === c.socket.CLOSED) return resolve();
+          c.socket.once("close", () => resolve());
+          c.close(CloseCode.goingAway, "Server shutting down");
+        }),
+    );
+    await Promise.all(closed);
+    // The pipeline stops after clients are gone so its shutdown events are not half-delivered.
+    if (this.#pipeline) await this.#pipeline.stop();
+    for (const u of this.#unsubscribe.splice(0)) u();
+    await closeAll(this.#servers);
+    this.#wss?.close();
+    this.#state = "stopped";
+  }
+
+  /**
+   * Validate an event, give it the next seq, keep it for replay and send it
+   * to every client. Serialised once for all clients.
+   * @throws ProtocolError code `invalid_event` (nothing is logged or sent).
+   */
+  async broadcast(event: EventInput): Promise<LoggedEvent> {
+    return this.#publish(validateEvent(event));
+  }
+
+  #publish(event: ServerEvent): LoggedEvent {
+    const logged = this.#log.append(event);
+    this.#sendToAll(encodeEvent(logged));
+    return logged;
+  }
+
+  #sendToAll(frame: Buffer, except?: Connection): void {
+    for (const c of this.#connections.values()) if (c !== except) c.sendFrame(frame);
+  }
+
+  #pipelineOnEvent(event: EventInput): void {
+    try {
+      this.#publish(validateEvent(event));
+    } catch (err) {
+      // A pipeline event that fails its schema is our bug; drop it loudly rather than send garbage.
+      this.#logger.error("pipeline produced an invalid event", { type: event.type, error: (err as Error).message });
+    }
+  }
+
+  #pipelineOnAudio(pcm: Uint8Array): void {
+    for (const c of this.#connections.values()) if (c.wantsAudio) c.sendBinary(pcm);
+  }
+
+  #serverOnUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on("error", () => socket.destroy());
+    if (this.#state !== "running") return refuseUpgrade(socket, { status: 503, reason: "Server is not running" });
+    const refusal = this.#gate.checkUpgrade(req, this.#connections.size);
+    if (refusal) {
+      this.#logger.info("upgrade refused", { status: refusal.status, reason: refusal.reason });
+      return refuseUpgrade(socket, refusal);
+    }
+    const query = new URL(req.url ?? "/", "http://x").searchParams;
+    const sinceParam = query.get("since");
+    let since: number | null = null;
+    if (sinceParam !== null) {
+      since = /^\d{1,15}$/.test(sinceParam) ? Number(sinceParam) : NaN;
+      if (Number.isNaN(since)) return refuseUpgrade(socket, { status: 400, reason: "since must be a non-negative integer (the last seq you saw)" });
+    }
+    const wantsAudio = query.get("audio") === "1";
+    this.#wss!.handleUpgrade(req, socket, head, (ws) => this.#wssOnConnection(ws, since, wantsAudio));
+  }
+
+  #wssOnConnection(ws: WebSocket, since: number | null, wantsAudio: boolean): void {
+    const id = `c${++this.#nextClient}`;
+    const hooks: ConnectionHooks = {
+      onCommand: (conn, command) => this.#router.route(command, { clientId: conn.id, reply: (event) => conn.sendEvent(event) }),
+      onBinary: (conn, data) => {
+        if (!this.#pipeline?.pushAudio) throw new ProtocolError("unexpected_binary", "Binary frames carry microphone audio, and this server takes none");
+        this.#pipeline.pushAudio({ clientId: conn.id }, data);
+      },
+      onClose: (conn, code) => this.#connectionOnClose(conn, code),
+    };
+    const conn = new Connection(id, ws, this.settings, hooks, this.#logger);
+    conn.wantsAudio = wantsAudio;
+    this.#connections.set(id, conn);
+    conn.sendEvent(
+      makeEvent("connection_status", {
+        status: "connected",
+        client_id: id,
+        clients: this.#connections.size,
+        server_version: SERVER_VERSION,
+        protocol_version: PROTOCOL_VERSION,
+        epoch: this.epoch,
+        last_seq: this.#log.lastSeq,
+        replay_size: this.settings.replaySize,
+        state: this.#pipeline ? this.#pipeline.state() : null,
+      }),
+    );
+    conn.sendEvent(makeEvent("replay", this.#log.since(since)));
+    this.#announce("client_connected", id, conn);
+    this.#logger.info("client connected", { client: id, clients: this.#connections.size });
+  }
+
+  #connectionOnClose(conn: Connection, code: number): void {
+    if (!this.#connections.delete(conn.id)) return;
+    this.#logger.info("client disconnected", { client: conn.id, code });
+    if (this.#state === "running") this.#announce("client_disconnected", conn.id);
+  }
+
+  /** Presence is live-only: sent to the other clients, not logged. */
+  #announce(status: "client_connected" | "client_disconnected", clientId: string, except?: Connection): void {
+    const data: EventData<"connection_status"> = { status, client_id: clientId, clients: this.#connections.size };
+    this.#sendToAll(encodeEvent(makeEvent("connection_status", data)), except);
+  }
+
+  #heartbeatOnTick(): void {
+    for (const c of this.#connections.values()) {
+      if (!c.alive) {
+        this.#logger.info("terminating unresponsive client", { client: c.id });
+        c.socket.terminate();
+        continue;
+      }
+      c.alive = false;
+      c.socket.ping();
+    }
+  }
+
+  #registerBuiltinCommands(): void {
+    this.handle("get_system_info", (_cmd, ctx) => ctx.reply(makeEvent("system_info", buildSystemInfo(this.#startedAt, this.#connections.size, this.#pipeline))));
+    this.handle("get_performance_metrics", (_cmd, ctx) =>
+      ctx.reply(makeEvent("performance_metrics", this.#pipeline?.metrics() ?? { window: 0, turns: 0, figures: {} })),
+    );
+    this.handle("get_replay", (cmd, ctx) => ctx.reply(makeEvent("replay", this.#log.since(cmd.data.since ?? null))));
+    for (const type of PIPELINE_COMMANDS) {
+      this.handle(type, (cmd, ctx) => {
+        if (!this.#pipeline) throw new ProtocolError("unavailable", `No voice pipeline is attached to this server, so ${type} cannot run`);
+        this.#pipeline.dispatch(cmd as Parameters<Pipeline["dispatch"]>[0], { clientId: ctx.clientId });
+      });
+    }
+  }
+}
