@@ -1,0 +1,94 @@
+/**
+ * Versioned schema migrations for the SQLite memory store. The schema
+ * version lives in SQLite's own `PRAGMA user_version`, which is written in
+ * the same transaction as the migration, so a crash mid-migration leaves the
+ * previous version intact. Migrations are append-only: never edit a shipped
+ * one, add the next.
+ */
+import type { Database } from "better-sqlite3";
+
+/** One schema step: `up` runs inside a transaction together with the version bump. */
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: Database): void;
+}
+
+/** Every migration in order; `version` is 1-based and contiguous. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "memories table with an external-content FTS5 index kept in sync by triggers",
+    up(db) {
+      db.exec(`
+        CREATE TABLE memories (
+          seq        INTEGER PRIMARY KEY,            -- internal row id, the FTS content_rowid
+          id         TEXT    NOT NULL UNIQUE,        -- public id, never reused
+          kind       TEXT    NOT NULL CHECK (kind IN ('turn', 'fact', 'preference')),
+          text       TEXT    NOT NULL,               -- what recall searches and viewers show
+          user_text  TEXT,                           -- turns only: the user's words
+          answer     TEXT,                           -- turns only: the assistant's answer
+          importance REAL    NOT NULL CHECK (importance >= 0 AND importance <= 1),
+          created_at TEXT    NOT NULL,               -- ISO 8601 UTC
+          created_ms INTEGER NOT NULL,               -- same instant, for ordering
+          turn_id    TEXT
+        );
+        CREATE INDEX memories_by_time ON memories (created_ms DESC, seq DESC);
+        CREATE INDEX memories_by_eviction ON memories (importance ASC, created_ms ASC, seq ASC);
+        CREATE VIRTUAL TABLE memories_fts USING fts5(
+          text,
+          content = 'memories',
+          content_rowid = 'seq',
+          tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER memories_after_insert AFTER INSERT ON memories BEGIN
+          INSERT INTO memories_fts (rowid, text) VALUES (new.seq, new.text);
+        END;
+        CREATE TRIGGER memories_after_delete AFTER DELETE ON memories BEGIN
+          INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+        END;
+        CREATE TRIGGER memories_after_update AFTER UPDATE OF text ON memories BEGIN
+          INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.seq, old.text);
+          INSERT INTO memories_fts (rowid, text) VALUES (new.seq, new.text);
+        END;
+      `);
+    },
+  },
+];
+
+/** The version a fully migrated database has. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Thrown (and mapped to EngineError by the store) when the file was written by a newer Coda. */
+export class SchemaTooNewError extends Error {
+  override readonly name = "SchemaTooNewError";
+  constructor(readonly found: number, readonly supported: number) {
+    super(`Memory database schema version ${found} is newer than this server supports (${supported})`);
+  }
+}
+
+/**
+ * Bring `db` to SCHEMA_VERSION. Each step runs in its own IMMEDIATE
+ * transaction (so two processes cannot migrate at once) and re-reads the
+ * version inside it. Returns the versions applied.
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  const applied: number[] = [];
+  const target = migrations.length;
+  const readVersion = () => db.pragma("user_version", { simple: true }) as number;
+  const initial = readVersion();
+  if (initial > target) throw new SchemaTooNewError(initial, target);
+  for (const migration of migrations) {
+    const step = db.transaction(() => {
+      const current = readVersion();
+      if (current >= migration.version) return false;
+      if (current !== migration.version - 1) throw new Error(`Cannot apply migration ${migration.version} to schema version ${current}`);
+      migration.up(db);
+      // PRAGMA takes no bound parameters; the value is our own integer.
+      db.pragma(`user_version = ${migration.version}`);
+      return true;
+    });
+    if (step.immediate()) applied.push(migration.version);
+  }
+  return applied;
+}
