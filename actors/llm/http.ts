@@ -147,6 +147,11 @@ export function excerpt(body: string, secrets: readonly (string | undefined)[] =
   return text.length > BODY_EXCERPT_CHARS ? `${text.slice(0, BODY_EXCERPT_CHARS)}…` : text;
 }
 
+/** `text` without a final full stop, so it can end a sentence of ours without doubling it. */
+export function clause(text: string): string {
+  return text.replace(/[.\s]+$/, "");
+}
+
 /** Read an error response body as text without letting a huge or stalled body hold us up for long. */
 export async function readErrorBody(response: Response): Promise<string> {
   try {

@@ -8,6 +8,7 @@ import { z } from "zod";
 import { EngineError } from "../engine-error.js";
 import {
   abortError,
+  clause,
   errorMessageOf,
   excerpt,
   mapFetchFailure,
@@ -262,7 +263,7 @@ export class OllamaEngine implements LlmEngine {
     this.#logger?.warn("ollama request failed", { status: response.status });
     return new EngineError(
       "http_error",
-      `Ollama at ${this.baseUrl} answered HTTP ${response.status}${detail ? `: ${excerpt(detail)}` : ""}.`,
+      `Ollama at ${this.baseUrl} answered HTTP ${response.status}${detail ? `: ${clause(excerpt(detail))}` : ""}.`,
     );
   }
 }
@@ -307,7 +308,7 @@ export async function listOllamaModels(
       throw mapFetchFailure(err, info, url, signal, deadline, timeoutMs, "connect");
     }
     if (status < 200 || status > 299) {
-      throw new EngineError("http_error", `Ollama at ${base} answered HTTP ${status} to GET /api/tags: ${excerpt(text)}.`);
+      throw new EngineError("http_error", `Ollama at ${base} answered HTTP ${status} to GET /api/tags: ${clause(excerpt(text))}.`);
     }
     let json: unknown;
     try {
