@@ -13,7 +13,7 @@ export interface RecordedRequest {
   body: any;
 }
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, recorded: RecordedRequest) => void | Promise<void>;
+export type Handler = (req: IncomingMessage, res: ServerResponse, recorded: RecordedRequest) => unknown;
 
 export interface FakeHttp {
   url: string;
