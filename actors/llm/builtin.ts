@@ -1,0 +1,541 @@
+/**
+ * The built-in responder: a deterministic, rule-based LlmEngine with no
+ * weights, for when no model server is configured. It is honest about what
+ * it is, and it exercises the whole pipeline: it greets, asks the real tools
+ * for the time and for arithmetic, stores and recalls facts through the
+ * memory tools, then answers in a sentence from the tool result on the next
+ * round. Answers stream word by word like a model's would.
+ *
+ * Tool results are read from the tool message content: JSON of the tool's
+ * result on success; `{"error": {"code", "message"}}`, `{"error": "..."}` or
+ * `{"ok": false, "message"}` on failure. Plain text is accepted too.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { abortError } from "./http.js";
+import type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall } from "./types.js";
+
+/** The tool names the responder knows how to use (implemented in actors/tools/). */
+export const BUILTIN_TOOL_NAMES = ["get_time", "calculate", "remember", "recall", "system_info"] as const;
+export type BuiltinToolName = (typeof BUILTIN_TOOL_NAMES)[number];
+
+/** Options of BuiltinResponder. */
+export interface BuiltinResponderOptions {
+  /** Pause between streamed words in ms (default 0: deltas are still separate, only not spaced out). */
+  delayMs?: number;
+  /** Clock used when the get_time tool is not offered (tests pin it). Default: `() => new Date()`. */
+  now?: () => Date;
+  /** Time zone for answers when neither the user nor the tool names one (default: the system's). */
+  timeZone?: string;
+}
+
+/** What the responder decided to do with one user message. */
+type Intent =
+  | { kind: "say"; text: string }
+  | { kind: "tool"; name: BuiltinToolName; arguments: Record<string, unknown>; withoutTool: () => string };
+
+const CAPABILITIES = "I can tell you the time and date, do arithmetic, and remember facts you tell me and recall them later.";
+const HOW_TO_CONFIGURE =
+  "For real conversation, start Ollama and pull a model, for example llama3.2, " +
+  "or point Coda at an OpenAI-compatible server such as llama.cpp, vLLM or LM Studio by setting CODA_LLM_ENGINE to openai and CODA_OPENAI_BASE_URL to its address.";
+const IDENTITY =
+  "I'm Coda's built-in rule-based responder, not a language model: I follow a few fixed rules and have no model weights. " +
+  `${CAPABILITIES} ${HOW_TO_CONFIGURE}`;
+const FALLBACK =
+  "Sorry, I can't answer that: I'm Coda's built-in rule-based responder, not a language model. " +
+  `${CAPABILITIES} ${HOW_TO_CONFIGURE}`;
+
+/**
+ * Deterministic stand-in for a language model.
+ *
+ * @example
+ * const llm = new BuiltinResponder();
+ * // round 0: "what is 12 * 7" -> tool_call calculate {expression: "12 * 7"}
+ * // round 1: (history now holds the tool message "84") -> "12 * 7 is 84."
+ */
+export class BuiltinResponder implements LlmEngine {
+  readonly name = "builtin";
+  readonly model = "builtin-responder";
+  readonly #delayMs: number;
+  readonly #now: () => Date;
+  readonly #timeZone: string | undefined;
+
+  /** @throws TypeError when `delayMs` is negative or `timeZone` is not an IANA zone. */
+  constructor(options: BuiltinResponderOptions = {}) {
+    const delayMs = options.delayMs ?? 0;
+    if (!Number.isFinite(delayMs) || delayMs < 0) throw new TypeError("Invalid builtin responder option delayMs: must be >= 0");
+    if (options.timeZone !== undefined && !isTimeZone(options.timeZone)) {
+      throw new TypeError(`Invalid builtin responder option timeZone: not an IANA time zone`);
+    }
+    this.#delayMs = delayMs;
+    this.#now = options.now ?? (() => new Date());
+    this.#timeZone = options.timeZone;
+  }
+
+  async *generate(request: GenerateRequest): AsyncGenerator<LlmChunk> {
+    const { signal } = request;
+    if (signal.aborted) throw abortError(signal);
+    const offered = new Set(request.tools.map((t) => t.name));
+    const results = pendingToolResults(request.messages);
+    let text: string;
+    if (results) {
+      const asked = lastUserText(request.messages);
+      text = results.map((r) => this.#answerFromTool(r.call, r.content, asked)).join(" ");
+    } else {
+      const intent = this.#understand(lastUserText(request.messages));
+      if (intent.kind === "tool" && offered.has(intent.name)) {
+        const id = `builtin_call_${countToolCalls(request.messages) + 1}`;
+        yield { kind: "tool_call", call: { id, name: intent.name, arguments: intent.arguments } };
+        yield { kind: "done", finishReason: "tool_calls" };
+        return;
+      }
+      text = intent.kind === "tool" ? intent.withoutTool() : intent.text;
+    }
+    for (const word of text.match(/\S+\s*/g) ?? []) {
+      // A turn between words keeps the event loop free and lets an abort land mid-answer.
+      if (this.#delayMs > 0) {
+        try {
+          await sleep(this.#delayMs, undefined, { signal });
+        } catch {
+          throw abortError(signal);
+        }
+      } else {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      if (signal.aborted) throw abortError(signal);
+      yield { kind: "delta", text: word };
+    }
+    yield { kind: "done", finishReason: "stop" };
+  }
+
+  async close(): Promise<void> {
+    // Holds nothing.
+  }
+
+  #understand(raw: string): Intent {
+    const text = raw
+      .trim()
+      .replace(/^(?:(?:hey|ok|okay|hi|hello)[\s,]+)?coda[\s,:!.]*/i, "")
+      .replace(/[\s?!.]+$/, "")
+      .replace(/^(?:(?:and|so|then|also|ok|okay|now|well|please)[\s,]+)+/i, "")
+      .trim();
+    const lower = text.toLowerCase().replace(/’/g, "'");
+
+    if (lower === "") return { kind: "say", text: "Hello! I'm Coda's built-in responder. " + CAPABILITIES };
+
+    const remember = /^(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?remember\s+(?:that\s+)?(.+)$/i.exec(text);
+    if (remember && !/^(?:what|anything|everything)\b/i.test(remember[1]!)) {
+      const fact = remember[1]!.trim();
+      return {
+        kind: "tool",
+        name: "remember",
+        arguments: { text: fact },
+        withoutTool: () => "I can't remember things right now: the memory tools are not enabled.",
+      };
+    }
+
+    const recall = recallQuery(lower, text);
+    if (recall !== undefined) {
+      return {
+        kind: "tool",
+        name: "recall",
+        arguments: { query: recall },
+        withoutTool: () => "I can't recall anything right now: the memory tools are not enabled.",
+      };
+    }
+
+    if (
+      /\b(?:who|what)\s+are\s+you\b|\byour\s+name\b|\bare\s+you\s+(?:an?\s+)?(?:ai|bot|robot|human|person|real|language\s+model|llm|chat\s*gpt|model)\b|\b(?:which|what)\s+(?:language\s+)?(?:model|engine|llm)\b/.test(
+        lower,
+      )
+    ) {
+      return { kind: "say", text: IDENTITY };
+    }
+
+    const expression = arithmetic(lower);
+    if (expression !== undefined) {
+      return {
+        kind: "tool",
+        name: "calculate",
+        arguments: { expression },
+        withoutTool: () => "I can't do arithmetic right now: the calculate tool is not enabled.",
+      };
+    }
+
+    const time = timeQuestion(lower, text);
+    if (time) {
+      const zone = time.timeZone;
+      return {
+        kind: "tool",
+        name: "get_time",
+        arguments: zone ? { timezone: zone } : {},
+        withoutTool: () => describeTime(this.#now(), zone ?? this.#timeZone, time.wants),
+      };
+    }
+
+    if (/\bsystem\s+(?:info|information|status)\b|\bwhat\s+engines?\b|\bwhich\s+engines?\b|\bstatus\s+report\b/.test(lower)) {
+      return {
+        kind: "tool",
+        name: "system_info",
+        arguments: {},
+        withoutTool: () => "I can't look at the system right now: the system_info tool is not enabled. " + IDENTITY,
+      };
+    }
+
+    if (/\bhelp\b|\bwhat\s+can\s+you\s+do\b|\bwhat\s+do\s+you\s+do\b/.test(lower)) {
+      return { kind: "say", text: `${CAPABILITIES} Try "what time is it", "what is 12 times 7", or "remember that my favourite colour is blue".` };
+    }
+    if (/\b(?:thanks|thank\s+you|cheers)\b/.test(lower)) return { kind: "say", text: "You're welcome." };
+    if (/^(?:bye|goodbye|good\s*night|see\s+you)\b/.test(lower)) return { kind: "say", text: "Goodbye!" };
+    if (/^(?:hi|hello|hey|hiya|howdy|greetings|good\s+(?:morning|afternoon|evening))\b/.test(lower)) {
+      const greeting = /^good\s+(morning|afternoon|evening)/.exec(lower);
+      return {
+        kind: "say",
+        text: `${greeting ? `Good ${greeting[1]}!` : "Hello!"} I'm Coda's built-in responder. ${CAPABILITIES}`,
+      };
+    }
+    if (/\bhow\s+are\s+you\b/.test(lower)) return { kind: "say", text: "I'm running fine, thank you. " + CAPABILITIES };
+    return { kind: "say", text: FALLBACK };
+  }
+
+  #answerFromTool(call: ToolCall, content: string, asked: string): string {
+    const args = (call.arguments && typeof call.arguments === "object" ? call.arguments : {}) as Record<string, unknown>;
+    const value = parseContent(content);
+    const failure = failureMessage(value);
+    switch (call.name) {
+      case "get_time": {
+        if (failure) return `Sorry, I couldn't get the time: ${sentence(failure)}`;
+        const { date, timeZone } = timeFromResult(value);
+        const zone = timeZone ?? (typeof args.timezone === "string" ? args.timezone : undefined) ?? this.#timeZone;
+        if (!date) return `The clock says: ${sentence(plain(value))}`;
+        // Answer what was asked: the time, the date, or both.
+        const wants = timeQuestion(asked.toLowerCase().replace(/’/g, "'"), asked)?.wants ?? "both";
+        return describeTime(date, zone, wants);
+      }
+      case "calculate": {
+        const expression = typeof args.expression === "string" ? args.expression : "That";
+        if (failure) return `Sorry, I couldn't calculate ${expression}: ${sentence(failure)}`;
+        return `${expression} is ${formatResult(value)}.`;
+      }
+      case "remember": {
+        const fact = typeof args.text === "string" ? args.text : "that";
+        if (failure) return `Sorry, I couldn't store that: ${sentence(failure)}`;
+        return `Okay, I'll remember that ${sentence(toSecondPerson(fact))}`;
+      }
+      case "recall": {
+        const query = typeof args.query === "string" ? args.query : "";
+        if (failure) return `Sorry, I couldn't search my memory: ${sentence(failure)}`;
+        const facts = memoryTexts(value);
+        const about = query && query !== RECALL_EVERYTHING ? ` about ${toSecondPerson(query)}` : "";
+        if (facts.length === 0) return `I don't remember anything${about} yet.`;
+        return `Here's what I remember${about}: ${facts.map((f) => toSecondPerson(f).replace(/[.\s]+$/, "")).join("; ")}.`;
+      }
+      case "system_info": {
+        if (failure) return `Sorry, I couldn't read the system information: ${sentence(failure)}`;
+        return `Here's the system information: ${sentence(summarise(value))} I'm the built-in rule-based responder.`;
+      }
+      default:
+        return failure ? `The ${call.name} tool failed: ${sentence(failure)}` : `The ${call.name} tool answered: ${sentence(plain(value))}`;
+    }
+  }
+}
+
+// --- reading the conversation ----------------------------------------------
+
+function lastUserText(messages: ChatMessage[]): string {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (m.role === "user") return m.content;
+  }
+  return "";
+}
+
+function countToolCalls(messages: ChatMessage[]): number {
+  let n = 0;
+  for (const m of messages) if (m.role === "assistant") n += m.toolCalls?.length ?? 0;
+  return n;
+}
+
+/**
+ * When the conversation ends with tool results for the last assistant tool
+ * calls (the pipeline's next round), those calls paired with their results.
+ */
+function pendingToolResults(messages: ChatMessage[]): { call: ToolCall; content: string }[] | undefined {
+  const last = messages.at(-1);
+  if (!last || last.role !== "tool") return undefined;
+  let i = messages.length - 1;
+  const tools: Extract<ChatMessage, { role: "tool" }>[] = [];
+  while (i >= 0 && messages[i]!.role === "tool") tools.unshift(messages[i--] as Extract<ChatMessage, { role: "tool" }>);
+  const assistant = i >= 0 ? messages[i] : undefined;
+  const calls = assistant?.role === "assistant" ? (assistant.toolCalls ?? []) : [];
+  return tools.map((t) => ({
+    call: calls.find((c) => c.id === t.toolCallId) ?? { id: t.toolCallId, name: t.name, arguments: {} },
+    content: t.content,
+  }));
+}
+
+// --- understanding the user ----------------------------------------------------
+
+/** The query for "what do you remember" with no topic: every first-person fact. */
+const RECALL_EVERYTHING = "me my I";
+
+function recallQuery(lower: string, text: string): string | undefined {
+  const about = /^(?:what|which|anything)\s+(?:else\s+)?(?:do|did)\s+you\s+(?:remember|know|recall)\s+about\s+(.+)$/i.exec(text);
+  if (about) return cleanTopic(about[1]!);
+  const doYou = /^do\s+you\s+(?:remember|recall|know)\s+(?:about\s+|what\s+)?(.+)$/i.exec(text);
+  if (doYou && !/^(?:the\s+)?(?:time|date)\b/i.test(doYou[1]!)) return cleanTopic(doYou[1]!);
+  if (/^what\s+(?:do|did)\s+you\s+(?:remember|know|recall)(?:\s+about\s+me)?$/.test(lower)) return RECALL_EVERYTHING;
+  const mine = /^(?:what|who|when|where|which)(?:'s|\s+is|\s+are|\s+was|\s+were)\s+(my\s+.+)$/i.exec(text);
+  if (mine) return cleanTopic(mine[1]!);
+  return undefined;
+}
+
+function cleanTopic(topic: string): string {
+  const t = topic.trim().replace(/^(?:that|the fact that)\s+/i, "");
+  return /^(?:me|myself)$/i.test(t) ? RECALL_EVERYTHING : t;
+}
+
+const FUNCTIONS = ["sqrt", "cbrt", "abs", "sin", "cos", "tan", "log", "log10", "exp", "round", "floor", "ceil", "pi"];
+
+/** The arithmetic expression in a question, or undefined when it is not one. */
+function arithmetic(lower: string): string | undefined {
+  const prefixed = /^(?:what(?:'s|\s+is|\s+are|\s+does)|calculate|compute|evaluate|solve|work\s+out|how\s+much\s+is|tell\s+me)\s+(.+)$/.exec(lower);
+  let expr = (prefixed ? prefixed[1]! : lower)
+    .replace(/^the\s+/, "")
+    .replace(/\s+(?:equal|make|come\s+to)s?$/, "")
+    .replace(/[=]+\s*$/, "")
+    .replace(/[×✕]/g, "*")
+    .replace(/÷/g, "/")
+    .replace(/[−–]/g, "-")
+    .replace(/(\d),(\d{3})\b/g, "$1$2")
+    .replace(/\bsquare\s+root\s+of\s+(\d+(?:\.\d+)?|\([^)]*\))/g, "sqrt($1)")
+    .replace(/\bmultiplied\s+by\b/g, "*")
+    .replace(/\bdivided\s+by\b/g, "/")
+    .replace(/\bto\s+the\s+power\s+of\b/g, "^")
+    .replace(/\bplus\b/g, "+")
+    .replace(/\bminus\b/g, "-")
+    .replace(/\btimes\b/g, "*")
+    .replace(/\bover\b/g, "/")
+    .replace(/\bmod(?:ulo)?\b/g, "mod")
+    .replace(/\bsquared\b/g, "^2")
+    .replace(/\bcubed\b/g, "^3")
+    .replace(/(\d)\s*x\s*(\d)/g, "$1 * $2")
+    .trim();
+  expr = expr.replace(/\s+/g, " ");
+  if (!/\d/.test(expr)) return undefined;
+  // Only numbers, operators, brackets and a few function names: anything else is not arithmetic.
+  const stripped = expr.replace(new RegExp(`\\b(?:${FUNCTIONS.join("|")}|mod)\\b`, "g"), " ");
+  if (!/^[\d\s+\-*/^%().]+$/.test(stripped)) return undefined;
+  if (!/[+\-*/^%]|\bmod\b|[a-z]\s*\(/.test(expr)) return undefined;
+  return expr;
+}
+
+type Wants = "time" | "date" | "both";
+
+function timeQuestion(lower: string, text: string): { wants: Wants; timeZone: string | undefined } | undefined {
+  const asksTime = /\bwhat\s+time\b|\b(?:the|current)\s+time\b|^time\b|\btime\s+is\s+it\b|\btime\s+(?:now|in)\b|\bclock\b/.test(lower);
+  const asksDate =
+    /\bdate\b|\bwhat\s+(?:day|month|year)\b|\b(?:today's|current)\s+day\b|^today\b|\bwhich\s+day\b|\bwhat'?s\s+today\b|\bwhat\s+is\s+today\b/.test(
+      lower,
+    );
+  if (!asksTime && !asksDate) return undefined;
+  return { wants: asksTime && asksDate ? "both" : asksDate ? "date" : "time", timeZone: namedTimeZone(text) };
+}
+
+/** An IANA zone the user named ("Europe/Paris", "America/Argentina/Buenos_Aires", "UTC"). */
+function namedTimeZone(text: string): string | undefined {
+  for (const m of text.matchAll(/\b([A-Za-z]+(?:\/[A-Za-z0-9_+-]+){1,2})\b/g)) {
+    if (isTimeZone(m[1]!)) return canonicalZone(m[1]!);
+  }
+  if (/\b(?:UTC|GMT)\b/i.test(text)) return "UTC";
+  return undefined;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function canonicalZone(zone: string): string {
+  return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+}
+
+// --- answering from tool results ---------------------------------------------------
+
+function parseContent(content: string): unknown {
+  try {
+    return JSON.parse(content) as unknown;
+  } catch {
+    return content;
+  }
+}
+
+function failureMessage(value: unknown): string | undefined {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
+  const v = value as Record<string, unknown>;
+  if (v.ok === false) return typeof v.message === "string" ? v.message : "the tool failed";
+  if (v.error === undefined || v.error === null || v.error === false) return undefined;
+  if (typeof v.error === "string") return v.error;
+  const message = (v.error as { message?: unknown }).message;
+  return typeof message === "string" ? message : "the tool failed";
+}
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+/** The instant and zone in a get_time result, whatever its exact field names. */
+function timeFromResult(value: unknown): { date: Date | undefined; timeZone: string | undefined } {
+  if (typeof value === "string" && ISO.test(value)) return { date: new Date(value), timeZone: undefined };
+  if (typeof value === "number") return { date: new Date(value), timeZone: undefined };
+  if (!value || typeof value !== "object") return { date: undefined, timeZone: undefined };
+  const v = value as Record<string, unknown>;
+  let date: Date | undefined;
+  for (const key of ["iso", "utc", "now", "datetime", "dateTime", "timestamp", "time"]) {
+    const field = v[key];
+    if (typeof field === "string" && ISO.test(field)) {
+      date = new Date(field);
+      break;
+    }
+    if (typeof field === "number" && key !== "time") {
+      date = new Date(field);
+      break;
+    }
+  }
+  if (!date) {
+    for (const field of Object.values(v)) {
+      if (typeof field === "string" && ISO.test(field)) {
+        date = new Date(field);
+        break;
+      }
+    }
+  }
+  let timeZone: string | undefined;
+  for (const key of ["timezone", "timeZone", "tz", "zone"]) {
+    const field = v[key];
+    if (typeof field === "string" && isTimeZone(field)) {
+      timeZone = field;
+      break;
+    }
+  }
+  return { date: date && !Number.isNaN(date.getTime()) ? date : undefined, timeZone };
+}
+
+/** "It's 2:05 PM on Friday, May 1, 2026 (Europe/Paris)." and the time-only / date-only variants. */
+export function describeTime(date: Date, timeZone: string | undefined, wants: Wants): string {
+  const zone = timeZone && isTimeZone(timeZone) ? timeZone : undefined;
+  const time = new Intl.DateTimeFormat("en-US", { hour: "numeric", minute: "2-digit", timeZone: zone }).format(date);
+  const day = new Intl.DateTimeFormat("en-US", {
+    weekday: "long",
+    month: "long",
+    day: "numeric",
+    year: "numeric",
+    timeZone: zone,
+  }).format(date);
+  const where = zone ? ` (${zone.replace(/_/g, " ")})` : "";
+  if (wants === "time") return `It's ${time}${where}.`;
+  if (wants === "date") return `Today is ${day}${where}.`;
+  return `It's ${time} on ${day}${where}.`;
+}
+
+function formatResult(value: unknown): string {
+  if (typeof value === "number") return formatNumber(value);
+  if (typeof value === "string") return value;
+  if (value && typeof value === "object") {
+    const v = value as Record<string, unknown>;
+    for (const key of ["result", "value", "answer", "text"]) {
+      const field = v[key];
+      if (typeof field === "number") return formatNumber(field);
+      if (typeof field === "string") return field;
+    }
+  }
+  return plain(value);
+}
+
+function formatNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  // 0.1 + 0.2 should be said as 0.3, not 0.30000000000000004.
+  return String(Number(n.toPrecision(12)));
+}
+
+/** The remembered texts in a recall result, facts before conversation turns, at most three. */
+function memoryTexts(value: unknown): string[] {
+  const facts: string[] = [];
+  const turns: string[] = [];
+  const visit = (node: unknown, depth: number): void => {
+    if (depth > 4 || facts.length + turns.length >= 20) return;
+    if (typeof node === "string") {
+      if (depth > 0) facts.push(node);
+      return;
+    }
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item, depth + 1);
+      return;
+    }
+    if (!node || typeof node !== "object") return;
+    const o = node as Record<string, unknown>;
+    if (typeof o.text === "string") {
+      (o.kind === "turn" ? turns : facts).push(o.text);
+      return;
+    }
+    if (o.item && typeof o.item === "object") return visit(o.item, depth + 1);
+    for (const key of ["hits", "memories", "items", "results", "facts"]) if (Array.isArray(o[key])) return visit(o[key], depth + 1);
+  };
+  visit(value, 0);
+  return (facts.length > 0 ? facts : turns).slice(0, 3);
+}
+
+function summarise(value: unknown): string {
+  if (!value || typeof value !== "object") return plain(value);
+  const parts: string[] = [];
+  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+    if (parts.length >= 6) break;
+    const label = key.replace(/_/g, " ");
+    if (typeof field === "string" || typeof field === "number" || typeof field === "boolean") parts.push(`${label} ${field}`);
+    else if (field && typeof field === "object" && !Array.isArray(field)) {
+      const inner = Object.entries(field as Record<string, unknown>)
+        .filter(([, v]) => typeof v === "string" || typeof v === "number" || typeof v === "boolean")
+        .slice(0, 6)
+        .map(([k, v]) => `${k} ${String(v)}`);
+      if (inner.length > 0) parts.push(`${label}: ${inner.join(", ")}`);
+    }
+  }
+  return parts.length > 0 ? parts.join("; ") : "nothing to report";
+}
+
+function plain(value: unknown): string {
+  if (typeof value === "string") return value;
+  const text = JSON.stringify(value) ?? "nothing";
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** Ensure exactly one closing full stop. */
+function sentence(text: string): string {
+  const t = text.trim().replace(/[.\s]+$/, "");
+  return /[!?]$/.test(t) ? t : `${t}.`;
+}
+
+const SECOND_PERSON: Record<string, string> = {
+  i: "you",
+  "i'm": "you're",
+  "i've": "you've",
+  "i'll": "you'll",
+  "i'd": "you'd",
+  me: "you",
+  my: "your",
+  mine: "yours",
+  myself: "yourself",
+  am: "are",
+};
+
+/** "my sister is Ana" -> "your sister is Ana": what the user said, told back to them. */
+export function toSecondPerson(text: string): string {
+  if (text === RECALL_EVERYTHING) return "you";
+  return text.replace(/\b(?:i'm|i've|i'll|i'd|i|me|my|mine|myself|am)\b/gi, (word, offset: number, whole: string) => {
+    const lower = word.toLowerCase().replace(/’/g, "'");
+    // "am" only changes after "I" ("I am" -> "you are"), not in "7 am".
+    if (lower === "am" && !/\bi\s+$/i.test(whole.slice(0, offset))) return word;
+    return SECOND_PERSON[lower] ?? word;
+  });
+}

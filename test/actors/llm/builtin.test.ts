@@ -1,0 +1,279 @@
+/**
+ * The built-in responder, driven the way the pipeline drives a model: ask,
+ * run the tool it requests, feed back the tool message, ask again. Covers
+ * greeting, honesty about itself, time/date, arithmetic, remember/recall,
+ * tool failures, tools that are not offered, streaming and abort.
+ */
+import { describe, expect, it } from "vitest";
+import { isAbortError } from "../../../actors/engine-error.js";
+import { BuiltinResponder, toSecondPerson } from "../../../actors/llm/builtin.js";
+import type { ChatMessage, LlmChunk, ToolCall, ToolSpec } from "../../../actors/llm/types.js";
+import { collect } from "./fake-http.js";
+
+const spec = (name: string): ToolSpec => ({ name, description: name, parameters: { type: "object" } });
+const ALL_TOOLS = ["get_time", "calculate", "remember", "recall", "system_info"].map(spec);
+
+async function round(engine: BuiltinResponder, messages: ChatMessage[], tools = ALL_TOOLS): Promise<LlmChunk[]> {
+  const { items, error } = await collect(engine.generate({ messages, tools, signal: new AbortController().signal }));
+  expect(error).toBeUndefined();
+  return items;
+}
+
+const textOf = (chunks: LlmChunk[]) => chunks.map((c) => (c.kind === "delta" ? c.text : "")).join("");
+
+/**
+ * One user turn as the pipeline runs it: every requested tool is answered by
+ * `toolAnswers[name](args)` and the model is asked again until it stops.
+ */
+async function turn(
+  engine: BuiltinResponder,
+  userText: string,
+  toolAnswers: Record<string, (args: any) => string> = {},
+  tools = ALL_TOOLS,
+): Promise<{ calls: ToolCall[]; answer: string; rounds: number; last: LlmChunk[] }> {
+  const messages: ChatMessage[] = [{ role: "user", content: userText }];
+  const calls: ToolCall[] = [];
+  for (let rounds = 1; rounds <= 3; rounds++) {
+    const chunks = await round(engine, messages, tools);
+    expect(chunks.filter((c) => c.kind === "done")).toHaveLength(1);
+    expect(chunks.at(-1)!.kind).toBe("done");
+    const requested = chunks.flatMap((c) => (c.kind === "tool_call" ? [c.call] : []));
+    if (requested.length === 0) return { calls, answer: textOf(chunks), rounds, last: chunks };
+    expect(chunks.at(-1)).toEqual({ kind: "done", finishReason: "tool_calls" });
+    calls.push(...requested);
+    messages.push({ role: "assistant", content: textOf(chunks), toolCalls: requested });
+    for (const call of requested) {
+      const answer = toolAnswers[call.name];
+      if (!answer) throw new Error(`unexpected tool ${call.name}`);
+      messages.push({ role: "tool", toolCallId: call.id, name: call.name, content: answer(call.arguments) });
+    }
+  }
+  throw new Error("the responder never stopped asking for tools");
+}
+
+describe("BuiltinResponder conversation", () => {
+  const engine = new BuiltinResponder();
+
+  it("names itself as the builtin engine", () => {
+    expect(engine.name).toBe("builtin");
+    expect(engine.model).toBe("builtin-responder");
+  });
+
+  it("greets, streaming the answer word by word", async () => {
+    const { answer, rounds, last } = await turn(engine, "Hello!");
+    expect(rounds).toBe(1);
+    expect(answer).toBe(
+      "Hello! I'm Coda's built-in responder. I can tell you the time and date, do arithmetic, and remember facts you tell me and recall them later.",
+    );
+    const deltas = last.filter((c) => c.kind === "delta");
+    expect(deltas.length).toBe(answer.split(" ").length);
+    expect(deltas.slice(0, 3)).toEqual([
+      { kind: "delta", text: "Hello! " },
+      { kind: "delta", text: "I'm " },
+      { kind: "delta", text: "Coda's " },
+    ]);
+    expect(last.at(-1)).toEqual({ kind: "done", finishReason: "stop" });
+  });
+
+  it.each(["Who are you?", "are you an AI", "What model are you running?", "coda, what's your name?"])(
+    "says honestly what it is and how to configure a real model (%s)",
+    async (question) => {
+      const { answer, calls } = await turn(engine, question);
+      expect(calls).toEqual([]);
+      expect(answer).toMatch(/^I'm Coda's built-in rule-based responder, not a language model/);
+      expect(answer).toContain("start Ollama and pull a model");
+      expect(answer).toContain("CODA_OPENAI_BASE_URL");
+    },
+  );
+
+  it("asks get_time with the IANA zone the user named and answers the time from the result", async () => {
+    const { calls, answer, rounds } = await turn(engine, "What time is it in Europe/Paris?", {
+      get_time: () => JSON.stringify({ iso: "2026-05-01T12:05:00.000Z", timezone: "Europe/Paris" }),
+    });
+    expect(calls).toEqual([{ id: "builtin_call_1", name: "get_time", arguments: { timezone: "Europe/Paris" } }]);
+    expect(rounds).toBe(2);
+    expect(answer).toBe("It's 2:05 PM (Europe/Paris).");
+  });
+
+  it("asks get_time without arguments for the date and answers the date", async () => {
+    const { calls, answer } = await turn(engine, "what's the date today", {
+      get_time: () => JSON.stringify({ iso: "2026-05-01T23:30:00Z", timezone: "America/New_York" }),
+    });
+    expect(calls).toEqual([{ id: "builtin_call_1", name: "get_time", arguments: {} }]);
+    expect(answer).toBe("Today is Friday, May 1, 2026 (America/New York).");
+  });
+
+  it("answers time and date together when the tool gives a bare ISO string and the user named UTC", async () => {
+    const { calls, answer } = await turn(engine, "Tell me the current time and date in UTC", {
+      get_time: () => JSON.stringify("2026-05-01T08:00:00Z"),
+    });
+    expect(calls[0]!.arguments).toEqual({ timezone: "UTC" });
+    expect(answer).toBe("It's 8:00 AM on Friday, May 1, 2026 (UTC).");
+  });
+
+  it.each([
+    ["what is 12 * 7", "12 * 7", "84", "12 * 7 is 84."],
+    ["Calculate (3+4)/2", "(3+4)/2", JSON.stringify({ expression: "(3+4)/2", result: 3.5 }), "(3+4)/2 is 3.5."],
+    ["What's 2 plus 2 times 3?", "2 + 2 * 3", JSON.stringify({ result: 8 }), "2 + 2 * 3 is 8."],
+    ["how much is 1,200 divided by 4", "1200 / 4", "300", "1200 / 4 is 300."],
+    ["what is the square root of 144", "sqrt(144)", JSON.stringify({ result: "12" }), "sqrt(144) is 12."],
+    ["what is 0.1 + 0.2", "0.1 + 0.2", "0.30000000000000004", "0.1 + 0.2 is 0.3."],
+  ])("asks calculate for %j and answers from the result", async (question, expression, result, expected) => {
+    const { calls, answer } = await turn(engine, question, { calculate: () => result });
+    expect(calls).toEqual([{ id: "builtin_call_1", name: "calculate", arguments: { expression } }]);
+    expect(answer).toBe(expected);
+  });
+
+  it("says why when the calculate tool fails", async () => {
+    const { answer } = await turn(engine, "what is 5 / (2 - 2)", {
+      calculate: () => JSON.stringify({ error: { code: "tool_failed", message: "Division by zero." } }),
+    });
+    expect(answer).toBe("Sorry, I couldn't calculate 5 / (2 - 2): Division by zero.");
+  });
+
+  it("remembers a fact through the remember tool and confirms it in the second person", async () => {
+    const { calls, answer } = await turn(engine, "Remember that my favourite colour is blue.", {
+      remember: (args) => JSON.stringify({ id: "m1", kind: "fact", text: args.text }),
+    });
+    expect(calls).toEqual([{ id: "builtin_call_1", name: "remember", arguments: { text: "my favourite colour is blue" } }]);
+    expect(answer).toBe("Okay, I'll remember that your favourite colour is blue.");
+  });
+
+  it("recalls through the recall tool, facts before conversation turns", async () => {
+    const hits = [
+      { item: { id: "t1", kind: "turn", text: "User: what colour? Assistant: no idea" }, score: 2 },
+      { item: { id: "m1", kind: "fact", text: "my favourite colour is blue" }, score: 1.5 },
+    ];
+    const { calls, answer } = await turn(engine, "What is my favourite colour?", { recall: () => JSON.stringify(hits) });
+    expect(calls).toEqual([{ id: "builtin_call_1", name: "recall", arguments: { query: "my favourite colour" } }]);
+    expect(answer).toBe("Here's what I remember about your favourite colour: your favourite colour is blue.");
+  });
+
+  it("says so when recall finds nothing", async () => {
+    const { calls, answer } = await turn(engine, "what do you remember about my sister", { recall: () => JSON.stringify({ hits: [] }) });
+    expect(calls[0]!.arguments).toEqual({ query: "my sister" });
+    expect(answer).toBe("I don't remember anything about your sister yet.");
+  });
+
+  it("recalls everything first-person for a bare 'what do you remember'", async () => {
+    const { calls, answer } = await turn(engine, "What do you remember?", {
+      recall: () => JSON.stringify([{ text: "I am vegetarian" }, { text: "my cat is called Miso." }]),
+    });
+    expect(calls[0]!.arguments).toEqual({ query: "me my I" });
+    expect(answer).toBe("Here's what I remember: you are vegetarian; your cat is called Miso.");
+  });
+
+  it("remembers then recalls across turns with a real in-test memory", async () => {
+    const facts: string[] = [];
+    const answers = {
+      remember: (args: { text: string }) => (facts.push(args.text), JSON.stringify({ id: `m${facts.length}`, text: args.text })),
+      recall: (args: { query: string }) =>
+        JSON.stringify(facts.filter((f) => args.query.split(" ").some((w) => w !== "my" && f.includes(w))).map((text) => ({ text }))),
+    };
+    await turn(engine, "remember that my sister's name is Ana", answers);
+    const { answer } = await turn(engine, "what do you remember about my sister's name", answers);
+    expect(answer).toBe("Here's what I remember about your sister's name: your sister's name is Ana.");
+  });
+
+  it("gets system information through the system_info tool", async () => {
+    const { calls, answer } = await turn(engine, "system status", {
+      system_info: () => JSON.stringify({ version: "0.1.0", engines: { stt: "none", llm: "builtin" }, clients: 2 }),
+    });
+    expect(calls).toEqual([{ id: "builtin_call_1", name: "system_info", arguments: {} }]);
+    expect(answer).toBe(
+      "Here's the system information: version 0.1.0; engines: stt none, llm builtin; clients 2. I'm the built-in rule-based responder.",
+    );
+  });
+
+  it("numbers its tool-call ids after the calls already in the conversation", async () => {
+    const messages: ChatMessage[] = [
+      { role: "user", content: "what is 1+1" },
+      { role: "assistant", content: "", toolCalls: [{ id: "builtin_call_1", name: "calculate", arguments: { expression: "1+1" } }] },
+      { role: "tool", toolCallId: "builtin_call_1", name: "calculate", content: "2" },
+      { role: "assistant", content: "1+1 is 2." },
+      { role: "user", content: "and what is 2+2" },
+    ];
+    const chunks = await round(engine, messages);
+    expect(chunks).toEqual([
+      { kind: "tool_call", call: { id: "builtin_call_2", name: "calculate", arguments: { expression: "2+2" } } },
+      { kind: "done", finishReason: "tool_calls" },
+    ]);
+  });
+
+  it("falls back honestly for anything else", async () => {
+    const { answer, calls } = await turn(engine, "Write me a poem about the sea");
+    expect(calls).toEqual([]);
+    expect(answer).toMatch(/^Sorry, I can't answer that: I'm Coda's built-in rule-based responder, not a language model\./);
+  });
+
+  it("gives the same answer to the same conversation", async () => {
+    const a = await round(engine, [{ role: "user", content: "what is the meaning of life" }]);
+    const b = await round(engine, [{ role: "user", content: "what is the meaning of life" }]);
+    expect(a).toEqual(b);
+  });
+});
+
+describe("BuiltinResponder without tools", () => {
+  const noon = new Date("2026-05-01T12:00:00Z");
+  const engine = new BuiltinResponder({ now: () => noon, timeZone: "UTC" });
+
+  it("answers the time from its own clock when get_time is not offered", async () => {
+    const { calls, answer } = await turn(engine, "what time is it", {}, []);
+    expect(calls).toEqual([]);
+    expect(answer).toBe("It's 12:00 PM (UTC).");
+  });
+
+  it("says arithmetic and memory are unavailable instead of calling tools that are not offered", async () => {
+    expect((await turn(engine, "what is 12 * 7", {}, [spec("get_time")])).answer).toBe(
+      "I can't do arithmetic right now: the calculate tool is not enabled.",
+    );
+    expect((await turn(engine, "remember that I like tea", {}, [])).answer).toBe(
+      "I can't remember things right now: the memory tools are not enabled.",
+    );
+    expect((await turn(engine, "what is my name", {}, [])).answer).toBe(
+      "I can't recall anything right now: the memory tools are not enabled.",
+    );
+  });
+});
+
+describe("BuiltinResponder cancellation and options", () => {
+  it("stops streaming when aborted, with nothing after the abort", async () => {
+    const engine = new BuiltinResponder();
+    const controller = new AbortController();
+    const seen: LlmChunk[] = [];
+    let caught: unknown;
+    try {
+      for await (const c of engine.generate({ messages: [{ role: "user", content: "hello" }], tools: [], signal: controller.signal })) {
+        seen.push(c);
+        if (seen.length === 2) controller.abort();
+      }
+    } catch (err) {
+      caught = err;
+    }
+    expect(isAbortError(caught)).toBe(true);
+    expect(seen).toEqual([
+      { kind: "delta", text: "Hello! " },
+      { kind: "delta", text: "I'm " },
+    ]);
+  });
+
+  it("aborts during a word delay", async () => {
+    const engine = new BuiltinResponder({ delayMs: 10_000 });
+    const controller = new AbortController();
+    const pending = collect(engine.generate({ messages: [{ role: "user", content: "hello" }], tools: [], signal: controller.signal }));
+    setTimeout(() => controller.abort(), 20);
+    const { items, error } = await pending;
+    expect(items).toEqual([]);
+    expect(isAbortError(error)).toBe(true);
+  });
+
+  it("rejects invalid options with a TypeError", () => {
+    expect(() => new BuiltinResponder({ delayMs: -1 })).toThrow(new TypeError("Invalid builtin responder option delayMs: must be >= 0"));
+    expect(() => new BuiltinResponder({ timeZone: "Mars/Olympus" })).toThrow(TypeError);
+  });
+
+  it("turns first-person facts into second person", () => {
+    expect(toSecondPerson("I am allergic to nuts and my cat is mine")).toBe("you are allergic to nuts and your cat is yours");
+    expect(toSecondPerson("the meeting is at 7 am")).toBe("the meeting is at 7 am");
+  });
+});
