@@ -35,6 +35,22 @@ export const COMMAND_DATA = {
       since: z.number().int().nonnegative().optional().describe("Last seq you saw; omitted: the recent buffer"),
     })
     .describe("Ask for a replay of logged events after `since` (sent to you only)"),
+  memory_list: z
+    .strictObject({
+      limit: z.number().int().min(1).max(100).default(20).describe("Most memories to list (default 20)"),
+    })
+    .describe("List long-term memories, newest first (answer: memory_items, sent to you only)"),
+  memory_search: z
+    .strictObject({
+      query: z.string().trim().min(1).max(500).describe("Words every listed memory must contain; the last word also matches as a prefix"),
+      limit: z.number().int().min(1).max(100).default(20).describe("Most memories to list (default 20)"),
+    })
+    .describe("Search long-term memories, best match first (answer: memory_items, sent to you only)"),
+  memory_forget: z
+    .strictObject({
+      id: z.string().min(1).max(128).describe("Id of the memory, as in memory_items or memory_store"),
+    })
+    .describe("Forget one memory: command_ack when it was removed, command_error not_found when there is none with that id"),
 } as const;
 
 export type CommandType = keyof typeof COMMAND_DATA;

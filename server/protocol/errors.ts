@@ -17,6 +17,7 @@ export const COMMAND_ERROR_CODES = [
   "busy",
   "invalid_state",
   "unavailable",
+  "not_found",
   "internal_error",
 ] as const;
 export type CommandErrorCode = (typeof COMMAND_ERROR_CODES)[number];

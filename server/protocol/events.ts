@@ -164,6 +164,22 @@ export const EVENT_DATA = {
     })
     .describe("A memory operation failed; the turn goes on without it (codes: timeout, locked, full, corrupt, storage_error)"),
 
+  memory_items: z
+    .strictObject({
+      query: z.string().nullable().describe("The memory_search query, null for memory_list"),
+      items: z.array(
+        z.strictObject({
+          id: z.string(),
+          kind: z.enum(["turn", "fact", "preference"]),
+          text: z.string().describe("The whole memory text"),
+          importance: z.number().min(0).max(1).describe("0 (trivia) to 1 (never forget)"),
+          created_at: Timestamp,
+          turn_id: TurnId.nullable().describe("The turn that stored it, if any"),
+        }),
+      ),
+    })
+    .describe("Memories for a memory viewer (answer to memory_list / memory_search, sent to that client only)"),
+
   // --- tools ------------------------------------------------------------------
   tool_call: z
     .strictObject({
@@ -288,7 +304,7 @@ export const EVENT_DATA = {
       message: z.string(),
       issues: z.array(Issue).optional(),
     })
-    .describe("A command was refused (codes: invalid_json, unknown_type, invalid_data, too_large, unexpected_binary, rate_limited, busy, invalid_state, unavailable, internal_error)"),
+    .describe("A command was refused (codes: invalid_json, unknown_type, invalid_data, too_large, unexpected_binary, rate_limited, busy, invalid_state, unavailable, not_found, internal_error)"),
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA;
@@ -296,7 +312,7 @@ export const EVENT_TYPES = Object.keys(EVENT_DATA) as EventType[];
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;
 
 /** Events that are only ever sent to one client and never logged. */
-export const DIRECT_EVENT_TYPES = ["replay", "command_ack", "command_error", "performance_metrics"] as const satisfies readonly EventType[];
+export const DIRECT_EVENT_TYPES = ["replay", "command_ack", "command_error", "performance_metrics", "memory_items"] as const satisfies readonly EventType[];
 
 function eventEnvelope<T extends EventType>(type: T) {
   return z
