@@ -1,0 +1,38 @@
+/**
+ * Abortable waiting, shared by the scripted engines and the stage actors.
+ * A timer that outlives its turn would keep the process alive and fire into
+ * a cancelled turn, so every wait here ends when its signal aborts.
+ */
+
+/** The error an aborted wait rejects with (name `AbortError`, like fetch). */
+export function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === "AbortError") return reason;
+  return new DOMException("The operation was aborted", "AbortError");
+}
+
+/**
+ * Resolve after `ms` milliseconds, or reject with an AbortError as soon as
+ * `signal` aborts. `ms <= 0` still yields to the event loop once (a macrotask),
+ * so zero-latency scripted engines stay asynchronous like real ones.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortError(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/** Resolve when `signal` aborts (never rejects). */
+export function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+}

@@ -1,0 +1,111 @@
+/**
+ * The speech-to-text stage as XState logic. It opens the audio source, runs
+ * the engine over it and reports `stt.partial` / `stt.final` / `stt.error`
+ * to the machine. `audio.end` from the machine (stt_stop) ends the audio so
+ * the engine finishes the utterance with what it has. Stopping the actor
+ * aborts the engine and the source; nothing is sent back after that.
+ */
+import { fromCallback } from "xstate";
+import type { DemoSttInput, SttControlEvent, SttEvent, SttInput } from "../../machines/voice-types.js";
+import type { PcmFormat } from "../audio.js";
+import { EngineError, isAbortError } from "../engine-error.js";
+import { aborted } from "../sleep.js";
+import { ScriptedSttEngine, silentAudioSource } from "./testing/scripted.js";
+import type { AudioSource, SttEngine } from "./types.js";
+
+export interface SttLogicOptions {
+  engine: SttEngine;
+  /** Where the utterance's audio comes from. Default: no audio (the engine's own source, e.g. scripted). */
+  source?: AudioSource;
+}
+
+/** Logic for the machine's `stt` slot. */
+export function createSttLogic(options: SttLogicOptions) {
+  const source = options.source ?? silentAudioSource("none");
+  return fromCallback<SttControlEvent, SttInput>(({ sendBack, receive }) => {
+    const controller = new AbortController();
+    const audioEnd = new AbortController();
+    let open = true;
+    receive((event) => {
+      if (event.type === "audio.end") audioEnd.abort();
+    });
+    const audio = endWhen(source.open(controller.signal), audioEnd.signal);
+    void transcribeUtterance(options.engine, audio, source.format, controller.signal, (e) => {
+      if (open) sendBack(e);
+    });
+    return () => {
+      open = false;
+      controller.abort();
+    };
+  });
+}
+
+export interface DemoSttLogicOptions {
+  /** Delay before each partial of the scripted recogniser (ms). Default 40. */
+  partialDelayMs?: number;
+}
+
+/** Logic for the machine's `demoStt` slot: a scripted recogniser that hears the demo text. */
+export function createDemoSttLogic(options: DemoSttLogicOptions = {}) {
+  return fromCallback<SttControlEvent, DemoSttInput>(({ input, sendBack }) => {
+    const controller = new AbortController();
+    let open = true;
+    const engine = new ScriptedSttEngine({ utterances: [input.text], partialDelayMs: options.partialDelayMs ?? 40 });
+    const source = silentAudioSource("scripted");
+    void transcribeUtterance(engine, source.open(controller.signal), source.format, controller.signal, (e) => {
+      if (open) sendBack(e);
+    });
+    return () => {
+      open = false;
+      controller.abort();
+    };
+  });
+}
+
+/**
+ * Run one utterance through `engine` and report it with `send`. Exactly one
+ * of `stt.final` / `stt.error` ends it, unless `signal` aborted first (then nothing).
+ */
+export async function transcribeUtterance(
+  engine: SttEngine,
+  audio: AsyncIterable<Uint8Array>,
+  format: PcmFormat,
+  signal: AbortSignal,
+  send: (event: SttEvent) => void,
+): Promise<void> {
+  try {
+    for await (const update of engine.transcribe(audio, { signal, format })) {
+      if (signal.aborted) return;
+      if (typeof update?.text !== "string") throw new EngineError("engine_error", "The recogniser produced an update without text");
+      if (update.kind === "partial") send({ type: "stt.partial", text: update.text });
+      else if (update.kind === "final") {
+        const c = update.confidence;
+        send({ type: "stt.final", text: update.text, confidence: typeof c === "number" && c >= 0 && c <= 1 ? c : null });
+        return;
+      }
+    }
+    if (!signal.aborted) send({ type: "stt.error", code: "engine_error", message: "The recogniser ended without a final transcript" });
+  } catch (err) {
+    if (signal.aborted || isAbortError(err)) return;
+    send({
+      type: "stt.error",
+      code: err instanceof EngineError ? err.code : "engine_error",
+      message: err instanceof Error ? err.message : String(err),
+    });
+  }
+}
+
+/** `source`, ended early when `end` aborts (stt_stop). */
+async function* endWhen(source: AsyncIterable<Uint8Array>, end: AbortSignal): AsyncGenerator<Uint8Array> {
+  const it = source[Symbol.asyncIterator]();
+  const ended = aborted(end).then(() => null);
+  try {
+    while (!end.aborted) {
+      const next = await Promise.race([it.next(), ended]);
+      if (next === null || next.done) return;
+      yield next.value;
+    }
+  } finally {
+    void Promise.resolve(it.return?.()).catch(() => {});
+  }
+}

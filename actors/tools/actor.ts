@@ -1,0 +1,52 @@
+/**
+ * The tools stage as XState logic: all calls of one model reply run
+ * concurrently; their outcomes are reported in call order (`tools.outcome`
+ * each, then `tools.done`), so the events and the conversation are stable
+ * whatever finishes first. Stopping the actor aborts every running call.
+ */
+import { fromCallback, type AnyEventObject } from "xstate";
+import type { ToolsEvent, ToolsInput } from "../../machines/voice-types.js";
+import type { ToolOutcome, ToolRunner } from "./types.js";
+
+export interface ToolsLogicOptions {
+  runner: ToolRunner;
+}
+
+/** Logic for the machine's `tools` slot. */
+export function createToolsLogic(options: ToolsLogicOptions) {
+  return fromCallback<AnyEventObject, ToolsInput>(({ input, sendBack }) => {
+    const controller = new AbortController();
+    let open = true;
+    void runToolCalls(options.runner, input, controller.signal, (e) => {
+      if (open) sendBack(e);
+    });
+    return () => {
+      open = false;
+      controller.abort();
+    };
+  });
+}
+
+/** Run the calls concurrently and report outcomes in call order (nothing after `signal` aborts). */
+export async function runToolCalls(runner: ToolRunner, input: ToolsInput, signal: AbortSignal, send: (event: ToolsEvent) => void): Promise<void> {
+  const started = performance.now();
+  const pending = input.calls.map((call) =>
+    runner.run(call, { signal }).catch(
+      // The runner promises never to throw; if one does, the model still gets an answer for the call.
+      (err: unknown): ToolOutcome => ({
+        ok: false,
+        callId: call.id,
+        name: call.name,
+        code: "tool_failed",
+        message: err instanceof Error ? err.message : String(err),
+        durationMs: performance.now() - started,
+      }),
+    ),
+  );
+  for (const outcome of pending) {
+    const o = await outcome;
+    if (signal.aborted) return;
+    send({ type: "tools.outcome", outcome: o });
+  }
+  if (!signal.aborted) send({ type: "tools.done" });
+}
