@@ -1,0 +1,35 @@
+/** Run the real CLI (server/cli.ts through tsx) as a child process for end-to-end tests. */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface RunningCli {
+  child: ChildProcessWithoutNullStreams;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the ws:// URL from the start-up line. */
+  url: Promise<string>;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+  });
+  let out = "";
+  let err = "";
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const url = new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /(ws:\/\/\S+:\d+)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.once("exit", (code) => reject(new Error(`cli exited (${code}) before listening: ${err}`)));
+  });
+  url.catch(() => {});
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  return { child, stdout: () => out, stderr: () => err, url, exit };
+}
