@@ -7,8 +7,9 @@
  * round. Answers stream word by word like a model's would.
  *
  * Tool results are read from the tool message content: JSON of the tool's
- * result on success; `{"error": {"code", "message"}}`, `{"error": "..."}` or
- * `{"ok": false, "message"}` on failure. Plain text is accepted too.
+ * result on success (plain text is accepted too); on failure the tool
+ * registry's `{"error": {"code", "message", "issues"?}}`, the voice machine's
+ * `Error (code): message`, `{"error": "..."}` or `{"ok": false, "message"}`.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { abortError } from "./http.js";
@@ -374,13 +375,22 @@ function parseContent(content: string): unknown {
 }
 
 function failureMessage(value: unknown): string | undefined {
+  // The voice machine writes failures as text: "Error (timeout): The tool did not answer within 5000 ms".
+  if (typeof value === "string") return /^Error \([\w-]+\): ([\s\S]+)$/.exec(value)?.[1];
   if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
   const v = value as Record<string, unknown>;
   if (v.ok === false) return typeof v.message === "string" ? v.message : "the tool failed";
   if (v.error === undefined || v.error === null || v.error === false) return undefined;
   if (typeof v.error === "string") return v.error;
-  const message = (v.error as { message?: unknown }).message;
-  return typeof message === "string" ? message : "the tool failed";
+  // The tool registry's form: {"error": {"code", "message", "issues"?}}.
+  const error = v.error as { message?: unknown; issues?: { message?: unknown }[] };
+  const message = typeof error.message === "string" ? error.message : "the tool failed";
+  const issue = Array.isArray(error.issues) ? error.issues[0]?.message : undefined;
+  return typeof issue === "string" && !message.includes(issue) ? `${clauseOf(message)}: ${issue}` : message;
+}
+
+function clauseOf(text: string): string {
+  return text.trim().replace(/[.\s]+$/, "");
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
@@ -488,20 +498,32 @@ function memoryTexts(value: unknown): string[] {
 
 function summarise(value: unknown): string {
   if (!value || typeof value !== "object") return plain(value);
+  const v = value as Record<string, unknown>;
   const parts: string[] = [];
-  for (const [key, field] of Object.entries(value as Record<string, unknown>)) {
+  // The system_info tool's known fields, said the way a person would.
+  if (typeof v.version === "string") parts.push(`Coda version ${v.version}`);
+  if (typeof v.uptime === "number") parts.push(`up for ${duration(v.uptime)}`);
+  if (typeof v.memory === "number") parts.push(`using ${Math.round(v.memory / 1_048_576)} MB of memory`);
+  if (typeof v.clients === "number") parts.push(`${v.clients} client${v.clients === 1 ? "" : "s"} connected`);
+  if (v.engines && typeof v.engines === "object" && !Array.isArray(v.engines)) {
+    const engines = Object.entries(v.engines as Record<string, unknown>)
+      .filter(([, name]) => typeof name === "string")
+      .map(([stage, name]) => `${stage} ${String(name)}`);
+    if (engines.length > 0) parts.push(`engines: ${engines.join(", ")}`);
+  }
+  if (parts.length > 0) return parts.join("; ");
+  for (const [key, field] of Object.entries(v)) {
     if (parts.length >= 6) break;
-    const label = key.replace(/_/g, " ");
-    if (typeof field === "string" || typeof field === "number" || typeof field === "boolean") parts.push(`${label} ${field}`);
-    else if (field && typeof field === "object" && !Array.isArray(field)) {
-      const inner = Object.entries(field as Record<string, unknown>)
-        .filter(([, v]) => typeof v === "string" || typeof v === "number" || typeof v === "boolean")
-        .slice(0, 6)
-        .map(([k, v]) => `${k} ${String(v)}`);
-      if (inner.length > 0) parts.push(`${label}: ${inner.join(", ")}`);
-    }
+    if (typeof field === "string" || typeof field === "number" || typeof field === "boolean") parts.push(`${key.replace(/_/g, " ")} ${field}`);
   }
   return parts.length > 0 ? parts.join("; ") : "nothing to report";
+}
+
+function duration(seconds: number): string {
+  if (seconds < 90) return `${Math.round(seconds)} seconds`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} minutes`;
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} hours`;
+  return `${Math.round(seconds / 86_400)} days`;
 }
 
 function plain(value: unknown): string {

@@ -131,6 +131,13 @@ describe("BuiltinResponder conversation", () => {
     expect(answer).toBe("Sorry, I couldn't calculate 5 / (2 - 2): Division by zero.");
   });
 
+  it("reads the voice machine's 'Error (code): message' tool failures", async () => {
+    const { answer } = await turn(engine, "what time is it", {
+      get_time: () => "Error (timeout): The tool did not answer within 5000 ms",
+    });
+    expect(answer).toBe("Sorry, I couldn't get the time: The tool did not answer within 5000 ms.");
+  });
+
   it("remembers a fact through the remember tool and confirms it in the second person", async () => {
     const { calls, answer } = await turn(engine, "Remember that my favourite colour is blue.", {
       remember: (args) => JSON.stringify({ id: "m1", kind: "fact", text: args.text }),
@@ -181,7 +188,7 @@ describe("BuiltinResponder conversation", () => {
     });
     expect(calls).toEqual([{ id: "builtin_call_1", name: "system_info", arguments: {} }]);
     expect(answer).toBe(
-      "Here's the system information: version 0.1.0; engines: stt none, llm builtin; clients 2. I'm the built-in rule-based responder.",
+      "Here's the system information: Coda version 0.1.0; 2 clients connected; engines: stt none, llm builtin. I'm the built-in rule-based responder.",
     );
   });
 
