@@ -1,0 +1,326 @@
+/**
+ * Where utterance audio comes from. Every source yields INPUT_PCM (16 kHz,
+ * s16le, mono) chunks:
+ *
+ * - ClientAudioSource: PCM a client streams in binary WebSocket frames. The
+ *   server calls `push(frame)` per frame and `end()` when the client stops.
+ *   Bounded twice: at most `maxQueuedMs` (default 5000 ms = 160 KB) of audio
+ *   waits unread (a frame past that is dropped, `push` returns false and
+ *   `droppedBytes` grows), and at most `maxDurationMs` (default 300000 ms =
+ *   5 min) is accepted in total (past that the source ends itself, as if
+ *   `end()` had been called, and `push` returns false).
+ * - MicrophoneSource: the machine's own microphone through `arecord`
+ *   (alsa-utils) or sox's `rec`, whichever is found first on PATH.
+ * - FileSource: a WAV file named in the server's own configuration, decoded
+ *   and converted to INPUT_PCM. The path is fixed at construction; no method
+ *   takes a path, so nothing a client sends can make the server open a file.
+ *
+ * Readers: `open(signal)` returns a reader that ends when the source ends or
+ * `signal` aborts. For ClientAudioSource, a reader that is closed early (a
+ * `break`, or the VAD ending an utterance) detaches without ending the
+ * stream, so continuous mode can open the next reader for the next
+ * utterance; only one reader may be open at a time.
+ */
+import { spawn } from "node:child_process";
+import { accessSync, constants } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { delimiter, join } from "node:path";
+import { INPUT_PCM, type PcmFormat } from "../audio.js";
+import { convertPcm } from "../audio-resample.js";
+import { EngineError } from "../engine-error.js";
+import { decodeWav } from "../wav.js";
+import type { AudioSource } from "./types.js";
+
+const BYTES_PER_MS = (INPUT_PCM.sample_rate * 2) / 1000;
+
+/** Options of ClientAudioSource. */
+export interface ClientAudioSourceOptions {
+  /** Most audio waiting unread, in ms. Default 5000. */
+  maxQueuedMs?: number;
+  /** Most audio accepted in total, in ms; the source ends after it. Default 300000. */
+  maxDurationMs?: number;
+}
+
+/**
+ * A bounded push queue of client PCM.
+ * @example
+ * const source = new ClientAudioSource();
+ * socket.on("message", (data, isBinary) => isBinary && source.push(data));
+ * for await (const update of stt.transcribe(source.open(signal), { signal, format: source.format })) ...
+ */
+export class ClientAudioSource implements AudioSource {
+  readonly kind = "client";
+  readonly format: PcmFormat = INPUT_PCM;
+  readonly #maxQueuedBytes: number;
+  readonly #maxTotalBytes: number;
+  #queue: Uint8Array[] = [];
+  #queuedBytes = 0;
+  #acceptedBytes = 0;
+  #droppedBytes = 0;
+  #ended = false;
+  #reading = false;
+  #wake: (() => void) | null = null;
+
+  constructor(options: ClientAudioSourceOptions = {}) {
+    const maxQueuedMs = options.maxQueuedMs ?? 5000;
+    const maxDurationMs = options.maxDurationMs ?? 300_000;
+    if (!(maxQueuedMs > 0) || !(maxDurationMs > 0)) throw new TypeError("client audio bounds must be positive");
+    this.#maxQueuedBytes = Math.floor(maxQueuedMs * BYTES_PER_MS);
+    this.#maxTotalBytes = Math.floor(maxDurationMs * BYTES_PER_MS);
+  }
+
+  /** Bytes accepted so far. */
+  get acceptedBytes(): number {
+    return this.#acceptedBytes;
+  }
+
+  /** Bytes refused because the reader fell behind by more than maxQueuedMs. */
+  get droppedBytes(): number {
+    return this.#droppedBytes;
+  }
+
+  /** True once `end()` was called or maxDurationMs was reached. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /**
+   * Add one chunk of 16 kHz s16le mono PCM. Returns false when it was not
+   * taken: the source has ended, the queue is full (chunk dropped), or the
+   * chunk would pass maxDurationMs (the part that fits is kept, then the source ends).
+   */
+  push(chunk: Uint8Array): boolean {
+    if (this.#ended) return false;
+    if (chunk.byteLength === 0) return true;
+    if (this.#queuedBytes + chunk.byteLength > this.#maxQueuedBytes) {
+      this.#droppedBytes += chunk.byteLength;
+      return false;
+    }
+    const room = this.#maxTotalBytes - this.#acceptedBytes;
+    const taken = chunk.byteLength > room ? chunk.subarray(0, room) : chunk;
+    // Copy: the caller's buffer (a ws frame) may be reused.
+    this.#queue.push(taken.slice());
+    this.#queuedBytes += taken.byteLength;
+    this.#acceptedBytes += taken.byteLength;
+    if (this.#acceptedBytes >= this.#maxTotalBytes) this.#ended = true;
+    this.#notify();
+    return taken.byteLength === chunk.byteLength;
+  }
+
+  /** No more audio: readers end after draining what is queued. */
+  end(): void {
+    this.#ended = true;
+    this.#notify();
+  }
+
+  /** A reader of the queued audio; it throws on first read if another reader is still open. */
+  open(signal: AbortSignal): AsyncIterable<Uint8Array> {
+    const source = this;
+    const onAbort = () => source.#notify();
+    async function* reader(): AsyncGenerator<Uint8Array> {
+      if (source.#reading) throw new Error("client audio source already has an open reader");
+      source.#reading = true;
+      signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        for (;;) {
+          if (signal.aborted) return;
+          const chunk = source.#queue.shift();
+          if (chunk !== undefined) {
+            source.#queuedBytes -= chunk.byteLength;
+            yield chunk;
+            continue;
+          }
+          if (source.#ended) return;
+          await new Promise<void>((resolve) => (source.#wake = resolve));
+        }
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+        source.#reading = false;
+      }
+    }
+    return reader();
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  }
+}
+
+/** The recorders MicrophoneSource looks for, in order. */
+export const RECORDER_NAMES = ["arecord", "rec"] as const;
+export type RecorderName = (typeof RECORDER_NAMES)[number];
+
+/** A recorder found on PATH. */
+export interface Recorder {
+  name: RecorderName;
+  path: string;
+}
+
+/** The message given when no recorder is installed. */
+export const NO_RECORDER_MESSAGE =
+  "No audio recorder found on PATH for the local microphone: install arecord (alsa-utils) or rec (sox), or start without the microphone flag.";
+
+/** Find arecord or rec on `env.PATH`; null when neither is installed. */
+export function findRecorder(env: NodeJS.ProcessEnv = process.env): Recorder | null {
+  const dirs = (env.PATH ?? "").split(delimiter).filter((d) => d !== "");
+  for (const name of RECORDER_NAMES) {
+    for (const dir of dirs) {
+      const path = join(dir, name);
+      try {
+        accessSync(path, constants.X_OK);
+        return { name, path };
+      } catch {
+        // Keep looking.
+      }
+    }
+  }
+  return null;
+}
+
+/** Arguments that make `name` record 16 kHz s16le mono raw PCM to stdout (from `device` when given). */
+export function recorderArgs(name: RecorderName, device?: string): string[] {
+  if (name === "arecord") return ["-q", ...(device ? ["-D", device] : []), "-t", "raw", "-f", "S16_LE", "-r", "16000", "-c", "1", "-"];
+  // sox reads the device from AUDIODEV; its format options before "-" describe the output.
+  return ["-q", "-t", "raw", "-e", "signed-integer", "-b", "16", "-L", "-r", "16000", "-c", "1", "-"];
+}
+
+/** Options of MicrophoneSource. */
+export interface MicrophoneSourceOptions {
+  /** The recorder to use; default: the first of arecord, rec on PATH. */
+  recorder?: Recorder;
+  /** ALSA device for arecord (e.g. "plughw:1,0"); for rec, set AUDIODEV in `env`. Default: the system default. */
+  device?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The machine's microphone, recorded by arecord or sox's rec while a reader is open. */
+export class MicrophoneSource implements AudioSource {
+  readonly kind = "microphone";
+  readonly format: PcmFormat = INPUT_PCM;
+  readonly recorder: Recorder;
+  readonly #device: string | undefined;
+  readonly #env: NodeJS.ProcessEnv;
+
+  /** Throws EngineError `audio_error` (NO_RECORDER_MESSAGE) when no recorder is installed. */
+  constructor(options: MicrophoneSourceOptions = {}) {
+    this.#env = options.env ?? process.env;
+    const recorder = options.recorder ?? findRecorder(this.#env);
+    if (recorder === null) throw new EngineError("audio_error", NO_RECORDER_MESSAGE);
+    this.recorder = recorder;
+    this.#device = options.device;
+  }
+
+  /** Record until `signal` aborts or the reader is closed; the recorder process is then killed. */
+  open(signal: AbortSignal): AsyncIterable<Uint8Array> {
+    const { recorder } = this;
+    const args = recorderArgs(recorder.name, this.#device);
+    const env = this.#env;
+    async function* reader(): AsyncGenerator<Uint8Array> {
+      if (signal.aborted) return;
+      const child = spawn(recorder.path, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+      let stderr = "";
+      child.stderr.setEncoding("utf8");
+      child.stderr.on("data", (t: string) => {
+        stderr = (stderr + t).slice(-2000);
+      });
+      const exited = new Promise<{ code: number | null; error: Error | null }>((resolve) => {
+        child.once("error", (error) => resolve({ code: null, error }));
+        child.once("close", (code) => resolve({ code, error: null }));
+      });
+      const onAbort = () => child.kill("SIGTERM");
+      signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        for await (const chunk of child.stdout) {
+          if (signal.aborted) return;
+          yield new Uint8Array(chunk as Buffer);
+        }
+        const { code, error } = await exited;
+        if (signal.aborted) return;
+        if (error !== null) throw new EngineError("audio_error", `Recorder ${recorder.name} could not start: ${error.message}`, { cause: error });
+        if (code !== 0) {
+          const detail = stderr.trim().split("\n").slice(-1)[0] ?? "";
+          throw new EngineError("audio_error", `Recorder ${recorder.name} exited with status ${code}${detail ? `: ${detail}` : ""}`);
+        }
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      }
+    }
+    return reader();
+  }
+}
+
+/** Options of FileSource. */
+export interface FileSourceOptions {
+  /** Path of a WAV file (16-bit PCM or 32-bit float, any rate, mono or stereo), from the server's configuration only. */
+  path: string;
+  /** Length of each chunk, in ms. Default 100. */
+  chunkMs?: number;
+  /** Pace chunks in real time (as a microphone would deliver them). Default false: as fast as they are read. */
+  realtime?: boolean;
+  /** Largest file accepted, in bytes. Default 50 MB. */
+  maxBytes?: number;
+}
+
+/** A configured WAV file played as an utterance. Each `open` reads the file again (it may have changed). */
+export class FileSource implements AudioSource {
+  readonly kind = "file";
+  readonly format: PcmFormat = INPUT_PCM;
+  readonly path: string;
+  readonly #chunkBytes: number;
+  readonly #chunkMs: number;
+  readonly #realtime: boolean;
+  readonly #maxBytes: number;
+
+  constructor(options: FileSourceOptions) {
+    if (typeof options.path !== "string" || options.path === "") throw new TypeError("file source needs a path");
+    this.path = options.path;
+    this.#chunkMs = options.chunkMs ?? 100;
+    if (!(this.#chunkMs >= 10 && this.#chunkMs <= 5000)) throw new TypeError("file source chunkMs must be between 10 and 5000");
+    this.#chunkBytes = Math.round(this.#chunkMs * BYTES_PER_MS / 2) * 2;
+    this.#realtime = options.realtime ?? false;
+    this.#maxBytes = options.maxBytes ?? 50 * 1024 * 1024;
+  }
+
+  /** Throws EngineError `audio_error` when the file cannot be read or is not a PCM WAV. */
+  open(signal: AbortSignal): AsyncIterable<Uint8Array> {
+    const { path } = this;
+    const chunkBytes = this.#chunkBytes;
+    const chunkMs = this.#chunkMs;
+    const realtime = this.#realtime;
+    const maxBytes = this.#maxBytes;
+    async function* reader(): AsyncGenerator<Uint8Array> {
+      if (signal.aborted) return;
+      let bytes: Uint8Array;
+      try {
+        bytes = await readFile(path, { signal });
+      } catch (err) {
+        if (signal.aborted) return;
+        const code = (err as { code?: string }).code ?? (err as Error).message;
+        throw new EngineError("audio_error", `Cannot read the configured audio file ${path} (${code}).`, { cause: err });
+      }
+      if (bytes.byteLength > maxBytes) throw new EngineError("audio_error", `The configured audio file ${path} is larger than ${maxBytes} bytes.`);
+      const wav = decodeWav(bytes);
+      const pcm = convertPcm(wav.data, wav.format, INPUT_PCM);
+      for (let at = 0; at < pcm.byteLength; at += chunkBytes) {
+        if (signal.aborted) return;
+        if (realtime && at > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(done, chunkMs);
+            function done() {
+              clearTimeout(timer);
+              signal.removeEventListener("abort", done);
+              resolve();
+            }
+            signal.addEventListener("abort", done, { once: true });
+          });
+          if (signal.aborted) return;
+        }
+        yield pcm.subarray(at, at + chunkBytes);
+      }
+    }
+    return reader();
+  }
+}
