@@ -15,9 +15,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { abortError } from "./http.js";
 import type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall } from "./types.js";
 
-/** The tool names the responder knows how to use (implemented in actors/tools/). */
-export const BUILTIN_TOOL_NAMES = ["get_time", "calculate", "remember", "recall", "system_info"] as const;
-export type BuiltinToolName = (typeof BUILTIN_TOOL_NAMES)[number];
+/** The tools the responder knows how to use (BUILTIN_TOOL_NAMES in actors/tools/builtins/). */
+type BuiltinToolName = "get_time" | "calculate" | "remember" | "recall" | "system_info";
 
 /** Options of BuiltinResponder. */
 export interface BuiltinResponderOptions {
