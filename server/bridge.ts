@@ -1,0 +1,332 @@
+/**
+ * The bridge between the voice machine and the wire: the only module that
+ * knows both. It runs the machine with the stage actors built from engine
+ * instances, maps every emitted domain event to a protocol event (adding the
+ * latency figures), and turns pipeline commands into machine events,
+ * refusing with ProtocolError `busy` / `invalid_state` / `unavailable` what
+ * the machine cannot take in its current state (it asks the machine with
+ * `snapshot.can(event)`, so the refusal rules are the machine's own).
+ *
+ * Events go to subscribers asynchronously (a microtask after the machine
+ * step that produced them) and in order, so `dispatch` returns before the
+ * events it caused are delivered and a command's ack can come first.
+ */
+import { createActor, type ActorOptions, type Subscription } from "xstate";
+import { createVoiceActors, type VoiceEngines } from "../actors/index.js";
+import type { AudioSource } from "../actors/stt/types.js";
+import { voiceMachine } from "../machines/voice.js";
+import type { Phase, UserEvent, VoiceEmitted, VoiceMachineInput } from "../machines/voice-types.js";
+import { ClientAudioInput } from "./audio-input.js";
+import { LatencyTracker } from "./latency.js";
+import { LatencyWindow } from "./metrics.js";
+import type { AudioChunkOut, CommandSource, Pipeline, PipelineCommand } from "./pipeline.js";
+import { ProtocolError, type EventData, type EventInput, type MachineState } from "./protocol/index.js";
+
+/** Optional structured logger (static messages, fields apart). */
+export interface BridgeLogger {
+  info(msg: string, fields?: object): void;
+  warn(msg: string, fields?: object): void;
+  error(msg: string, fields?: object): void;
+}
+
+export interface BridgeOptions {
+  /** The engines behind the stages. The bridge closes them on `stop()` unless `closeEngines` is false. */
+  engines: VoiceEngines;
+  /** Machine settings: deadlines, system prompt, demo text, pipelining, history size, ... */
+  machine?: Omit<VoiceMachineInput, "engines">;
+  /** Audio of voice turns. Default: a client stream fed by `pushAudio` from the client that sent stt_start. */
+  audio?: AudioSource;
+  /** Delay before each partial of demo_flow's scripted recogniser (ms). Default 40. */
+  demoPartialDelayMs?: number;
+  /** Recent turns covered by `metrics()`. Default 100. */
+  metricsWindow?: number;
+  /** Extra options for the machine's actor (e.g. `inspect` from server/inspect.ts). */
+  actorOptions?: Pick<ActorOptions<typeof voiceMachine>, "inspect" | "id" | "systemId">;
+  /** Close the engines in `stop()`. Default true. */
+  closeEngines?: boolean;
+  logger?: BridgeLogger;
+  /** Monotonic clock for latency figures (ms). Default `performance.now`. */
+  now?: () => number;
+}
+
+/** The bridge's Pipeline, plus what tests and the CLI may want to look at. */
+export interface Bridge extends Pipeline {
+  /** The running machine actor (for inspection; send commands through `dispatch`). */
+  readonly actor: ReturnType<typeof createActor<typeof voiceMachine>>;
+  pushAudio(source: CommandSource, chunk: Uint8Array): void;
+  subscribeAudio(listener: (chunk: AudioChunkOut) => void): () => void;
+}
+
+const silentLogger: BridgeLogger = { info() {}, warn() {}, error() {} };
+
+type Outgoing = { kind: "event"; event: EventInput } | { kind: "audio"; chunk: AudioChunkOut };
+
+/**
+ * Start the voice machine and return the Pipeline the WebSocket server uses.
+ * @example
+ * const pipeline = createBridge({ engines: { stt, llm, tts, memory, tools }, machine: { deadlines: { llmMs: 20_000 } } });
+ * pipeline.subscribe((e) => log.append(e));
+ * pipeline.dispatch({ type: "demo_flow", data: {} }, { clientId: "c1" });
+ */
+export function createBridge(options: BridgeOptions): Bridge {
+  const { engines } = options;
+  const logger = options.logger ?? silentLogger;
+  const audio = options.audio ?? new ClientAudioInput();
+  const clientAudio = audio instanceof ClientAudioInput ? audio : null;
+  const tracker = new LatencyTracker(options.now);
+  const window = new LatencyWindow(options.metricsWindow);
+  const listeners = new Set<(event: EventInput) => void>();
+  const audioListeners = new Set<(chunk: AudioChunkOut) => void>();
+  const outbox: Outgoing[] = [];
+  let flushScheduled = false;
+  let stopped = false;
+
+  const input: VoiceMachineInput = {
+    ...options.machine,
+    engines: {
+      stt: { name: engines.stt.name, source: audio.kind },
+      demoStt: { name: "scripted", source: "scripted" },
+      llm: { name: engines.llm.name, model: engines.llm.model },
+      tts: { name: engines.tts.name, voice: engines.tts.voice, format: { ...engines.tts.format } },
+    },
+  };
+  const machine = voiceMachine.provide({
+    actors: createVoiceActors(engines, { audio, demoPartialDelayMs: options.demoPartialDelayMs ?? 40 }),
+  });
+  const actor = createActor(machine, { ...options.actorOptions, input });
+
+  function flush(): void {
+    flushScheduled = false;
+    const batch = outbox.splice(0);
+    for (const item of batch) {
+      if (item.kind === "event") {
+        for (const l of listeners) {
+          try {
+            l(item.event);
+          } catch (err) {
+            logger.error("pipeline event listener failed", { type: item.event.type, error: String(err) });
+          }
+        }
+      } else {
+        for (const l of audioListeners) {
+          try {
+            l(item.chunk);
+          } catch (err) {
+            logger.error("pipeline audio listener failed", { error: String(err) });
+          }
+        }
+      }
+    }
+  }
+
+  function publish(item: Outgoing): void {
+    outbox.push(item);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      queueMicrotask(flush);
+    }
+  }
+
+  const send = (event: EventInput) => publish({ kind: "event", event });
+
+  /** Map one domain event to its wire event(s). */
+  function machineOnEmit(e: VoiceEmitted): void {
+    const ms = tracker.record(e) ?? 0;
+    switch (e.type) {
+      case "state.changed":
+        if (e.state === "idle" || e.state === "stopped") {
+          if (clientAudio) clientAudio.owner = null;
+        }
+        return send({ type: "state_change", data: { state: e.state, previous: e.previous, path: e.path, turn_id: e.turnId, mode: e.mode } });
+      case "stt.started":
+        return send({ type: "stt_start", data: { turn_id: e.turnId, mode: e.mode, engine: e.engine, source: e.source } });
+      case "stt.progress":
+        return send({ type: "stt_progress", data: { turn_id: e.turnId, text: e.text, index: e.index } });
+      case "stt.result":
+        return send({ type: "stt_result", data: { turn_id: e.turnId, text: e.text, confidence: e.confidence, duration_ms: ms } });
+      case "stt.failed":
+        return send({ type: "stt_error", data: { turn_id: e.turnId, code: e.code, message: e.message } });
+      case "memory.recalled":
+        return send({ type: "memory_recall", data: { turn_id: e.turnId, query: e.query, hits: e.hits, duration_ms: ms } });
+      case "memory.failed":
+        return send({ type: "memory_error", data: { turn_id: e.turnId, operation: e.operation, code: e.code, message: e.message } });
+      case "memory.stored":
+        return send({ type: "memory_store", data: { turn_id: e.turnId, id: e.id, kind: e.kind, preview: e.preview } });
+      case "llm.started":
+        return send({ type: "llm_start", data: { turn_id: e.turnId, engine: e.engine, model: e.model, round: e.round } });
+      case "llm.progress":
+        return send({ type: "llm_progress", data: { turn_id: e.turnId, delta: e.delta, index: e.index } });
+      case "llm.result":
+        return send({
+          type: "llm_result",
+          data: { turn_id: e.turnId, text: e.text, finish_reason: e.finishReason, rounds: e.rounds, duration_ms: ms },
+        });
+      case "llm.failed":
+        return send({ type: "llm_error", data: { turn_id: e.turnId, code: e.code, message: e.message, partial_text: e.partialText } });
+      case "tool.called":
+        return send({ type: "tool_call", data: { turn_id: e.turnId, call_id: e.callId, name: e.name, arguments: e.arguments } });
+      case "tool.result":
+        return send({
+          type: "tool_result",
+          data: { turn_id: e.turnId, call_id: e.callId, name: e.name, preview: e.preview, duration_ms: round3(e.durationMs) },
+        });
+      case "tool.failed":
+        return send({
+          type: "tool_error",
+          data: {
+            turn_id: e.turnId,
+            call_id: e.callId,
+            name: e.name,
+            code: e.code,
+            message: e.message,
+            ...(e.issues ? { issues: e.issues } : {}),
+            duration_ms: round3(e.durationMs),
+          },
+        });
+      case "tts.started":
+        return send({ type: "tts_start", data: { turn_id: e.turnId, engine: e.engine, voice: e.voice, format: e.format } });
+      case "tts.audio":
+        send({
+          type: "tts_progress",
+          data: {
+            turn_id: e.turnId,
+            sentence_index: e.sentenceIndex,
+            chunk_index: e.chunkIndex,
+            text: e.text,
+            chars: e.chars,
+            audio_ms: round3(e.audioMs),
+            bytes: e.bytes,
+          },
+        });
+        if (audioListeners.size) publish({ kind: "audio", chunk: { turnId: e.turnId, chunkIndex: e.chunkIndex, pcm: e.pcm } });
+        return;
+      case "tts.result":
+        return send({
+          type: "tts_result",
+          data: {
+            turn_id: e.turnId,
+            sentences: e.sentences,
+            chunks: e.chunks,
+            chars: e.chars,
+            audio_ms: round3(e.audioMs),
+            duration_ms: ms,
+            interrupted: e.interrupted,
+          },
+        });
+      case "tts.failed":
+        return send({ type: "tts_error", data: { turn_id: e.turnId, code: e.code, message: e.message } });
+      case "turn.ended": {
+        const trace = tracker.finish(e.turnId, e.outcome === "interrupted");
+        if (!trace) return;
+        window.add(trace);
+        return send({ type: "latency_trace", data: trace });
+      }
+      case "turn.interrupted":
+        return send({ type: "turn_interrupted", data: { turn_id: e.turnId, reason: e.reason, state: e.state, by: e.by } });
+      // Timing marks only (turn.started, memory.recall_started, llm.round_ended, tools.finished).
+      default:
+        return;
+    }
+  }
+
+  actor.on("*", machineOnEmit);
+  const errorSub: Subscription = actor.subscribe({
+    error(err) {
+      logger.error("voice machine failed", { error: err instanceof Error ? err.message : String(err) });
+    },
+  });
+  actor.start();
+
+  function refuse(command: PipelineCommand, phase: Phase): ProtocolError {
+    switch (command.type) {
+      case "demo_flow":
+        return new ProtocolError("busy", `A turn is running (state: ${phase}); wait until the assistant is idle or send stop_speaking`);
+      case "stt_start":
+        return new ProtocolError("invalid_state", "Already listening; send stt_stop to end the utterance");
+      case "stt_stop":
+        return new ProtocolError("invalid_state", phase === "idle" ? "Not listening" : `Not listening (state: ${phase}); stop_speaking stops the answer`);
+      case "stop_speaking":
+        return new ProtocolError("invalid_state", `Nothing to stop (state: ${phase})`);
+      default:
+        return new ProtocolError("busy", `The assistant cannot take ${command.type} now (state: ${phase})`);
+    }
+  }
+
+  return {
+    actor,
+
+    dispatch(command: PipelineCommand, source: CommandSource): void {
+      const snapshot = actor.getSnapshot();
+      if (stopped || snapshot.status !== "active") throw new ProtocolError("unavailable", "The voice pipeline has stopped");
+      const event = toMachineEvent(command);
+      if (!snapshot.can(event)) throw refuse(command, snapshot.context.phase);
+      if (command.type === "stt_start" && clientAudio) clientAudio.owner = source.clientId;
+      actor.send(event);
+    },
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    subscribeAudio(listener) {
+      audioListeners.add(listener);
+      return () => audioListeners.delete(listener);
+    },
+
+    pushAudio(source: CommandSource, chunk: Uint8Array): void {
+      const snapshot = actor.getSnapshot();
+      if (!clientAudio || clientAudio.owner !== source.clientId || snapshot.status !== "active" || snapshot.context.listenMode === null) {
+        throw new ProtocolError("unexpected_binary", "No audio stream is open for this connection; send stt_start first");
+      }
+      clientAudio.push(chunk);
+    },
+
+    state(): MachineState {
+      if (stopped) return "stopped";
+      return actor.getSnapshot().context.phase;
+    },
+
+    engines(): Record<string, string> {
+      return { stt: engines.stt.name, llm: engines.llm.name, tts: engines.tts.name, memory: engines.memory.name };
+    },
+
+    metrics(): EventData<"performance_metrics"> {
+      return window.summary();
+    },
+
+    async stop(): Promise<void> {
+      if (stopped) return;
+      const snapshot = actor.getSnapshot();
+      if (snapshot.status === "active") actor.send({ type: "system.shutdown" } satisfies UserEvent);
+      stopped = true;
+      actor.stop();
+      errorSub.unsubscribe();
+      // Deliver what the shutdown produced (turn_interrupted, state_change) before returning.
+      await Promise.resolve();
+      flush();
+      if (options.closeEngines !== false) {
+        const results = await Promise.allSettled([engines.stt.close(), engines.llm.close(), engines.tts.close(), engines.memory.close()]);
+        for (const r of results) if (r.status === "rejected") logger.warn("engine close failed", { error: String(r.reason) });
+      }
+    },
+  };
+}
+
+const round3 = (ms: number) => Math.max(0, Math.round(ms * 1000) / 1000);
+
+/** The machine event for a pipeline command. */
+export function toMachineEvent(command: PipelineCommand): UserEvent {
+  switch (command.type) {
+    case "stt_start":
+      return { type: "user.listen", mode: command.data.mode };
+    case "stt_stop":
+      return { type: "user.stop_listening" };
+    case "demo_flow":
+      return command.data.text === undefined ? { type: "user.demo" } : { type: "user.demo", text: command.data.text };
+    case "text_input":
+      return { type: "user.text", text: command.data.text };
+    case "stop_speaking":
+      return { type: "user.stop_speaking" };
+  }
+}
