@@ -182,7 +182,7 @@ export class OpenAiStt implements SttEngine {
   async #request(pcm: Uint8Array, format: PcmFormat, caller: AbortSignal): Promise<string> {
     const wav = encodeWav(convertPcm(pcm, format, INPUT_PCM), INPUT_PCM);
     const form = new FormData();
-    form.append("file", new Blob([wav], { type: "audio/wav" }), "audio.wav");
+    form.append("file", new Blob([wav as Uint8Array<ArrayBuffer>], { type: "audio/wav" }), "audio.wav");
     form.append("model", this.model);
     if (this.#language) form.append("language", this.#language);
     form.append("response_format", "json");

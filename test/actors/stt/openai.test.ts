@@ -26,10 +26,13 @@ interface Upload {
 }
 
 async function parseUpload(req: RecordedRequest): Promise<Upload> {
-  const form = await new Response(req.body, { headers: { "content-type": String(req.headers["content-type"]) } }).formData();
+  const body = new Uint8Array(req.body) as Uint8Array<ArrayBuffer>;
+  const form = await new Response(body, { headers: { "content-type": String(req.headers["content-type"]) } }).formData();
   const fields: Record<string, string> = {};
   let file: File | null = null;
-  for (const [key, value] of form.entries()) {
+  const entries: Array<[string, FormDataEntryValue]> = [];
+  form.forEach((value, key) => entries.push([key, value]));
+  for (const [key, value] of entries) {
     if (typeof value === "string") fields[key] = value;
     else if (key === "file") file = value as File;
   }
