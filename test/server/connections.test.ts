@@ -85,7 +85,7 @@ describe("heartbeat", () => {
     const deadId = (dead.ofType("connection_status")[0]!.data as { client_id: string }).client_id;
     rawSocket(dead).pause(); // it can no longer see pings, so it never pongs
     const gone = await watcher.waitFor((m) => m.type === "connection_status" && m.data.status === "client_disconnected" && m.data.client_id === deadId);
-    expect(gone.data.clients).toBe(1);
+    expect((gone.data as { clients: number }).clients).toBe(1);
     expect(gone.seq).toBeUndefined();
     // The live client keeps being served through several heartbeats.
     expect((await watcher.command("get_system_info")).type).toBe("command_ack");
