@@ -1,0 +1,118 @@
+/**
+ * Benchmark of the embedded eSpeak NG engine (npm run bench:tts): worker
+ * start-up time, per-sentence synthesis cost, and the longest event-loop
+ * stall while a multi-sentence answer is synthesised, with the engine's
+ * worker thread versus synthesising on the main thread (the baseline, run in
+ * the same process). Target: stall under 20 ms with the worker.
+ *
+ * Prints figures only; nothing here is asserted.
+ */
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { pcmDurationMs } from "../actors/audio.js";
+import { EspeakTts } from "../actors/tts/espeak.js";
+import { ESPEAK_PCM, loadEspeak } from "../actors/tts/espeak-wasm.js";
+
+const ANSWER = [
+  "Sure, here is what I found about the weather for tomorrow.",
+  "In the morning it will be cloudy with a light breeze from the west.",
+  "Around noon the clouds should clear and the temperature will reach nineteen degrees.",
+  "In the evening there is a small chance of rain, so you may want to take an umbrella.",
+  "The week after looks warmer, with sunshine almost every day.",
+  "Would you like me to set a reminder to check the forecast again tomorrow morning?",
+  "I can also tell you the time of sunrise and sunset if that helps.",
+  "Just ask whenever you are ready.",
+];
+const ROUNDS = 3;
+
+function histogram() {
+  const h = monitorEventLoopDelay({ resolution: 1 });
+  h.enable();
+  return {
+    stop(): { maxMs: number; p99Ms: number } {
+      h.disable();
+      return { maxMs: h.max / 1e6, p99Ms: h.percentile(99) / 1e6 };
+    },
+  };
+}
+
+const fmt = (n: number) => n.toFixed(1).padStart(8);
+
+async function benchWorker() {
+  const tts = new EspeakTts();
+  const startH = histogram();
+  const t0 = performance.now();
+  await tts.start();
+  const startMs = performance.now() - t0;
+  const startStall = startH.stop();
+  const perSentence: number[] = [];
+  let audioMs = 0;
+  let maxMs = 0;
+  let p99Ms = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const h = histogram();
+    for (const sentence of ANSWER) {
+      const s0 = performance.now();
+      let bytes = 0;
+      for await (const chunk of tts.synthesize(sentence, { signal: new AbortController().signal })) bytes += chunk.byteLength;
+      perSentence.push(performance.now() - s0);
+      audioMs += pcmDurationMs(bytes, ESPEAK_PCM);
+    }
+    const stall = h.stop();
+    maxMs = Math.max(maxMs, stall.maxMs);
+    p99Ms = Math.max(p99Ms, stall.p99Ms);
+  }
+  const stats = tts.stats;
+  await tts.close();
+  return { startMs, loadMs: stats.loadMs ?? NaN, startStallMs: startStall.maxMs, perSentence, audioMs, maxMs, p99Ms, workerStarts: stats.workerStarts };
+}
+
+async function benchMainThread() {
+  const startH = histogram();
+  const t0 = performance.now();
+  const synth = await loadEspeak();
+  const startMs = performance.now() - t0;
+  const startStall = startH.stop();
+  const perSentence: number[] = [];
+  let audioMs = 0;
+  let maxMs = 0;
+  let p99Ms = 0;
+  for (let round = 0; round < ROUNDS; round++) {
+    const h = histogram();
+    for (const sentence of ANSWER) {
+      const s0 = performance.now();
+      const pcm = synth.synthesize(sentence, { voice: "en-us", rate: 175, pitch: 50 });
+      perSentence.push(performance.now() - s0);
+      audioMs += pcmDurationMs(pcm.byteLength, ESPEAK_PCM);
+      // Let the loop run between sentences, as a streaming pipeline would.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const stall = h.stop();
+    maxMs = Math.max(maxMs, stall.maxMs);
+    p99Ms = Math.max(p99Ms, stall.p99Ms);
+  }
+  return { startMs, startStallMs: startStall.maxMs, perSentence, audioMs, maxMs, p99Ms };
+}
+
+function summary(values: number[]): string {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return `mean ${mean.toFixed(1)} ms, median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`;
+}
+
+const worker = await benchWorker();
+const main = await benchMainThread();
+const chars = ANSWER.join(" ").length * ROUNDS;
+
+console.log(`eSpeak NG (WASM) benchmark: ${ANSWER.length} sentences x ${ROUNDS} rounds, ${chars} characters, node ${process.version}`);
+console.log("");
+console.log("start-up");
+console.log(`  worker:      ${fmt(worker.startMs)} ms until ready (WASM load inside the worker ${worker.loadMs.toFixed(1)} ms), longest loop stall ${worker.startStallMs.toFixed(1)} ms`);
+console.log(`  main thread: ${fmt(main.startMs)} ms, longest loop stall ${main.startStallMs.toFixed(1)} ms`);
+console.log("per sentence (wall time to all PCM)");
+console.log(`  worker:      ${summary(worker.perSentence)}; real-time factor ${(worker.perSentence.reduce((a, b) => a + b, 0) / worker.audioMs).toFixed(3)}`);
+console.log(`  main thread: ${summary(main.perSentence)}; real-time factor ${(main.perSentence.reduce((a, b) => a + b, 0) / main.audioMs).toFixed(3)}`);
+console.log("longest event-loop stall while the answer is synthesised");
+console.log(`  worker:      max ${fmt(worker.maxMs)} ms, p99 ${worker.p99Ms.toFixed(1)} ms   (target < 20 ms: ${worker.maxMs < 20 ? "met" : "NOT met"})`);
+console.log(`  main thread: max ${fmt(main.maxMs)} ms, p99 ${main.p99Ms.toFixed(1)} ms   (baseline)`);
+console.log(`  ratio baseline/worker: ${(main.maxMs / worker.maxMs).toFixed(1)}x`);
+console.log(`workers started: ${worker.workerStarts} (reused for all ${ANSWER.length * ROUNDS} sentences)`);
