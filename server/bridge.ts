@@ -319,11 +319,12 @@ const round3 = (ms: number) => Math.max(0, Math.round(ms * 1000) / 1000);
 export function toMachineEvent(command: PipelineCommand): UserEvent {
   switch (command.type) {
     case "stt_start":
-      return { type: "user.listen", mode: command.data.mode };
+      // The wire schema defaults mode; a caller that skipped decoding gets the same default.
+      return { type: "user.listen", mode: command.data?.mode ?? "push_to_talk" };
     case "stt_stop":
       return { type: "user.stop_listening" };
     case "demo_flow":
-      return command.data.text === undefined ? { type: "user.demo" } : { type: "user.demo", text: command.data.text };
+      return command.data?.text === undefined ? { type: "user.demo" } : { type: "user.demo", text: command.data.text };
     case "text_input":
       return { type: "user.text", text: command.data.text };
     case "stop_speaking":

@@ -54,7 +54,9 @@ export function createFixture(o: FixtureOptions = {}): Fixture {
   const tts = new ScriptedTtsEngine({ msPerChar: 10, chunkMs: 100, ...o.tts });
   const memory = new InMemoryStore(o.memory);
   const tools = new FakeToolRunner(o.tools ?? FAKE_TOOLS);
+  const failures: string[] = [];
   const bridge = createBridge({
+    logger: { info() {}, warn() {}, error: (msg, fields) => failures.push(`${msg} ${JSON.stringify(fields)}`) },
     engines: { stt, llm, tts, memory, tools },
     machine: o.machine,
     demoPartialDelayMs: o.demoPartialDelayMs ?? 0,
@@ -105,7 +107,11 @@ export function createFixture(o: FixtureOptions = {}): Fixture {
     },
     ofTurn: (turnId) => events.filter((e) => turnOf(e) === turnId),
     types: (turnId) => (turnId ? events.filter((e) => turnOf(e) === turnId && e.type !== "state_change") : events).map((e) => e.type),
-    close: () => bridge.stop(),
+    async close() {
+      await bridge.stop();
+      // A listener that threw (e.g. an event off the wire schema) fails the test here.
+      if (failures.length) throw new Error(`bridge reported errors:\n${failures.join("\n")}`);
+    },
   };
 }
 

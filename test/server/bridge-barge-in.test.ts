@@ -1,0 +1,98 @@
+/**
+ * Barge-in through the bridge: a new text_input or stt_start while the
+ * assistant thinks or speaks cuts the running turn (engines aborted, open
+ * streams closed as interrupted, turn_interrupted naming the new turn) and
+ * starts the new one. Nothing of the old turn follows its turn_interrupted.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { client, createFixture, turnOf, type Fixture } from "./bridge-fixture.js";
+
+let fx: Fixture;
+afterEach(async () => {
+  await fx.close();
+});
+
+function assertNothingAfterInterruption(turnId: string) {
+  const cutAt = fx.events.findIndex((e) => e.type === "turn_interrupted" && e.data.turn_id === turnId);
+  expect(cutAt).toBeGreaterThan(-1);
+  const after = fx.events.slice(cutAt + 1).filter((e) => turnOf(e) === turnId && e.type !== "state_change");
+  expect(after).toEqual([]);
+}
+
+describe("barge-in", () => {
+  it("text_input during speech cuts the answer and starts the new turn", async () => {
+    fx = createFixture({ llm: { answer: "One. Two. Three. Four. Five.", tokenMs: 5 }, tts: { chunkDelayMs: 15 } });
+    fx.bridge.dispatch({ type: "text_input", data: { text: "count to five" } }, client);
+    await fx.waitFor((e) => e.type === "tts_progress");
+    expect(fx.bridge.state()).toBe("speaking");
+    const firstRequest = fx.llm.requests[0]!;
+    const firstSynthesis = fx.tts.calls.at(-1)!;
+
+    fx.bridge.dispatch({ type: "text_input", data: { text: "stop, what time is it" } }, client);
+    const cut = await fx.waitFor((e) => e.type === "turn_interrupted");
+    expect(cut.data).toEqual({ turn_id: "t1", reason: "barge_in", state: "speaking", by: "t2" });
+    await fx.waitFor((e) => e.type === "latency_trace" && e.data.turn_id === "t2");
+    await fx.waitForState("idle");
+
+    expect(firstRequest.signal.aborted).toBe(true);
+    expect(firstSynthesis.signal.aborted).toBe(true);
+    const t1 = fx.types("t1");
+    expect(t1.slice(-4)).toEqual(["llm_result", "tts_result", "latency_trace", "turn_interrupted"]);
+    expect(fx.events.find((e) => e.type === "latency_trace" && e.data.turn_id === "t1")!.data).toMatchObject({ interrupted: true });
+    assertNothingAfterInterruption("t1");
+    // The new turn starts right after the cut, with the user's new words.
+    const cutAt = fx.events.indexOf(cut);
+    expect(fx.events.slice(cutAt + 1, cutAt + 3).map((e) => e.type)).toEqual(["state_change", "memory_recall"]);
+    expect(fx.events[cutAt + 1]!.data).toMatchObject({ state: "thinking", previous: "speaking", turn_id: "t2" });
+    expect(fx.events[cutAt + 2]!.data).toMatchObject({ turn_id: "t2", query: "stop, what time is it" });
+    expect(fx.types("t2").slice(-3)).toEqual(["tts_result", "memory_store", "latency_trace"]);
+    // The cut answer stays in the conversation, marked as cut, before the new question.
+    const second = fx.llm.requests.at(-1)!.messages;
+    expect(second.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
+    expect(second[2]).toMatchObject({ role: "assistant", cut: true });
+  });
+
+  it("stt_start while thinking cuts the generation and starts listening", async () => {
+    fx = createFixture({ stt: { utterances: ["new question"] }, llm: { hangAfterTokens: 2, answer: "This answer never ends because the model stalls" } });
+    fx.bridge.dispatch({ type: "text_input", data: { text: "tell me a story" } }, client);
+    await fx.waitFor((e) => e.type === "llm_progress" && e.data.index === 1);
+    expect(fx.bridge.state()).toBe("thinking");
+    fx.bridge.dispatch({ type: "stt_start", data: { mode: "push_to_talk" } }, client);
+    const cut = await fx.waitFor((e) => e.type === "turn_interrupted");
+    expect(cut.data).toEqual({ turn_id: "t1", reason: "barge_in", state: "thinking", by: "t2" });
+    expect(fx.types("t1").slice(-3)).toEqual(["llm_result", "latency_trace", "turn_interrupted"]);
+    expect(fx.llm.requests[0]!.signal.aborted).toBe(true);
+    const cutAt = fx.events.indexOf(cut);
+    expect(fx.events.slice(cutAt + 1, cutAt + 3).map((e) => e.type)).toEqual(["state_change", "stt_start"]);
+    expect(fx.events[cutAt + 1]!.data).toMatchObject({ state: "listening", previous: "thinking", turn_id: "t2" });
+    await fx.waitFor((e) => e.type === "stt_result" && e.data.turn_id === "t2");
+    assertNothingAfterInterruption("t1");
+  });
+
+  it("text_input while listening replaces the utterance", async () => {
+    fx = createFixture({ stt: { utterances: [] } });
+    fx.bridge.dispatch({ type: "stt_start", data: { mode: "push_to_talk" } }, client);
+    await fx.waitForState("listening");
+    fx.bridge.dispatch({ type: "text_input", data: { text: "typed instead" } }, client);
+    const cut = await fx.waitFor((e) => e.type === "turn_interrupted");
+    expect(cut.data).toEqual({ turn_id: "t1", reason: "barge_in", state: "listening", by: "t2" });
+    expect(fx.types("t1")).toEqual(["stt_start", "latency_trace", "turn_interrupted"]);
+    expect(fx.stt.calls[0]!.signal.aborted).toBe(true);
+    await fx.waitForState("idle");
+    expect(fx.events.find((e) => e.type === "llm_result")!.data).toMatchObject({ turn_id: "t2" });
+  });
+
+  it("stop() interrupts the running turn with reason shutdown and then refuses commands", async () => {
+    fx = createFixture({ llm: { hang: true } });
+    fx.bridge.dispatch({ type: "text_input", data: { text: "hello" } }, client);
+    await fx.waitFor((e) => e.type === "llm_start");
+    await fx.bridge.stop();
+    expect(fx.events.find((e) => e.type === "turn_interrupted")!.data).toEqual({ turn_id: "t1", reason: "shutdown", state: "thinking", by: null });
+    expect(fx.events.at(-1)!.data).toMatchObject({ state: "stopped", previous: "thinking" });
+    expect(fx.llm.requests[0]!.signal.aborted).toBe(true);
+    expect(fx.bridge.state()).toBe("stopped");
+    expect(() => fx.bridge.dispatch({ type: "text_input", data: { text: "again" } }, client)).toThrowError(
+      expect.objectContaining({ code: "unavailable" }),
+    );
+  });
+});
