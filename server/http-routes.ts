@@ -1,6 +1,9 @@
 /**
  * Plain HTTP routes on the WebSocket port: health, the protocol's JSON
- * Schema and the landing page. Same Host rules as the upgrade.
+ * Schema and the landing page. Same Host and Origin rules as the upgrade;
+ * when a token is configured every route needs it except the page at `/`,
+ * which a browser must be able to open by navigation (no headers) and which
+ * holds no data: the page's script connects with the token as subprotocol.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { buildProtocolSchema, PROTOCOL_VERSION } from "./protocol/index.js";
@@ -9,6 +12,10 @@ import { SERVER_VERSION } from "./version.js";
 
 export interface RouteContext {
   checkHost(req: IncomingMessage): Refusal | null;
+  /** Origin rule of the upgrade; absent: not checked. */
+  checkOrigin?(req: IncomingMessage): Refusal | null;
+  /** Token rule of the upgrade (Bearer header); absent: not checked. */
+  checkToken?(req: IncomingMessage): Refusal | null;
   health(): Record<string, unknown>;
   wsUrl(): string;
 }
@@ -31,13 +38,15 @@ function landingPage(wsUrl: string): string {
 }
 
 export function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): void {
-  const refused = ctx.checkHost(req);
+  const refused = ctx.checkHost(req) ?? ctx.checkOrigin?.(req);
   if (refused) return json(res, refused.status, { error: refused.reason });
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.setHeader("allow", "GET, HEAD");
     return json(res, 405, { error: `Method ${req.method} not allowed` });
   }
   const path = new URL(req.url ?? "/", "http://x").pathname;
+  const unauthorized = path === "/" ? null : ctx.checkToken?.(req);
+  if (unauthorized) return json(res, unauthorized.status, { error: unauthorized.reason });
   switch (path) {
     case "/health":
       return json(res, 200, ctx.health());

@@ -129,6 +129,8 @@ export class WebSocketServer {
           request: (req, res) =>
             handleHttp(req, res, {
               checkHost: (r) => this.#gate.checkHost(r),
+              checkOrigin: (r) => this.#gate.checkOrigin(r),
+              checkToken: (r) => this.#gate.checkToken(r),
               health: () => ({ status: "ok", version: SERVER_VERSION, protocol_version: PROTOCOL_VERSION, clients: this.clientCount, last_seq: this.lastSeq, state: this.#pipeline?.state() ?? null }),
               wsUrl: () => this.url,
             }),
