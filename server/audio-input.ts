@@ -46,7 +46,11 @@ export class ClientAudioInput implements AudioSource {
     return true;
   }
 
-  /** One utterance's audio: chunks pushed from now on, until `signal` aborts. */
+  /**
+   * One utterance's audio: chunks pushed from now on. When `signal` aborts
+   * (stt_stop or cancellation) the chunks already received are still handed
+   * over, then the stream ends.
+   */
   open(signal: AbortSignal): AsyncIterable<Uint8Array> {
     const reader = { queue: [] as Uint8Array[], bytes: 0, wake: null as (() => void) | null };
     this.#reader = reader;
@@ -56,13 +60,14 @@ export class ClientAudioInput implements AudioSource {
         const onAbort = () => reader.wake?.();
         signal.addEventListener("abort", onAbort, { once: true });
         try {
-          while (!signal.aborted) {
+          while (true) {
             const chunk = reader.queue.shift();
             if (chunk) {
               reader.bytes -= chunk.byteLength;
               yield chunk;
               continue;
             }
+            if (signal.aborted) return;
             await new Promise<void>((resolve) => (reader.wake = resolve));
             reader.wake = null;
           }

@@ -9,7 +9,7 @@ import { fromCallback } from "xstate";
 import type { DemoSttInput, SttControlEvent, SttEvent, SttInput } from "../../machines/voice-types.js";
 import type { PcmFormat } from "../audio.js";
 import { EngineError, isAbortError } from "../engine-error.js";
-import { aborted } from "../sleep.js";
+import { aborted, sleep } from "../sleep.js";
 import { ScriptedSttEngine, silentAudioSource } from "./testing/scripted.js";
 import type { AudioSource, SttEngine } from "./types.js";
 
@@ -29,7 +29,9 @@ export function createSttLogic(options: SttLogicOptions) {
     receive((event) => {
       if (event.type === "audio.end") audioEnd.abort();
     });
-    const audio = endWhen(source.open(controller.signal), audioEnd.signal);
+    // The source ends the stream itself on stt_stop (after handing over what it already has);
+    // endWhen is the safety net for a source that does not.
+    const audio = endWhen(source.open(AbortSignal.any([controller.signal, audioEnd.signal])), audioEnd.signal, END_GRACE_MS);
     void transcribeUtterance(options.engine, audio, source.format, controller.signal, (e) => {
       if (open) sendBack(e);
     });
@@ -95,12 +97,17 @@ export async function transcribeUtterance(
   }
 }
 
-/** `source`, ended early when `end` aborts (stt_stop). */
-async function* endWhen(source: AsyncIterable<Uint8Array>, end: AbortSignal): AsyncGenerator<Uint8Array> {
+/** How long a source may take to end its stream after stt_stop before the actor ends it. */
+const END_GRACE_MS = 250;
+
+/** `source`, ended `graceMs` after `end` aborts (stt_stop) if it has not ended by itself. */
+async function* endWhen(source: AsyncIterable<Uint8Array>, end: AbortSignal, graceMs: number): AsyncGenerator<Uint8Array> {
   const it = source[Symbol.asyncIterator]();
-  const ended = aborted(end).then(() => null);
+  const ended = aborted(end)
+    .then(() => sleep(graceMs))
+    .then(() => null);
   try {
-    while (!end.aborted) {
+    while (true) {
       const next = await Promise.race([it.next(), ended]);
       if (next === null || next.done) return;
       yield next.value;
