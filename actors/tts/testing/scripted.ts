@@ -35,6 +35,8 @@ export interface ScriptedTtsCall {
   signal: AbortSignal;
   chunks: number;
   bytes: number;
+  /** True once every chunk of the sentence was yielded. */
+  completed: boolean;
 }
 
 /** Scripted synthesiser; see the module comment. */
@@ -53,7 +55,7 @@ export class ScriptedTtsEngine implements TtsEngine {
   }
 
   synthesize(text: string, options: { signal: AbortSignal }): AsyncIterable<Uint8Array> {
-    const call: ScriptedTtsCall = { text, signal: options.signal, chunks: 0, bytes: 0 };
+    const call: ScriptedTtsCall = { text, signal: options.signal, chunks: 0, bytes: 0, completed: false };
     this.calls.push(call);
     return this.#run(call, this.calls.length - 1, options.signal);
   }
@@ -89,6 +91,7 @@ export class ScriptedTtsEngine implements TtsEngine {
       call.bytes += pcm.byteLength;
       yield pcm;
     }
+    call.completed = true;
   }
 
   /** Duration of `bytes` of this engine's audio, in ms. */
