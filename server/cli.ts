@@ -4,28 +4,10 @@
  * configuration, starts the server, prints one line with the ws:// URL and
  * stops gracefully on SIGINT/SIGTERM (clients get 1001, exit code 0).
  */
-import { ConfigError, helpText, loadConfig, type Config } from "./config.js";
+import { AppConfigError, createApp, type App } from "./app.js";
+import { ConfigError, helpText, loadConfig } from "./config.js";
 import { createStderrLogger } from "./logger.js";
-import { WebSocketServer } from "./server.js";
 import { SERVER_VERSION } from "./version.js";
-
-function serverOptions(config: Config) {
-  return {
-    host: config.host as string,
-    port: config.port as number,
-    replaySize: config.replaySize as number,
-    allowedOrigins: config.allowedOrigins as string[],
-    allowedHosts: config.allowedHosts as string[],
-    maxFrameBytes: config.maxFrameBytes as number,
-    maxCommandBytes: config.maxCommandBytes as number,
-    maxBufferedBytes: config.maxBufferedBytes as number,
-    maxClients: config.maxClients as number,
-    heartbeatMs: config.heartbeatMs as number,
-    ratePerSecond: config.ratePerSecond as number,
-    rateBurst: config.rateBurst as number,
-    ...(config.token ? { token: config.token as string } : {}),
-  };
-}
 
 async function main(argv: string[]): Promise<number> {
   let loaded;
@@ -44,22 +26,30 @@ async function main(argv: string[]): Promise<number> {
   }
   const { config } = loaded;
   const logger = createStderrLogger({ verbose: config.verbose === true });
-  let server: WebSocketServer;
+  let app: App;
   try {
-    server = new WebSocketServer({ ...serverOptions(config), logger });
+    app = await createApp(config, { logger });
   } catch (err) {
-    process.stderr.write(`coda-core: ${(err as Error).message}\n`);
-    return 2;
+    if (err instanceof AppConfigError || err instanceof TypeError) {
+      process.stderr.write(`coda-core: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
   }
+  const { server } = app;
   try {
     await server.start();
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     const hint = e.code === "EADDRINUSE" ? ` (port ${config.port} is in use; pick another with --port or CODA_PORT, or --port 0)` : "";
     process.stderr.write(`coda-core: cannot listen on ${config.host}:${config.port}: ${e.message}${hint}\n`);
+    await app.bridge.stop();
     return 1;
   }
-  process.stdout.write(`Coda Core ${SERVER_VERSION} listening on ${server.url}\n`);
+  const engines = app.bridge.engines();
+  const summary = Object.entries(engines).map(([stage, name]) => `${stage}: ${name}`).join(", ");
+  process.stdout.write(`Coda Core ${SERVER_VERSION} listening on ${server.url} (${summary})\n`);
+  for (const line of app.descriptions) process.stderr.write(`  ${line}\n`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -4,6 +4,9 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
+/** Keep CLI tests off the user's ~/.coda and off any local model server unless a test says otherwise. */
+export const CLI_TEST_ENV: NodeJS.ProcessEnv = { CODA_MEMORY_DB: "off", CODA_LLM_ENGINE: "builtin" };
+
 export interface RunningCli {
   child: ChildProcessWithoutNullStreams;
   stdout(): string;
@@ -16,7 +19,7 @@ export interface RunningCli {
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
   const child = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", ...args], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...CLI_TEST_ENV, ...env },
   });
   let out = "";
   let err = "";

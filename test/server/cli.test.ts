@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { TestClient } from "../helpers/client.js";
-import { ROOT, runCli, type RunningCli } from "../helpers/cli.js";
+import { CLI_TEST_ENV, ROOT, runCli, type RunningCli } from "../helpers/cli.js";
 
 const running: RunningCli[] = [];
 afterEach(async () => {
@@ -61,13 +61,13 @@ describe("cli", () => {
     [["--bogus"], /Unknown option '--bogus'.*--help/],
     [["--host", "0.0.0.0"], /requires a token/],
   ])("bad settings %j stop start-up with exit code 2 and a message naming the setting", (args, message) => {
-    const res = spawnSync(process.execPath, ["--import", "tsx", "server/cli.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+    const res = spawnSync(process.execPath, ["--import", "tsx", "server/cli.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...CLI_TEST_ENV } });
     expect(res.status).toBe(2);
     expect(res.stderr).toMatch(message);
   });
 
   it("--help lists every option", () => {
-    const res = spawnSync(process.execPath, ["--import", "tsx", "server/cli.ts", "--help"], { cwd: ROOT, encoding: "utf8" });
+    const res = spawnSync(process.execPath, ["--import", "tsx", "server/cli.ts", "--help"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...CLI_TEST_ENV } });
     expect(res.status).toBe(0);
     for (const flag of ["--host", "--port", "--replay-size", "--token", "--allowed-origin", "--config", "--help"]) expect(res.stdout).toContain(flag);
     expect(res.stdout).toContain("CODA_PORT");
@@ -89,7 +89,7 @@ describe("cli", () => {
   it("a port in use is a clear error with exit code 1", async () => {
     const first = start(["--port", "0", "--host", "127.0.0.1"]);
     const port = new URL(await first.url).port;
-    const res = spawnSync(process.execPath, ["--import", "tsx", "server/cli.ts", "--port", port, "--host", "127.0.0.1"], { cwd: ROOT, encoding: "utf8" });
+    const res = spawnSync(process.execPath, ["--import", "tsx", "server/cli.ts", "--port", port, "--host", "127.0.0.1"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...CLI_TEST_ENV } });
     expect(res.status).toBe(1);
     expect(res.stderr).toContain(`port ${port} is in use`);
   });
