@@ -2,3 +2,21 @@
 export type { AudioSource, SttEngine, SttUpdate, TranscribeOptions } from "./types.js";
 export { createDemoSttLogic, createSttLogic, transcribeUtterance, type DemoSttLogicOptions, type SttLogicOptions } from "./actor.js";
 export { ScriptedSttEngine, silentAudioSource, type ScriptedSttCall, type ScriptedSttOptions } from "./testing/scripted.js";
+export { OpenAiStt, type OpenAiSttOptions } from "./openai.js";
+export { PocketSphinxStt, POCKETSPHINX_DEFAULTS, type PocketSphinxOptions } from "./pocketsphinx.js";
+export { UnavailableStt, STT_UNAVAILABLE_MESSAGE } from "./unavailable.js";
+export { EnergyVad, VAD_DEFAULTS, rmsS16, untilUtteranceEnd, type VadEvent, type VadOptions } from "./vad.js";
+export {
+  ClientAudioSource,
+  MicrophoneSource,
+  FileSource,
+  findRecorder,
+  recorderArgs,
+  RECORDER_NAMES,
+  NO_RECORDER_MESSAGE,
+  type ClientAudioSourceOptions,
+  type MicrophoneSourceOptions,
+  type FileSourceOptions,
+  type Recorder,
+  type RecorderName,
+} from "./sources.js";

@@ -2,3 +2,8 @@
 export type { TtsEngine } from "./types.js";
 export { createTtsLogic, synthesizeSentence, type TtsLogicOptions } from "./actor.js";
 export { ScriptedTtsEngine, type ScriptedTtsCall, type ScriptedTtsOptions } from "./testing/scripted.js";
+export { EspeakTts, type EspeakTtsOptions, type EspeakStats } from "./espeak.js";
+export { ESPEAK_PCM, loadEspeak, type EspeakSynth, type EspeakVoiceSettings } from "./espeak-wasm.js";
+export { OpenAiTts, type OpenAiTtsOptions } from "./openai.js";
+export { NoSpeechTts } from "./none.js";
+export { findPlayer, playPcm, playerArgs, PLAYER_NAMES, NO_PLAYER_MESSAGE, type Player, type PlayerName, type PlayOptions } from "./player.js";
