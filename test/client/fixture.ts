@@ -1,0 +1,59 @@
+/**
+ * A real Coda server for client and dashboard tests: WebSocketServer with
+ * the voice machine (createBridge) over engines that run here - the
+ * built-in rule-based responder with the real built-in tools, an in-memory
+ * store, and the scripted recogniser and synthesiser.
+ */
+import { BuiltinResponder } from "../../actors/llm/builtin.js";
+import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
+import { ScriptedSttEngine, type ScriptedSttOptions } from "../../actors/stt/testing/scripted.js";
+import { createBuiltinTools } from "../../actors/tools/builtins/index.js";
+import { ToolRegistry } from "../../actors/tools/registry.js";
+import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
+import { createBridge } from "../../server/bridge.js";
+import { silentLogger, type Logger } from "../../server/logger.js";
+import { registerMemoryCommands } from "../../server/memory-commands.js";
+import { WebSocketServer, type WebSocketServerOptions } from "../../server/server.js";
+
+export interface CodaFixtureOptions extends Omit<WebSocketServerOptions, "pipeline"> {
+  stt?: ScriptedSttOptions;
+  /** Pause between the responder's streamed words (ms). Default 5. */
+  wordDelayMs?: number;
+  /** Delay before each demo partial (ms). Default 5. */
+  demoPartialDelayMs?: number;
+}
+
+export interface CodaFixture {
+  server: WebSocketServer;
+  stt: ScriptedSttEngine;
+  tts: ScriptedTtsEngine;
+  memory: InMemoryStore;
+  /** ws://127.0.0.1:PORT */
+  wsUrl: string;
+  /** http://127.0.0.1:PORT */
+  httpUrl: string;
+  close(): Promise<void>;
+}
+
+/** Start a server with a voice pipeline on 127.0.0.1 (port 0 unless given). */
+export async function startCoda(options: CodaFixtureOptions = {}): Promise<CodaFixture> {
+  const { stt: sttOptions, wordDelayMs = 5, demoPartialDelayMs = 5, logger, ...serverOptions } = options;
+  const stt = new ScriptedSttEngine({ utterances: ["what is 12 times 7"], ...sttOptions });
+  const tts = new ScriptedTtsEngine({ sound: "tone", msPerChar: 8, chunkMs: 300 });
+  const memory = new InMemoryStore();
+  const tools = new ToolRegistry({ tools: createBuiltinTools({ memory, timezone: "UTC" }) });
+  const llm = new BuiltinResponder({ delayMs: wordDelayMs, timeZone: "UTC" });
+  const pipeline = createBridge({ engines: { stt, llm, tts, memory, tools }, demoPartialDelayMs });
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0, logger: logger ?? (silentLogger as Logger), pipeline, ...serverOptions });
+  registerMemoryCommands(server, memory);
+  await server.start();
+  return {
+    server,
+    stt,
+    tts,
+    memory,
+    wsUrl: `ws://127.0.0.1:${server.port}`,
+    httpUrl: `http://127.0.0.1:${server.port}`,
+    close: () => server.stop(),
+  };
+}
