@@ -36,21 +36,22 @@ export async function startProxy(targetPort: number): Promise<TcpProxy> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;
+  const drop = () => {
+    for (const s of open) s.destroy();
+    open.clear();
+  };
   return {
     port,
     url: `ws://127.0.0.1:${port}`,
     get accepted() {
       return accepted;
     },
-    drop() {
-      for (const s of open) s.destroy();
-      open.clear();
-    },
+    drop,
     refuse(on) {
       refusing = on;
     },
     async close() {
-      this.drop();
+      drop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
