@@ -3,6 +3,7 @@
  * limiting and turning frames into commands. Knows nothing of the log.
  */
 import { isUtf8 } from "node:buffer";
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import {
   decodeCommand,
@@ -49,6 +50,8 @@ export class Connection {
     readonly settings: ServerSettings,
     readonly hooks: ConnectionHooks,
     readonly logger: Logger,
+    /** The TCP stream under `socket` (from the upgrade), corked to coalesce a burst of frames into one write. */
+    readonly stream: Duplex,
   ) {
     this.#bucket = new TokenBucket(settings.ratePerSecond, settings.rateBurst);
     socket.on("message", (data, isBinary) => this.#socketOnMessage(data as Buffer, isBinary));

@@ -67,6 +67,7 @@ export class WebSocketServer {
   #port = 0;
   #nextClient = 0;
   #heartbeat: NodeJS.Timeout | undefined;
+  #corked = false;
   #unsubscribe: (() => void)[] = [];
   #startedAt = performance.now();
   #state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
@@ -195,7 +196,24 @@ export class WebSocketServer {
   }
 
   #sendToAll(frame: Buffer, except?: Connection): void {
+    this.#coalesce();
     for (const c of this.#connections.values()) if (c !== except) c.sendFrame(frame);
+  }
+
+  /**
+   * Cork every client's TCP stream until the current synchronous burst is
+   * over (process.nextTick), so events produced together (a machine
+   * transition emits several) leave in one write per client, not one each.
+   */
+  #coalesce(): void {
+    if (this.#corked) return;
+    const corked = [...this.#connections.values()];
+    for (const c of corked) c.stream.cork();
+    this.#corked = true;
+    process.nextTick(() => {
+      this.#corked = false;
+      for (const c of corked) c.stream.uncork();
+    });
   }
 
   #pipelineOnEvent(event: EventInput): void {
@@ -227,10 +245,10 @@ export class WebSocketServer {
       if (Number.isNaN(since)) return refuseUpgrade(socket, { status: 400, reason: "since must be a non-negative integer (the last seq you saw)" });
     }
     const wantsAudio = query.get("audio") === "1";
-    this.#wss!.handleUpgrade(req, socket, head, (ws) => this.#wssOnConnection(ws, since, wantsAudio));
+    this.#wss!.handleUpgrade(req, socket, head, (ws) => this.#wssOnConnection(ws, socket, since, wantsAudio));
   }
 
-  #wssOnConnection(ws: WebSocket, since: number | null, wantsAudio: boolean): void {
+  #wssOnConnection(ws: WebSocket, stream: Duplex, since: number | null, wantsAudio: boolean): void {
     const id = `c${++this.#nextClient}`;
     const hooks: ConnectionHooks = {
       onCommand: (conn, command) => this.#router.route(command, { clientId: conn.id, reply: (event) => conn.sendEvent(event) }),
@@ -240,7 +258,7 @@ export class WebSocketServer {
       },
       onClose: (conn, code) => this.#connectionOnClose(conn, code),
     };
-    const conn = new Connection(id, ws, this.settings, hooks, this.#logger);
+    const conn = new Connection(id, ws, this.settings, hooks, this.#logger, stream);
     conn.wantsAudio = wantsAudio;
     this.#connections.set(id, conn);
     conn.sendEvent(
