@@ -2,25 +2,17 @@
  * Every command and every command_error code, over a real socket. Bad input
  * never closes the connection; ids are answered exactly once.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ProtocolError, validateEvent, type EventInput } from "../../server/protocol/index.js";
 import type { Pipeline, PipelineCommand } from "../../server/pipeline.js";
 import { TestClient, sleep } from "../helpers/client.js";
-import { startServer } from "../helpers/server.js";
+import { useServers } from "../helpers/server.js";
 
-const opened: { close(): Promise<void> }[] = [];
-const stopped: { stop(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((c) => c.close()));
-  await Promise.all(stopped.splice(0).map((s) => s.stop()));
-});
+const servers = useServers();
 
-async function setup(options: Parameters<typeof startServer>[0] = {}) {
-  const server = await startServer(options);
-  stopped.push(server);
-  const client = await TestClient.connect(server.wsUrl);
-  opened.push(client);
-  await client.waitForType("replay");
+async function setup(options: Parameters<typeof servers.server>[0] = {}) {
+  const server = await servers.server(options);
+  const client = await servers.client(server.wsUrl);
   return { server, client };
 }
 
@@ -49,9 +41,7 @@ function recordingPipeline(refuse?: ProtocolError): Pipeline & { seen: PipelineC
 describe("system commands", () => {
   it("get_system_info answers the asking client only, then acks its id", async () => {
     const { server, client } = await setup();
-    const other = await TestClient.connect(server.wsUrl);
-    opened.push(other);
-    await other.waitForType("replay");
+    const other = await servers.client(server.wsUrl);
     await client.waitFor((m) => m.type === "connection_status" && m.data.status === "client_connected");
     const from = client.messages.length;
     const ack = await client.command("get_system_info", {}, "info-1");

@@ -4,28 +4,11 @@
  * found by the heartbeat, presence is announced.
  */
 import type { Socket } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TestClient } from "../helpers/client.js";
-import { startServer } from "../helpers/server.js";
+import { useServers } from "../helpers/server.js";
 
-const opened: TestClient[] = [];
-const stopped: { stop(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((c) => c.close()));
-  await Promise.all(stopped.splice(0).map((s) => s.stop()));
-});
-
-async function server(options: Parameters<typeof startServer>[0] = {}) {
-  const s = await startServer(options);
-  stopped.push(s);
-  return s;
-}
-async function client(url: string) {
-  const c = await TestClient.connect(url);
-  opened.push(c);
-  await c.waitForType("replay");
-  return c;
-}
+const { server, client } = useServers();
 const rawSocket = (c: TestClient) => (c.ws as unknown as { _socket: Socket })._socket;
 
 describe("fan-out", () => {

@@ -4,35 +4,19 @@
  * a client limit, and the plain HTTP routes on the same port.
  */
 import { get } from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WebSocketServer } from "../../server/server.js";
 import { silentLogger } from "../../server/logger.js";
 import { TestClient } from "../helpers/client.js";
-import { startServer } from "../helpers/server.js";
+import { useServers } from "../helpers/server.js";
 
-const opened: TestClient[] = [];
-const stopped: { stop(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((c) => c.close()));
-  await Promise.all(stopped.splice(0).map((s) => s.stop()));
-});
-async function server(options: Parameters<typeof startServer>[0] = {}) {
-  const s = await startServer(options);
-  stopped.push(s);
-  return s;
-}
-async function connect(url: string, options?: Parameters<typeof TestClient.connect>[1]) {
-  const c = await TestClient.connect(url, options);
-  opened.push(c);
-  await c.waitForType("replay");
-  return c;
-}
+const { server, client: connect, track } = useServers();
 
 describe("binding", () => {
   it("host localhost serves ws://localhost, ws://127.0.0.1 and ws://[::1] on one port", async () => {
     const s = new WebSocketServer({ port: 0, logger: silentLogger });
     await s.start();
-    stopped.push(s);
+    track(s);
     expect(s.url).toBe(`ws://localhost:${s.port}`);
     for (const host of ["localhost", "127.0.0.1", "[::1]"]) {
       const c = await connect(`ws://${host}:${s.port}`);

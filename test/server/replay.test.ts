@@ -2,30 +2,23 @@
  * Event log, replay and resume: a late joiner's replay, resume after a seq
  * with no gap and no duplicate, a gap that is reported, a restarted server.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EventLog } from "../../server/event-log.js";
 import { TestClient } from "../helpers/client.js";
-import { startServer } from "../helpers/server.js";
+import { useServers } from "../helpers/server.js";
 
-const opened: TestClient[] = [];
-const stopped: { stop(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(opened.splice(0).map((c) => c.close()));
-  await Promise.all(stopped.splice(0).map((s) => s.stop()));
-});
+const servers = useServers();
 
 const delta = (i: number) => ({ type: "llm_progress" as const, data: { turn_id: "t1", delta: `d${i}`, index: i } });
 
-async function serverWith(events: number, options: Parameters<typeof startServer>[0] = {}) {
-  const server = await startServer(options);
-  stopped.push(server);
+async function serverWith(events: number, options: Parameters<typeof servers.server>[0] = {}) {
+  const server = await servers.server(options);
   for (let i = 0; i < events; i++) await server.broadcast(delta(i));
   return server;
 }
 
 async function connect(url: string) {
-  const c = await TestClient.connect(url);
-  opened.push(c);
+  const c = await servers.client(url);
   const status = await c.waitForType("connection_status");
   const replay = await c.waitForType("replay");
   return { c, status, replay };
