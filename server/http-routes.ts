@@ -1,14 +1,16 @@
 /**
  * Plain HTTP routes on the WebSocket port: health, the protocol's JSON
- * Schema and the landing page. Same Host and Origin rules as the upgrade;
- * when a token is configured every route needs it except the page at `/`,
- * which a browser must be able to open by navigation (no headers) and which
- * holds no data: the page's script connects with the token as subprotocol.
+ * Schema and the dashboard (`/` and its static files under `/dashboard/`,
+ * served by server/dashboard/serve.ts). Same Host and Origin rules as the
+ * upgrade; when a token is configured every route needs it except the
+ * dashboard's page and files, which a browser must be able to load by
+ * navigation and <script> (no headers) and which hold no data, only code:
+ * the page's script connects with the token as subprotocol.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { buildProtocolSchema, PROTOCOL_VERSION } from "./protocol/index.js";
+import { serveDashboard } from "./dashboard/serve.js";
+import { buildProtocolSchema } from "./protocol/index.js";
 import type { Refusal } from "./handshake.js";
-import { SERVER_VERSION } from "./version.js";
 
 export interface RouteContext {
   checkHost(req: IncomingMessage): Refusal | null;
@@ -29,14 +31,6 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 
 const json = (res: ServerResponse, status: number, value: unknown) => send(res, status, "application/json; charset=utf-8", JSON.stringify(value));
 
-function landingPage(wsUrl: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Coda Core</title></head><body><main><h1>Coda Core ${SERVER_VERSION}</h1>
-<p>WebSocket endpoint: <code>${wsUrl}</code> (protocol ${PROTOCOL_VERSION}).</p>
-<ul><li><a href="/health">/health</a></li><li><a href="/schema">/schema</a> - JSON Schema of every event and command</li></ul>
-</main></body></html>`;
-}
-
 export function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: RouteContext): void {
   const refused = ctx.checkHost(req) ?? ctx.checkOrigin?.(req);
   if (refused) return json(res, refused.status, { error: refused.reason });
@@ -45,7 +39,7 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: Route
     return json(res, 405, { error: `Method ${req.method} not allowed` });
   }
   const path = new URL(req.url ?? "/", "http://x").pathname;
-  const unauthorized = path === "/" ? null : ctx.checkToken?.(req);
+  const unauthorized = path === "/" || path.startsWith("/dashboard/") ? null : ctx.checkToken?.(req);
   if (unauthorized) return json(res, unauthorized.status, { error: unauthorized.reason });
   switch (path) {
     case "/health":
@@ -54,9 +48,8 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: Route
     case "/protocol.schema.json":
       schemaJson ??= JSON.stringify(buildProtocolSchema(), null, 2);
       return send(res, 200, "application/schema+json; charset=utf-8", schemaJson);
-    case "/":
-      return send(res, 200, "text/html; charset=utf-8", landingPage(ctx.wsUrl()));
     default:
+      if (serveDashboard(req, res, path, ctx)) return;
       return json(res, 404, { error: `No route ${path}; try /health or /schema` });
   }
 }

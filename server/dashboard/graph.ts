@@ -1,0 +1,131 @@
+/**
+ * The voice machine's statechart as plain JSON for the dashboard to draw:
+ * the state tree (with each state's invoked actor), the transitions
+ * (event, guard, source, target) and where each coarse phase shown on the
+ * wire (`state_change.path`) lives in the tree. Everything is read from
+ * `voiceMachine.root`, so the diagram follows the machine when it changes.
+ */
+import type { AnyStateNode } from "xstate";
+import { voiceMachine } from "../../machines/voice.js";
+
+/** One state of the diagram. */
+export interface DiagramNode {
+  /** Full id, e.g. "voice.answering.generation.generating". */
+  id: string;
+  key: string;
+  type: "atomic" | "compound" | "parallel" | "final" | "history";
+  /** Id of the initial child (compound states). */
+  initial: string | null;
+  /** Actors invoked while in this state (their `src` names). */
+  invoke: string[];
+  /** Named delays that bound this state (`after`). */
+  deadlines: string[];
+  children: DiagramNode[];
+}
+
+/** One transition with a target (targetless ones only run actions). */
+export interface DiagramEdge {
+  source: string;
+  target: string;
+  /** The machine's event type, e.g. "user.listen" or "xstate.after.sttDeadline.voice.listening". */
+  event: string;
+  /** A short label: "user.listen", "after sttDeadline", "done (store)", "error (recall)", "done". */
+  label: string;
+  guard: string | null;
+}
+
+/** The whole diagram. */
+export interface MachineDiagram {
+  id: string;
+  root: DiagramNode;
+  edges: DiagramEdge[];
+  /** `state_change.path` value -> id of the state that announces it. */
+  phases: Record<string, string>;
+}
+
+interface ActionLike {
+  type?: unknown;
+  params?: unknown;
+}
+interface TransitionLike {
+  eventType: string;
+  target?: readonly { id: string }[];
+  guard?: unknown;
+  actions?: readonly unknown[];
+}
+
+function guardName(guard: unknown): string | null {
+  if (!guard) return null;
+  if (typeof guard === "string") return guard;
+  const type = (guard as { type?: unknown }).type;
+  return typeof type === "string" ? type : "guard";
+}
+
+/** Human label of an event type, with xstate's internal event names shortened. */
+export function edgeLabel(eventType: string, sourceInvoke: string[]): string {
+  const after = /^xstate\.after\.([^.]+)\./.exec(eventType);
+  if (after) return `after ${after[1]}`;
+  if (eventType.startsWith("xstate.done.state.")) return "done";
+  const actor = /^xstate\.(done|error)\.actor\./.exec(eventType);
+  if (actor) return sourceInvoke.length ? `${actor[1]} (${sourceInvoke.join(", ")})` : actor[1]!;
+  return eventType;
+}
+
+/** The `announce` params ({state, path}) among a list of actions. */
+function announcedPath(actions: readonly unknown[] | undefined): string | null {
+  for (const a of actions ?? []) {
+    const action = a as ActionLike;
+    if (action && action.type === "announce") {
+      const path = (action.params as { path?: unknown } | undefined)?.path;
+      if (typeof path === "string") return path;
+    }
+  }
+  return null;
+}
+
+/** Build the diagram of a machine's root state node (default: the voice machine). */
+export function buildMachineDiagram(root: AnyStateNode = voiceMachine.root): MachineDiagram {
+  const edges: DiagramEdge[] = [];
+  const phases: Record<string, string> = {};
+
+  const visit = (node: AnyStateNode): DiagramNode => {
+    const def = node.definition as unknown as {
+      invoke: readonly { src: unknown }[];
+      entry: readonly unknown[];
+      transitions: readonly TransitionLike[];
+      initial?: { target?: readonly { id: string }[] };
+    };
+    const invoke = def.invoke.map((i) => (typeof i.src === "string" ? i.src : "actor"));
+    const deadlines = new Set<string>();
+    const entryPath = announcedPath(def.entry);
+    if (entryPath) phases[entryPath] = node.id;
+    for (const t of def.transitions) {
+      const after = /^xstate\.after\.([^.]+)\./.exec(t.eventType);
+      if (after) deadlines.add(after[1]!);
+      for (const target of t.target ?? []) {
+        edges.push({ source: node.id, target: target.id, event: t.eventType, label: edgeLabel(t.eventType, invoke), guard: guardName(t.guard) });
+        const path = announcedPath(t.actions);
+        if (path && !(path in phases)) phases[path] = target.id;
+      }
+    }
+    return {
+      id: node.id,
+      key: node.key,
+      type: node.type,
+      initial: def.initial?.target?.[0]?.id ?? null,
+      invoke,
+      deadlines: [...deadlines],
+      children: Object.values(node.states).map((child) => visit(child as AnyStateNode)),
+    };
+  };
+
+  return { id: root.id, root: visit(root), edges, phases };
+}
+
+let cached: string | undefined;
+
+/** The voice machine's diagram as JSON text (computed once). */
+export function voiceMachineDiagramJson(): string {
+  cached ??= JSON.stringify(buildMachineDiagram());
+  return cached;
+}

@@ -1,0 +1,226 @@
+// The dashboard page: one CodaClient (served bundled at /dashboard/client.js)
+// feeding the panels, and the controls that send commands and microphone
+// audio. Connects to the server that served the page, with ?audio=1 so
+// synthesised speech can be played here. A token, when the server needs
+// one, can be given in the page's fragment: http://host:port/#token=...
+import { CodaClient } from "/dashboard/client.js";
+import { Conversation } from "./conversation.js";
+import { EventLog } from "./eventlog.js";
+import { LatencyChart } from "./latency.js";
+import { Microphone } from "./mic.js";
+import { SpeechPlayer } from "./player.js";
+import { Statechart } from "./statechart.js";
+
+const $ = (id) => document.getElementById(id);
+const token = new URLSearchParams(location.hash.slice(1)).get("token") ?? undefined;
+const client = new CodaClient({ url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`, audio: true, token });
+const conversation = new Conversation($("conversation"));
+const latency = new LatencyChart($("latency"));
+const log = new EventLog($("log"), $("log-filter"), document.querySelector(".log-scroll"));
+const player = new SpeechPlayer();
+const mic = new Microphone();
+let chart = null;
+let phase = null;
+
+// Exposed for tests and for poking at from the console.
+window.coda = { client, player, mic };
+
+// --- connection ------------------------------------------------------------
+
+const conn = $("conn");
+const notice = $("notice");
+function say(text) {
+  notice.textContent = text;
+}
+client.on("state", (state, info) => {
+  conn.dataset.state = state;
+  const reconnects = Math.max(0, client.connections - (state === "open" ? 1 : 0));
+  conn.dataset.reconnects = String(reconnects);
+  const labels = {
+    idle: "not connected",
+    connecting: "connecting…",
+    open: reconnects ? `connected · ${reconnects} reconnect${reconnects === 1 ? "" : "s"}` : "connected",
+    reconnecting: `reconnecting (attempt ${info.attempt}${info.delayMs !== undefined ? `, in ${(info.delayMs / 1000).toFixed(1)} s` : ""})`,
+    closed: "disconnected",
+  };
+  conn.textContent = labels[state];
+  if (state === "reconnecting") {
+    say("Connection lost; reconnecting…");
+    if (mic.running) stopMic();
+    player.stop();
+  }
+});
+client.on("welcome", (w) => {
+  $("machine-state").title = `server ${w.server_version ?? "?"} · protocol ${w.protocol_version ?? "?"} · client ${w.client_id}`;
+  if (w.state) showPhase(w.state, w.state === "thinking" ? "thinking.recalling" : w.state);
+});
+client.on("resume", (r) => {
+  if (r.connection > 1 && !r.reset && r.missed === 0) say(`Reconnected; caught up on ${r.replayed} event${r.replayed === 1 ? "" : "s"}.`);
+});
+client.on("gap", (g) => say(`Reconnected, but ${g.missed} event${g.missed === 1 ? " was" : "s were"} no longer held by the server and could not be shown.`));
+client.on("reset", () => {
+  conversation.newRun("Server restarted");
+  say("The server restarted; showing its new run.");
+});
+
+// --- events ----------------------------------------------------------------
+
+const RUNNING = { llm_start: "llm", tool_call: "tools", tool_result: "llm", tool_error: "llm", tts_progress: "tts", memory_recall: "llm", stt_start: "stt" };
+
+function showPhase(state, path) {
+  phase = state;
+  const badge = $("machine-state");
+  badge.dataset.phase = state;
+  badge.textContent = `state: ${state}`;
+  chart?.highlight(path, state);
+  $("ptt").setAttribute("aria-pressed", String(state === "listening" && pttHeld));
+  if (state === "idle") chart?.running(null);
+}
+
+client.on("event", (e, meta) => {
+  log.add(e, meta.replayed);
+  conversation.apply(e);
+  if (e.type === "state_change") showPhase(e.data.state, e.data.path);
+  else if (e.type === "latency_trace") latency.add(e.data, e.data.turn_id);
+  else if (!meta.replayed && e.type in RUNNING && phase !== "idle") chart?.running(e.type === "stt_start" && e.data.source === "scripted" ? "demoStt" : RUNNING[e.type]);
+  if (!meta.replayed && (e.type === "turn_interrupted" || (e.type === "state_change" && e.data.state === "idle"))) {
+    if (e.type === "turn_interrupted") player.stop();
+    if (e.type === "state_change" && continuousOn && e.data.mode === null) setContinuous(false);
+  }
+});
+client.on("audio", (chunk) => {
+  if (chunk.progress && chunk.format) player.play(chunk.pcm, chunk.format);
+});
+
+fetch("/dashboard/machine.json")
+  .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
+  .then((d) => {
+    chart = new Statechart($("statechart"), d);
+    if (phase) chart.highlight(client.machineState === "thinking" ? "thinking.recalling" : phase, phase);
+  })
+  .catch((err) => ($("statechart").textContent = `Could not load the statechart: ${err.message}`));
+
+// --- controls --------------------------------------------------------------
+
+function report(err) {
+  say(err?.code ? `${err.code}: ${err.message}` : String(err?.message ?? err));
+}
+
+async function run(action) {
+  player.unlock();
+  try {
+    await action();
+  } catch (err) {
+    report(err);
+  }
+}
+
+const micStatus = $("mic-status");
+async function startMic() {
+  await mic.start((frame) => client.sendAudio(frame));
+  micStatus.textContent = "Microphone on · streaming 16 kHz PCM";
+}
+async function stopMic() {
+  await mic.stop();
+  micStatus.textContent = "";
+}
+
+let pttHeld = false;
+async function pttDown() {
+  if (pttHeld) return;
+  pttHeld = true;
+  $("ptt").setAttribute("aria-pressed", "true");
+  await run(async () => {
+    await client.sttStart("push_to_talk");
+    try {
+      await startMic();
+    } catch (err) {
+      await client.sttStop().catch(() => {});
+      throw err;
+    }
+  });
+  if (!pttHeld) await pttUp(true); // released while starting
+}
+async function pttUp(force = false) {
+  if (!pttHeld && !force) return;
+  pttHeld = false;
+  $("ptt").setAttribute("aria-pressed", "false");
+  if (!mic.running) return;
+  await stopMic();
+  await run(() => client.sttStop());
+}
+const ptt = $("ptt");
+ptt.addEventListener("pointerdown", (e) => {
+  ptt.setPointerCapture(e.pointerId);
+  pttDown();
+});
+ptt.addEventListener("pointerup", () => pttUp());
+ptt.addEventListener("pointercancel", () => pttUp());
+ptt.addEventListener("keydown", (e) => {
+  if ((e.key === " " || e.key === "Enter") && !e.repeat) {
+    e.preventDefault();
+    pttDown();
+  }
+});
+ptt.addEventListener("keyup", (e) => {
+  if (e.key === " " || e.key === "Enter") {
+    e.preventDefault();
+    pttUp();
+  }
+});
+ptt.addEventListener("click", (e) => e.preventDefault());
+
+let continuousOn = false;
+function setContinuous(on) {
+  continuousOn = on;
+  $("continuous").setAttribute("aria-pressed", String(on));
+  if (!on && mic.running && !pttHeld) stopMic();
+}
+$("continuous").addEventListener("click", () =>
+  run(async () => {
+    if (!continuousOn) {
+      await client.sttStart("continuous");
+      setContinuous(true);
+      try {
+        await startMic();
+      } catch (err) {
+        setContinuous(false);
+        await client.sttStop().catch(() => {});
+        throw err;
+      }
+    } else {
+      setContinuous(false);
+      await client.sttStop();
+    }
+  }),
+);
+
+$("stop").addEventListener("click", () =>
+  run(async () => {
+    player.stop();
+    await client.stopSpeaking();
+  }),
+);
+$("demo").addEventListener("click", () => run(() => client.demoFlow()));
+$("speech").addEventListener("change", (e) => {
+  player.enabled = e.target.checked;
+  if (!player.enabled) player.stop();
+});
+$("ask").addEventListener("submit", (e) => {
+  e.preventDefault();
+  const input = $("text");
+  const text = input.value.trim();
+  if (!text) return;
+  run(async () => {
+    await client.textInput(text);
+    input.value = "";
+  });
+});
+document.addEventListener("keydown", (e) => {
+  if (e.key === "Escape") {
+    player.stop();
+    client.stopSpeaking().catch(() => {});
+  }
+});
+
+client.connect().catch(report);

@@ -1,0 +1,44 @@
+// The live event log: newest last, bounded, with a type filter whose options
+// grow as new event types are seen.
+import { clip, h } from "./dom.js";
+
+const MAX_ROWS = 400;
+
+export class EventLog {
+  constructor(table, select, scroller) {
+    this.body = table.tBodies[0];
+    this.select = select;
+    this.scroller = scroller;
+    this.types = new Set();
+    select.addEventListener("change", () => this.#applyFilter());
+  }
+
+  add(e, replayed) {
+    if (!this.types.has(e.type)) {
+      this.types.add(e.type);
+      const options = [...this.types].sort().map((t) => h("option", { value: t }, t));
+      const current = this.select.value;
+      this.select.replaceChildren(h("option", { value: "" }, "all types"), ...options);
+      this.select.value = current;
+    }
+    const time = e.timestamp.slice(11, 23);
+    const row = h(
+      "tr",
+      { class: replayed ? "replayed" : null, dataset: { type: e.type } },
+      h("td", {}, e.seq === undefined ? "·" : String(e.seq)),
+      h("td", {}, time),
+      h("td", { class: "type" }, e.type),
+      h("td", {}, clip(JSON.stringify(e.data), 160)),
+    );
+    row.hidden = !!this.select.value && this.select.value !== e.type;
+    const stick = this.scroller.scrollTop + this.scroller.clientHeight >= this.scroller.scrollHeight - 24;
+    this.body.append(row);
+    while (this.body.rows.length > MAX_ROWS) this.body.rows[0].remove();
+    if (stick) this.scroller.scrollTop = this.scroller.scrollHeight;
+  }
+
+  #applyFilter() {
+    const want = this.select.value;
+    for (const row of this.body.rows) row.hidden = !!want && row.dataset.type !== want;
+  }
+}

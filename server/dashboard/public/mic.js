@@ -1,0 +1,48 @@
+// The browser microphone as 16 kHz s16le mono frames (the protocol's input
+// format), through an AudioWorklet (mic-worklet.js).
+
+export class Microphone {
+  constructor() {
+    this.running = false;
+  }
+
+  /** Start capturing; `onFrame(ArrayBuffer)` gets each 100 ms frame. Throws with a message for people. */
+  async start(onFrame) {
+    if (this.running) return;
+    if (!window.isSecureContext || !navigator.mediaDevices?.getUserMedia) {
+      throw new Error("The microphone needs a secure page: open the dashboard at http://localhost or http://127.0.0.1, or over https");
+    }
+    this.running = true;
+    try {
+      this.stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
+      this.ctx = new AudioContext();
+      await this.ctx.audioWorklet.addModule("/dashboard/mic-worklet.js");
+      this.source = this.ctx.createMediaStreamSource(this.stream);
+      // No outputs: the node is a sink, rendered without being connected to the speakers.
+      this.node = new AudioWorkletNode(this.ctx, "coda-mic", { numberOfInputs: 1, numberOfOutputs: 0, channelCount: 1, processorOptions: { targetRate: 16000, frameSamples: 1600 } });
+      this.node.port.onmessage = (e) => onFrame(e.data);
+      this.source.connect(this.node);
+      if (this.ctx.state === "suspended") await this.ctx.resume();
+    } catch (err) {
+      await this.stop();
+      throw err instanceof Error && err.name === "NotAllowedError" ? new Error("Microphone permission was denied") : err;
+    }
+  }
+
+  /** Stop capturing; the last partial frame is sent first. */
+  async stop() {
+    if (!this.running) return;
+    this.running = false;
+    if (this.node) {
+      this.node.port.postMessage("flush");
+      // Give the worklet a moment to post the flushed frame before tearing down.
+      await new Promise((r) => setTimeout(r, 30));
+      this.node.port.onmessage = null;
+      this.node.disconnect();
+    }
+    this.source?.disconnect();
+    this.stream?.getTracks().forEach((t) => t.stop());
+    await this.ctx?.close().catch(() => {});
+    this.node = this.source = this.stream = this.ctx = undefined;
+  }
+}
