@@ -10,7 +10,7 @@ import { ScriptedSttEngine, type ScriptedSttOptions } from "../../actors/stt/tes
 import { createBuiltinTools } from "../../actors/tools/builtins/index.js";
 import { ToolRegistry } from "../../actors/tools/registry.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
-import { createBridge } from "../../server/bridge.js";
+import { createBridge, type Bridge } from "../../server/bridge.js";
 import { silentLogger, type Logger } from "../../server/logger.js";
 import { registerMemoryCommands } from "../../server/memory-commands.js";
 import { WebSocketServer, type WebSocketServerOptions } from "../../server/server.js";
@@ -25,6 +25,8 @@ export interface CodaFixtureOptions extends Omit<WebSocketServerOptions, "pipeli
 
 export interface CodaFixture {
   server: WebSocketServer;
+  /** The voice pipeline behind the server. */
+  bridge: Bridge;
   stt: ScriptedSttEngine;
   tts: ScriptedTtsEngine;
   memory: InMemoryStore;
@@ -49,6 +51,7 @@ export async function startCoda(options: CodaFixtureOptions = {}): Promise<CodaF
   await server.start();
   return {
     server,
+    bridge: pipeline,
     stt,
     tts,
     memory,

@@ -1,0 +1,118 @@
+/**
+ * The dashboard's HTTP routes on the server's port: the page (with its
+ * content security policy and the WebSocket URL), the static files, the
+ * browser bundle of the typed client, the statechart JSON derived from the
+ * voice machine; no path escapes the dashboard folder; no token is needed
+ * for the dashboard's code while the data routes still require it.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { buildMachineDiagram } from "../../server/dashboard/graph.js";
+import { startCoda, type CodaFixture } from "../client/fixture.js";
+
+let fixture: CodaFixture | undefined;
+afterEach(async () => {
+  await fixture?.close();
+  fixture = undefined;
+});
+
+describe("dashboard routes", () => {
+  it("serves the page with a strict CSP and the WebSocket URL", async () => {
+    fixture = await startCoda();
+    const res = await fetch(`${fixture.httpUrl}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(res.headers.get("content-security-policy")).toContain("default-src 'self'");
+    expect(res.headers.get("content-security-policy")).toContain("connect-src 'self'");
+    const html = await res.text();
+    expect(html).toContain(`<code>${fixture.wsUrl}</code>`);
+    expect(html).toContain('<script type="module" src="/dashboard/app.js"></script>');
+    // Nothing is loaded from elsewhere.
+    expect(html.match(/(?:src|href)="([^"]+)"/g)!.every((a) => /="\/(?!\/)/.test(a))).toBe(true);
+  });
+
+  it("serves each static file with its type, and 404 for anything else", async () => {
+    fixture = await startCoda();
+    const base = `${fixture.httpUrl}/dashboard`;
+    for (const [name, type] of [
+      ["app.js", "text/javascript; charset=utf-8"],
+      ["mic-worklet.js", "text/javascript; charset=utf-8"],
+      ["dashboard.css", "text/css; charset=utf-8"],
+      ["favicon.svg", "image/svg+xml"],
+    ]) {
+      const res = await fetch(`${base}/${name}`);
+      expect([name, res.status, res.headers.get("content-type")]).toEqual([name, 200, type]);
+    }
+    for (const path of ["/dashboard/pcm.d.ts", "/dashboard/..%2fserve.ts", "/dashboard/../server.ts", "/dashboard/nope.js"]) {
+      const res = await fetch(`${fixture.httpUrl}${path}`);
+      expect([path, res.status]).toEqual([path, 404]);
+    }
+  });
+
+  it("bundles the typed client into one ES module with no imports", async () => {
+    fixture = await startCoda();
+    const res = await fetch(`${fixture.httpUrl}/dashboard/client.js`);
+    expect(res.status).toBe(200);
+    const code = await res.text();
+    // A data: URL module cannot resolve imports: loading it proves the bundle is self-contained.
+    const mod = (await import(`data:text/javascript;base64,${Buffer.from(code).toString("base64")}`)) as Record<string, unknown>;
+    expect(typeof mod.CodaClient).toBe("function");
+    expect(typeof mod.CommandError).toBe("function");
+  });
+
+  it("serves the statechart derived from the voice machine", async () => {
+    fixture = await startCoda();
+    const res = await fetch(`${fixture.httpUrl}/dashboard/machine.json`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(JSON.parse(JSON.stringify(buildMachineDiagram())));
+  });
+
+  it("needs no token for the dashboard's code, but still for the data routes", async () => {
+    const token = "t0ken-for-the-dashboard-test-000";
+    fixture = await startCoda({ token });
+    for (const path of ["/", "/dashboard/app.js", "/dashboard/client.js", "/dashboard/machine.json"]) {
+      expect([path, (await fetch(`${fixture.httpUrl}${path}`)).status]).toEqual([path, 200]);
+    }
+    expect((await fetch(`${fixture.httpUrl}/health`)).status).toBe(401);
+    expect(await (await fetch(`${fixture.httpUrl}/`)).text()).not.toContain(token);
+  });
+});
+
+describe("buildMachineDiagram", () => {
+  const d = buildMachineDiagram();
+
+  it("maps every phase the machine announces to the state that announces it", () => {
+    expect(d.phases).toEqual({
+      idle: "voice.idle",
+      "listening.voice": "voice.listening.voice",
+      "listening.demo": "voice.listening.demo",
+      "thinking.recalling": "voice.answering",
+      speaking: "voice.answering.speech.synthesizing",
+      stopped: "voice.stopped",
+    });
+  });
+
+  it("lists states with their invoked actors and deadlines, and labelled transitions", () => {
+    const find = (id: string, n = d.root): typeof d.root | undefined => (n.id === id ? n : n.children.map((c) => find(id, c)).find(Boolean));
+    expect(d.root.children.map((c) => [c.key, c.type])).toEqual([
+      ["idle", "atomic"],
+      ["listening", "compound"],
+      ["answering", "parallel"],
+      ["remembering", "atomic"],
+      ["stopped", "final"],
+    ]);
+    expect(find("voice.answering.generation.calling_tools")).toMatchObject({ invoke: ["tools"], deadlines: ["toolDeadline"] });
+    expect(find("voice.listening")).toMatchObject({ initial: "voice.listening.voice", deadlines: ["sttDeadline"] });
+    expect(d.edges.filter((e) => e.source === "voice.idle").map((e) => `${e.label}>${e.target}`)).toEqual([
+      "user.listen>voice.listening.voice",
+      "user.demo>voice.listening.demo",
+      "user.text>voice.answering",
+      "system.shutdown>voice.stopped",
+    ]);
+    expect(d.edges.filter((e) => e.source === "voice.remembering" && e.target === "voice.idle").map((e) => [e.label, e.guard])).toEqual([
+      ["done (store)", null],
+      ["error (store)", null],
+      ["after memoryDeadline", null],
+    ]);
+    expect(d.edges.find((e) => e.source === "voice.listening" && e.target === "voice.listening")).toMatchObject({ label: "after sttDeadline", guard: "shouldRelisten" });
+  });
+});
