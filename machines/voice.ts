@@ -23,7 +23,7 @@
  * so the old turn's actors are stopped before anything of the new turn runs.
  */
 import { produce, type Draft } from "immer";
-import { enqueueActions, fromCallback, fromPromise, sendTo, setup, type AnyEventObject } from "xstate";
+import { enqueueActions, fromCallback, fromPromise, sendTo, setup, type AnyActorRef, type AnyEventObject } from "xstate";
 import type { ChatMessage } from "../actors/llm/types.js";
 import {
   DEFAULT_DEADLINES,
@@ -286,7 +286,8 @@ export const voiceMachine = setup({
       const mode = turn.mode === "demo" ? "demo" : turn.mode === "continuous" ? "continuous" : "push_to_talk";
       enqueue.emit({ type: "stt.started", turnId: turn.id, mode, engine: info.name, source: info.source });
     }),
-    endAudio: sendTo("stt", { type: "audio.end" }),
+    // Looked up rather than named: pure traversals (xstate/graph) run without live children.
+    endAudio: sendTo(({ self }) => self.getSnapshot()?.children?.stt as AnyActorRef, { type: "audio.end" }),
     recordPartial: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "stt.partial") return;
       const turn = context.turn!;
@@ -619,7 +620,7 @@ export const voiceMachine = setup({
         "stt.error": { target: "idle", actions: [{ type: "failStt", params: { timeout: false } }, { type: "endTurn", params: { outcome: "failed" } }, "leaveSession"] },
         "user.stop_listening": { actions: ["endAudio", "markStopAfterTurn"] },
         "user.text": { target: "answering", actions: [{ type: "interruptTurn", params: { reason: "barge_in" } }, "startTextTurn"] },
-        "system.shutdown": { target: "stopped", actions: [{ type: "interruptTurn", params: { reason: "shutdown" } }] },
+        "system.shutdown": { target: "stopped", actions: [{ type: "interruptTurn", params: { reason: "shutdown" } }, "leaveSession"] },
       },
     },
 
@@ -633,6 +634,7 @@ export const voiceMachine = setup({
             recalling: {
               entry: "beginRecall",
               invoke: {
+                id: "recall",
                 src: "recall",
                 input: ({ context }) => ({ query: context.turn!.userText ?? "", limit: context.recallLimit }),
                 onDone: { target: "generating", actions: "applyRecall" },
@@ -756,13 +758,14 @@ export const voiceMachine = setup({
           { target: "idle", actions: [{ type: "interruptTurn", params: { reason: "stop" } }, "leaveSession"] },
         ],
         "user.stop_listening": { guard: "inContinuousSession", actions: "markStopAfterTurn" },
-        "system.shutdown": { target: "stopped", actions: [{ type: "interruptTurn", params: { reason: "shutdown" } }] },
+        "system.shutdown": { target: "stopped", actions: [{ type: "interruptTurn", params: { reason: "shutdown" } }, "leaveSession"] },
       },
     },
 
     // The answer is out; keep the turn in long-term memory before resting.
     remembering: {
       invoke: {
+        id: "store",
         src: "store",
         input: ({ context }) => ({ turnId: context.turn!.id, user: context.turn!.userText ?? "", assistant: context.turn!.answer.trim() }),
         onDone: [
@@ -798,7 +801,7 @@ export const voiceMachine = setup({
         "user.listen": { target: "listening.voice", actions: [{ type: "interruptTurn", params: { reason: "barge_in" } }, "startVoiceTurn"] },
         "user.text": { target: "answering", actions: [{ type: "interruptTurn", params: { reason: "barge_in" } }, "startTextTurn"] },
         "user.stop_listening": { guard: "inContinuousSession", actions: "markStopAfterTurn" },
-        "system.shutdown": { target: "stopped", actions: [{ type: "interruptTurn", params: { reason: "shutdown" } }] },
+        "system.shutdown": { target: "stopped", actions: [{ type: "interruptTurn", params: { reason: "shutdown" } }, "leaveSession"] },
       },
     },
 
