@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { MACHINES_DOC, renderMachinesDoc, renderVoiceDiagram } from "../../scripts/machines-doc.js";
+import { getStateNodes } from "xstate/graph";
 import { voiceMachine } from "../../machines/voice.js";
 
 describe("docs/machines.md", () => {
@@ -15,7 +16,7 @@ describe("docs/machines.md", () => {
 
   it("draws every state node and every targeted transition", () => {
     const diagram = renderVoiceDiagram();
-    const nodes = [...voiceMachine.idMap.values()].filter((n) => n.path.length > 0);
+    const nodes = getStateNodes(voiceMachine.root as never);
     for (const n of nodes) expect(diagram).toContain(` as ${n.path.join("_")}`);
     const targeted = nodes.flatMap((n) => [...n.transitions.values()].flat().flatMap((t) => t.target ?? []));
     expect(diagram.split("\n").filter((l) => l.includes(" : "))).toHaveLength(targeted.length);
