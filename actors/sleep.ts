@@ -36,3 +36,11 @@ export function aborted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 }
+
+/**
+ * The reason stage actors abort their engines with when the machine stops
+ * them. One shared instance: an AbortError is what engines expect, and a
+ * fresh DOMException per stopped actor (with its stack trace) is measurable
+ * cost on the per-sentence path.
+ */
+export const STAGE_STOPPED: Error = new DOMException("The stage was stopped by the voice machine", "AbortError");

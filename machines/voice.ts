@@ -22,7 +22,11 @@
  * runs) interrupts the turn and starts the new one in the same transition,
  * so the old turn's actors are stopped before anything of the new turn runs.
  */
-import { produce, type Draft } from "immer";
+import { Immer, type Draft } from "immer";
+
+// Snapshots are never mutated (XState copies on assign), so deep-freezing every update is cost
+// without benefit on the hot path (one update per streamed token).
+const { produce } = new Immer({ autoFreeze: false });
 import { enqueueActions, fromCallback, fromPromise, sendTo, setup, type AnyActorRef, type AnyEventObject } from "xstate";
 import type { ChatMessage } from "../actors/llm/types.js";
 import {

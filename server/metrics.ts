@@ -5,7 +5,6 @@
  * Percentiles are nearest-rank (the smallest value with at least p% of the
  * samples at or below it), so every reported value was actually measured.
  */
-import { produce } from "immer";
 import type { EventData } from "./protocol/index.js";
 import { LATENCY_FIGURES, type LatencyTrace } from "./latency.js";
 
@@ -29,7 +28,7 @@ export function summarize(values: readonly number[]): Summary {
 /** A bounded window of latency traces. */
 export class LatencyWindow {
   readonly size: number;
-  #traces: readonly LatencyTrace[] = [];
+  #traces: LatencyTrace[] = [];
 
   constructor(size = DEFAULT_METRICS_WINDOW) {
     if (!Number.isInteger(size) || size < 1) throw new TypeError(`metrics window must be a positive integer, got ${size}`);
@@ -37,11 +36,8 @@ export class LatencyWindow {
   }
 
   add(trace: LatencyTrace): void {
-    // Immutable snapshots: a summary being built never sees the window change under it.
-    this.#traces = produce(this.#traces, (draft) => {
-      draft.push(trace);
-      if (draft.length > this.size) draft.splice(0, draft.length - this.size);
-    });
+    this.#traces.push(trace);
+    if (this.#traces.length > this.size) this.#traces.shift();
   }
 
   get traces(): readonly LatencyTrace[] {

@@ -1,14 +1,17 @@
 /**
  * The language-model stage as XState logic: one model request (a round).
- * Deltas go back as `llm.delta`; complete sentences are cut from them as
- * they stream and sent as `llm.sentence` (so speech can start while the model
- * generates); the round ends with one `llm.done` (with any tool calls) or
- * `llm.error`. Stopping the actor aborts the request; nothing is sent back
+ * Deltas go back as `llm.delta`; deltas that arrive in the same event-loop
+ * turn (several tokens in one network read) are sent as one, so a fast model
+ * does not cost one machine step and one wire frame per token. Complete
+ * sentences are cut from them as they stream and sent as `llm.sentence` (so
+ * speech can start while the model generates); the round ends with one
+ * `llm.done` (with any tool calls) or `llm.error`. Stopping the actor aborts the request; nothing is sent back
  * after that.
  */
 import { fromCallback, type AnyEventObject } from "xstate";
 import type { LlmEvent, LlmInput } from "../../machines/voice-types.js";
 import { EngineError, isAbortError } from "../engine-error.js";
+import { STAGE_STOPPED } from "../sleep.js";
 import { SentenceSplitter } from "./sentences.js";
 import type { LlmEngine, ToolCall, ToolSpec } from "./types.js";
 
@@ -28,7 +31,7 @@ export function createLlmLogic(options: LlmLogicOptions) {
     });
     return () => {
       open = false;
-      controller.abort();
+      controller.abort(STAGE_STOPPED);
     };
   });
 }
@@ -43,17 +46,30 @@ export async function generateRound(
 ): Promise<void> {
   const splitter = new SentenceSplitter();
   const calls: ToolCall[] = [];
+  let pending = "";
+  let timer: NodeJS.Immediate | undefined;
+  const flush = () => {
+    clearImmediate(timer);
+    timer = undefined;
+    if (!pending || signal.aborted) return;
+    const text = pending;
+    pending = "";
+    send({ type: "llm.delta", text });
+    for (const sentence of splitter.push(text)) send({ type: "llm.sentence", text: sentence });
+  };
   try {
     for await (const chunk of engine.generate({ messages: input.messages, tools, signal })) {
       if (signal.aborted) return;
       if (chunk.kind === "delta") {
         if (typeof chunk.text !== "string") throw new EngineError("malformed_stream", "The model sent a delta without text");
         if (!chunk.text) continue;
-        send({ type: "llm.delta", text: chunk.text });
-        for (const sentence of splitter.push(chunk.text)) send({ type: "llm.sentence", text: sentence });
+        pending += chunk.text;
+        timer ??= setImmediate(flush);
       } else if (chunk.kind === "tool_call") {
+        flush();
         calls.push(chunk.call);
       } else if (chunk.kind === "done") {
+        flush();
         const rest = splitter.flush();
         if (rest) send({ type: "llm.sentence", text: rest });
         const finishReason = calls.length > 0 ? "tool_calls" : chunk.finishReason === "tool_calls" ? "stop" : chunk.finishReason;
@@ -61,9 +77,11 @@ export async function generateRound(
         return;
       }
     }
+    flush();
     if (!signal.aborted) send({ type: "llm.error", code: "stream_cut", message: "The model's stream ended without a finish" });
   } catch (err) {
-    if (signal.aborted || isAbortError(err)) return;
+    if (signal.aborted || isAbortError(err)) return clearImmediate(timer);
+    flush(); // text that arrived before the failure is part of the partial answer
     send({
       type: "llm.error",
       code: err instanceof EngineError ? err.code : "engine_error",

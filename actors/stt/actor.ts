@@ -9,7 +9,7 @@ import { fromCallback } from "xstate";
 import type { DemoSttInput, SttControlEvent, SttEvent, SttInput } from "../../machines/voice-types.js";
 import type { PcmFormat } from "../audio.js";
 import { EngineError, isAbortError } from "../engine-error.js";
-import { aborted, sleep } from "../sleep.js";
+import { aborted, sleep, STAGE_STOPPED } from "../sleep.js";
 import { ScriptedSttEngine, silentAudioSource } from "./testing/scripted.js";
 import type { AudioSource, SttEngine } from "./types.js";
 
@@ -37,7 +37,7 @@ export function createSttLogic(options: SttLogicOptions) {
     });
     return () => {
       open = false;
-      controller.abort();
+      controller.abort(STAGE_STOPPED);
     };
   });
 }
@@ -59,7 +59,7 @@ export function createDemoSttLogic(options: DemoSttLogicOptions = {}) {
     });
     return () => {
       open = false;
-      controller.abort();
+      controller.abort(STAGE_STOPPED);
     };
   });
 }

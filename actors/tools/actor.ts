@@ -6,6 +6,7 @@
  */
 import { fromCallback, type AnyEventObject } from "xstate";
 import type { ToolsEvent, ToolsInput } from "../../machines/voice-types.js";
+import { STAGE_STOPPED } from "../sleep.js";
 import type { ToolOutcome, ToolRunner } from "./types.js";
 
 export interface ToolsLogicOptions {
@@ -22,7 +23,7 @@ export function createToolsLogic(options: ToolsLogicOptions) {
     });
     return () => {
       open = false;
-      controller.abort();
+      controller.abort(STAGE_STOPPED);
     };
   });
 }

@@ -8,6 +8,7 @@ import { fromCallback, type AnyEventObject } from "xstate";
 import type { TtsEvent, TtsInput } from "../../machines/voice-types.js";
 import { pcmDurationMs } from "../audio.js";
 import { EngineError, isAbortError } from "../engine-error.js";
+import { STAGE_STOPPED } from "../sleep.js";
 import type { TtsEngine } from "./types.js";
 
 export interface TtsLogicOptions {
@@ -24,7 +25,7 @@ export function createTtsLogic(options: TtsLogicOptions) {
     });
     return () => {
       open = false;
-      controller.abort();
+      controller.abort(STAGE_STOPPED);
     };
   });
 }

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createLlmLogic } from "../../../actors/llm/actor.js";
 import type { LlmChunk, LlmEngine } from "../../../actors/llm/types.js";
+import { EngineError } from "../../../actors/engine-error.js";
 import { ScriptedLlmEngine } from "../../../actors/llm/testing/scripted.js";
 import { host, tick, type Hosted } from "../host.js";
 
@@ -31,6 +32,30 @@ describe("llm actor", () => {
       "llm.done",
     ]);
     expect(h.received.at(-1)).toEqual({ type: "llm.done", finishReason: "stop", toolCalls: [] });
+  });
+
+  it("sends deltas that arrive in one event-loop turn as one, and flushes them before a failure", async () => {
+    const burst: LlmEngine = {
+      name: "x",
+      model: "x",
+      async *generate() {
+        yield { kind: "delta", text: "Fast" } as LlmChunk;
+        yield { kind: "delta", text: " tokens." } as LlmChunk;
+        yield { kind: "delta", text: " More" } as LlmChunk;
+        await new Promise((r) => setTimeout(r, 5));
+        yield { kind: "delta", text: " later" } as LlmChunk;
+        throw new EngineError("stream_cut", "connection reset");
+      },
+      close: async () => {},
+    };
+    h = host(createLlmLogic({ engine: burst }), input);
+    await h.waitFor((e) => e.type === "llm.error");
+    expect(h.received).toEqual([
+      { type: "llm.delta", text: "Fast tokens. More" },
+      { type: "llm.sentence", text: "Fast tokens." },
+      { type: "llm.delta", text: " later" },
+      { type: "llm.error", code: "stream_cut", message: "connection reset" },
+    ]);
   });
 
   it("passes the tools' specs and reports requested tool calls with the done event", async () => {

@@ -1,0 +1,226 @@
+/**
+ * bench:turn — what the voice machine costs per turn, and what pipelining buys.
+ *
+ * (a) Orchestration overhead: typed turns through the bridge (machine, stage
+ *     actors, wire mapping, latency traces) with engines that answer at once
+ *     (no timers), against a baseline that drives the same engines directly,
+ *     one stage after another, in the same process. Prints µs per turn for
+ *     both, the difference (the orchestration overhead) and events per turn.
+ * (b) Time to first audio with simulated engines (STT 300 ms, LLM 200 ms to
+ *     the first token then 20 ms per token, TTS 150 ms per sentence, a
+ *     three-sentence answer), pipelined (each sentence to speech as soon as
+ *     it is complete) against sequential (speech after the whole answer).
+ *
+ * Run: npm run bench:turn [-- --turns 2000 --runs 3]
+ */
+import type { LlmChunk, LlmEngine } from "../actors/llm/types.js";
+import { ScriptedLlmEngine } from "../actors/llm/testing/scripted.js";
+import { InMemoryStore } from "../actors/memory/testing/in-memory.js";
+import type { MemoryStore } from "../actors/memory/types.js";
+import { ScriptedSttEngine } from "../actors/stt/testing/scripted.js";
+import { FakeToolRunner } from "../actors/tools/testing/fake-runner.js";
+import type { TtsEngine } from "../actors/tts/types.js";
+import { ScriptedTtsEngine } from "../actors/tts/testing/scripted.js";
+import { createBridge } from "../server/bridge.js";
+import type { EventInput } from "../server/protocol/index.js";
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const TURNS = arg("turns", 2000);
+const RUNS = arg("runs", 3);
+const ANSWER =
+  "Sure, here is the first sentence of the answer, short and to the point. The second sentence adds a useful detail that the user may want to hear. And a third sentence wraps the whole answer up nicely for the user.";
+
+// --- (a) orchestration overhead -------------------------------------------------
+
+/** A model that streams the answer word by word without waiting on timers. */
+const instantLlm: LlmEngine = {
+  name: "instant",
+  model: "instant",
+  async *generate(): AsyncGenerator<LlmChunk> {
+    for (const t of ANSWER.match(/\s*\S+/g)!) yield { kind: "delta", text: t };
+    yield { kind: "done", finishReason: "stop" };
+  },
+  close: async () => {},
+};
+/** The same model, with each token arriving in its own event-loop turn (one llm_progress per token). */
+const tokenLlm: LlmEngine = {
+  name: "per-token",
+  model: "per-token",
+  async *generate(): AsyncGenerator<LlmChunk> {
+    for (const t of ANSWER.match(/\s*\S+/g)!) {
+      await new Promise((r) => setImmediate(r));
+      yield { kind: "delta", text: t };
+    }
+    yield { kind: "done", finishReason: "stop" };
+  },
+  close: async () => {},
+};
+/** A synthesiser that returns one small chunk per sentence at once. */
+const instantTts: TtsEngine = {
+  name: "instant",
+  voice: "none",
+  format: { sample_rate: 16000, sample_type: "s16le", channels: 1 },
+  async *synthesize() {
+    yield new Uint8Array(320);
+  },
+  close: async () => {},
+};
+
+/** A memory that recalls nothing and stores at once (the in-memory store's scan would dominate). */
+function nullMemory(): MemoryStore {
+  let n = 0;
+  return {
+    name: "null",
+    recall: async () => [],
+    storeTurn: async (t) => ({ id: `m${++n}`, kind: "turn", text: t.user, importance: 0, createdAt: "2026-01-01T00:00:00.000Z", turnId: t.turnId }),
+    remember: async () => {
+      throw new Error("unused");
+    },
+    list: async () => [],
+    forget: async () => false,
+    close: async () => {},
+  };
+}
+
+async function bridgeTurns(turns: number, llm: LlmEngine = instantLlm): Promise<{ us: number; events: number }> {
+  const memory = nullMemory();
+  const bridge = createBridge({
+    engines: { stt: new ScriptedSttEngine(), llm, tts: instantTts, memory, tools: new FakeToolRunner() },
+    machine: { maxHistory: 8 },
+  });
+  let events = 0;
+  let done: (() => void) | null = null;
+  bridge.subscribe((e: EventInput) => {
+    events++;
+    if (e.type === "state_change" && e.data.state === "idle") done?.();
+  });
+  const started = performance.now();
+  for (let i = 0; i < turns; i++) {
+    const idle = new Promise<void>((r) => (done = r));
+    bridge.dispatch({ type: "text_input", data: { text: `question number ${i}` } }, { clientId: "bench" });
+    await idle;
+  }
+  const us = ((performance.now() - started) * 1000) / turns;
+  await bridge.stop();
+  return { us, events: events / turns };
+}
+
+/** The same engine work with no machine: recall, generate, synthesise each sentence, store. */
+async function directTurns(turns: number, llm: LlmEngine = instantLlm): Promise<{ us: number }> {
+  const memory = nullMemory();
+  const started = performance.now();
+  for (let i = 0; i < turns; i++) {
+    const signal = new AbortController().signal;
+    await memory.recall(`question number ${i}`, { limit: 3, signal });
+    let text = "";
+    for await (const c of llm.generate({ messages: [{ role: "user", content: `question number ${i}` }], tools: [], signal })) {
+      if (c.kind === "delta") text += c.text;
+    }
+    for (const sentence of text.split(/(?<=\.)\s+/)) for await (const _ of instantTts.synthesize(sentence, { signal })) void _;
+    await memory.storeTurn({ turnId: `t${i}`, user: `question number ${i}`, assistant: text });
+  }
+  return { us: ((performance.now() - started) * 1000) / turns };
+}
+
+// --- (b) time to first audio ------------------------------------------------------
+
+interface AudioTimes {
+  /** stt_start -> first audio chunk. */
+  firstChunk: number;
+  /** stt_start -> the last chunk of the answer (the speech stage has finished). */
+  speechDone: number;
+  /** stt_start -> the final transcript (end of user input). */
+  inputEnd: number;
+}
+
+async function audioTimes(pipelined: boolean): Promise<AudioTimes> {
+  const bridge = createBridge({
+    engines: {
+      // 4 words: 4 partials 60 ms apart, final 60 ms later = 300 ms.
+      stt: new ScriptedSttEngine({ utterances: ["tell me something interesting"], partialDelayMs: 60, finalDelayMs: 60 }),
+      llm: new ScriptedLlmEngine({ answer: ANSWER, firstTokenMs: 200, tokenMs: 20 }),
+      tts: new ScriptedTtsEngine({ firstChunkMs: 150, chunkMs: 60_000 }), // one chunk per sentence, 150 ms each
+      memory: new InMemoryStore(),
+      tools: new FakeToolRunner(),
+    },
+    machine: { pipelined },
+  });
+  const started = performance.now();
+  const times = await new Promise<AudioTimes>((resolve) => {
+    const t: Partial<AudioTimes> = {};
+    bridge.subscribe((e) => {
+      const now = performance.now() - started;
+      if (e.type === "stt_result") t.inputEnd = now;
+      if (e.type === "tts_progress") t.firstChunk ??= now;
+      if (e.type === "tts_result") t.speechDone = now;
+      if (e.type === "state_change" && e.data.state === "idle") resolve(t as AudioTimes);
+    });
+    bridge.dispatch({ type: "stt_start", data: { mode: "push_to_talk" } }, { clientId: "bench" });
+  });
+  await bridge.stop();
+  return times;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (n: number, d = 1) => n.toFixed(d);
+
+async function main(): Promise<void> {
+  process.stdout.write(`bench:turn (node ${process.version}, ${TURNS} turns x ${RUNS} runs, median)\n\n`);
+  await bridgeTurns(200); // warm up both paths
+  await directTurns(200);
+  const machine: number[] = [];
+  const direct: number[] = [];
+  let events = 0;
+  for (let r = 0; r < RUNS; r++) {
+    const m = await bridgeTurns(TURNS);
+    machine.push(m.us);
+    events = m.events;
+    direct.push((await directTurns(TURNS)).us);
+  }
+  const m = median(machine);
+  const d = median(direct);
+  process.stdout.write("(a) orchestration overhead, instant engines, typed turns\n");
+  process.stdout.write(`    engines driven directly      ${fmt(d)} µs/turn\n`);
+  process.stdout.write(`    through machine + bridge     ${fmt(m)} µs/turn\n`);
+  process.stdout.write(`    overhead                     ${fmt(m - d)} µs/turn (target < 1000)\n`);
+  process.stdout.write(`    wire events per turn         ${fmt(events)}\n`);
+  const tm: number[] = [];
+  const td: number[] = [];
+  let tokenEvents = 0;
+  for (let r = 0; r < RUNS; r++) {
+    const t = await bridgeTurns(TURNS / 4, tokenLlm);
+    tm.push(t.us);
+    tokenEvents = t.events;
+    td.push((await directTurns(TURNS / 4, tokenLlm)).us);
+  }
+  process.stdout.write("    same, one token per event-loop turn (42 tokens):\n");
+  process.stdout.write(`    engines driven directly      ${fmt(median(td))} µs/turn\n`);
+  process.stdout.write(`    through machine + bridge     ${fmt(median(tm))} µs/turn\n`);
+  process.stdout.write(`    overhead                     ${fmt(median(tm) - median(td))} µs/turn, ${fmt((median(tm) - median(td)) / 42)} µs per token\n`);
+  process.stdout.write(`    wire events per turn         ${fmt(tokenEvents)}\n\n`);
+
+  const pipe: AudioTimes[] = [];
+  const after: AudioTimes[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    pipe.push(await audioTimes(true));
+    after.push(await audioTimes(false));
+  }
+  // One stage after another: recognise, then generate the whole answer, then synthesise all of it;
+  // audio can start when the speech stage is done. The machine with pipelined:false gives that
+  // point (tts_result), and also the first chunk of per-sentence speech started after the answer.
+  const stt = median(pipe.map((t) => t.inputEnd));
+  const p = median(pipe.map((t) => t.firstChunk));
+  const seq = median(after.map((t) => t.speechDone));
+  const half = median(after.map((t) => t.firstChunk));
+  process.stdout.write("(b) time to first audio (STT 300 ms, LLM 200 ms + 20 ms/token, TTS 150 ms/sentence, 3 sentences, 42 tokens)\n");
+  process.stdout.write("                                   from stt_start   from end of input\n");
+  process.stdout.write(`    one stage after another      ${fmt(seq, 0).padStart(8)} ms     ${fmt(seq - stt, 0).padStart(8)} ms\n`);
+  process.stdout.write(`    speech after whole answer    ${fmt(half, 0).padStart(8)} ms     ${fmt(half - stt, 0).padStart(8)} ms\n`);
+  process.stdout.write(`    pipelined                    ${fmt(p, 0).padStart(8)} ms     ${fmt(p - stt, 0).padStart(8)} ms\n`);
+  process.stdout.write(`    ratio pipelined / one stage after another: ${fmt(p / seq, 2)} from stt_start, ${fmt((p - stt) / (seq - stt), 2)} from end of input (target <= 0.5)\n`);
+}
+
+await main();
