@@ -1,0 +1,115 @@
+/**
+ * --inspect: the voice machine's inspection frames reach a WebSocket
+ * receiver during a demo_flow, through the loopback relay (as a browser page
+ * would get them) and directly; anything beyond loopback is refused.
+ */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import WebSocket, { WebSocketServer } from "ws";
+import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
+import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
+import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
+import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
+import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
+import { createBridge } from "../../server/bridge.js";
+import { attachInspector } from "../../server/inspect.js";
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+interface Frame {
+  type: string;
+  sessionId?: string;
+  name?: string;
+  event?: { type: string; pcm?: unknown };
+  snapshot?: { value?: unknown };
+}
+
+async function demoTurn(actorOptions: object): Promise<void> {
+  const bridge = createBridge({
+    engines: { stt: new ScriptedSttEngine(), llm: new ScriptedLlmEngine({ answer: "Hello there. Bye." }), tts: new ScriptedTtsEngine(), memory: new InMemoryStore(), tools: new FakeToolRunner() },
+    demoPartialDelayMs: 0,
+    actorOptions,
+  });
+  cleanup.push(() => bridge.stop());
+  const idle = new Promise<void>((resolve) => bridge.subscribe((e) => e.type === "state_change" && e.data.state === "idle" && resolve()));
+  bridge.dispatch({ type: "demo_flow", data: { text: "hi there" } }, { clientId: "c1" });
+  await idle;
+}
+
+function collect(ws: WebSocket): Frame[] {
+  const frames: Frame[] = [];
+  ws.on("message", (d) => frames.push(JSON.parse(d.toString()) as Frame));
+  return frames;
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** The turn is over in the frames: an idle snapshot follows a remembering one. */
+function turnDone(frames: Frame[]): boolean {
+  const values = frames.filter((f) => f.type === "@xstate.snapshot").map((f) => JSON.stringify(f.snapshot?.value));
+  const remembering = values.indexOf('"remembering"');
+  return remembering >= 0 && values.indexOf('"idle"', remembering) > remembering;
+}
+
+function checkFrames(frames: Frame[]): void {
+  const voice = frames.find((f) => f.type === "@xstate.actor" && f.name === "voice");
+  expect(voice).toBeDefined();
+  const events = frames.filter((f) => f.type === "@xstate.event" && f.sessionId === voice!.sessionId).map((f) => f.event!.type);
+  expect(events).toEqual(expect.arrayContaining(["user.demo", "stt.final", "llm.delta", "llm.done", "tts.chunk", "tts.done"]));
+  const snapshots = frames.filter((f) => f.type === "@xstate.snapshot" && f.sessionId === voice!.sessionId);
+  expect(snapshots.map((s) => JSON.stringify(s.snapshot!.value))).toEqual(expect.arrayContaining(['{"listening":"demo"}', '"remembering"', '"idle"']));
+  // Audio samples are not shipped to the inspector, only their size.
+  const chunk = frames.find((f) => f.type === "@xstate.event" && f.event!.type === "tts.chunk")!;
+  expect(chunk.event!.pcm).toEqual({ bytes: expect.any(Number) });
+  // Stage actors show up as children.
+  expect(frames.filter((f) => f.type === "@xstate.actor").map((f) => f.name)).toEqual(expect.arrayContaining(["stt", "llm", "tts"]));
+}
+
+describe("attachInspector", () => {
+  it("sends actor, event and snapshot frames of a demo turn to a local receiver", async () => {
+    const http = createServer();
+    const wss = new WebSocketServer({ server: http });
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", () => r()));
+    cleanup.push(() => new Promise<void>((r) => (wss.close(), http.close(() => r()))));
+    const frames: Frame[] = [];
+    wss.on("connection", (ws) => ws.on("message", (d) => frames.push(JSON.parse(d.toString()) as Frame)));
+    const inspection = await attachInspector({}, { receiverUrl: `ws://127.0.0.1:${(http.address() as AddressInfo).port}` });
+    cleanup.push(() => inspection.close());
+    expect(inspection.pageUrl).toBeNull();
+    await demoTurn(inspection.actorOptions);
+    await until(() => turnDone(frames));
+    checkFrames(frames);
+  });
+
+  it("relays the frames to a page's socket through the loopback relay, which refuses foreign origins", async () => {
+    const inspection = await attachInspector({});
+    cleanup.push(() => inspection.close());
+    expect(inspection.pageUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await fetch(inspection.pageUrl!);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("https://stately.ai/inspect");
+    const origin = inspection.pageUrl!.replace(/\/$/, "");
+    const browser = new WebSocket(inspection.receiverUrl, { origin });
+    cleanup.push(() => browser.terminate());
+    await new Promise((r, j) => (browser.once("open", r), browser.once("error", j)));
+    const frames = collect(browser);
+    const foreign = new WebSocket(inspection.receiverUrl, { origin: "https://evil.example" });
+    const refused = await new Promise<number>((r) => foreign.once("unexpected-response", (_q, res) => r(res.statusCode!)));
+    expect(refused).toBe(401);
+    await demoTurn(inspection.actorOptions);
+    await until(() => turnDone(frames));
+    checkFrames(frames);
+  });
+
+  it("refuses a receiver beyond loopback", async () => {
+    await expect(attachInspector({}, { receiverUrl: "ws://192.168.1.20:8080" })).rejects.toThrow(
+      new TypeError("inspector receiver must be a loopback ws:// URL (127.0.0.1, [::1] or localhost), got ws://192.168.1.20:8080"),
+    );
+  });
+});
