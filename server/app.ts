@@ -24,6 +24,7 @@ import { OpenAiTts } from "../actors/tts/openai.js";
 import { findPlayer, NO_PLAYER_MESSAGE } from "../actors/tts/player.js";
 import type { TtsEngine } from "../actors/tts/types.js";
 import { createBridge, type Bridge } from "./bridge.js";
+import { attachInspector } from "./inspect.js";
 import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { registerMemoryCommands } from "./memory-commands.js";
@@ -36,6 +37,8 @@ export interface App {
   engines: VoiceEngines;
   /** One line per stage saying which engine answers and why, for the start-up output. */
   descriptions: string[];
+  /** Stop the server (clients get 1001), the pipeline and its engines, and the inspector relay. */
+  stop(): Promise<void>;
 }
 
 /** A setting combination that cannot work; the CLI prints it and exits 2. */
@@ -186,6 +189,9 @@ export async function createApp(config: Config, options: { logger: Logger; signa
   const tts = chooseTts(config, descriptions);
   const engines: VoiceEngines = { stt, llm: llm.engine, tts, memory, tools };
 
+  const inspection = config.inspect === true ? await attachInspector({}) : null;
+  if (inspection) descriptions.push(`Inspector: open ${inspection.pageUrl} in a browser on this machine to watch the voice machine`);
+
   const bridge = createBridge({
     engines,
     machine: {
@@ -199,6 +205,7 @@ export async function createApp(config: Config, options: { logger: Logger; signa
       ...(str(config.systemPrompt) ? { systemPrompt: str(config.systemPrompt)! } : {}),
     },
     ...(audio ? { audio } : {}),
+    ...(inspection ? { actorOptions: inspection.actorOptions } : {}),
     logger,
   });
 
@@ -231,5 +238,11 @@ export async function createApp(config: Config, options: { logger: Logger; signa
       descriptions.push(`Speakers: playing answers through ${player.name}`);
     }
   }
-  return { server, bridge, engines, descriptions };
+  const stop = async () => {
+    await server.stop();
+    // A server that never started has not stopped its pipeline.
+    await bridge.stop();
+    await inspection?.close();
+  };
+  return { server, bridge, engines, descriptions, stop };
 }

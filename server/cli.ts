@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
     const e = err as NodeJS.ErrnoException;
     const hint = e.code === "EADDRINUSE" ? ` (port ${config.port} is in use; pick another with --port or CODA_PORT, or --port 0)` : "";
     process.stderr.write(`coda-core: cannot listen on ${config.host}:${config.port}: ${e.message}${hint}\n`);
-    await app.bridge.stop();
+    await app.stop();
     return 1;
   }
   const engines = app.bridge.engines();
@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
       }
       stopping = true;
       logger.info("stopping", { signal });
-      server.stop().then(
+      app.stop().then(
         () => resolve(0),
         (err: unknown) => {
           logger.error("stop failed", { error: String(err) });

@@ -86,6 +86,17 @@ describe("cli", () => {
     expect(await r.exit).toEqual({ code: 0, signal: null });
   });
 
+  it("--inspect starts the inspector relay on loopback and says where to look", async () => {
+    const r = start(["--port", "0", "--host", "127.0.0.1", "--inspect"]);
+    await r.url;
+    await expect.poll(() => r.stderr()).toMatch(/Inspector: open http:\/\/127\.0\.0\.1:\d+\/ in a browser/);
+    const page = /Inspector: open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(r.stderr())![1]!;
+    const res = await fetch(page);
+    expect(res.status).toBe(200);
+    r.child.kill("SIGTERM");
+    expect(await r.exit).toEqual({ code: 0, signal: null });
+  });
+
   it("a port in use is a clear error with exit code 1", async () => {
     const first = start(["--port", "0", "--host", "127.0.0.1"]);
     const port = new URL(await first.url).port;
