@@ -112,7 +112,7 @@ describe("voice pipeline over WebSocket", () => {
   });
 
   it("commands while busy: command_error busy / invalid_state naming the id, and the turn goes on", async () => {
-    const { client } = await setup({ llm: { answer: "A slow answer.", firstTokenMs: 150 } });
+    const { client } = await setup({ llm: { answer: "A slow answer.", firstTokenMs: 400 } });
     await client.command("demo_flow", {});
     await client.waitFor((m) => m.type === "state_change" && m.data.state === "thinking");
     expect(await client.command("demo_flow", {}, "x1")).toMatchObject({

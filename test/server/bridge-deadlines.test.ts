@@ -12,12 +12,13 @@ afterEach(async () => {
   await fx.close();
 });
 
-const SHORT = { sttMs: 60, memoryMs: 60, llmMs: 60, toolMs: 60, ttsMs: 60 };
+// Only the stage under test gets a short deadline, so a loaded machine cannot time out another one.
+const SHORT = 60;
 
 describe("deadlines", () => {
   it("stt past its deadline: stt_error timeout, back to idle", async () => {
-    fx = createFixture({ stt: { hang: true }, machine: { deadlines: SHORT } });
-    fx.bridge.dispatch({ type: "stt_start", data: {} }, client);
+    fx = createFixture({ stt: { hang: true }, machine: { deadlines: { sttMs: SHORT } } });
+    fx.bridge.dispatch({ type: "stt_start", data: { mode: "push_to_talk" } }, client);
     const err = await fx.waitFor((e) => e.type === "stt_error");
     expect(err.data).toEqual({ turn_id: "t1", code: "timeout", message: "No final transcript within 60 ms" });
     await fx.waitForState("idle");
@@ -26,7 +27,7 @@ describe("deadlines", () => {
   });
 
   it("stt past its deadline in a continuous session listens again", async () => {
-    fx = createFixture({ stt: { hang: true }, machine: { deadlines: SHORT } });
+    fx = createFixture({ stt: { hang: true }, machine: { deadlines: { sttMs: SHORT } } });
     fx.bridge.dispatch({ type: "stt_start", data: { mode: "continuous" } }, client);
     await fx.waitFor((e) => e.type === "stt_start" && e.data.turn_id === "t2");
     expect(fx.types("t1")).toEqual(["stt_start", "stt_error", "latency_trace"]);
@@ -37,7 +38,7 @@ describe("deadlines", () => {
   });
 
   it("llm past its deadline: llm_error timeout with the partial text, speech cut, back to idle", async () => {
-    fx = createFixture({ llm: { answer: "First sentence. And then it stalls", hangAfterTokens: 4 }, machine: { deadlines: { ...SHORT, ttsMs: 5000 } } });
+    fx = createFixture({ llm: { answer: "First sentence. And then it stalls", hangAfterTokens: 4 }, machine: { deadlines: { llmMs: SHORT } } });
     fx.bridge.dispatch({ type: "text_input", data: { text: "hi" } }, client);
     const err = await fx.waitFor((e) => e.type === "llm_error");
     expect(err.data).toEqual({ turn_id: "t1", code: "timeout", message: "The model did not finish within 60 ms", partial_text: "First sentence. And then" });
@@ -49,7 +50,7 @@ describe("deadlines", () => {
   });
 
   it("tts past its deadline: tts_error timeout, generation cut, back to idle", async () => {
-    fx = createFixture({ llm: { answer: "Hello. World.", tokenMs: 0 }, tts: { hang: { onSentence: 0 } }, machine: { deadlines: SHORT } });
+    fx = createFixture({ llm: { answer: "Hello. World.", tokenMs: 0 }, tts: { hang: { onSentence: 0 } }, machine: { deadlines: { ttsMs: SHORT } } });
     fx.bridge.dispatch({ type: "text_input", data: { text: "hi" } }, client);
     const err = await fx.waitFor((e) => e.type === "tts_error");
     expect(err.data).toEqual({ turn_id: "t1", code: "timeout", message: "Synthesis of one sentence took longer than 60 ms" });
@@ -62,7 +63,7 @@ describe("deadlines", () => {
     fx = createFixture({
       llm: { toolCalls: [{ name: "slow", arguments: {} }] },
       tools: { slow: { delayMs: 10_000, handler: () => "never" } },
-      machine: { deadlines: SHORT },
+      machine: { deadlines: { toolMs: SHORT } },
     });
     fx.bridge.dispatch({ type: "text_input", data: { text: "use the slow tool" } }, client);
     const err = await fx.waitFor((e) => e.type === "tool_error");
@@ -75,7 +76,7 @@ describe("deadlines", () => {
   });
 
   it("memory recall past its deadline: memory_error timeout and the turn goes on without memories", async () => {
-    fx = createFixture({ memory: { hangRecall: true }, machine: { deadlines: SHORT } });
+    fx = createFixture({ memory: { hangRecall: true }, machine: { deadlines: { memoryMs: SHORT } } });
     fx.bridge.dispatch({ type: "text_input", data: { text: "remember anything?" } }, client);
     const err = await fx.waitFor((e) => e.type === "memory_error");
     expect(err.data).toEqual({ turn_id: "t1", operation: "recall", code: "timeout", message: "Memory recall took longer than 60 ms" });
@@ -99,7 +100,7 @@ describe("engine failures", () => {
     fx = createFixture({ llm: { toolCalls: [{ name: "calculate", arguments: { expression: "2+" } }, { name: "nope", arguments: {} }] } });
     fx.bridge.dispatch({ type: "text_input", data: { text: "compute" } }, client);
     await fx.waitFor((e) => e.type === "latency_trace");
-    const toolEvents = fx.events.filter((e) => e.type.startsWith("tool_")).map((e) => [e.type, e.data.call_id, (e.data as { code?: string }).code]);
+    const toolEvents = fx.events.filter((e) => e.type.startsWith("tool_")).map((e) => [e.type, (e.data as { call_id?: string }).call_id, (e.data as { code?: string }).code]);
     expect(toolEvents).toEqual([
       ["tool_call", "call_1", undefined],
       ["tool_call", "call_2", undefined],
