@@ -40,6 +40,18 @@ describe("npm package", () => {
       expect(replay.data.events).toEqual([
         { type: "system_info", data: { version: "0.1.1", uptime: 3600, memory: 104857600 }, timestamp: "2025-05-01T12:34:56.789Z", seq: 1 },
       ]);
+      // The typed client is exported too, and talks to the same server.
+      const script = [
+        'import WebSocket from "ws";',
+        'import { CodaClient } from "coda-core/client";',
+        'const c = new CodaClient({ url: "ws://127.0.0.1:8765", WebSocket });',
+        "await c.connect();",
+        "const info = await c.getSystemInfo();",
+        "console.log(JSON.stringify({ clients: info.clients, protocol: info.protocol_version }));",
+        "await c.close();",
+      ].join("\n");
+      const printed = execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: dir, encoding: "utf8" });
+      expect(JSON.parse(printed)).toEqual({ clients: 2, protocol: "1.0" });
       child.kill("SIGINT");
       await client!.closed();
       expect(client!.closeCode).toBe(1001);
