@@ -88,6 +88,8 @@ export interface Turn {
   /** The user's words, once known. */
   userText: string | null;
   partials: number;
+  /** stt_start was announced and neither stt_result nor stt_error has closed it yet. */
+  listening: boolean;
   recalled: RecalledMemory[];
   /** Model request number (0-based). */
   round: number;
@@ -253,7 +255,8 @@ export type VoiceEmitted =
       code: string;
       message: string;
       issues?: { path: string; message: string }[];
-      durationMs: number;
+      /** null: the machine cannot know (a call cancelled with its turn); the bridge uses the time since the tool round started. */
+      durationMs: number | null;
     }
   | { type: "tools.finished"; turnId: string; round: number }
   | { type: "tts.started"; turnId: string; engine: string; voice: string; format: PcmFormat }

@@ -94,6 +94,7 @@ function newTurn(c: Draft<VoiceContext>, mode: TurnMode, userText: string | null
     demoText,
     userText,
     partials: 0,
+    listening: false,
     recalled: [],
     round: 0,
     roundText: "",
@@ -137,13 +138,42 @@ function update(context: VoiceContext, enqueue: { assign: (next: VoiceContext) =
   return next;
 }
 
+type CutReason = "barge_in" | "stop" | "shutdown" | "failure";
+
+const CUT_WHY: Record<CutReason, string> = {
+  barge_in: "a new turn started (barge-in)",
+  stop: "the user stopped the answer",
+  shutdown: "the server is stopping",
+  failure: "another stage of the turn failed",
+};
+
 /**
- * The events that close a turn cut short: the running generation and speech
- * are reported as interrupted, then the turn's end (for its latency trace).
+ * The events that close a turn cut short, so that every start the turn
+ * announced gets its end: open listening (`stt.failed` code `interrupted`),
+ * tool calls still running (`tool.failed` code `cancelled`), the running
+ * generation and speech (reported as interrupted), then the turn's end (for
+ * its latency trace).
  */
-function emitTurnCut(context: VoiceContext, emit: (e: VoiceEmitted) => void, outcome: "failed" | "interrupted", cutLlm: boolean): void {
+function emitTurnCut(context: VoiceContext, emit: (e: VoiceEmitted) => void, outcome: "failed" | "interrupted", cutLlm: boolean, why: CutReason): void {
   const turn = context.turn!;
   const id = turn.id;
+  if (turn.listening) {
+    emit({ type: "stt.failed", turnId: id, code: "interrupted", message: `Listening ended without a transcript: ${CUT_WHY[why]}` });
+  }
+  if (cutLlm && turn.llm === "tools") {
+    for (const call of turn.calls) {
+      if (turn.reported.includes(call.id)) continue;
+      emit({
+        type: "tool.failed",
+        turnId: id,
+        callId: call.id,
+        name: call.name,
+        code: "cancelled",
+        message: `The tool call was cancelled: ${CUT_WHY[why]}`,
+        durationMs: null,
+      });
+    }
+  }
   if (cutLlm && turn.llm === "running") emit({ type: "llm.round_ended", turnId: id, round: turn.round, reason: "interrupted" });
   if (cutLlm && (turn.llm === "running" || turn.llm === "tools")) {
     emit({ type: "llm.result", turnId: id, text: turn.answer, finishReason: "interrupted", rounds: turn.round + 1 });
@@ -263,7 +293,7 @@ export const voiceMachine = setup({
     interruptTurn: enqueueActions(({ context, enqueue }, params: { reason: "barge_in" | "stop" | "shutdown" }) => {
       const turn = context.turn;
       if (!turn) return;
-      emitTurnCut(context, (e) => enqueue.emit(e), "interrupted", true);
+      emitTurnCut(context, (e) => enqueue.emit(e), "interrupted", true, params.reason);
       enqueue.emit({
         type: "turn.interrupted",
         turnId: turn.id,
@@ -289,6 +319,9 @@ export const voiceMachine = setup({
       const info = params.demo ? context.engines.demoStt : context.engines.stt;
       const mode = turn.mode === "demo" ? "demo" : turn.mode === "continuous" ? "continuous" : "push_to_talk";
       enqueue.emit({ type: "stt.started", turnId: turn.id, mode, engine: info.name, source: info.source });
+      update(context, enqueue, (c) => {
+        c.turn!.listening = true;
+      });
     }),
     // Looked up rather than named: pure traversals (xstate/graph) run without live children.
     endAudio: sendTo(({ self }) => self.getSnapshot()?.children?.stt as AnyActorRef, { type: "audio.end" }),
@@ -305,6 +338,7 @@ export const voiceMachine = setup({
       const text = event.text.trim();
       enqueue.emit({ type: "stt.result", turnId: context.turn!.id, text, confidence: event.confidence });
       update(context, enqueue, (c) => {
+        c.turn!.listening = false;
         if (!text) return;
         c.turn!.userText = text;
         c.turn!.messages.push({ role: "user", content: text });
@@ -319,6 +353,9 @@ export const voiceMachine = setup({
           ? event.message
           : "Speech recognition failed";
       enqueue.emit({ type: "stt.failed", turnId: turn.id, code, message });
+      update(context, enqueue, (c) => {
+        c.turn!.listening = false;
+      });
     }),
 
     // memory
@@ -468,7 +505,7 @@ export const voiceMachine = setup({
               : ["engine_error", "The model failed"];
       enqueue.emit({ type: "llm.round_ended", turnId: turn.id, round: turn.round, reason: "failed" });
       enqueue.emit({ type: "llm.failed", turnId: turn.id, code, message, partialText: turn.answer });
-      emitTurnCut({ ...context, turn: { ...turn, llm: "done" } }, (e) => enqueue.emit(e), "failed", false);
+      emitTurnCut({ ...context, turn: { ...turn, llm: "done" } }, (e) => enqueue.emit(e), "failed", false, "failure");
       update(context, enqueue, (c) => {
         commitHistory(c, true);
         c.turn = null;
@@ -551,7 +588,7 @@ export const voiceMachine = setup({
           ? event.message
           : "Speech synthesis failed";
       enqueue.emit({ type: "tts.failed", turnId: turn.id, code, message });
-      emitTurnCut({ ...context, turn: { ...turn, speech: { ...turn.speech, finished: true } } }, (e) => enqueue.emit(e), "failed", true);
+      emitTurnCut({ ...context, turn: { ...turn, speech: { ...turn.speech, finished: true } } }, (e) => enqueue.emit(e), "failed", true, "failure");
       update(context, enqueue, (c) => {
         commitHistory(c, true);
         c.turn = null;

@@ -180,7 +180,7 @@ export function createBridge(options: BridgeOptions): Bridge {
             code: e.code,
             message: e.message,
             ...(e.issues ? { issues: e.issues } : {}),
-            duration_ms: round3(e.durationMs),
+            duration_ms: round3(e.durationMs ?? ms),
           },
         });
       case "tts.started":

@@ -2,7 +2,7 @@
  * Per-turn latency bookkeeping for the bridge. It watches the voice
  * machine's domain events, stamps them with a monotonic clock and produces
  * the durations carried by stt_result, memory_recall, llm_result, tts_result
- * and, at the end of each turn, one latency_trace. docs/latency.md defines
+ * (and tool_error of a cancelled call) and, at the end of each turn, one latency_trace. docs/latency.md defines
  * every figure and how they add up.
  */
 import type { TurnMode, VoiceEmitted } from "../machines/voice-types.js";
@@ -113,6 +113,9 @@ export class LatencyTracker {
         m.toolRan = true;
         m.toolStart ??= now;
         return undefined;
+      case "tool.failed":
+        // Only used for calls the machine cannot time (cancelled with their turn): time since the round started.
+        return round3(now - (m.toolStart ?? now));
       case "tools.finished":
         // The round's wall time ends when the next model request starts (llm.started),
         // or here when the turn ends before that.

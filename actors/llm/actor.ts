@@ -11,9 +11,10 @@
 import { fromCallback, type AnyEventObject } from "xstate";
 import type { LlmEvent, LlmInput } from "../../machines/voice-types.js";
 import { EngineError, isAbortError } from "../engine-error.js";
+import { LlmChunkSchema, MALFORMED_OUTPUT, parseEngineOutput } from "../engine-output.js";
 import { STAGE_STOPPED } from "../sleep.js";
 import { SentenceSplitter } from "./sentences.js";
-import type { LlmEngine, ToolCall, ToolSpec } from "./types.js";
+import type { LlmChunk, LlmEngine, ToolCall, ToolSpec } from "./types.js";
 
 export interface LlmLogicOptions {
   engine: LlmEngine;
@@ -36,7 +37,14 @@ export function createLlmLogic(options: LlmLogicOptions) {
   });
 }
 
-/** Stream one round and report it with `send` (nothing after `signal` aborts). */
+const isDelta = (chunk: unknown): chunk is { kind: "delta"; text: string } =>
+  typeof chunk === "object" && chunk !== null && (chunk as LlmChunk).kind === "delta" && typeof (chunk as { text?: unknown }).text === "string";
+
+/**
+ * Stream one round and report it with `send` (nothing after `signal` aborts).
+ * A chunk that is not an LlmChunk (or a second tool call with the same id)
+ * ends the round with `llm.error` code `malformed_output`.
+ */
 export async function generateRound(
   engine: LlmEngine,
   input: LlmInput,
@@ -58,15 +66,17 @@ export async function generateRound(
     for (const sentence of splitter.push(text)) send({ type: "llm.sentence", text: sentence });
   };
   try {
-    for await (const chunk of engine.generate({ messages: input.messages, tools, signal })) {
+    for await (const raw of engine.generate({ messages: input.messages, tools, signal })) {
       if (signal.aborted) return;
+      // Deltas are the hot path (one per token): a plain check first, the schema for everything else.
+      const chunk = isDelta(raw) ? raw : parseEngineOutput(LlmChunkSchema, raw, "The model's stream chunk");
       if (chunk.kind === "delta") {
-        if (typeof chunk.text !== "string") throw new EngineError("malformed_stream", "The model sent a delta without text");
         if (!chunk.text) continue;
         pending += chunk.text;
         timer ??= setImmediate(flush);
       } else if (chunk.kind === "tool_call") {
         flush();
+        if (calls.some((c) => c.id === chunk.call.id)) throw new EngineError(MALFORMED_OUTPUT, "The model's stream chunk is malformed: two tool calls share one id");
         calls.push(chunk.call);
       } else if (chunk.kind === "done") {
         flush();

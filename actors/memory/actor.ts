@@ -2,11 +2,13 @@
  * The memory stage as XState logic: recall before the answer (aborted with
  * its AbortSignal when the state exits) and storing the finished turn after
  * it. Both are promise actors; failures reject with the store's EngineError,
- * whose `code` the machine reports in `memory_error`.
+ * whose `code` the machine reports in `memory_error`. What the store resolves
+ * is validated (actors/engine-output.ts): a wrong shape rejects with
+ * EngineError `malformed_output`.
  */
 import { fromPromise } from "xstate";
 import type { RecallInput, RecallOutput, StoreInput, StoreOutput } from "../../machines/voice-types.js";
-import { EngineError } from "../engine-error.js";
+import { MemoryHitsSchema, MemoryItemSchema, parseEngineOutput } from "../engine-output.js";
 import type { MemoryStore } from "./types.js";
 
 export interface MemoryLogicOptions {
@@ -16,9 +18,8 @@ export interface MemoryLogicOptions {
 /** Logic for the machine's `recall` slot. */
 export function createRecallLogic(options: MemoryLogicOptions) {
   return fromPromise<RecallOutput, RecallInput>(async ({ input, signal }) => {
-    const hits = await options.store.recall(input.query, { limit: input.limit, signal });
-    if (!Array.isArray(hits)) throw new EngineError("corrupt", "The memory store returned something that is not a list of hits");
-    return hits;
+    const hits: unknown = await options.store.recall(input.query, { limit: input.limit, signal });
+    return parseEngineOutput(MemoryHitsSchema, hits, "The memory store's recall");
   });
 }
 
@@ -26,6 +27,7 @@ export function createRecallLogic(options: MemoryLogicOptions) {
 export function createStoreLogic(options: MemoryLogicOptions) {
   return fromPromise<StoreOutput, StoreInput>(async ({ input }) => {
     // storeTurn takes no signal: a store is short and leaving it half-done would be worse than finishing it.
-    return options.store.storeTurn({ turnId: input.turnId, user: input.user, assistant: input.assistant });
+    const item: unknown = await options.store.storeTurn({ turnId: input.turnId, user: input.user, assistant: input.assistant });
+    return parseEngineOutput(MemoryItemSchema, item, "The memory store's stored item");
   });
 }

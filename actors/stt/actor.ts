@@ -9,6 +9,7 @@ import { fromCallback } from "xstate";
 import type { DemoSttInput, SttControlEvent, SttEvent, SttInput } from "../../machines/voice-types.js";
 import type { PcmFormat } from "../audio.js";
 import { EngineError, isAbortError } from "../engine-error.js";
+import { parseEngineOutput, SttUpdateSchema } from "../engine-output.js";
 import { aborted, sleep, STAGE_STOPPED } from "../sleep.js";
 import { ScriptedSttEngine, silentAudioSource } from "./testing/scripted.js";
 import type { AudioSource, SttEngine } from "./types.js";
@@ -67,6 +68,7 @@ export function createDemoSttLogic(options: DemoSttLogicOptions = {}) {
 /**
  * Run one utterance through `engine` and report it with `send`. Exactly one
  * of `stt.final` / `stt.error` ends it, unless `signal` aborted first (then nothing).
+ * An update that is not an SttUpdate ends it with `stt.error` code `malformed_output`.
  */
 export async function transcribeUtterance(
   engine: SttEngine,
@@ -76,9 +78,9 @@ export async function transcribeUtterance(
   send: (event: SttEvent) => void,
 ): Promise<void> {
   try {
-    for await (const update of engine.transcribe(audio, { signal, format })) {
+    for await (const raw of engine.transcribe(audio, { signal, format })) {
       if (signal.aborted) return;
-      if (typeof update?.text !== "string") throw new EngineError("engine_error", "The recogniser produced an update without text");
+      const update = parseEngineOutput(SttUpdateSchema, raw, "The recogniser's update");
       if (update.kind === "partial") send({ type: "stt.partial", text: update.text });
       else if (update.kind === "final") {
         const c = update.confidence;

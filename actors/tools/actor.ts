@@ -3,9 +3,13 @@
  * concurrently; their outcomes are reported in call order (`tools.outcome`
  * each, then `tools.done`), so the events and the conversation are stable
  * whatever finishes first. Stopping the actor aborts every running call.
+ * An outcome that is not a ToolOutcome for its call is reported as a failed
+ * outcome with code `malformed_output`.
  */
 import { fromCallback, type AnyEventObject } from "xstate";
 import type { ToolsEvent, ToolsInput } from "../../machines/voice-types.js";
+import { describeIssues, MALFORMED_OUTPUT, ToolOutcomeSchema } from "../engine-output.js";
+import type { ToolCall } from "../llm/types.js";
 import { STAGE_STOPPED } from "../sleep.js";
 import type { ToolOutcome, ToolRunner } from "./types.js";
 
@@ -32,7 +36,8 @@ export function createToolsLogic(options: ToolsLogicOptions) {
 export async function runToolCalls(runner: ToolRunner, input: ToolsInput, signal: AbortSignal, send: (event: ToolsEvent) => void): Promise<void> {
   const started = performance.now();
   const pending = input.calls.map((call) =>
-    runner.run(call, { signal }).catch(
+    runner.run(call, { signal }).then(
+      (outcome: unknown) => checkOutcome(call, outcome, performance.now() - started),
       // The runner promises never to throw; if one does, the model still gets an answer for the call.
       (err: unknown): ToolOutcome => ({
         ok: false,
@@ -50,4 +55,27 @@ export async function runToolCalls(runner: ToolRunner, input: ToolsInput, signal
     send({ type: "tools.outcome", outcome: o });
   }
   if (!signal.aborted) send({ type: "tools.done" });
+}
+
+/**
+ * The runner's outcome for `call` if it is a ToolOutcome for that call; else
+ * a failed outcome with code `malformed_output` (the call still gets exactly
+ * one answer, and the model hears that the tool misbehaved).
+ */
+function checkOutcome(call: ToolCall, outcome: unknown, elapsedMs: number): ToolOutcome {
+  const parsed = ToolOutcomeSchema.safeParse(outcome);
+  const problem = !parsed.success
+    ? describeIssues(parsed.error)
+    : parsed.data.callId !== call.id
+      ? "callId: not the id of the call it answers"
+      : null;
+  if (parsed.success && problem === null) return { ...parsed.data, name: call.name };
+  return {
+    ok: false,
+    callId: call.id,
+    name: call.name,
+    code: MALFORMED_OUTPUT,
+    message: `The tool runner's outcome is malformed: ${problem}`,
+    durationMs: parsed.success && parsed.data.durationMs >= 0 ? parsed.data.durationMs : elapsedMs,
+  };
 }

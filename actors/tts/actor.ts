@@ -8,6 +8,7 @@ import { fromCallback, type AnyEventObject } from "xstate";
 import type { TtsEvent, TtsInput } from "../../machines/voice-types.js";
 import { pcmDurationMs } from "../audio.js";
 import { EngineError, isAbortError } from "../engine-error.js";
+import { MALFORMED_OUTPUT } from "../engine-output.js";
 import { STAGE_STOPPED } from "../sleep.js";
 import type { TtsEngine } from "./types.js";
 
@@ -35,7 +36,7 @@ export async function synthesizeSentence(engine: TtsEngine, text: string, signal
   try {
     for await (const pcm of engine.synthesize(text, { signal })) {
       if (signal.aborted) return;
-      if (!(pcm instanceof Uint8Array)) throw new EngineError("engine_error", "The synthesiser produced a chunk that is not PCM bytes");
+      if (!(pcm instanceof Uint8Array)) throw new EngineError(MALFORMED_OUTPUT, "The synthesiser produced a chunk that is not PCM bytes");
       if (pcm.byteLength === 0) continue;
       send({ type: "tts.chunk", pcm, audioMs: pcmDurationMs(pcm.byteLength, engine.format) });
     }

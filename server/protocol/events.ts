@@ -74,7 +74,7 @@ export const EVENT_DATA = {
       duration_ms: Milliseconds.describe("From stt_start to the final transcript"),
     })
     .describe("The final transcript of the utterance"),
-  stt_error: stageError("speech recognition").describe("Speech recognition failed (codes: timeout, stt_unavailable, engine_error, audio_error, ...)"),
+  stt_error: stageError("speech recognition").describe("Speech recognition failed (codes: timeout, stt_unavailable, engine_error, audio_error, malformed_output, interrupted: the turn was cut while listening, ...)"),
 
   // --- language model --------------------------------------------------
   llm_start: z
@@ -103,7 +103,7 @@ export const EVENT_DATA = {
     .describe("The final answer of the language model"),
   llm_error: stageError("the language model")
     .extend({ partial_text: z.string().describe("Text streamed before the failure; kept in the conversation marked as cut") })
-    .describe("The language model failed (codes: timeout, unreachable, model_not_found, http_error, malformed_stream, stream_cut, engine_error)"),
+    .describe("The language model failed (codes: timeout, unreachable, model_not_found, http_error, malformed_stream, stream_cut, engine_error, malformed_output, tool_rounds_exceeded)"),
 
   // --- text to speech ----------------------------------------------------
   tts_start: z
@@ -136,7 +136,7 @@ export const EVENT_DATA = {
       interrupted: z.boolean(),
     })
     .describe("Speech synthesis of the answer finished"),
-  tts_error: stageError("speech synthesis").describe("Speech synthesis failed (codes: timeout, engine_error, ...)"),
+  tts_error: stageError("speech synthesis").describe("Speech synthesis failed (codes: timeout, engine_error, malformed_output, ...)"),
 
   // --- memory ---------------------------------------------------------------
   memory_store: z
@@ -162,7 +162,7 @@ export const EVENT_DATA = {
       code: ErrorCode,
       message: z.string(),
     })
-    .describe("A memory operation failed; the turn goes on without it (codes: timeout, locked, full, corrupt, storage_error)"),
+    .describe("A memory operation failed; the turn goes on without it (codes: timeout, locked, full, corrupt, storage_error, malformed_output)"),
 
   memory_items: z
     .strictObject({
@@ -208,7 +208,7 @@ export const EVENT_DATA = {
       issues: z.array(Issue).optional().describe("Validation problems, for code invalid_arguments"),
       duration_ms: Milliseconds,
     })
-    .describe("A tool failed (codes: unknown_tool, invalid_arguments, timeout, tool_failed)"),
+    .describe("A tool failed (codes: unknown_tool, invalid_arguments, timeout, tool_failed, malformed_output, cancelled: the turn was cut while the call ran)"),
 
   // --- system ----------------------------------------------------------------
   system_info: z

@@ -44,6 +44,9 @@ function expectedPhase(s: VoiceSnapshot): string {
 /** Rules every run must obey, whatever the path. */
 function checkEmitted(emitted: VoiceEmitted[]): void {
   const ended = new Set<string>();
+  // What each turn opened and has not closed yet: listening, and tool calls by id.
+  const listening = new Set<string>();
+  const calls = new Map<string, Set<string>>();
   let started = 0;
   let phase = "idle";
   for (let i = 0; i < emitted.length; i++) {
@@ -68,7 +71,16 @@ function checkEmitted(emitted: VoiceEmitted[]): void {
     const turnId = "turnId" in e ? e.turnId : null;
     if (turnId === null) continue;
     expect(ended.has(turnId), `${e.type} after the end of ${turnId}`).toBe(false);
-    if (e.type === "turn.ended") ended.add(turnId);
+    if (e.type === "stt.started") listening.add(turnId);
+    if (e.type === "stt.result" || e.type === "stt.failed") expect(listening.delete(turnId), `${e.type} without stt.started`).toBe(true);
+    if (e.type === "tool.called") calls.set(turnId, (calls.get(turnId) ?? new Set()).add(e.callId));
+    if (e.type === "tool.result" || e.type === "tool.failed") expect(calls.get(turnId)?.delete(e.callId), `${e.type} for a call not open`).toBe(true);
+    if (e.type === "turn.ended") {
+      // Every start the turn announced has its end before the turn's end.
+      expect(listening.has(turnId), `${turnId} ended while listening`).toBe(false);
+      expect([...(calls.get(turnId) ?? [])], `${turnId} ended with tool calls unanswered`).toEqual([]);
+      ended.add(turnId);
+    }
   }
 }
 

@@ -76,10 +76,72 @@ describe("barge-in", () => {
     fx.bridge.dispatch({ type: "text_input", data: { text: "typed instead" } }, client);
     const cut = await fx.waitFor((e) => e.type === "turn_interrupted");
     expect(cut.data).toEqual({ turn_id: "t1", reason: "barge_in", state: "listening", by: "t2" });
-    expect(fx.types("t1")).toEqual(["stt_start", "latency_trace", "turn_interrupted"]);
+    // The listening of the cut turn is closed: stt_error code interrupted, before its trace.
+    expect(fx.types("t1")).toEqual(["stt_start", "stt_error", "latency_trace", "turn_interrupted"]);
+    expect(fx.ofTurn("t1").find((e) => e.type === "stt_error")!.data).toEqual({
+      turn_id: "t1",
+      code: "interrupted",
+      message: "Listening ended without a transcript: a new turn started (barge-in)",
+    });
     expect(fx.stt.calls[0]!.signal.aborted).toBe(true);
     await fx.waitForState("idle");
     expect(fx.events.find((e) => e.type === "llm_result")!.data).toMatchObject({ turn_id: "t2" });
+  });
+
+  it("a barge-in during demo listening closes its stt_start with stt_error interrupted; stt_progress before it, nothing after", async () => {
+    fx = createFixture({ demoPartialDelayMs: 30 });
+    fx.bridge.dispatch({ type: "demo_flow", data: { text: "a long demo sentence to hear" } }, client);
+    await fx.waitFor((e) => e.type === "stt_progress");
+    fx.bridge.dispatch({ type: "text_input", data: { text: "never mind" } }, client);
+    await fx.waitFor((e) => e.type === "latency_trace" && e.data.turn_id === "t2");
+    const t1 = fx.types("t1");
+    expect(t1.filter((t) => t === "stt_start" || t === "stt_result" || t === "stt_error")).toEqual(["stt_start", "stt_error"]);
+    expect(t1.slice(-3)).toEqual(["stt_error", "latency_trace", "turn_interrupted"]);
+    expect(fx.ofTurn("t1").find((e) => e.type === "stt_error")!.data).toMatchObject({ code: "interrupted" });
+    expect(fx.events.find((e) => e.type === "latency_trace" && e.data.turn_id === "t1")!.data).toMatchObject({ interrupted: true });
+    assertNothingAfterInterruption("t1");
+  });
+
+  it("stop() while listening closes the stt_start with stt_error interrupted (reason shutdown)", async () => {
+    fx = createFixture({ stt: { utterances: [] } });
+    fx.bridge.dispatch({ type: "stt_start", data: { mode: "continuous" } }, client);
+    await fx.waitFor((e) => e.type === "stt_start");
+    await fx.bridge.stop();
+    expect(fx.types("t1")).toEqual(["stt_start", "stt_error", "latency_trace", "turn_interrupted"]);
+    expect(fx.ofTurn("t1").find((e) => e.type === "stt_error")!.data).toEqual({
+      turn_id: "t1",
+      code: "interrupted",
+      message: "Listening ended without a transcript: the server is stopping",
+    });
+  });
+
+  it("stop_speaking during a tool round answers each pending tool_call with tool_error cancelled, then closes the generation", async () => {
+    fx = createFixture({
+      llm: { toolCalls: [{ name: "slow", arguments: {} }, { name: "quick", arguments: {} }], answer: "Done." },
+      tools: {
+        slow: { handler: (_args, { signal }) => new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))) },
+        quick: { handler: () => "fast" },
+      },
+    });
+    fx.bridge.dispatch({ type: "text_input", data: { text: "use the tools" } }, client);
+    const second = await fx.waitFor((e) => e.type === "tool_call" && e.data.name === "quick");
+    await new Promise((r) => setTimeout(r, 20));
+    fx.bridge.dispatch({ type: "stop_speaking", data: {} }, client);
+    await fx.waitForState("idle");
+    const t1 = fx.ofTurn("t1").filter((e) => e.type !== "state_change");
+    expect(t1.map((e) => e.type).slice(-4)).toEqual(["tool_error", "llm_result", "latency_trace", "turn_interrupted"]);
+    const callId = (e: { data: object }) => (e.data as { call_id: string }).call_id;
+    const answers = t1.filter((e) => e.type === "tool_result" || e.type === "tool_error");
+    // Outcomes are reported in call order: the slow call had not answered, so the quick one was held back too; both are cancelled.
+    const first = fx.ofTurn("t1").find((e) => e.type === "tool_call")!;
+    expect(answers.map((e) => [e.type, callId(e), (e.data as { code?: string }).code])).toEqual([
+      ["tool_error", callId(first), "cancelled"],
+      ["tool_error", callId(second), "cancelled"],
+    ]);
+    expect(fx.tools.runs.map((r) => r.signal.aborted)).toEqual([true, true]);
+    expect(answers[0]!.data).toMatchObject({ name: "slow", message: "The tool call was cancelled: the user stopped the answer" });
+    expect((answers[0]!.data as { duration_ms: number }).duration_ms).toBeGreaterThan(0);
+    expect(fx.ofTurn("t1").find((e) => e.type === "llm_result")!.data).toMatchObject({ finish_reason: "interrupted", rounds: 1 });
   });
 
   it("stop() interrupts the running turn with reason shutdown and then refuses commands", async () => {

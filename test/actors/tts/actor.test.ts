@@ -38,12 +38,12 @@ describe("tts actor", () => {
     expect(h.received).toHaveLength(1);
   });
 
-  it("a chunk that is not PCM bytes is an engine_error", async () => {
+  it("a chunk that is not PCM bytes is malformed_output", async () => {
     const bad = { name: "bad", voice: "v", format: { sample_rate: 16000, sample_type: "s16le", channels: 1 }, async *synthesize() { yield "nope"; }, close: async () => {} };
     h = host(createTtsLogic({ engine: bad as unknown as TtsEngine }), { turnId: "t1", text: "Hi." });
     expect(await h.waitFor((e) => e.type === "tts.error")).toEqual({
       type: "tts.error",
-      code: "engine_error",
+      code: "malformed_output",
       message: "The synthesiser produced a chunk that is not PCM bytes",
     });
   });
