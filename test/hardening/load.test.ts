@@ -136,8 +136,9 @@ describe.skipIf(skipReason !== null)(`load: ${CLIENTS} concurrent clients`, () =
 
   it("peers that stop answering are closed by the heartbeat within two intervals; the others stay", async () => {
     // Short enough for a test, long enough that 1,000 clients sharing one worker thread on two
-    // cores always answer in time (at 400 ms they do not, and the live ones are cut too).
-    const heartbeatMs = 1000;
+    // cores, next to another test file, always answer in time (at 400 ms alone, and at 1 s beside
+    // the chaos suite, some live ones missed a pong and were cut too).
+    const heartbeatMs = 2500;
     const dead = 50;
     const server = await startServer({ maxClients: CLIENTS + 10, heartbeatMs });
     cleanup.push(() => server.stop());
@@ -151,7 +152,7 @@ describe.skipIf(skipReason !== null)(`load: ${CLIENTS} concurrent clients`, () =
     await until(() => server.clientCount === CLIENTS - dead, 2 * heartbeatMs + 1500, `${dead} dead peers closed`);
     const ms = performance.now() - t0;
     // Several more heartbeats: the live ones keep answering and stay.
-    await new Promise((r) => setTimeout(r, 3 * heartbeatMs));
+    await new Promise((r) => setTimeout(r, 2 * heartbeatMs));
     expect(server.clientCount).toBe(CLIENTS - dead);
     const report = await clients.report();
     expect(report.slice(dead).filter(([, , , , closed]) => closed !== null)).toEqual([]);
