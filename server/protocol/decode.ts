@@ -6,6 +6,7 @@ import { z } from "zod";
 import { COMMAND_DATA, COMMAND_TYPES, type Command, type CommandType } from "./commands.js";
 import { ClientTimestamp, CommandId } from "./common.js";
 import { describeIssues, issuesFromZod, ProtocolError } from "./errors.js";
+import { MAX_JSON_DEPTH, scanJsonDepth } from "./json-depth.js";
 
 const Envelope = z.strictObject({
   type: z.string().min(1).max(64),
@@ -27,6 +28,10 @@ const isCommandType = (t: string): t is CommandType => Object.hasOwn(COMMAND_DAT
  * @throws ProtocolError invalid_json | invalid_data | unknown_type; `head` says what was readable.
  */
 export function decodeCommand(text: string, head: CommandHead = { id: null, type: null }): Command {
+  // Refuse pathological nesting before JSON.parse builds it.
+  const shape = scanJsonDepth(text);
+  if (shape === "unbalanced") throw new ProtocolError("invalid_json", "Frame is not valid JSON: its brackets or quotes do not balance");
+  if (shape === "deep") throw new ProtocolError("invalid_data", `A command may nest objects and arrays at most ${MAX_JSON_DEPTH} levels deep`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -50,7 +55,8 @@ export function decodeCommand(text: string, head: CommandHead = { id: null, type
   if (!isCommandType(type)) {
     throw new ProtocolError("unknown_type", `Unknown command type "${type}". Known commands: ${COMMAND_TYPES.join(", ")}`);
   }
-  const parsed = COMMAND_DATA[type].safeParse(data ?? {});
+  // Omitted data means {}; an explicit null is not an object and is refused like any other non-object.
+  const parsed = COMMAND_DATA[type].safeParse(data === undefined ? {} : data);
   if (!parsed.success) {
     const issues = issuesFromZod(parsed.error).map((i) => ({ ...i, path: i.path ? `data.${i.path}` : "data" }));
     throw new ProtocolError("invalid_data", `Invalid data for ${type}: ${describeIssues(issues)}`, issues);

@@ -22,6 +22,7 @@ import { COMMAND_TYPES } from "../../server/protocol/index.js";
 import type { Logger } from "../../server/logger.js";
 import type { WebSocketServer } from "../../server/server.js";
 import { startServer } from "../helpers/server.js";
+import { MAX_JSON_DEPTH } from "../../server/protocol/json-depth.js";
 
 // --expose-gc cannot be set for one vitest file; V8 lets a running process turn it on and
 // hands out gc() in a fresh context.
@@ -72,7 +73,8 @@ const deep = fc.tuple(fc.integer({ min: 1, max: 14_000 }), fc.constantFrom("arra
   if (shape === "array") return { kind: "deep array", payload: "[".repeat(depth) + "]".repeat(depth), binary: false, codes: ["invalid_data"], id: null };
   if (shape === "open") return { kind: "deep unterminated", payload: "[".repeat(depth), binary: false, codes: ["invalid_json"], id: null };
   const d = Math.ceil(depth / 6);
-  return { kind: "deep data", payload: `{"id":${i},"type":"stt_stop","data":${'{"a":'.repeat(d)}1${"}".repeat(d)}}`, binary: false, codes: ["invalid_data"], id: i };
+  // Past MAX_JSON_DEPTH the frame is refused before parsing, so its id is not read.
+  return { kind: "deep data", payload: `{"id":${i},"type":"stt_stop","data":${'{"a":'.repeat(d)}1${"}".repeat(d)}}`, binary: false, codes: ["invalid_data"], id: 1 + d > MAX_JSON_DEPTH ? null : i };
 });
 
 const notString = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.nat(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.nat(), { maxKeys: 3 }));
