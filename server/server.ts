@@ -172,7 +172,7 @@ export class WebSocketServer {
         }),
     );
     await Promise.all(closed);
-    // The pipeline stops after clients are gone so its shutdown events are not half-delivered.
+    // Clients first, so none sees a half-stopped pipeline; what the shutdown emits still enters the log.
     if (this.#pipeline) await this.#pipeline.stop();
     for (const u of this.#unsubscribe.splice(0)) u();
     await closeAll(this.#servers);
