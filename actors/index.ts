@@ -13,6 +13,7 @@ import { createRecallLogic, createStoreLogic } from "./memory/actor.js";
 import type { MemoryStore } from "./memory/types.js";
 import { createDemoSttLogic, createSttLogic } from "./stt/actor.js";
 import type { AudioSource, SttEngine } from "./stt/types.js";
+import type { VadEvent, VadOptions } from "./stt/vad.js";
 import { createToolsLogic } from "./tools/actor.js";
 import type { ToolRunner } from "./tools/types.js";
 import { createTtsLogic } from "./tts/actor.js";
@@ -32,12 +33,21 @@ export interface VoiceActorOptions {
   audio?: AudioSource;
   /** Delay before each partial result of demo turns' scripted recogniser (ms). Default 40. */
   demoPartialDelayMs?: number;
+  /** End-of-speech detection on voice turns' audio (see createSttLogic). Default: on, VAD_DEFAULTS. */
+  vad?: VadOptions | false;
+  /** Sees each VAD event (for logs and tests). */
+  onVadEvent?: (event: VadEvent) => void;
 }
 
 /** Build the `.provide({ actors })` object of the voice machine from engine instances. */
 export function createVoiceActors(engines: VoiceEngines, options: VoiceActorOptions = {}) {
   return {
-    stt: createSttLogic({ engine: engines.stt, ...(options.audio ? { source: options.audio } : {}) }),
+    stt: createSttLogic({
+      engine: engines.stt,
+      ...(options.audio ? { source: options.audio } : {}),
+      ...(options.vad !== undefined ? { vad: options.vad } : {}),
+      ...(options.onVadEvent ? { onVadEvent: options.onVadEvent } : {}),
+    }),
     demoStt: createDemoSttLogic({ partialDelayMs: options.demoPartialDelayMs ?? 40 }),
     recall: createRecallLogic({ store: engines.memory }),
     llm: createLlmLogic({ engine: engines.llm, tools: () => engines.tools.specs() }),

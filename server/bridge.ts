@@ -13,10 +13,11 @@
  */
 import { createActor, type ActorOptions, type Subscription } from "xstate";
 import { createVoiceActors, type VoiceEngines } from "../actors/index.js";
+import { ClientAudioSource } from "../actors/stt/sources.js";
 import type { AudioSource } from "../actors/stt/types.js";
+import type { VadOptions } from "../actors/stt/vad.js";
 import { voiceMachine } from "../machines/voice.js";
 import type { Phase, UserEvent, VoiceEmitted, VoiceMachineInput } from "../machines/voice-types.js";
-import { ClientAudioInput } from "./audio-input.js";
 import { LatencyTracker } from "./latency.js";
 import { LatencyWindow } from "./metrics.js";
 import type { AudioChunkOut, CommandSource, Pipeline, PipelineCommand } from "./pipeline.js";
@@ -38,6 +39,13 @@ export interface BridgeOptions {
   audio?: AudioSource;
   /** Delay before each partial of demo_flow's scripted recogniser (ms). Default 40. */
   demoPartialDelayMs?: number;
+  /**
+   * End-of-speech detection on voice turns' audio: an utterance ends after
+   * `hangoverMs` of quiet following speech, without stt_stop (both modes).
+   * Thresholds default to VAD_DEFAULTS (actors/stt/vad.ts); false turns it off
+   * (then only stt_stop or the end of the source ends an utterance).
+   */
+  vad?: VadOptions | false;
   /** Recent turns covered by `metrics()`. Default 100. */
   metricsWindow?: number;
   /** Extra options for the machine's actor (e.g. `inspect` from server/inspect.ts). */
@@ -71,8 +79,8 @@ type Outgoing = { kind: "event"; event: EventInput } | { kind: "audio"; chunk: A
 export function createBridge(options: BridgeOptions): Bridge {
   const { engines } = options;
   const logger = options.logger ?? silentLogger;
-  const audio = options.audio ?? new ClientAudioInput();
-  const clientAudio = audio instanceof ClientAudioInput ? audio : null;
+  const audio = options.audio ?? new ClientAudioSource();
+  const clientAudio = audio instanceof ClientAudioSource ? audio : null;
   const tracker = new LatencyTracker(options.now);
   const window = new LatencyWindow(options.metricsWindow);
   const listeners = new Set<(event: EventInput) => void>();
@@ -91,7 +99,12 @@ export function createBridge(options: BridgeOptions): Bridge {
     },
   };
   const machine = voiceMachine.provide({
-    actors: createVoiceActors(engines, { audio, demoPartialDelayMs: options.demoPartialDelayMs ?? 40 }),
+    actors: createVoiceActors(engines, {
+      audio,
+      demoPartialDelayMs: options.demoPartialDelayMs ?? 40,
+      ...(options.vad !== undefined ? { vad: options.vad } : {}),
+      onVadEvent: (e) => logger.info(e.type === "speech_start" ? "speech started" : "speech ended", { ...e }),
+    }),
   });
   const actor = createActor(machine, { ...options.actorOptions, input });
 

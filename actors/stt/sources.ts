@@ -3,12 +3,10 @@
  * s16le, mono) chunks:
  *
  * - ClientAudioSource: PCM a client streams in binary WebSocket frames. The
- *   server calls `push(frame)` per frame and `end()` when the client stops.
- *   Bounded twice: at most `maxQueuedMs` (default 5000 ms = 160 KB) of audio
- *   waits unread (a frame past that is dropped, `push` returns false and
- *   `droppedBytes` grows), and at most `maxDurationMs` (default 300000 ms =
- *   5 min) is accepted in total (past that the source ends itself, as if
- *   `end()` had been called, and `push` returns false).
+ *   bridge (server/bridge.ts) sets its `owner` on stt_start and calls
+ *   `push(frame)` per frame from that client; audio is kept only while a
+ *   recogniser reads, and at most `maxQueuedMs` (default 30000 ms) waits
+ *   unread (the oldest is dropped past that).
  * - MicrophoneSource: the machine's own microphone through `arecord`
  *   (alsa-utils) or sox's `rec`, whichever is found first on PATH.
  * - FileSource: a WAV file named in the server's own configuration, decoded
@@ -16,10 +14,9 @@
  *   takes a path, so nothing a client sends can make the server open a file.
  *
  * Readers: `open(signal)` returns a reader that ends when the source ends or
- * `signal` aborts. For ClientAudioSource, a reader that is closed early (a
- * `break`, or the VAD ending an utterance) detaches without ending the
- * stream, so continuous mode can open the next reader for the next
- * utterance; only one reader may be open at a time.
+ * `signal` aborts. For ClientAudioSource, each utterance opens its own
+ * reader; one closed early (a `break`, or the VAD ending the utterance)
+ * detaches, so continuous mode opens the next reader for the next utterance.
  */
 import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
@@ -35,116 +32,107 @@ const BYTES_PER_MS = (INPUT_PCM.sample_rate * 2) / 1000;
 
 /** Options of ClientAudioSource. */
 export interface ClientAudioSourceOptions {
-  /** Most audio waiting unread, in ms. Default 5000. */
+  /** Most audio waiting unread by the recogniser, in ms; past it the oldest chunks are dropped. Default 30000 (960 KB). */
   maxQueuedMs?: number;
-  /** Most audio accepted in total, in ms; the source ends after it. Default 300000. */
-  maxDurationMs?: number;
 }
 
 /**
- * A bounded push queue of client PCM.
+ * PCM one client streams in binary frames, as the STT stage's audio source:
+ * a bounded push queue per utterance.
+ * - The stream belongs to one client (`owner`, set by the bridge on
+ *   stt_start, cleared at rest); the bridge refuses frames from anyone else.
+ * - Audio is only kept while a recogniser is reading (`open`): chunks pushed
+ *   while no utterance is being recognised (the assistant is answering) are
+ *   dropped, since nobody would hear them and they would be heard late.
+ * - Bounded: past `maxQueuedMs` of unread audio the oldest chunks are
+ *   dropped (a recogniser that fell behind hears the latest speech).
  * @example
  * const source = new ClientAudioSource();
+ * source.owner = "c1";
  * socket.on("message", (data, isBinary) => isBinary && source.push(data));
  * for await (const update of stt.transcribe(source.open(signal), { signal, format: source.format })) ...
  */
 export class ClientAudioSource implements AudioSource {
   readonly kind = "client";
   readonly format: PcmFormat = INPUT_PCM;
+  /** The client whose stream is open, or null. */
+  owner: string | null = null;
   readonly #maxQueuedBytes: number;
-  readonly #maxTotalBytes: number;
-  #queue: Uint8Array[] = [];
-  #queuedBytes = 0;
-  #acceptedBytes = 0;
   #droppedBytes = 0;
-  #ended = false;
-  #reading = false;
-  #wake: (() => void) | null = null;
+  #reader: { queue: Uint8Array[]; bytes: number; wake: (() => void) | null } | null = null;
 
   constructor(options: ClientAudioSourceOptions = {}) {
-    const maxQueuedMs = options.maxQueuedMs ?? 5000;
-    const maxDurationMs = options.maxDurationMs ?? 300_000;
-    if (!(maxQueuedMs > 0) || !(maxDurationMs > 0)) throw new TypeError("client audio bounds must be positive");
+    const maxQueuedMs = options.maxQueuedMs ?? 30_000;
+    if (!(maxQueuedMs > 0)) throw new TypeError("client audio maxQueuedMs must be positive");
     this.#maxQueuedBytes = Math.floor(maxQueuedMs * BYTES_PER_MS);
-    this.#maxTotalBytes = Math.floor(maxDurationMs * BYTES_PER_MS);
   }
 
-  /** Bytes accepted so far. */
-  get acceptedBytes(): number {
-    return this.#acceptedBytes;
-  }
-
-  /** Bytes refused because the reader fell behind by more than maxQueuedMs. */
+  /** Bytes dropped because no recogniser was reading or the queue was full. */
   get droppedBytes(): number {
     return this.#droppedBytes;
   }
 
-  /** True once `end()` was called or maxDurationMs was reached. */
-  get ended(): boolean {
-    return this.#ended;
+  /** True while a recogniser is reading (an utterance is open). */
+  get reading(): boolean {
+    return this.#reader !== null;
   }
 
   /**
-   * Add one chunk of 16 kHz s16le mono PCM. Returns false when it was not
-   * taken: the source has ended, the queue is full (chunk dropped), or the
-   * chunk would pass maxDurationMs (the part that fits is kept, then the source ends).
+   * Add one chunk of 16 kHz s16le mono PCM (copied: the caller's buffer may
+   * be reused). Returns false when it was dropped because no recogniser is reading.
    */
   push(chunk: Uint8Array): boolean {
-    if (this.#ended) return false;
-    if (chunk.byteLength === 0) return true;
-    if (this.#queuedBytes + chunk.byteLength > this.#maxQueuedBytes) {
+    const r = this.#reader;
+    if (!r) {
       this.#droppedBytes += chunk.byteLength;
       return false;
     }
-    const room = this.#maxTotalBytes - this.#acceptedBytes;
-    const taken = chunk.byteLength > room ? chunk.subarray(0, room) : chunk;
-    // Copy: the caller's buffer (a ws frame) may be reused.
-    this.#queue.push(taken.slice());
-    this.#queuedBytes += taken.byteLength;
-    this.#acceptedBytes += taken.byteLength;
-    if (this.#acceptedBytes >= this.#maxTotalBytes) this.#ended = true;
-    this.#notify();
-    return taken.byteLength === chunk.byteLength;
+    if (chunk.byteLength === 0) return true;
+    r.queue.push(chunk.slice());
+    r.bytes += chunk.byteLength;
+    while (r.bytes > this.#maxQueuedBytes && r.queue.length > 1) {
+      const old = r.queue.shift()!;
+      r.bytes -= old.byteLength;
+      this.#droppedBytes += old.byteLength;
+    }
+    r.wake?.();
+    return true;
   }
 
-  /** No more audio: readers end after draining what is queued. */
-  end(): void {
-    this.#ended = true;
-    this.#notify();
-  }
-
-  /** A reader of the queued audio; it throws on first read if another reader is still open. */
+  /**
+   * One utterance's audio: the chunks pushed from now on. When `signal`
+   * aborts (stt_stop or cancellation) the chunks already received are still
+   * handed over, then the stream ends. A reader closed early (a `break`, or
+   * the VAD ending the utterance) detaches, and chunks are dropped again until
+   * the next `open`. A newer reader replaces an older one.
+   */
   open(signal: AbortSignal): AsyncIterable<Uint8Array> {
+    const reader = { queue: [] as Uint8Array[], bytes: 0, wake: null as (() => void) | null };
+    const previous = this.#reader;
+    this.#reader = reader;
+    previous?.wake?.(); // a replaced reader ends instead of waiting for audio that now goes elsewhere
     const source = this;
-    const onAbort = () => source.#notify();
-    async function* reader(): AsyncGenerator<Uint8Array> {
-      if (source.#reading) throw new Error("client audio source already has an open reader");
-      source.#reading = true;
+    async function* read(): AsyncGenerator<Uint8Array> {
+      const onAbort = () => reader.wake?.();
       signal.addEventListener("abort", onAbort, { once: true });
       try {
-        for (;;) {
-          if (signal.aborted) return;
-          const chunk = source.#queue.shift();
-          if (chunk !== undefined) {
-            source.#queuedBytes -= chunk.byteLength;
+        while (source.#reader === reader) {
+          const chunk = reader.queue.shift();
+          if (chunk) {
+            reader.bytes -= chunk.byteLength;
             yield chunk;
             continue;
           }
-          if (source.#ended) return;
-          await new Promise<void>((resolve) => (source.#wake = resolve));
+          if (signal.aborted) return;
+          await new Promise<void>((resolve) => (reader.wake = resolve));
+          reader.wake = null;
         }
       } finally {
         signal.removeEventListener("abort", onAbort);
-        source.#reading = false;
+        if (source.#reader === reader) source.#reader = null;
       }
     }
-    return reader();
-  }
-
-  #notify(): void {
-    const wake = this.#wake;
-    this.#wake = null;
-    wake?.();
+    return read();
   }
 }
 

@@ -1,7 +1,9 @@
 /**
- * Energy-based voice-activity detection for continuous listening: decides
- * where an utterance starts and ends in 16 kHz s16le mono PCM, so continuous
- * mode can hand one utterance at a time to the recogniser.
+ * Energy-based voice-activity detection: decides where an utterance starts
+ * and ends in 16 kHz s16le mono PCM, so that listening (continuous and
+ * push-to-talk) hands one utterance at a time to the recogniser. The STT
+ * actor (actors/stt/actor.ts) runs one detector per utterance on client,
+ * microphone and file audio.
  *
  * The audio is cut into frames of `frameMs`. A frame is loud when its RMS
  * (on a 0..1 scale, 1 = full-scale square wave) exceeds `threshold`.

@@ -1,14 +1,37 @@
 /**
  * The STT stage actors: partials then one final, audio.end (stt_stop) ends
  * the utterance, cancellation aborts the engine with nothing afterwards,
- * failures keep the engine's code; the demo actor hears its input text.
+ * failures keep the engine's code; the demo actor hears its input text;
+ * the voice-activity detector ends live and file audio at the end of speech.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createDemoSttLogic, createSttLogic } from "../../../actors/stt/actor.js";
 import { ScriptedSttEngine } from "../../../actors/stt/testing/scripted.js";
 import type { AudioSource, SttEngine } from "../../../actors/stt/types.js";
 import { INPUT_PCM } from "../../../actors/audio.js";
+import type { VadEvent } from "../../../actors/stt/vad.js";
 import { host, tick, type Hosted } from "../host.js";
+
+/** 100 ms chunks: `loud` of a square wave at 0.25 of full scale, then `quiet` of silence; then the source stays open. */
+function speechSource(kind: AudioSource["kind"], loud: number, quiet: number): AudioSource & { signals: AbortSignal[] } {
+  const signals: AbortSignal[] = [];
+  const chunk = (level: number) => {
+    const pcm = new Int16Array(1600);
+    for (let i = 0; i < pcm.length; i++) pcm[i] = (i % 32 < 16 ? 1 : -1) * level * 32767;
+    return new Uint8Array(pcm.buffer);
+  };
+  return {
+    kind,
+    format: INPUT_PCM,
+    signals,
+    async *open(signal) {
+      signals.push(signal);
+      for (let i = 0; i < loud; i++) yield chunk(0.25);
+      for (let i = 0; i < quiet; i++) yield chunk(0);
+      await new Promise<void>((r) => signal.addEventListener("abort", () => r(), { once: true }));
+    },
+  };
+}
 
 let h: Hosted;
 afterEach(() => h.close());
@@ -84,5 +107,41 @@ describe("stt actor", () => {
     h = host(createDemoSttLogic({ partialDelayMs: 0 }), { turnId: "t1", text: "demo words" });
     await h.waitFor((e) => e.type === "stt.final");
     expect(h.received.map((e) => e.text)).toEqual(["demo", "demo words", "demo words"]);
+  });
+
+  it.each(["client", "microphone", "file"] as const)("the VAD ends %s audio at the end of speech: the engine hears up to it and finishes", async (kind) => {
+    const engine = new ScriptedSttEngine({ utterances: ["hello"], waitForAudioEnd: true });
+    const events: VadEvent[] = [];
+    const source = speechSource(kind, 3, 10);
+    h = host(createSttLogic({ engine, source, vad: { hangoverMs: 300 }, onVadEvent: (e) => events.push(e) }), { turnId: "t1" });
+    expect(await h.waitFor((e) => e.type === "stt.final")).toEqual({ type: "stt.final", text: "hello", confidence: 0.92 });
+    expect(events).toEqual([
+      { type: "speech_start", atMs: 0 },
+      { type: "speech_end", atMs: 600, reason: "silence" },
+    ]);
+    // 300 ms of speech + 300 ms hangover: the 6th chunk holds the end; the 7th is never read.
+    expect(engine.calls[0]!.chunks).toBe(6);
+  });
+
+  it("without the VAD (vad: false), or for scripted audio, quiet does not end the utterance; audio.end does", async () => {
+    for (const [kind, vad] of [["client", false], ["scripted", undefined]] as const) {
+      const engine = new ScriptedSttEngine({ utterances: ["hello"], waitForAudioEnd: true });
+      h = host(createSttLogic({ engine, source: speechSource(kind, 3, 10), ...(vad === false ? { vad } : {}) }), { turnId: "t1" });
+      await h.waitFor((e) => e.type === "stt.partial");
+      await tick(30);
+      expect(engine.calls[0]!.chunks).toBe(13);
+      expect(h.received.some((e) => e.type === "stt.final")).toBe(false);
+      h.send({ type: "audio.end" });
+      await h.waitFor((e) => e.type === "stt.final");
+      h.close();
+    }
+    h = host(createSttLogic({ engine: new ScriptedSttEngine() }), { turnId: "t1" });
+  });
+
+  it("VAD thresholds are checked when the logic is built", () => {
+    expect(() => createSttLogic({ engine: new ScriptedSttEngine(), source: speechSource("client", 0, 0), vad: { threshold: 2 } })).toThrow(
+      new TypeError("vad threshold must be between 0 and 1 (RMS of full scale)"),
+    );
+    h = host(createSttLogic({ engine: new ScriptedSttEngine() }), { turnId: "t1" });
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Audio sources: the bounded client push queue, the microphone through a
+ * Audio sources: the client push queue (owner, drop while no reader, bounded), the microphone through a
  * (fake) recorder found on PATH, and a configured WAV file converted to
  * 16 kHz s16le mono.
  */
@@ -21,82 +21,93 @@ async function collect(iterable: AsyncIterable<Uint8Array>): Promise<Uint8Array[
 const ms = (n: number) => new Uint8Array(n * 32);
 
 describe("ClientAudioSource", () => {
-  it("delivers pushed chunks in order, then ends after end()", async () => {
+  it("delivers chunks pushed while a reader is open, in order; the reader drains them and ends when its signal aborts", async () => {
     const source = new ClientAudioSource();
     expect(source.kind).toBe("client");
     expect(source.format).toEqual(INPUT_PCM);
-    const reading = collect(source.open(new AbortController().signal));
+    const controller = new AbortController();
+    const reading = collect(source.open(controller.signal));
+    expect(source.reading).toBe(true);
     expect(source.push(new Uint8Array([1, 2]))).toBe(true);
     await new Promise((r) => setTimeout(r, 5));
     expect(source.push(new Uint8Array([3, 4]))).toBe(true);
-    source.end();
+    controller.abort(); // stt_stop: what already arrived is still heard
     expect((await reading).map((c) => [...c])).toEqual([[1, 2], [3, 4]]);
-    expect(source.push(new Uint8Array([5, 6]))).toBe(false);
+    expect(source.reading).toBe(false);
+  });
+
+  it("drops chunks while no recogniser is reading and counts them", async () => {
+    const source = new ClientAudioSource();
+    expect(source.push(ms(10))).toBe(false);
+    expect(source.droppedBytes).toBe(10 * 32);
+    const controller = new AbortController();
+    const reading = collect(source.open(controller.signal));
+    source.push(new Uint8Array([7, 7]));
+    controller.abort();
+    expect((await reading).map((c) => [...c])).toEqual([[7, 7]]);
+    expect(source.push(ms(5))).toBe(false);
+    expect(source.droppedBytes).toBe(15 * 32);
   });
 
   it("copies pushed frames, so a reused buffer does not change queued audio", async () => {
     const source = new ClientAudioSource();
+    const controller = new AbortController();
+    const reading = collect(source.open(controller.signal));
     const frame = new Uint8Array([9, 9]);
     source.push(frame);
     frame.fill(0);
-    source.end();
-    expect((await collect(source.open(new AbortController().signal))).map((c) => [...c])).toEqual([[9, 9]]);
-  });
-
-  it("drops frames past maxQueuedMs of unread audio and counts them", async () => {
-    const source = new ClientAudioSource({ maxQueuedMs: 100 });
-    expect(source.push(ms(60))).toBe(true);
-    expect(source.push(ms(40))).toBe(true);
-    expect(source.push(ms(20))).toBe(false);
-    expect(source.droppedBytes).toBe(20 * 32);
-    source.end();
-    const chunks = await collect(source.open(new AbortController().signal));
-    expect(concatBytes(...chunks).byteLength).toBe(100 * 32);
-  });
-
-  it("ends itself at maxDurationMs, keeping the part of the last frame that fits", async () => {
-    const source = new ClientAudioSource({ maxDurationMs: 100, maxQueuedMs: 1000 });
-    expect(source.push(ms(80))).toBe(true);
-    expect(source.push(ms(50))).toBe(false);
-    expect(source.ended).toBe(true);
-    expect(source.acceptedBytes).toBe(100 * 32);
-    const chunks = await collect(source.open(new AbortController().signal));
-    expect(chunks.map((c) => c.byteLength)).toEqual([80 * 32, 20 * 32]);
-  });
-
-  it("ends the reader when the signal aborts, without ending the source", async () => {
-    const source = new ClientAudioSource();
-    const controller = new AbortController();
-    const reading = collect(source.open(controller.signal));
-    source.push(ms(10));
-    await new Promise((r) => setTimeout(r, 5));
     controller.abort();
-    expect((await reading).length).toBe(1);
-    expect(source.ended).toBe(false);
+    expect((await reading).map((c) => [...c])).toEqual([[9, 9]]);
   });
 
-  it("lets the next reader continue where an early-closed reader stopped (continuous mode)", async () => {
+  it("keeps at most maxQueuedMs of unread audio, dropping the oldest", async () => {
+    const source = new ClientAudioSource({ maxQueuedMs: 100 });
+    const controller = new AbortController();
+    const reader = source.open(controller.signal);
+    expect(source.push(ms(60).fill(1))).toBe(true);
+    expect(source.push(ms(40).fill(2))).toBe(true);
+    expect(source.push(ms(20).fill(3))).toBe(true);
+    expect(source.droppedBytes).toBe(60 * 32);
+    controller.abort();
+    const chunks = await collect(reader);
+    expect(chunks.map((c) => [c[0], c.byteLength / 32])).toEqual([
+      [2, 40],
+      [3, 20],
+    ]);
+    expect(() => new ClientAudioSource({ maxQueuedMs: 0 })).toThrow(new TypeError("client audio maxQueuedMs must be positive"));
+  });
+
+  it("a reader closed early (the VAD ended the utterance) detaches; the next utterance opens its own reader", async () => {
     const source = new ClientAudioSource();
+    const signal = new AbortController().signal;
+    const first = source.open(signal);
     source.push(new Uint8Array([1, 1]));
     source.push(new Uint8Array([2, 2]));
-    source.push(new Uint8Array([3, 3]));
-    const signal = new AbortController().signal;
-    for await (const chunk of source.open(signal)) {
+    for await (const chunk of first) {
       expect([...chunk]).toEqual([1, 1]);
       break;
     }
-    source.end();
-    expect((await collect(source.open(signal))).map((c) => c[0])).toEqual([2, 3]);
+    expect(source.reading).toBe(false);
+    // Between utterances (the assistant answers) audio is dropped, not saved for later.
+    expect(source.push(new Uint8Array([3, 3]))).toBe(false);
+    const controller = new AbortController();
+    const second = collect(source.open(controller.signal));
+    source.push(new Uint8Array([4, 4]));
+    controller.abort();
+    expect((await second).map((c) => c[0])).toEqual([4]);
   });
 
-  it("refuses a second reader while one is open", async () => {
+  it("a newer reader replaces an older one, which ends", async () => {
     const source = new ClientAudioSource();
     const signal = new AbortController().signal;
     const first = source.open(signal)[Symbol.asyncIterator]();
     const pending = first.next();
-    await expect(collect(source.open(signal))).rejects.toThrow("client audio source already has an open reader");
-    source.end();
+    const controller = new AbortController();
+    const second = collect(source.open(controller.signal));
     expect((await pending).done).toBe(true);
+    source.push(new Uint8Array([5, 5]));
+    controller.abort();
+    expect((await second).map((c) => c[0])).toEqual([5]);
   });
 });
 
