@@ -40,6 +40,10 @@ export const SETTINGS: SettingSpec[] = [
   { key: "heartbeatMs", flag: "heartbeat-ms", env: "CODA_HEARTBEAT_MS", kind: "number", default: 30000, schema: positiveInt, description: "Ping interval; a client that misses a pong by the next ping is terminated." },
   { key: "ratePerSecond", flag: "rate-per-second", env: "CODA_RATE_PER_SECOND", kind: "number", default: 20, schema: z.number().positive(), description: "Sustained commands per second per client." },
   { key: "rateBurst", flag: "rate-burst", env: "CODA_RATE_BURST", kind: "number", default: 40, schema: positiveInt, description: "Commands a client may send in a burst." },
+  { key: "audioFramesPerSecond", flag: "audio-frames-per-second", env: "CODA_AUDIO_FRAMES_PER_SECOND", kind: "number", default: 100, schema: positiveInt, description: "Binary audio frames per second per client (apart from commands); 100 allows 10 ms frames." },
+  { key: "vadThreshold", flag: "vad-threshold", env: "CODA_VAD_THRESHOLD", kind: "number", default: 0.01, schema: z.number().min(0).max(1), description: "Voice-activity level (RMS, 0..1) above which a 20 ms frame counts as speech." },
+  { key: "vadHangoverMs", flag: "vad-hangover-ms", env: "CODA_VAD_HANGOVER_MS", kind: "number", default: 700, schema: positiveInt, description: "Silence after speech that ends an utterance." },
+  { key: "vadMaxUtteranceMs", flag: "vad-max-utterance-ms", env: "CODA_VAD_MAX_UTTERANCE_MS", kind: "number", default: 30000, schema: positiveInt, description: "Longest utterance before it is ended anyway." },
   { key: "verbose", flag: "verbose", env: "CODA_VERBOSE", kind: "boolean", default: false, description: "Log connections and other info lines to stderr." },
   { key: "inspect", flag: "inspect", env: "CODA_INSPECT", kind: "boolean", default: false, description: "Connect the voice machine to the Stately inspector (loopback only); see docs/inspector.md." },
   // --- engines ---

@@ -41,7 +41,9 @@ export class Connection {
   /** Whether this client asked (?audio=1) to receive synthesised speech as binary frames. */
   wantsAudio = false;
   #closing = false;
-  readonly #bucket: TokenBucket;
+  readonly #commands: TokenBucket;
+  /** Audio frames have their own budget: a microphone sends 10-100 ms frames, far more often than anyone types commands. */
+  readonly #audio: TokenBucket;
   #violations = 0;
 
   constructor(
@@ -53,7 +55,8 @@ export class Connection {
     /** The TCP stream under `socket` (from the upgrade), corked to coalesce a burst of frames into one write. */
     readonly stream: Duplex,
   ) {
-    this.#bucket = new TokenBucket(settings.ratePerSecond, settings.rateBurst);
+    this.#commands = new TokenBucket(settings.ratePerSecond, settings.rateBurst);
+    this.#audio = new TokenBucket(settings.audioFramesPerSecond, settings.audioFramesPerSecond);
     socket.on("message", (data, isBinary) => this.#socketOnMessage(data as Buffer, isBinary));
     socket.on("pong", () => (this.alive = true));
     socket.on("close", (code, reason) => hooks.onClose(this, code, reason.toString()));
@@ -107,12 +110,15 @@ export class Connection {
 
   #socketOnMessage(data: Buffer, isBinary: boolean): void {
     if (!this.open) return;
-    if (!this.#bucket.take()) {
+    if (!(isBinary ? this.#audio : this.#commands).take()) {
       if (++this.#violations >= this.settings.rateViolationsBeforeClose) {
         this.close(CloseCode.policy, "Command rate limit exceeded repeatedly");
         return;
       }
-      this.sendError(new ProtocolError("rate_limited", `Too many frames: at most ${this.settings.ratePerSecond}/s (bursts of ${this.settings.rateBurst}); this one was dropped`));
+      const limit = isBinary
+        ? `Too many audio frames: at most ${this.settings.audioFramesPerSecond}/s; send 10 ms or longer frames`
+        : `Too many commands: at most ${this.settings.ratePerSecond}/s (bursts of ${this.settings.rateBurst})`;
+      this.sendError(new ProtocolError("rate_limited", `${limit}; this one was dropped`));
       return;
     }
     this.#violations = 0;

@@ -21,6 +21,7 @@ export const ServerOptionsSchema = z.strictObject({
   heartbeatMs: z.number().int().min(10).default(30_000).describe("Ping interval; a client that misses one pong is terminated"),
   ratePerSecond: z.number().positive().default(20).describe("Sustained commands per second per client (token bucket refill rate)"),
   rateBurst: z.number().int().min(1).default(40).describe("Commands a client may send at once (token bucket size)"),
+  audioFramesPerSecond: z.number().int().min(1).default(100).describe("Binary (audio) frames per second per client, counted apart from commands; bursts of one second's worth"),
   rateViolationsBeforeClose: z.number().int().min(1).default(200).describe("Consecutive rate-limited commands after which the client is closed with 1008"),
   closeTimeoutMs: z.number().int().min(0).default(2000).describe("On stop, how long to wait for clients to finish the close handshake"),
 });

@@ -238,3 +238,27 @@ describe("command errors", () => {
     ]);
   });
 });
+
+describe("audio frame rate", () => {
+  it("binary frames have their own budget: 50 audio frames/s do not touch the command limit", async () => {
+    const pushed: number[] = [];
+    const pipeline = { ...recordingPipeline(), pushAudio: (_s: unknown, chunk: Uint8Array) => void pushed.push(chunk.byteLength) };
+    const { client } = await setup({ pipeline, ratePerSecond: 1, rateBurst: 2, audioFramesPerSecond: 60 });
+    for (let i = 0; i < 50; i++) client.ws.send(Buffer.alloc(640), { binary: true }); // 50 x 20 ms
+    expect((await client.command("get_system_info")).type).toBe("command_ack");
+    expect(pushed).toHaveLength(50);
+    expect(client.ofType("command_error")).toHaveLength(0);
+  });
+
+  it("audio frames past audioFramesPerSecond are dropped with rate_limited", async () => {
+    const pushed: number[] = [];
+    const pipeline = { ...recordingPipeline(), pushAudio: (_s: unknown, chunk: Uint8Array) => void pushed.push(chunk.byteLength) };
+    const { client } = await setup({ pipeline, audioFramesPerSecond: 5 });
+    for (let i = 0; i < 8; i++) client.ws.send(Buffer.alloc(320), { binary: true });
+    const err = await client.waitForType("command_error");
+    expect(err.data.code).toBe("rate_limited");
+    expect(err.data.message).toMatch(/Too many audio frames: at most 5\/s/);
+    await client.waitFor(() => client.ofType("command_error").length === 3);
+    expect(pushed).toHaveLength(5);
+  });
+});
