@@ -48,23 +48,18 @@ function mode(stage: string): Mode {
 }
 
 /**
- * Malformed shapes (by index into each stage's list below) that the stage
- * actors do not validate yet: each one kills the voice machine or produces an
- * event that fails the wire schema. Reported as bugs (docs/reliability.md,
- * "Known gaps"); the random run leaves them out and chaos.test.ts pins each
- * with `it.fails`, so fixing one turns its test red until it is moved here.
+ * Malformed shapes (by index into each stage's list below) that once killed
+ * the voice machine or produced events failing the wire schema, before the
+ * stage actors validated engine output (actors/engine-output.ts). chaos.test.ts
+ * runs one turn with each as a regression test.
  */
-export const UNVALIDATED: Record<string, number[]> = { llm: [2, 3], recall: [1, 2, 4], store: [0, 1, 2, 3], tool: [0, 3] };
+export const ONCE_FATAL: Record<string, number[]> = { llm: [2, 3], recall: [1, 2, 4], store: [0, 1, 2, 3], tool: [0, 3] };
 
-/** One malformed shape for `stage`: the forced one, else a random one the actors are meant to handle. */
+/** One malformed shape for `stage`: the forced one, else a random one. */
 function bad(stage: string, shapes: unknown[]): unknown {
   const i = forced[stage]?.bad;
-  if (i !== undefined) return shapes[i];
-  const handled = shapes.filter((_, k) => !UNVALIDATED[stage]?.includes(k));
-  return handled.length ? pick(handled) : NO_SHAPE;
+  return i !== undefined ? shapes[i] : pick(shapes);
 }
-/** Returned by `bad` when a stage has no handled malformed shape: the engine then behaves. */
-const NO_SHAPE = Symbol("no malformed shape");
 
 /** Resolves when `signal` aborts (never, without one). */
 const aborted = (signal?: AbortSignal) =>
@@ -185,10 +180,7 @@ export class ChaosMemory implements MemoryStore {
     if (m === "fail") throw new EngineError("full", "chaos: disk full");
     if (m === "hang" || m === "deaf") await late(); // storeTurn takes no signal: a hang is bounded by the machine's deadline only
     if (m === "throw_mid") throw new Error("chaos: store crashed");
-    if (m === "malformed") {
-      const shape = bad("store", [null, { id: 5 }, "stored", {}]);
-      if (shape !== NO_SHAPE) return shape as MemoryItem;
-    }
+    if (m === "malformed") return bad("store", [null, { id: 5 }, "stored", {}]) as MemoryItem;
     return this.#item(turn.user, turn.turnId);
   }
   async remember(f: { text: string }) {

@@ -23,7 +23,7 @@ import type { WebSocketServer } from "../../server/server.js";
 import { TestClient, type Received } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";
 import { validateEvent } from "../../server/protocol/index.js";
-import { audio, ChaosLlm, ChaosMemory, ChaosStt, ChaosTools, ChaosTts, forced, modeCounts, pick, random, seedChaos, UNVALIDATED } from "./chaos-engines.js";
+import { audio, ChaosLlm, ChaosMemory, ChaosStt, ChaosTools, ChaosTts, forced, modeCounts, pick, random, seedChaos, ONCE_FATAL } from "./chaos-engines.js";
 
 const ROUNDS = 1000;
 const SEED = Number(process.env.CHAOS_SEED ?? 20260501);
@@ -154,15 +154,12 @@ describe("chaos: 1,000 rounds with engines that fail, hang, crash and lie", () =
         byTurn.get(t)!.push(e);
       }
       const all = [...byTurn].flatMap(([t, evs]) => checkTurn(t, evs).map((p) => ({ p, interrupted: evs.some((e) => e.type === "turn_interrupted") })));
-      // Known gaps (pinned below with it.fails): an interrupted turn does not close its listening or its running tool calls.
-      const knownGap = (x: { p: string; interrupted: boolean }) => x.interrupted && (/stt_start followed by 0 of/.test(x.p) || /tool_call \S+ answered 0 times/.test(x.p));
-      expect(all.filter((x) => !knownGap(x)).map((x) => x.p)).toEqual([]);
-      const gaps = all.filter(knownGap).length;
+      expect(all.map((x) => x.p)).toEqual([]);
       expect(byTurn.size).toBeGreaterThanOrEqual(ROUNDS);
       // Each round's last event before its rest is the idle state_change: nothing of a turn follows its rest.
       const outcomes = { stt_error: 0, llm_error: 0, tts_error: 0, memory_error: 0, tool_error: 0, llm_result: 0, turn_interrupted: 0 };
       for (const e of logged) if (e.type in outcomes) outcomes[e.type as keyof typeof outcomes]++;
-      console.info(`chaos seed ${SEED}: ${byTurn.size} turns, ${s.lastSeq} events, ${gaps} known-gap pairings on interrupted turns; commands ${JSON.stringify(commands)}; outcomes ${JSON.stringify(outcomes)}`);
+      console.info(`chaos seed ${SEED}: ${byTurn.size} turns, ${s.lastSeq} events; commands ${JSON.stringify(commands)}; outcomes ${JSON.stringify(outcomes)}`);
       // Every kind of fault actually happened, so the run proved something about each.
       for (const k of ["stt_error", "llm_error", "tts_error", "memory_error", "tool_error", "turn_interrupted"] as const) expect(outcomes[k]).toBeGreaterThan(0);
       expect(serverErrors).toEqual([]);
@@ -177,21 +174,19 @@ describe("chaos: 1,000 rounds with engines that fail, hang, crash and lie", () =
 });
 
 /**
- * Engine output the stage actors do not validate yet (bugs in actors/, see
- * docs/reliability.md "Known gaps"). Each case runs one turn with that one
- * malformed answer and expects what the random run proves for every other
- * shape: the machine back at rest and every event valid on the wire. They
- * are `it.fails` because today they do not hold; once the actor validates
- * the shape the test fails, and the shape should leave UNVALIDATED.
+ * Engine output that once broke the machine (docs/reliability.md, "Fixed
+ * gaps"). Each case runs turns with that one malformed answer and expects
+ * what the random run proves for every shape: the machine back at rest and
+ * every event valid on the wire.
  */
-describe("known gaps: malformed engine output that breaks the machine today", () => {
+describe("malformed engine output that once broke the machine", () => {
   const what: Record<string, string[]> = {
     llm: ["", "", "tool_call chunk with call null", "tool_call with numeric id and null name"],
     recall: ["", "a hit whose item is null", "a hit whose item has a numeric id and text", "", "a list holding null"],
     store: ["storeTurn resolving null", "storeTurn resolving {id: 5}", 'storeTurn resolving "stored"', "storeTurn resolving {}"],
     tool: ["ToolRunner.run resolving null", "", "", "a failed outcome without code and message"],
   };
-  const cases = Object.entries(UNVALIDATED).flatMap(([stage, idx]) => idx.map((i) => [stage, i, what[stage]?.[i] ?? `shape ${i}`] as const));
+  const cases = Object.entries(ONCE_FATAL).flatMap(([stage, idx]) => idx.map((i) => [stage, i, what[stage]?.[i] ?? `shape ${i}`] as const));
 
   afterEach(() => {
     for (const k of Object.keys(forced)) delete forced[k];
@@ -232,7 +227,7 @@ describe("known gaps: malformed engine output that breaks the machine today", ()
   });
 });
 
-describe("known gaps: an interrupted turn leaves stages unclosed", () => {
+describe("an interrupted turn closes every stage it started", () => {
   afterEach(() => {
     for (const k of Object.keys(forced)) delete forced[k];
   });
