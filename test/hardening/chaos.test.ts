@@ -92,7 +92,7 @@ describe("chaos: 1,000 rounds with engines that fail, hang, crash and lie", () =
         demoPartialDelayMs: 0,
         logger: { info() {}, warn() {}, error: (m, f) => bridgeErrors.push(`${m} ${JSON.stringify(f)}`) },
       });
-      server = await startServer({ pipeline: bridge, logger, ratePerSecond: 1e6, rateBurst: 1e6 });
+      server = await startServer({ pipeline: bridge, logger, ratePerSecond: 1e6, rateBurst: 1e6, audioFramesPerSecond: 1e6 });
       client = await TestClient.connect(server.wsUrl);
       await client.waitForType("replay");
       const b = bridge;

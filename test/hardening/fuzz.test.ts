@@ -217,7 +217,7 @@ describe("fuzz: 100,000 malformed frames from several clients at once", () => {
     const clients: FuzzClient[] = [];
     let ticker: NodeJS.Timeout | undefined;
     try {
-      server = await startServer({ logger, ratePerSecond: 1e9, rateBurst: 1e9, maxCommandBytes: MAX_COMMAND, maxFrameBytes: MAX_FRAME, closeTimeoutMs: 200 });
+      server = await startServer({ logger, ratePerSecond: 1e9, rateBurst: 1e9, audioFramesPerSecond: 1e9, maxCommandBytes: MAX_COMMAND, maxFrameBytes: MAX_FRAME, closeTimeoutMs: 200 });
       const url = `ws://127.0.0.1:${server.port}`;
       const s = server;
       const observer = await FuzzClient.open(url);
