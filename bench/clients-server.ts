@@ -27,7 +27,7 @@ if (kind === "coda") {
   port = (wss.address() as { port: number }).port;
   clients = () => wss.clients.size;
   if (kind === "raw-presence") {
-    // Diagnostic variant: what Coda does on connect (a welcome, and presence to everyone else).
+    // Diagnostic variant: what Coda did on connect before presence was coalesced (a welcome, and one presence frame to everyone else per connect).
     wss.on("connection", (ws) => {
       ws.send(Buffer.from(JSON.stringify({ type: "connection_status", data: { status: "connected", client_id: "c1", clients: wss.clients.size }, timestamp: new Date().toISOString() })));
       const frame = Buffer.from(JSON.stringify({ type: "connection_status", data: { status: "client_connected", client_id: "c1", clients: wss.clients.size }, timestamp: new Date().toISOString() }));

@@ -225,6 +225,7 @@ export async function createApp(config: Config, options: { logger: Logger; signa
     maxBufferedBytes: config.maxBufferedBytes as number,
     maxClients: config.maxClients as number,
     heartbeatMs: config.heartbeatMs as number,
+    presenceIntervalMs: config.presenceIntervalMs as number,
     ratePerSecond: config.ratePerSecond as number,
     rateBurst: config.rateBurst as number,
     audioFramesPerSecond: config.audioFramesPerSecond as number,

@@ -68,6 +68,7 @@ export class WebSocketServer {
   #nextClient = 0;
   #heartbeat: NodeJS.Timeout | undefined;
   #corked = false;
+  #presence: { joined: string[]; left: string[]; timer?: NodeJS.Timeout } = { joined: [], left: [] };
   #unsubscribe: (() => void)[] = [];
   #startedAt = performance.now();
   #state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
@@ -163,6 +164,7 @@ export class WebSocketServer {
     if (this.#state === "stopped" || this.#state === "stopping") return;
     this.#state = "stopping";
     clearInterval(this.#heartbeat);
+    clearTimeout(this.#presence.timer);
     const closed = [...this.#connections.values()].map(
       (c) =>
         new Promise<void>((resolve) => {
@@ -275,20 +277,34 @@ export class WebSocketServer {
       }),
     );
     conn.sendEvent(makeEvent("replay", this.#log.since(since)));
-    this.#announce("client_connected", id, conn);
+    this.#notePresence("joined", id);
     this.#logger.info("client connected", { client: id, clients: this.#connections.size });
   }
 
   #connectionOnClose(conn: Connection, code: number): void {
     if (!this.#connections.delete(conn.id)) return;
     this.#logger.info("client disconnected", { client: conn.id, code });
-    if (this.#state === "running") this.#announce("client_disconnected", conn.id);
+    if (this.#state === "running") this.#notePresence("left", conn.id);
   }
 
-  /** Presence is live-only: sent to the other clients, not logged. */
-  #announce(status: "client_connected" | "client_disconnected", clientId: string, except?: Connection): void {
-    const data: EventData<"connection_status"> = { status, client_id: clientId, clients: this.#connections.size };
-    this.#sendToAll(encodeEvent(makeEvent("connection_status", data)), except);
+  /**
+   * Presence is live-only (not logged) and coalesced: the clients that came
+   * and went within one presenceIntervalMs window are announced together,
+   * so N clients connecting at once cost N frames, not N^2/2.
+   */
+  #notePresence(change: "joined" | "left", clientId: string): void {
+    this.#presence[change].push(clientId);
+    if (this.#presence.timer) return;
+    this.#presence.timer = setTimeout(() => this.#presenceOnTimer(), this.settings.presenceIntervalMs);
+    this.#presence.timer.unref();
+  }
+
+  #presenceOnTimer(): void {
+    const { joined, left } = this.#presence;
+    this.#presence = { joined: [], left: [] };
+    if (this.#state !== "running") return;
+    const data: EventData<"connection_status"> = { status: "clients_changed", clients: this.#connections.size, joined, left };
+    this.#sendToAll(encodeEvent(makeEvent("connection_status", data)));
   }
 
   #heartbeatOnTick(): void {

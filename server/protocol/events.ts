@@ -242,9 +242,11 @@ export const EVENT_DATA = {
     .describe("Per-turn latency figures in ms (null: stage did not run); definitions in docs/latency.md"),
   connection_status: z
     .strictObject({
-      status: z.enum(["connected", "client_connected", "client_disconnected"]),
-      client_id: z.string(),
-      clients: count.describe("Connected clients after this change"),
+      status: z.enum(["connected", "clients_changed"]),
+      client_id: z.string().optional().describe("connected: your client id"),
+      clients: count.describe("Connected clients now"),
+      joined: z.array(z.string()).optional().describe("clients_changed: ids of clients that connected since the previous change"),
+      left: z.array(z.string()).optional().describe("clients_changed: ids of clients that disconnected since the previous change"),
       server_version: z.string().optional(),
       protocol_version: z.string().optional(),
       epoch: z.string().optional().describe("Random id of this server run; seq restarts when it changes"),
@@ -253,7 +255,7 @@ export const EVENT_DATA = {
       state: MachineState.nullable().optional(),
       reason: z.string().optional(),
     })
-    .describe("Connection status: your own welcome (connected) or another client coming and going"),
+    .describe("Connection status: your own welcome (connected), or clients that came and went (clients_changed, at most one per presenceIntervalMs)"),
   replay: z
     .strictObject({
       since: z.number().int().nonnegative().nullable().describe("The seq the client asked to resume after; null for the recent buffer"),

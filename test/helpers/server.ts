@@ -8,7 +8,7 @@ export type TestServer = WebSocketServer & { wsUrl: string };
 
 /** Start a server on a free loopback port (the caller stops it). */
 export async function startServer(options: WebSocketServerOptions = {}): Promise<TestServer> {
-  const server = new WebSocketServer({ host: "127.0.0.1", port: 0, logger: silentLogger, ...options });
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0, logger: silentLogger, presenceIntervalMs: 20, ...options });
   await server.start();
   return Object.assign(server, { wsUrl: `ws://127.0.0.1:${server.port}` });
 }

@@ -42,7 +42,7 @@ describe("system commands", () => {
   it("get_system_info answers the asking client only, then acks its id", async () => {
     const { server, client } = await setup();
     const other = await servers.client(server.wsUrl);
-    await client.waitFor((m) => m.type === "connection_status" && m.data.status === "client_connected");
+    await client.waitFor((m) => m.type === "connection_status" && m.data.status === "clients_changed" && m.data.clients === 2);
     const from = client.messages.length;
     const ack = await client.command("get_system_info", {}, "info-1");
     expect(ack).toMatchObject({ type: "command_ack", data: { id: "info-1", command: "get_system_info" } });

@@ -38,8 +38,8 @@ describe("slow clients", () => {
     await fast.waitFor((m) => m.seq === n, { timeoutMs: 20_000 });
     expect(fast.ofType("llm_progress").map((m) => m.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
     // The server let go of the slow client: presence says so and the count dropped.
-    const left = await fast.waitFor((m) => m.type === "connection_status" && m.data.status === "client_disconnected");
-    expect(left.data).toMatchObject({ clients: 1 });
+    const left = await fast.waitFor((m) => m.type === "connection_status" && (m.data.left ?? []).length > 0);
+    expect(left.data).toMatchObject({ status: "clients_changed", clients: 1 });
     expect(s.clientCount).toBe(1);
     rawSocket(slow).resume();
     await slow.closed();
@@ -67,7 +67,7 @@ describe("heartbeat", () => {
     const dead = await client(s.wsUrl);
     const deadId = (dead.ofType("connection_status")[0]!.data as { client_id: string }).client_id;
     rawSocket(dead).pause(); // it can no longer see pings, so it never pongs
-    const gone = await watcher.waitFor((m) => m.type === "connection_status" && m.data.status === "client_disconnected" && m.data.client_id === deadId);
+    const gone = await watcher.waitFor((m) => m.type === "connection_status" && (m.data.left ?? []).includes(deadId));
     expect((gone.data as { clients: number }).clients).toBe(1);
     expect(gone.seq).toBeUndefined();
     // The live client keeps being served through several heartbeats.
@@ -78,17 +78,24 @@ describe("heartbeat", () => {
 });
 
 describe("presence", () => {
-  it("others hear client_connected / client_disconnected; presence is not logged", async () => {
-    const s = await server();
+  it("clients that come and go are announced to everyone in one clients_changed per window; not logged", async () => {
+    const s = await server({ presenceIntervalMs: 50 });
     const a = await client(s.wsUrl);
-    const b = await client(s.wsUrl);
-    const bId = (b.ofType("connection_status")[0]!.data as { client_id: string }).client_id;
-    const joined = await a.waitFor((m) => m.type === "connection_status" && m.data.status === "client_connected");
-    expect(joined.data).toEqual({ status: "client_connected", client_id: bId, clients: 2 });
-    await b.close();
-    const left = await a.waitFor((m) => m.type === "connection_status" && m.data.status === "client_disconnected");
-    expect(left.data).toEqual({ status: "client_disconnected", client_id: bId, clients: 1 });
+    const aId = a.ofType("connection_status")[0]!.data.client_id!;
+    const joined = await a.waitFor((m) => m.type === "connection_status" && m.data.status === "clients_changed");
+    expect(joined.data).toEqual({ status: "clients_changed", clients: 1, joined: [aId], left: [] });
+    const from = a.messages.length;
+    // Five clients arrive together: one announcement, not five.
+    const others = await Promise.all(Array.from({ length: 5 }, () => client(s.wsUrl)));
+    const ids = others.map((c) => c.ofType("connection_status")[0]!.data.client_id!);
+    const batch = await a.waitFor((m) => m.type === "connection_status" && m.data.status === "clients_changed", { from });
+    expect(batch.data).toEqual({ status: "clients_changed", clients: 6, joined: ids, left: [] });
+    await Promise.all(others.slice(0, 2).map((c) => c.close()));
+    const gone = await a.waitFor((m) => m.type === "connection_status" && (m.data.left ?? []).length > 0, { from });
+    expect(gone.data).toEqual({ status: "clients_changed", clients: 4, joined: [], left: expect.arrayContaining(ids.slice(0, 2)) });
+    expect((gone.data as { left: string[] }).left).toHaveLength(2);
+    expect(a.messages.slice(from).filter((m) => m.type === "connection_status")).toHaveLength(2);
     expect(s.lastSeq).toBe(0);
-    expect(b.ofType("connection_status").filter((m) => m.data.status === "client_connected")).toHaveLength(0);
+    expect(gone.seq).toBeUndefined();
   });
 });

@@ -29,7 +29,9 @@ async function setup(store: ViewerMemoryStore | null) {
   const other = await TestClient.connect(server.wsUrl);
   cleanups.push(() => other.close());
   await other.waitForType("replay");
-  await client.waitFor((m) => m.type === "connection_status" && m.data.status === "client_connected");
+  // Presence is announced once both are in, so it cannot arrive in the middle of a test's answers.
+  const bothIn = (m: { type: string; data: unknown }) => m.type === "connection_status" && (m.data as { status: string; clients: number }).status === "clients_changed" && (m.data as { clients: number }).clients === 2;
+  await Promise.all([client.waitFor(bothIn), other.waitFor(bothIn)]);
   return { server, client, other };
 }
 
