@@ -12,7 +12,7 @@
  * `Error (code): message`, `{"error": "..."}` or `{"ok": false, "message"}`.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { abortError } from "./http.js";
+import { abortError } from "../http.js";
 import type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall } from "./types.js";
 
 /** The tools the responder knows how to use (BUILTIN_TOOL_NAMES in actors/tools/builtins/). */

@@ -6,18 +6,8 @@
  */
 import { z } from "zod";
 import { EngineError } from "../engine-error.js";
-import {
-  abortError,
-  clause,
-  errorMessageOf,
-  excerpt,
-  mapFetchFailure,
-  readErrorBody,
-  readLines,
-  startDeadline,
-  type LlmLogger,
-  type ServiceInfo,
-} from "./http.js";
+import { abortError, errorMessageOf, excerpt, readErrorBody, startDeadline } from "../http.js";
+import { clause, mapFetchFailure, readLines, type LlmLogger, type LlmServiceInfo } from "./http.js";
 import { toFunctionTools } from "./function-tools.js";
 import type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall } from "./types.js";
 
@@ -135,7 +125,7 @@ export class OllamaEngine implements LlmEngine {
   readonly baseUrl: string;
   readonly #options: z.output<typeof OllamaOptionsSchema>;
   readonly #logger: LlmLogger | undefined;
-  readonly #info: ServiceInfo;
+  readonly #info: LlmServiceInfo;
 
   /** @throws TypeError when an option is invalid (the message names it). */
   constructor(options: OllamaOptions) {
@@ -291,7 +281,7 @@ export async function listOllamaModels(
   if (signal.aborted) throw abortError(signal);
   const base = trimSlash(baseUrl);
   const url = `${base}/api/tags`;
-  const info: ServiceInfo = {
+  const info: LlmServiceInfo = {
     service: "Ollama",
     baseUrl: base,
     startHint: "Start it with `ollama serve` (https://ollama.com), or set CODA_OLLAMA_URL to where it listens.",

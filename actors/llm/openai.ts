@@ -9,19 +9,8 @@
  */
 import { z } from "zod";
 import { EngineError } from "../engine-error.js";
-import {
-  abortError,
-  clause,
-  errorMessageOf,
-  excerpt,
-  mapFetchFailure,
-  readErrorBody,
-  readLines,
-  startDeadline,
-  type Deadline,
-  type LlmLogger,
-  type ServiceInfo,
-} from "./http.js";
+import { abortError, errorMessageOf, excerpt, readErrorBody, startDeadline, type Deadline } from "../http.js";
+import { clause, mapFetchFailure, readLines, type LlmLogger, type LlmServiceInfo } from "./http.js";
 import { toFunctionTools } from "./function-tools.js";
 import { parseSse } from "./sse.js";
 import type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall } from "./types.js";
@@ -162,7 +151,7 @@ export class OpenAiChatEngine implements LlmEngine {
   readonly baseUrl: string;
   readonly #options: z.output<typeof OpenAiChatOptionsSchema>;
   readonly #logger: LlmLogger | undefined;
-  readonly #info: ServiceInfo;
+  readonly #info: LlmServiceInfo;
 
   /** @throws TypeError when an option is invalid (the message names it, never its value). */
   constructor(options: OpenAiChatOptions) {

@@ -7,7 +7,8 @@
 import { z } from "zod";
 import { EngineError, isAbortError } from "../engine-error.js";
 import { BuiltinResponder } from "./builtin.js";
-import { abortError, type LlmLogger } from "./http.js";
+import { abortError } from "../http.js";
+import type { LlmLogger } from "./http.js";
 import { listOllamaModels, OLLAMA_DEFAULT_BASE_URL, OllamaEngine } from "./ollama.js";
 import { OPENAI_DEFAULT_BASE_URL, OpenAiChatEngine } from "./openai.js";
 import type { LlmEngine } from "./types.js";

@@ -23,15 +23,8 @@ import { z } from "zod";
 import { INPUT_PCM, type PcmFormat } from "../audio.js";
 import { convertPcm } from "../audio-resample.js";
 import { EngineError } from "../engine-error.js";
-import {
-  abortError,
-  fetchFailure,
-  httpFailure,
-  joinUrl,
-  type ServiceInfo,
-  type SpeechLogger,
-  startDeadline,
-} from "../speech-shared.js";
+import { abortError, joinUrl, startDeadline } from "../http.js";
+import { httpFailure, speechFetchFailure, type SpeechLogger, type SpeechServiceInfo } from "../speech-shared.js";
 import { concatBytes, encodeWav } from "../wav.js";
 import type { SttEngine, SttUpdate, TranscribeOptions } from "./types.js";
 
@@ -73,7 +66,7 @@ export class OpenAiStt implements SttEngine {
   readonly #language: string | undefined;
   readonly #apiKey: string | undefined;
   readonly #maxUtteranceMs: number;
-  readonly #info: ServiceInfo;
+  readonly #info: SpeechServiceInfo;
   readonly #logger: SpeechLogger | undefined;
 
   constructor(options: OpenAiSttOptions) {
@@ -207,7 +200,7 @@ export class OpenAiStt implements SttEngine {
           throw new EngineError("engine_error", `The transcription server at ${this.#info.baseUrl} answered with something that is not JSON.`, { cause: err });
         });
       } catch (err) {
-        throw fetchFailure(err, caller, deadline, this.#info);
+        throw speechFetchFailure(err, caller, deadline, this.#info);
       }
       const parsed = TranscriptionSchema.safeParse(body);
       if (!parsed.success) {

@@ -21,7 +21,8 @@ import { delimiter, isAbsolute, join } from "node:path";
 import { INPUT_PCM } from "../audio.js";
 import { convertPcm } from "../audio-resample.js";
 import { EngineError } from "../engine-error.js";
-import { abortError, type SpeechLogger } from "../speech-shared.js";
+import { abortError } from "../http.js";
+import type { SpeechLogger } from "../speech-shared.js";
 import type { SttEngine, SttUpdate, TranscribeOptions } from "./types.js";
 
 /** Options of the PocketSphinx engine; every field has a default. */

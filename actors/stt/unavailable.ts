@@ -6,7 +6,7 @@
  * working.
  */
 import { EngineError } from "../engine-error.js";
-import { abortError } from "../speech-shared.js";
+import { abortError } from "../http.js";
 import type { SttEngine, SttUpdate, TranscribeOptions } from "./types.js";
 
 /** What the user is told when speech recognition is not available. */

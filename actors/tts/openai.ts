@@ -16,7 +16,8 @@
 import type { PcmFormat } from "../audio.js";
 import { convertPcm } from "../audio-resample.js";
 import { EngineError } from "../engine-error.js";
-import { abortError, fetchFailure, httpFailure, joinUrl, type ServiceInfo, type SpeechLogger } from "../speech-shared.js";
+import { abortError, joinUrl } from "../http.js";
+import { httpFailure, speechFetchFailure, type SpeechLogger, type SpeechServiceInfo } from "../speech-shared.js";
 import { stripWavHeader } from "../wav.js";
 import type { TtsEngine } from "./types.js";
 
@@ -53,7 +54,7 @@ export class OpenAiTts implements TtsEngine {
   readonly #responseFormat: "pcm" | "wav";
   readonly #speed: number | undefined;
   readonly #apiKey: string | undefined;
-  readonly #info: ServiceInfo;
+  readonly #info: SpeechServiceInfo;
   readonly #logger: SpeechLogger | undefined;
 
   constructor(options: OpenAiTtsOptions) {
@@ -114,7 +115,7 @@ export class OpenAiTts implements TtsEngine {
           signal: deadline.signal,
         });
       } catch (err) {
-        throw fetchFailure(err, signal, deadline, this.#info);
+        throw speechFetchFailure(err, signal, deadline, this.#info);
       }
       if (!response.ok) {
         const failure = await httpFailure(response, this.#info, this.model);
@@ -136,7 +137,7 @@ export class OpenAiTts implements TtsEngine {
         }
       } catch (err) {
         if (err instanceof EngineError && err.code === "audio_error") throw err;
-        throw fetchFailure(err, signal, deadline, this.#info);
+        throw speechFetchFailure(err, signal, deadline, this.#info);
       }
       if (signal.aborted) throw abortError(signal);
     } finally {

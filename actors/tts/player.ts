@@ -11,7 +11,7 @@ import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import type { PcmFormat } from "../audio.js";
 import { EngineError } from "../engine-error.js";
-import { abortError } from "../speech-shared.js";
+import { abortError } from "../http.js";
 
 /** The players this module knows, in the order they are looked for. */
 export const PLAYER_NAMES = ["aplay", "paplay", "ffplay", "play"] as const;
