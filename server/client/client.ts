@@ -592,7 +592,7 @@ export class CodaClient extends Emitter<ClientEventMap> {
     const d = event.data;
     const previousEpoch = this.#epoch;
     this.#epoch = d.epoch ?? null;
-    this.#clientId = d.client_id;
+    this.#clientId = d.client_id ?? null;
     this.#machineState = d.state ?? null;
     link.phase = "replay";
     // A new epoch while resuming means the server restarted. If its new log
