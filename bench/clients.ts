@@ -4,8 +4,10 @@
  * same run. Each server runs alone in a child process (bench/clients-server.ts)
  * and its clients in another (bench/clients-peers.mjs), so only the server's
  * memory is counted. Figures are after a forced GC; per-client = (with N
- * clients - with none) / N. Target: Coda within 1.5x of bare ws (RSS).
- * Env: BENCH_COUNTS (default 1000,5000), BENCH_ROUNDS (default 2).
+ * clients - with none) / N, where "none" is read after a warm-up batch of
+ * clients has come and gone (same for both servers). Target: Coda within
+ * 1.5x of bare ws (RSS).
+ * Env: BENCH_COUNTS (default 1000,5000), BENCH_ROUNDS (default 2), BENCH_WARMUP (default 200).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { cpus } from "node:os";
@@ -15,6 +17,8 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const COUNTS = (process.env.BENCH_COUNTS ?? "1000,5000").split(",").map(Number);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+/** Clients that connect and leave before the baseline is read. */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 200);
 
 interface Mem {
   clients: number;
@@ -44,7 +48,15 @@ async function measure(kind: "coda" | "raw" | "raw-presence", n: number): Promis
     return JSON.parse(await next()) as Mem;
   };
   await sleep(300);
+  // Warm up both servers alike: a first batch of clients pays one-time costs (lazily compiled
+  // code and schemas, allocator pools) that are not per-client memory; then they leave.
+  const warm = spawn(process.execPath, ["bench/clients-peers.mjs", `ws://127.0.0.1:${port}`, String(WARMUP)], { cwd: ROOT });
+  if ((await lines(warm)()) !== "ready") throw new Error("warm-up peers did not start");
+  warm.kill("SIGKILL");
+  await exited(warm);
+  await sleep(1500); // closes seen and announced
   const base = await read();
+  if (base.clients !== 0) throw new Error(`${kind}: ${base.clients} warm-up clients still connected`);
   const peers = spawn(process.execPath, ["bench/clients-peers.mjs", `ws://127.0.0.1:${port}`, String(n)], { cwd: ROOT });
   const peerLines = lines(peers);
   if ((await peerLines()) !== "ready") throw new Error("peers did not start");

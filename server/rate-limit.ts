@@ -1,3 +1,5 @@
+const monotonicNow = () => performance.now();
+
 /** Token bucket limiting how many commands one client may send. */
 export class TokenBucket {
   #tokens: number;
@@ -6,7 +8,7 @@ export class TokenBucket {
   constructor(
     readonly ratePerSecond: number,
     readonly burst: number,
-    readonly now: () => number = () => performance.now(),
+    readonly now: () => number = monotonicNow,
   ) {
     this.#tokens = burst;
     this.#last = now();

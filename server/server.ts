@@ -69,6 +69,15 @@ export class WebSocketServer {
   #heartbeat: NodeJS.Timeout | undefined;
   #corked = false;
   #presence: { joined: string[]; left: string[]; timer?: NodeJS.Timeout } = { joined: [], left: [] };
+  /** One set of connection callbacks for every client (per-client closures cost memory at thousands of clients). */
+  readonly #hooks: ConnectionHooks = {
+    onCommand: (conn, command) => this.#router.route(command, { clientId: conn.id, reply: (event) => conn.sendEvent(event) }),
+    onBinary: (conn, data) => {
+      if (!this.#pipeline?.pushAudio) throw new ProtocolError("unexpected_binary", "Binary frames carry microphone audio, and this server takes none");
+      this.#pipeline.pushAudio({ clientId: conn.id }, data);
+    },
+    onClose: (conn, code) => this.#connectionOnClose(conn, code),
+  };
   #unsubscribe: (() => void)[] = [];
   #startedAt = performance.now();
   #state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
@@ -252,15 +261,7 @@ export class WebSocketServer {
 
   #wssOnConnection(ws: WebSocket, stream: Duplex, since: number | null, wantsAudio: boolean): void {
     const id = `c${++this.#nextClient}`;
-    const hooks: ConnectionHooks = {
-      onCommand: (conn, command) => this.#router.route(command, { clientId: conn.id, reply: (event) => conn.sendEvent(event) }),
-      onBinary: (conn, data) => {
-        if (!this.#pipeline?.pushAudio) throw new ProtocolError("unexpected_binary", "Binary frames carry microphone audio, and this server takes none");
-        this.#pipeline.pushAudio({ clientId: conn.id }, data);
-      },
-      onClose: (conn, code) => this.#connectionOnClose(conn, code),
-    };
-    const conn = new Connection(id, ws, this.settings, hooks, this.#logger, stream);
+    const conn = new Connection(id, ws, this.settings, this.#hooks, this.#logger, stream);
     conn.wantsAudio = wantsAudio;
     this.#connections.set(id, conn);
     conn.sendEvent(
