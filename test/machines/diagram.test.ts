@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { MACHINES_DOC, renderMachinesDoc, renderVoiceDiagram } from "../../scripts/machines-doc.js";
+import { MACHINES_DOC, renderMachinesDoc, renderVoiceDiagram } from "../../server/write-machines-doc.js";
 import { getStateNodes } from "xstate/graph";
 import { voiceMachine } from "../../machines/voice.js";
 
