@@ -14,6 +14,8 @@ import { silentLogger } from "../server/logger.js";
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 100);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** Events sent per event-loop turn: 50 is a burst (a replay, a machine transition's events); 1 is a slow token stream. */
+const BURST = Number(process.env.BENCH_BURST ?? 50);
 
 const event = (i: number) => ({ type: "llm_progress" as const, data: { turn_id: "t1", delta: `token ${i} `, index: i } });
 
@@ -73,7 +75,7 @@ async function measure(make: () => Promise<Target>): Promise<number> {
   const start = performance.now();
   for (let i = 0; i < MESSAGES; i++) {
     target.send(i);
-    if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+    if (i % BURST === BURST - 1) await new Promise((r) => setImmediate(r));
   }
   await done;
   const seconds = (performance.now() - start) / 1000;
@@ -85,7 +87,7 @@ async function measure(make: () => Promise<Target>): Promise<number> {
 }
 
 async function main() {
-  console.log(`fan-out: ${CLIENTS} clients x ${MESSAGES} events, ${ROUNDS} interleaved rounds; ${cpus()[0]?.model ?? "cpu"} x${cpus().length}, node ${process.version}`);
+  console.log(`fan-out: ${CLIENTS} clients x ${MESSAGES} events in bursts of ${BURST}, ${ROUNDS} interleaved rounds; ${cpus()[0]?.model ?? "cpu"} x${cpus().length}, node ${process.version}`);
   const raw: number[] = [];
   const coda: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
