@@ -84,13 +84,20 @@ export class Connection {
     if (this.#fits(data.length)) this.socket.send(data, { binary: true });
   }
 
+  /**
+   * A frame fits when nothing is queued (one frame, however large - a full
+   * replay - proves nothing about the client) or when the queue stays
+   * within maxBufferedBytes. So a client holds at most the bound plus one frame.
+   */
   #fits(bytes: number): boolean {
     if (!this.open) return false;
-    if (this.socket.bufferedAmount + bytes <= this.settings.maxBufferedBytes) return true;
-    this.logger.warn("closing slow client", { client: this.id, buffered: this.socket.bufferedAmount });
+    const queued = this.socket.bufferedAmount;
+    if (queued === 0 || queued + bytes <= this.settings.maxBufferedBytes) return true;
+    this.logger.warn("closing slow client", { client: this.id, buffered: queued });
     this.close(CloseCode.slowConsumer, `Too slow: over ${this.settings.maxBufferedBytes} bytes queued; reconnect with ?since=<last seq>`);
     return false;
   }
+
 
   /** Close with a code and reason; a peer that does not answer the close is cut after closeTimeoutMs. */
   close(code: number, reason: string): void {

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { serveDashboard } from "./dashboard/serve.js";
 import { buildProtocolSchema } from "./protocol/index.js";
 import type { Refusal } from "./handshake.js";
+import { parseRequestTarget } from "./request-target.js";
 
 export interface RouteContext {
   checkHost(req: IncomingMessage): Refusal | null;
@@ -38,7 +39,9 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: Route
     res.setHeader("allow", "GET, HEAD");
     return json(res, 405, { error: `Method ${req.method} not allowed` });
   }
-  const path = new URL(req.url ?? "/", "http://x").pathname;
+  const target = parseRequestTarget(req.url);
+  if (!target) return json(res, 400, { error: "Bad request target: expected /path?query" });
+  const path = target.path;
   const unauthorized = path === "/" || path.startsWith("/dashboard/") ? null : ctx.checkToken?.(req);
   if (unauthorized) return json(res, unauthorized.status, { error: unauthorized.reason });
   switch (path) {

@@ -16,6 +16,7 @@ import { CloseCode, Connection, type ConnectionHooks } from "./connection.js";
 import { EventLog } from "./event-log.js";
 import { CODA_PROTOCOL, Gatekeeper, type Refusal } from "./handshake.js";
 import { handleHttp } from "./http-routes.js";
+import { parseRequestTarget } from "./request-target.js";
 import { closeAll, listenAll } from "./listen.js";
 import { createStderrLogger, type Logger } from "./logger.js";
 import { resolveServerOptions, type ServerOptionsInput, type ServerSettings } from "./options.js";
@@ -68,6 +69,8 @@ export class WebSocketServer {
   #nextClient = 0;
   #heartbeat: NodeJS.Timeout | undefined;
   #corked = false;
+  #starting: Promise<void> | undefined;
+  #stopRequested = false;
   #presence: { joined: string[]; left: string[]; timer?: NodeJS.Timeout } = { joined: [], left: [] };
   /** One set of connection callbacks for every client (per-client closures cost memory at thousands of clients). */
   readonly #hooks: ConnectionHooks = {
@@ -123,8 +126,13 @@ export class WebSocketServer {
   }
 
   /** Start listening. Resolves once every address is bound. */
-  async start(): Promise<void> {
-    if (this.#state !== "new") throw new Error(`start() called on a server that is ${this.#state}`);
+  start(): Promise<void> {
+    if (this.#state !== "new") return Promise.reject(new Error(`start() called on a server that is ${this.#state}`));
+    this.#starting = this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
     this.#state = "starting";
     this.#wss = new WsServer({
       noServer: true,
@@ -156,6 +164,13 @@ export class WebSocketServer {
       this.#state = "stopped";
       throw err;
     }
+    if (this.#stopRequested) {
+      // stop() was called while we were binding: let go of what we bound.
+      await closeAll(this.#servers);
+      this.#wss.close();
+      this.#state = "stopped";
+      return;
+    }
     this.#gate.setPort(this.#port);
     this.#startedAt = performance.now();
     if (this.#pipeline) this.#unsubscribe.push(this.#pipeline.subscribe((event) => this.#pipelineOnEvent(event)));
@@ -170,7 +185,14 @@ export class WebSocketServer {
 
   /** Close every client with 1001, stop the pipeline and stop listening. */
   async stop(): Promise<void> {
-    if (this.#state === "stopped" || this.#state === "stopping") return;
+    if (this.#state === "starting") {
+      this.#stopRequested = true;
+      await this.#starting?.catch(() => {});
+    }
+    if (this.#state === "stopped" || this.#state === "stopping") {
+      if (this.#pipeline && this.#stopRequested) await this.#pipeline.stop();
+      return;
+    }
     this.#state = "stopping";
     clearInterval(this.#heartbeat);
     clearTimeout(this.#presence.timer);
@@ -248,7 +270,9 @@ export class WebSocketServer {
       this.#logger.info("upgrade refused", { status: refusal.status, reason: refusal.reason });
       return refuseUpgrade(socket, refusal);
     }
-    const query = new URL(req.url ?? "/", "http://x").searchParams;
+    const target = parseRequestTarget(req.url);
+    if (!target) return refuseUpgrade(socket, { status: 400, reason: "Bad request target: expected /path?query" });
+    const query = target.query;
     const sinceParam = query.get("since");
     let since: number | null = null;
     if (sinceParam !== null) {
