@@ -171,7 +171,8 @@ export async function createApp(config: Config, options: { logger: Logger; signa
         ...(num(config.llmTemperature) !== undefined ? { temperature: num(config.llmTemperature)! } : {}),
         ollamaUrl: str(config.ollamaUrl) ?? "http://127.0.0.1:11434",
         ...(num(config.ollamaNumCtx) ? { numCtx: num(config.ollamaNumCtx)! } : {}),
-        ...(str(config.ollamaKeepAlive) ? { keepAlive: str(config.ollamaKeepAlive)! } : {}),
+        // Ollama takes a duration ("5m") or a number of seconds (-1: forever); "-1" as a string is refused by it.
+        ...(str(config.ollamaKeepAlive) ? { keepAlive: /^-?\d+$/.test(str(config.ollamaKeepAlive)!) ? Number(config.ollamaKeepAlive) : str(config.ollamaKeepAlive)! } : {}),
         openaiBaseUrl: str(config.openaiBaseUrl) ?? "http://127.0.0.1:8080/v1",
         ...(str(process.env.CODA_OPENAI_API_KEY ?? process.env.OPENAI_API_KEY) ? { apiKey: (process.env.CODA_OPENAI_API_KEY ?? process.env.OPENAI_API_KEY)! } : {}),
         // The machine enforces the per-request deadline; the engine's own is a backstop.
@@ -236,12 +237,13 @@ export async function createApp(config: Config, options: { logger: Logger; signa
   });
   registerMemoryCommands(server, memory instanceof UnopenedMemoryStore ? null : memory, { logger });
 
+  let stopSpeakers: (() => void) | undefined;
   if (config.speak === true) {
     const player = findPlayer();
     if (!player) {
       descriptions.push(`Speakers: ${NO_PLAYER_MESSAGE}`);
     } else {
-      playOnSpeakers(bridge, tts.format, player, logger);
+      stopSpeakers = playOnSpeakers(bridge, tts.format, player, logger);
       descriptions.push(`Speakers: playing answers through ${player.name}`);
     }
   }
@@ -249,6 +251,7 @@ export async function createApp(config: Config, options: { logger: Logger; signa
     await server.stop();
     // A server that never started has not stopped its pipeline.
     await bridge.stop();
+    stopSpeakers?.();
     await inspection?.close();
   };
   return { server, bridge, engines, descriptions, stop };

@@ -46,7 +46,7 @@ export const SETTINGS: SettingSpec[] = [
   { key: "vadHangoverMs", flag: "vad-hangover-ms", env: "CODA_VAD_HANGOVER_MS", kind: "number", default: 700, schema: positiveInt, description: "Silence after speech that ends an utterance." },
   { key: "vadMaxUtteranceMs", flag: "vad-max-utterance-ms", env: "CODA_VAD_MAX_UTTERANCE_MS", kind: "number", default: 30000, schema: positiveInt, description: "Longest utterance before it is ended anyway." },
   { key: "verbose", flag: "verbose", env: "CODA_VERBOSE", kind: "boolean", default: false, description: "Log connections and other info lines to stderr." },
-  { key: "inspect", flag: "inspect", env: "CODA_INSPECT", kind: "boolean", default: false, description: "Connect the voice machine to the Stately inspector (loopback only); see docs/inspector.md." },
+  { key: "inspect", flag: "inspect", env: "CODA_INSPECT", kind: "boolean", default: false, description: "Connect the voice machine to the Stately inspector (loopback only); see docs/inspect.md." },
   // --- engines ---
   { key: "llmEngine", flag: "llm-engine", env: "CODA_LLM_ENGINE", kind: "string", default: "auto", schema: z.enum(["auto", "ollama", "openai", "builtin"]), description: "Language model: auto (Ollama if one answers with a model, else builtin), ollama, openai, builtin." },
   { key: "llmModel", flag: "llm-model", env: "CODA_LLM_MODEL", kind: "string", description: "Model name; default: the configured server's first model." },
@@ -54,7 +54,7 @@ export const SETTINGS: SettingSpec[] = [
   { key: "systemPrompt", flag: "system-prompt", env: "CODA_SYSTEM_PROMPT", kind: "string", description: "System prompt given to the model first in every turn (default: a short voice-assistant prompt)." },
   { key: "ollamaUrl", flag: "ollama-url", env: "CODA_OLLAMA_URL", kind: "string", default: "http://127.0.0.1:11434", schema: z.url(), description: "Ollama address." },
   { key: "ollamaNumCtx", flag: "ollama-num-ctx", env: "CODA_OLLAMA_NUM_CTX", kind: "number", schema: z.number().int().positive(), description: "Ollama context length (num_ctx)." },
-  { key: "ollamaKeepAlive", flag: "ollama-keep-alive", env: "CODA_OLLAMA_KEEP_ALIVE", kind: "string", description: "Ollama keep_alive, e.g. 5m or -1." },
+  { key: "ollamaKeepAlive", flag: "ollama-keep-alive", env: "CODA_OLLAMA_KEEP_ALIVE", kind: "string", description: "Ollama keep_alive: a duration such as 5m, or seconds (-1 keeps the model loaded; on the command line write --ollama-keep-alive=-1)." },
   { key: "openaiBaseUrl", flag: "openai-base-url", env: "CODA_OPENAI_BASE_URL", kind: "string", default: "http://127.0.0.1:8080/v1", schema: z.url(), description: "OpenAI-compatible chat API root (llama.cpp server, vLLM, LM Studio, LocalAI, hosted). The key comes only from CODA_OPENAI_API_KEY or OPENAI_API_KEY." },
   { key: "sttEngine", flag: "stt-engine", env: "CODA_STT_ENGINE", kind: "string", default: "auto", schema: z.enum(["auto", "pocketsphinx", "openai", "none"]), description: "Speech recognition: auto (openai when --stt-url is set, else PocketSphinx when installed, else none), pocketsphinx, openai, none." },
   { key: "sttUrl", flag: "stt-url", env: "CODA_STT_URL", kind: "string", schema: z.url(), description: "OpenAI-compatible transcription API root, e.g. http://127.0.0.1:8000/v1 (speaches, whisper.cpp server)." },

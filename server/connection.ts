@@ -44,7 +44,8 @@ export class Connection {
   readonly #commands: TokenBucket;
   /** Audio frames have their own budget: a microphone sends 10-100 ms frames, far more often than anyone types commands. */
   readonly #audio: TokenBucket;
-  #violations = 0;
+  /** Consecutive refused frames per kind, so accepted audio cannot hide a command flood (and vice versa). */
+  #violations = { command: 0, audio: 0 };
 
   constructor(
     readonly id: string,
@@ -117,8 +118,9 @@ export class Connection {
 
   #socketOnMessage(data: Buffer, isBinary: boolean): void {
     if (!this.open) return;
+    const kind = isBinary ? "audio" : "command";
     if (!(isBinary ? this.#audio : this.#commands).take()) {
-      if (++this.#violations >= this.settings.rateViolationsBeforeClose) {
+      if (++this.#violations[kind] >= this.settings.rateViolationsBeforeClose) {
         this.close(CloseCode.policy, "Command rate limit exceeded repeatedly");
         return;
       }
@@ -128,7 +130,7 @@ export class Connection {
       this.sendError(new ProtocolError("rate_limited", `${limit}; this one was dropped`));
       return;
     }
-    this.#violations = 0;
+    this.#violations[kind] = 0;
     if (isBinary) {
       try {
         this.hooks.onBinary(this, data);

@@ -70,10 +70,13 @@ export class Gatekeeper {
     } catch {
       return { status: 403, reason: `Origin "${origin}" is not allowed` };
     }
+    const web = url.protocol === "http:" || url.protocol === "https:";
     const port = url.port || (url.protocol === "https:" ? "443" : "80");
-    if ((url.protocol === "http:" || url.protocol === "https:") && this.#hostNames.has(url.hostname.toLowerCase()) && port === String(this.#port)) {
-      return null;
-    }
+    if (web && this.#hostNames.has(url.hostname.toLowerCase()) && port === String(this.#port)) return null;
+    // Bound to every interface (which needs a token), the dashboard is reached by the machine's
+    // own address, e.g. http://192.168.1.5:8765 from a phone: a page whose origin is the Host it
+    // asked is this server's own page.
+    if (web && this.#wildcard && req.headers.host !== undefined && url.host.toLowerCase() === req.headers.host.toLowerCase() && port === String(this.#port)) return null;
     return { status: 403, reason: `Origin "${origin}" is not allowed; add it with --allowed-origin` };
   }
 
@@ -88,12 +91,22 @@ export class Gatekeeper {
     return { status: 401, reason: "Missing or wrong token" };
   }
 
+  /** A browser that offers the token subprotocol must also offer coda.v1, or it would fail the handshake itself. */
+  checkProtocols(req: IncomingMessage): Refusal | null {
+    const offered = (req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
+    if (offered.some((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX)) && !offered.includes(CODA_PROTOCOL)) {
+      return { status: 400, reason: `Offer the subprotocol ${CODA_PROTOCOL} next to ${TOKEN_PROTOCOL_PREFIX}<token>` };
+    }
+    return null;
+  }
+
   /** All upgrade checks in order; the first refusal wins. */
   checkUpgrade(req: IncomingMessage, clients: number): Refusal | null {
     return (
       this.checkHost(req) ??
       this.checkOrigin(req) ??
       this.checkToken(req) ??
+      this.checkProtocols(req) ??
       (clients >= this.#settings.maxClients ? { status: 503, reason: `Too many clients (limit ${this.#settings.maxClients})` } : null)
     );
   }

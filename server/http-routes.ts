@@ -1,5 +1,5 @@
 /**
- * Plain HTTP routes on the WebSocket port: health, the protocol's JSON
+ * Plain HTTP routes on the WebSocket port: health, metrics, the protocol's JSON
  * Schema and the dashboard (`/` and its static files under `/dashboard/`,
  * served by server/dashboard/serve.ts). Same Host and Origin rules as the
  * upgrade; when a token is configured every route needs it except the
@@ -20,6 +20,8 @@ export interface RouteContext {
   /** Token rule of the upgrade (Bearer header); absent: not checked. */
   checkToken?(req: IncomingMessage): Refusal | null;
   health(): Record<string, unknown>;
+  /** The performance_metrics data (latency figures over recent turns). */
+  metrics(): unknown;
   wsUrl(): string;
 }
 
@@ -47,6 +49,8 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: Route
   switch (path) {
     case "/health":
       return json(res, 200, ctx.health());
+    case "/metrics":
+      return json(res, 200, ctx.metrics());
     case "/schema":
     case "/protocol.schema.json":
       schemaJson ??= JSON.stringify(buildProtocolSchema(), null, 2);

@@ -151,6 +151,7 @@ export class WebSocketServer {
               checkOrigin: (r) => this.#gate.checkOrigin(r),
               checkToken: (r) => this.#gate.checkToken(r),
               health: () => ({ status: "ok", version: SERVER_VERSION, protocol_version: PROTOCOL_VERSION, clients: this.clientCount, last_seq: this.lastSeq, state: this.#pipeline?.state() ?? null }),
+              metrics: () => this.#metrics(),
               wsUrl: () => this.url,
             }),
           upgrade: (req, socket, head) => this.#serverOnUpgrade(req, socket, head),
@@ -344,11 +345,14 @@ export class WebSocketServer {
     }
   }
 
+  /** Latency statistics; empty but well-formed without a pipeline. */
+  #metrics(): EventData<"performance_metrics"> {
+    return this.#pipeline?.metrics() ?? { window: 0, turns: 0, figures: {} };
+  }
+
   #registerBuiltinCommands(): void {
     this.handle("get_system_info", (_cmd, ctx) => ctx.reply(makeEvent("system_info", buildSystemInfo(this.#startedAt, this.#connections.size, this.#pipeline))));
-    this.handle("get_performance_metrics", (_cmd, ctx) =>
-      ctx.reply(makeEvent("performance_metrics", this.#pipeline?.metrics() ?? { window: 0, turns: 0, figures: {} })),
-    );
+    this.handle("get_performance_metrics", (_cmd, ctx) => ctx.reply(makeEvent("performance_metrics", this.#metrics())));
     this.handle("get_replay", (cmd, ctx) => ctx.reply(makeEvent("replay", this.#log.since(cmd.data.since ?? null))));
     for (const type of PIPELINE_COMMANDS) {
       this.handle(type, (cmd, ctx) => {

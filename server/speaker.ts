@@ -52,7 +52,8 @@ export function playOnSpeakers(pipeline: Required<Pick<Pipeline, "subscribe" | "
     current.queue.push(chunk.pcm);
   });
   const offEvents = pipeline.subscribe((event) => {
-    if (event.type === "tts_result" && event.data.turn_id === current?.turnId) finish(false);
+    // An interrupted turn (stop_speaking, barge-in, shutdown) is cut off; a finished one plays out.
+    if (event.type === "tts_result" && event.data.turn_id === current?.turnId) finish(event.data.interrupted);
     if (event.type === "turn_interrupted" && event.data.turn_id === current?.turnId) finish(true);
   });
   return () => {

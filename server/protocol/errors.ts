@@ -22,17 +22,13 @@ export const COMMAND_ERROR_CODES = [
 ] as const;
 export type CommandErrorCode = (typeof COMMAND_ERROR_CODES)[number];
 
-/**
- * An error that the protocol can report. `code` is stable; `closeCode`, when
- * set, is the WebSocket close code to end the connection with.
- */
+/** An error that the protocol can report, with a stable `code`. */
 export class ProtocolError extends Error {
   override readonly name = "ProtocolError";
   constructor(
     readonly code: CommandErrorCode | "invalid_event",
     message: string,
     readonly issues?: Issue[],
-    readonly closeCode?: number,
   ) {
     super(message);
   }

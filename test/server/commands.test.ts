@@ -262,3 +262,17 @@ describe("audio frame rate", () => {
     expect(pushed).toHaveLength(5);
   });
 });
+
+describe("sustained abuse", () => {
+  it("accepted audio frames do not reset the count of refused commands", async () => {
+    const pipeline = { ...recordingPipeline(), pushAudio: () => {} };
+    const { client } = await setup({ pipeline, ratePerSecond: 0.001, rateBurst: 1, rateViolationsBeforeClose: 5 });
+    client.send({ type: "get_system_info" });
+    for (let i = 0; i < 10; i++) {
+      client.send({ type: "get_system_info" });
+      client.ws.send(Buffer.alloc(320), { binary: true });
+    }
+    await client.closed();
+    expect([client.closeCode, client.closeReason]).toEqual([1008, "Command rate limit exceeded repeatedly"]);
+  });
+});

@@ -119,10 +119,35 @@ describe("HTTP routes on the same port", () => {
     expect(Object.keys(doc.$defs)).toContain("command.stt_start");
     const page = await fetch(`${base}/`);
     expect(await page.text()).toContain(`ws://127.0.0.1:${s.port}`);
+    const metrics = await fetch(`${base}/metrics`);
+    expect(await metrics.json()).toEqual({ window: 0, turns: 0, figures: {} });
     const missing = await fetch(`${base}/nope`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: "No route /nope; try /health or /schema" });
     const post = await fetch(`${base}/health`, { method: "POST" });
     expect(post.status).toBe(405);
+  });
+});
+
+describe("Origin on a server bound to every interface", () => {
+  it("accepts a page served from the Host it asked (the phone case), refuses other origins", async () => {
+    const { Gatekeeper } = await import("../../server/handshake.js");
+    const { resolveServerOptions } = await import("../../server/options.js");
+    const gate = new Gatekeeper(resolveServerOptions({ host: "0.0.0.0", port: 8765, token: "0123456789abcdef" }));
+    gate.setPort(8765);
+    const req = (origin: string, host: string) => ({ headers: { origin, host } }) as never;
+    expect(gate.checkOrigin(req("http://192.168.1.5:8765", "192.168.1.5:8765"))).toBeNull();
+    expect(gate.checkOrigin(req("http://evil.example:8765", "192.168.1.5:8765"))).toMatchObject({ status: 403 });
+    expect(gate.checkOrigin(req("http://192.168.1.5:9999", "192.168.1.5:9999"))).toMatchObject({ status: 403 });
+  });
+});
+
+describe("subprotocols", () => {
+  it("offering the token subprotocol without coda.v1 is refused with 400 and how to fix it", async () => {
+    const s = await server({ token: "s3cret-token-0123456789" });
+    await expect(TestClient.connect(s.wsUrl, { protocols: ["coda-token.s3cret-token-0123456789"] })).rejects.toMatchObject({
+      status: 400,
+      body: "Offer the subprotocol coda.v1 next to coda-token.<token>",
+    });
   });
 });

@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -16,6 +17,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("npm package", () => {
   it("installs from npm pack and runs the seed usage example", async () => {
+    // The seed's example listens on 8765 as written; say so plainly if something else has it.
+    await new Promise<void>((resolve, reject) => {
+      const probe = createServer().once("error", (err: NodeJS.ErrnoException) =>
+        reject(new Error(err.code === "EADDRINUSE" ? "port 8765 is in use (is `npm start` running?); the seed example needs it" : err.message)),
+      );
+      probe.listen(8765, "127.0.0.1", () => probe.close(() => resolve()));
+    });
     const out = execFileSync("npm", ["pack", "--silent", "--pack-destination", dir], { cwd: ROOT, encoding: "utf8" });
     const tarball = out.trim().split("\n").pop()!;
     expect(readdirSync(dir)).toContain(tarball);
