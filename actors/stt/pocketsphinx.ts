@@ -16,11 +16,12 @@
  * Recognition runs in that child process, never on the event loop.
  */
 import { spawn } from "node:child_process";
-import { accessSync, constants, existsSync } from "node:fs";
-import { delimiter, isAbsolute, join } from "node:path";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { INPUT_PCM } from "../audio.js";
 import { convertPcm } from "../audio-resample.js";
 import { EngineError } from "../engine-error.js";
+import { findProgram } from "../find-program.js";
 import { abortError } from "../http.js";
 import type { SpeechLogger } from "../speech-shared.js";
 import type { SttEngine, SttUpdate, TranscribeOptions } from "./types.js";
@@ -56,16 +57,7 @@ function modelPaths(modelDir: string): ModelPaths {
 
 /** The executable's path, or null when it is not installed. */
 function findBinary(binary: string, env: NodeJS.ProcessEnv): string | null {
-  const candidates = isAbsolute(binary) ? [binary] : (env.PATH ?? "").split(delimiter).filter((d) => d !== "").map((d) => join(d, binary));
-  for (const path of candidates) {
-    try {
-      accessSync(path, constants.X_OK);
-      return path;
-    } catch {
-      // Keep looking.
-    }
-  }
-  return null;
+  return findProgram([binary], env)?.path ?? null;
 }
 
 /**

@@ -19,11 +19,10 @@
  * detaches, so continuous mode opens the next reader for the next utterance.
  */
 import { spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { delimiter, join } from "node:path";
 import { INPUT_PCM, type PcmFormat } from "../audio.js";
 import { convertPcm } from "../audio-resample.js";
+import { findProgram } from "../find-program.js";
 import { EngineError } from "../engine-error.js";
 import { decodeWav } from "../wav.js";
 import type { AudioSource } from "./types.js";
@@ -152,19 +151,7 @@ export const NO_RECORDER_MESSAGE =
 
 /** Find arecord or rec on `env.PATH`; null when neither is installed. */
 export function findRecorder(env: NodeJS.ProcessEnv = process.env): Recorder | null {
-  const dirs = (env.PATH ?? "").split(delimiter).filter((d) => d !== "");
-  for (const name of RECORDER_NAMES) {
-    for (const dir of dirs) {
-      const path = join(dir, name);
-      try {
-        accessSync(path, constants.X_OK);
-        return { name, path };
-      } catch {
-        // Keep looking.
-      }
-    }
-  }
-  return null;
+  return findProgram(RECORDER_NAMES, env);
 }
 
 /** Arguments that make `name` record 16 kHz s16le mono raw PCM to stdout (from `device` when given). */

@@ -7,10 +7,9 @@
  * written to disk.
  */
 import { spawn } from "node:child_process";
-import { accessSync, constants } from "node:fs";
-import { delimiter, join } from "node:path";
 import type { PcmFormat } from "../audio.js";
 import { EngineError } from "../engine-error.js";
+import { findProgram } from "../find-program.js";
 import { abortError } from "../http.js";
 
 /** The players this module knows, in the order they are looked for. */
@@ -33,21 +32,7 @@ export const NO_PLAYER_MESSAGE =
  * Returns null when none is installed.
  */
 export function findPlayer(options: { env?: NodeJS.ProcessEnv; only?: PlayerName } = {}): Player | null {
-  const env = options.env ?? process.env;
-  const dirs = (env.PATH ?? "").split(delimiter).filter((d) => d !== "");
-  const names = options.only ? [options.only] : PLAYER_NAMES;
-  for (const name of names) {
-    for (const dir of dirs) {
-      const path = join(dir, name);
-      try {
-        accessSync(path, constants.X_OK);
-        return { name, path };
-      } catch {
-        // Not here; keep looking.
-      }
-    }
-  }
-  return null;
+  return findProgram(options.only ? [options.only] : PLAYER_NAMES, options.env ?? process.env);
 }
 
 /** The command-line arguments that make `name` play raw PCM of `format` from stdin. */
