@@ -12,7 +12,14 @@
  * lines, SSE). This module decides *what* happened; the stage says it, so
  * the messages people see stay each engine's own.
  */
+import { z } from "zod";
 import { EngineError, isAbortError } from "./engine-error.js";
+
+/** An http:// or https:// URL setting (engine base URLs). */
+export const HttpUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:\/\//i.test(u), "must be an http:// or https:// URL");
 
 /** Field values an engine logs (the same as server/logger.ts `LogFields`). */
 export type EngineLogFields = Record<string, string | number | boolean | null | undefined>;

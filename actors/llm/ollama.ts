@@ -10,6 +10,7 @@ import { abortError, errorMessageOf, excerpt, readErrorBody, startDeadline } fro
 import { clause, mapFetchFailure, readLines, type LlmLogger, type LlmServiceInfo } from "./http.js";
 import { toFunctionTools } from "./function-tools.js";
 import type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall } from "./types.js";
+import { HttpUrl } from "../http.js";
 
 /** Ollama's standard local address. */
 export const OLLAMA_DEFAULT_BASE_URL = "http://127.0.0.1:11434";
@@ -17,15 +18,11 @@ export const OLLAMA_DEFAULT_BASE_URL = "http://127.0.0.1:11434";
 /** Default deadline for one reply (ms); a cold model load alone can take tens of seconds. */
 export const OLLAMA_DEFAULT_DEADLINE_MS = 120_000;
 
-const httpUrl = z
-  .string()
-  .url()
-  .refine((u) => /^https?:\/\//i.test(u), "must be an http:// or https:// URL");
 
 /** Options of OllamaEngine (validated at construction). */
 export const OllamaOptionsSchema = z.object({
   /** Server address, default http://127.0.0.1:11434. */
-  baseUrl: httpUrl.default(OLLAMA_DEFAULT_BASE_URL),
+  baseUrl: HttpUrl.default(OLLAMA_DEFAULT_BASE_URL),
   /** Model tag as `ollama list` shows it, e.g. "llama3.2" or "qwen2.5:7b". */
   model: z.string().min(1),
   /** Sent as the first system message of every request. */

@@ -14,6 +14,7 @@ import { clause, mapFetchFailure, readLines, type LlmLogger, type LlmServiceInfo
 import { toFunctionTools } from "./function-tools.js";
 import { parseSse } from "./sse.js";
 import type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall } from "./types.js";
+import { HttpUrl } from "../http.js";
 
 /** Default base URL: llama.cpp's server on its standard port. */
 export const OPENAI_DEFAULT_BASE_URL = "http://127.0.0.1:8080/v1";
@@ -21,15 +22,11 @@ export const OPENAI_DEFAULT_BASE_URL = "http://127.0.0.1:8080/v1";
 /** Default deadline for one reply (ms). */
 export const OPENAI_DEFAULT_DEADLINE_MS = 120_000;
 
-const httpUrl = z
-  .string()
-  .url()
-  .refine((u) => /^https?:\/\//i.test(u), "must be an http:// or https:// URL");
 
 /** Options of OpenAiChatEngine (validated at construction). */
 export const OpenAiChatOptionsSchema = z.object({
   /** API root that holds /chat/completions, default http://127.0.0.1:8080/v1. */
-  baseUrl: httpUrl.default(OPENAI_DEFAULT_BASE_URL),
+  baseUrl: HttpUrl.default(OPENAI_DEFAULT_BASE_URL),
   /** Model name as the server knows it (llama.cpp ignores it; vLLM and hosted APIs need it). */
   model: z.string().min(1),
   /** Bearer token; the caller reads it from the environment (CODA_OPENAI_API_KEY / OPENAI_API_KEY). */

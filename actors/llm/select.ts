@@ -12,11 +12,8 @@ import type { LlmLogger } from "./http.js";
 import { listOllamaModels, OLLAMA_DEFAULT_BASE_URL, OllamaEngine } from "./ollama.js";
 import { OPENAI_DEFAULT_BASE_URL, OpenAiChatEngine } from "./openai.js";
 import type { LlmEngine } from "./types.js";
+import { HttpUrl } from "../http.js";
 
-const httpUrl = z
-  .string()
-  .url()
-  .refine((u) => /^https?:\/\//i.test(u), "must be an http:// or https:// URL");
 
 /** Default bound on the Ollama probe of `auto` (ms): long enough for a busy local server, short enough for start-up. */
 export const LLM_PROBE_TIMEOUT_MS = 1500;
@@ -40,13 +37,13 @@ export const LlmConfigSchema = z.object({
   /** Deadline for one reply in ms, 0 for none (HTTP engines; default 120000). */
   deadlineMs: z.number().int().min(0).optional(),
   /** Ollama address. */
-  ollamaUrl: httpUrl.default(OLLAMA_DEFAULT_BASE_URL),
+  ollamaUrl: HttpUrl.default(OLLAMA_DEFAULT_BASE_URL),
   /** Ollama context length (num_ctx). */
   numCtx: z.number().int().positive().optional(),
   /** Ollama keep_alive ("5m", "-1", or seconds). */
   keepAlive: z.union([z.string().min(1), z.number()]).optional(),
   /** OpenAI-compatible API root (ends in /v1 for most servers). */
-  openaiBaseUrl: httpUrl.default(OPENAI_DEFAULT_BASE_URL),
+  openaiBaseUrl: HttpUrl.default(OPENAI_DEFAULT_BASE_URL),
   /** Bearer key for the OpenAI-compatible server (from CODA_OPENAI_API_KEY or OPENAI_API_KEY). */
   apiKey: z.string().min(1).optional(),
   /** max_tokens for the OpenAI-compatible server. */
