@@ -235,7 +235,8 @@ export async function createApp(config: Config, options: { logger: Logger; signa
     pipeline: bridge,
     logger,
   });
-  registerMemoryCommands(server, memory instanceof UnopenedMemoryStore ? null : memory, { logger });
+  // A store that could not be opened answers every viewer command with its opening error (e.g. corrupt).
+  registerMemoryCommands(server, memory, { logger });
 
   let stopSpeakers: (() => void) | undefined;
   if (config.speak === true) {
