@@ -16,7 +16,7 @@
  * - no unhandled rejection or uncaught exception.
  * A seeded generator makes a failure replayable (CHAOS_SEED overrides).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createBridge, type Bridge } from "../../server/bridge.js";
 import type { Logger } from "../../server/logger.js";
 import type { WebSocketServer } from "../../server/server.js";
@@ -24,6 +24,7 @@ import { TestClient, type Received } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";
 import { validateEvent } from "../../server/protocol/index.js";
 import { audio, ChaosLlm, ChaosMemory, ChaosStt, ChaosTools, ChaosTts, forced, modeCounts, pick, random, seedChaos, ONCE_FATAL } from "./chaos-engines.js";
+import { captureUnhandled } from "../helpers/unhandled.js";
 
 const ROUNDS = 1000;
 const SEED = Number(process.env.CHAOS_SEED ?? 20260501);
@@ -65,16 +66,7 @@ function checkTurn(turnId: string, events: Received[]): string[] {
 }
 
 describe("chaos: 1,000 rounds with engines that fail, hang, crash and lie", () => {
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown) => unhandled.push(reason);
-  beforeAll(() => {
-    process.on("unhandledRejection", onUnhandled);
-    process.on("uncaughtException", onUnhandled);
-  });
-  afterAll(() => {
-    process.off("unhandledRejection", onUnhandled);
-    process.off("uncaughtException", onUnhandled);
-  });
+  const unhandled = captureUnhandled();
 
   it("every round ends at rest, every start has its end, seq is gapless, nothing is unhandled", async () => {
     const serverErrors: string[] = [];

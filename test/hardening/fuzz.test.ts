@@ -17,12 +17,13 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import fc from "fast-check";
 import WebSocket from "ws";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { COMMAND_TYPES } from "../../server/protocol/index.js";
 import type { Logger } from "../../server/logger.js";
 import type { WebSocketServer } from "../../server/server.js";
 import { startServer } from "../helpers/server.js";
 import { MAX_JSON_DEPTH } from "../../server/protocol/json-depth.js";
+import { captureUnhandled } from "../helpers/unhandled.js";
 
 // --expose-gc cannot be set for one vitest file; V8 lets a running process turn it on and
 // hands out gc() in a fresh context.
@@ -198,19 +199,10 @@ class FuzzClient {
 // --- the suite ---------------------------------------------------------------
 
 describe("fuzz: 100,000 malformed frames from several clients at once", () => {
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  const unhandled = captureUnhandled();
   const logged: string[] = [];
   const logger: Logger = { info() {}, warn: (m) => logged.push(`warn ${m}`), error: (m, f) => logged.push(`error ${m} ${JSON.stringify(f)}`) };
 
-  beforeAll(() => {
-    process.on("unhandledRejection", onUnhandled);
-    process.on("uncaughtException", onUnhandled);
-  });
-  afterAll(() => {
-    process.off("unhandledRejection", onUnhandled);
-    process.off("uncaughtException", onUnhandled);
-  });
 
   it("answers every frame per the protocol, keeps every client's events in order, and stays bounded", async () => {
     let server: WebSocketServer | undefined;
