@@ -16,6 +16,8 @@ import { PocketSphinxStt } from "../actors/stt/pocketsphinx.js";
 import { FileSource, MicrophoneSource } from "../actors/stt/sources.js";
 import type { AudioSource, SttEngine } from "../actors/stt/types.js";
 import { UnavailableStt } from "../actors/stt/unavailable.js";
+import type { VadProvider } from "../actors/stt/vad.js";
+import { loadVad } from "../actors/stt/vad-select.js";
 import { createBuiltinTools } from "../actors/tools/builtins/index.js";
 import { ToolRegistry } from "../actors/tools/registry.js";
 import { EspeakTts } from "../actors/tts/espeak.js";
@@ -150,6 +152,29 @@ function chooseAudio(config: Config, descriptions: string[]): AudioSource | unde
   return undefined;
 }
 
+/** The voice-activity detector of the settings (Silero unless told otherwise, energy when Silero cannot load), or false for `--vad off`. */
+async function chooseVad(config: Config, descriptions: string[]): Promise<VadProvider | false> {
+  const detector = str(config.vad) ?? "silero";
+  if (detector === "off") {
+    descriptions.push("VAD: off (--vad off): only stt_stop or the end of the audio ends an utterance");
+    return false;
+  }
+  const vad = await loadVad({
+    detector: detector === "energy" ? "energy" : "silero",
+    ...(num(config.vadThreshold) !== undefined ? { threshold: num(config.vadThreshold)! } : {}),
+    ...(num(config.vadEnergyThreshold) !== undefined ? { energyThreshold: num(config.vadEnergyThreshold)! } : {}),
+    endpointing: {
+      ...(num(config.vadMinSpeechMs) !== undefined ? { startMs: num(config.vadMinSpeechMs)! } : {}),
+      ...(num(config.vadHangoverMs) !== undefined ? { hangoverMs: num(config.vadHangoverMs)! } : {}),
+      ...(num(config.vadMaxUtteranceMs) !== undefined ? { maxUtteranceMs: num(config.vadMaxUtteranceMs)! } : {}),
+    },
+  }).catch((err: unknown) => {
+    throw err instanceof TypeError ? new AppConfigError(err.message) : err;
+  });
+  descriptions.push(vad.description);
+  return vad;
+}
+
 /**
  * Build engines, bridge and server from a resolved configuration. Nothing
  * listens until `app.server.start()`.
@@ -187,6 +212,13 @@ export async function createApp(config: Config, options: { logger: Logger; signa
   }
   descriptions.unshift(llm.description);
   const stt = chooseStt(config, descriptions);
+  let vad: VadProvider | false;
+  try {
+    vad = await chooseVad(config, descriptions);
+  } catch (err) {
+    await memory.close();
+    throw err;
+  }
   const tts = chooseTts(config, descriptions);
   const engines: VoiceEngines = { stt, llm: llm.engine, tts, memory, tools };
 
@@ -205,11 +237,7 @@ export async function createApp(config: Config, options: { logger: Logger; signa
       },
       ...(str(config.systemPrompt) ? { systemPrompt: str(config.systemPrompt)! } : {}),
     },
-    vad: {
-      threshold: num(config.vadThreshold) ?? 0.01,
-      hangoverMs: num(config.vadHangoverMs) ?? 700,
-      maxUtteranceMs: num(config.vadMaxUtteranceMs) ?? 30_000,
-    },
+    vad,
     ...(audio ? { audio } : {}),
     ...(inspection ? { actorOptions: inspection.actorOptions } : {}),
     logger,
@@ -254,6 +282,7 @@ export async function createApp(config: Config, options: { logger: Logger; signa
     await bridge.stop();
     stopSpeakers?.();
     await inspection?.close();
+    if (vad) await vad.close();
   };
   return { server, bridge, engines, descriptions, stop };
 }
