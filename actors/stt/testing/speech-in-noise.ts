@@ -39,10 +39,13 @@ function gaussian(random: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
 
-/** `text` spoken by eSpeak, as 16 kHz mono float. */
+/** `text` spoken by eSpeak, as 16 kHz mono float, without eSpeak's own leading and trailing silence (so pauses are exact). */
 export function speak(synth: EspeakSynth, text: string, settings: Partial<EspeakVoiceSettings> = {}): Float32Array {
   const pcm = synth.synthesize(text, { voice: "en-us", rate: 175, pitch: 50, ...settings });
-  return pcmToMonoFloat(convertPcm(pcm, ESPEAK_PCM, INPUT_PCM), INPUT_PCM);
+  const samples = pcmToMonoFloat(convertPcm(pcm, ESPEAK_PCM, INPUT_PCM), INPUT_PCM);
+  const labels = labelSpeech(samples, 0);
+  const first = labels.indexOf(true);
+  return first < 0 ? samples : samples.slice(first * LABEL_SAMPLES, (labels.lastIndexOf(true) + 1) * LABEL_SAMPLES);
 }
 
 /** `ms` of silence. */
