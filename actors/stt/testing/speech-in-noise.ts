@@ -163,12 +163,17 @@ export function scaleTo(samples: Float32Array, target: number): Float32Array {
  * (default 0.05, about -26 dBFS, a normal microphone level).
  */
 export function mixAtSnr(clean: Float32Array, labels: boolean[], noise: Float32Array, snrDb: number, speechRms = 0.05): Float32Array {
-  const speechGain = Math.sqrt((speechRms * speechRms) / power(clean, labels));
+  const out = atSpeechLevel(clean, labels, speechRms);
   const noisePower = (speechRms * speechRms) / 10 ** (snrDb / 10);
   const noiseGain = Math.sqrt(noisePower / power(noise));
-  const out = new Float32Array(clean.length);
-  for (let i = 0; i < clean.length; i++) out[i] = clean[i]! * speechGain + noise[i % noise.length]! * noiseGain;
+  for (let i = 0; i < out.length; i++) out[i]! += noise[i % noise.length]! * noiseGain;
   return out;
+}
+
+/** Clean speech scaled to `speechRms` active level (default 0.05, about -26 dBFS). */
+export function atSpeechLevel(clean: Float32Array, labels: boolean[], speechRms = 0.05): Float32Array {
+  const gain = Math.sqrt((speechRms * speechRms) / power(clean, labels));
+  return clean.map((s) => s * gain);
 }
 
 /** 16 kHz s16le bytes of float samples (clipped), for feeding detectors. */
