@@ -105,7 +105,8 @@ describe("SileroVad", () => {
     }
     expect(ea).toEqual(aloneA);
     expect(eb).toEqual(aloneB);
-    expect(eb[0]!.atMs - ea[0]!.atMs).toBe(384); // 400 ms later, to the 32 ms frame
+    // 400 ms later, to a 32 ms frame (the frames fall differently on the speech).
+    expect(Math.abs(eb[0]!.atMs - ea[0]!.atMs - 400)).toBeLessThanOrEqual(32);
   });
 
   it("starts each utterance from a clean network: after speech_end it scores as a fresh detector would", async () => {
