@@ -21,13 +21,15 @@
  * - false_starts: speech_start events where nobody speaks.
  * Then one line per detector with the cost of one call (one frame: wall
  * time until its promise resolves, and the part spent on the main thread),
- * the event-loop delay meanwhile and the real-time factor, against the 5 ms
- * budget, energy being the baseline; and the ratio of the two. A markdown
+ * the event-loop delay and utilisation meanwhile and the real-time factor,
+ * against the 5 ms budget, energy being the baseline; the ratio of the two;
+ * and the event-loop delay of the same process idle for 3 s (on a shared
+ * machine the scheduler's own delay, which the detectors' figures include). A markdown
  * table of the same goes to stderr.
  *
  * Every loop is bounded by the corpus; nothing is asserted.
  */
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { INPUT_PCM } from "../actors/audio.js";
 import {
   atSpeechLevel,
@@ -151,6 +153,15 @@ function score(labels: boolean[], utterances: Utterance[], frames: VadFrame[], e
   };
 }
 
+/** Event-loop delay of this process doing nothing for `ms` (the machine's own scheduling noise). */
+async function idleLoopDelay(ms: number) {
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  loop.disable();
+  return { metric: "idle_baseline", ms, event_loop_delay_p99_ms: Math.round(loop.percentile(99) / 1e3) / 1e3 };
+}
+
 /** Cost of one detector call (one frame) and the part of it spent on the main thread. */
 async function callCost(provider: VadProvider, samples: Float32Array) {
   const pcm = toPcm16(samples);
@@ -160,6 +171,7 @@ async function callCost(provider: VadProvider, samples: Float32Array) {
   const sync: number[] = [];
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  const elu = performance.eventLoopUtilization();
   const start = performance.now();
   for (let at = 0; at + frameBytes <= pcm.byteLength; at += frameBytes) {
     const t0 = performance.now();
@@ -169,12 +181,14 @@ async function callCost(provider: VadProvider, samples: Float32Array) {
     wall.push(performance.now() - t0);
   }
   const totalMs = performance.now() - start;
+  const busy = performance.eventLoopUtilization(elu);
   loop.disable();
   const audioMs = (pcm.byteLength / 32000) * 1000;
   const sort = (a: number[]) => [...a].sort((x, y) => x - y);
   const pct = (a: number[], p: number) => Math.round(sort(a)[Math.min(a.length - 1, Math.ceil((p / 100) * a.length) - 1)]! * 1000) / 1000;
   return { calls: wall.length, call_p50_ms: pct(wall, 50), call_p95_ms: pct(wall, 95), call_max_ms: pct(wall, 100), main_thread_p95_ms: pct(sync, 95),
     event_loop_delay_p99_ms: Math.round(loop.percentile(99) / 1e3) / 1e3,
+    event_loop_utilization: Math.round(busy.utilization * 1000) / 1000,
     real_time_factor: Math.round((totalMs / audioMs) * 1e4) / 1e4,
   };
 }
@@ -212,6 +226,7 @@ async function main() {
       }
     }
   }
+  emit(await idleLoopDelay(3000));
   const costAudio = mixAtSnr(clean, labels, makeNoise("white", clean.length, synth), 10);
   const costs: Record<string, Record<string, number>> = {};
   for (const vad of detectors) {
