@@ -1,10 +1,11 @@
 /**
  * Silero end-of-speech over a real WebSocket, on real audio: a client streams
  * eSpeak speech in white noise at 10 dB SNR (made here) in 100 ms binary
- * frames, as the dashboard does. With the server's default detector (Silero,
- * from loadVad) the utterance ends at the end of speech without stt_stop and
- * the turn runs to rest; with the energy detector (`--vad energy`) the noise
- * keeps the utterance open until stt_stop.
+ * frames, as the dashboard does, in continuous mode. With the server's
+ * default detector (Silero, from loadVad) the utterance ends at the end of
+ * speech without stt_stop and the machine answers and listens again; with
+ * the energy detector (`--vad energy`) the noise keeps the utterance open
+ * until stt_stop.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
@@ -68,12 +69,12 @@ function stream(client: TestClient): number {
 }
 
 describe("end of speech in noise over WebSocket", () => {
-  it("Silero: the utterance ends after the speech, without stt_stop, and the turn runs to rest", async () => {
+  it("Silero: the utterance ends after the speech, without stt_stop, and the machine answers and listens again", async () => {
     const { client, stt } = await setup(providers.silero);
-    expect((await client.command("stt_start", { mode: "push_to_talk" }, "s1")).type).toBe("command_ack");
+    expect((await client.command("stt_start", { mode: "continuous" }, "s1")).type).toBe("command_ack");
     const sent = stream(client);
     expect((await client.waitForType("stt_result", { timeoutMs: 10_000 })).data).toMatchObject({ turn_id: "t1", text: "turn on the kitchen lights" });
-    await client.waitFor((m) => m.type === "state_change" && m.data.state === "idle");
+    await client.waitFor((m) => m.type === "stt_start" && m.data.turn_id === "t2");
     // The recogniser heard up to the frame in which the silence ran out: after the speech, before the audio's end.
     const heardMs = stt.calls[0]!.chunks * 100;
     expect(heardMs).toBeGreaterThan(speechEndMs + 600);
@@ -84,7 +85,7 @@ describe("end of speech in noise over WebSocket", () => {
 
   it("energy: the noise keeps the utterance open until stt_stop", async () => {
     const { client, stt } = await setup(providers.energy);
-    expect((await client.command("stt_start", { mode: "push_to_talk" }, "s1")).type).toBe("command_ack");
+    expect((await client.command("stt_start", { mode: "continuous" }, "s1")).type).toBe("command_ack");
     const sent = stream(client);
     const deadline = Date.now() + 5000;
     while (stt.calls[0]!.chunks < sent && Date.now() < deadline) await sleep(5);
