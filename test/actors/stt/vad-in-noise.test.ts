@@ -40,7 +40,8 @@ beforeAll(async () => {
   labels = labelSpeech(clean, 400);
   provider = await loadVad({ detector: DETECTOR, endpointing: { hangoverMs: HANGOVER_MS } });
   energy = await loadVad({ detector: "energy", endpointing: { hangoverMs: HANGOVER_MS } });
-});
+  // Loading eSpeak and starting the model worker takes seconds on a busy machine.
+}, 90_000);
 afterAll(async () => {
   await provider.close();
   await energy.close();

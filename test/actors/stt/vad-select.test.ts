@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { loadVad } from "../../../actors/stt/vad-select.js";
 
 describe("loadVad", () => {
-  it("loads Silero by default and describes it", async () => {
+  it("loads Silero by default and describes it", { timeout: 60_000 }, async () => {
     const vad = await loadVad();
     expect(vad.name).toBe("silero");
     expect(vad.options).toEqual({ threshold: 0.5, startMs: 100, hangoverMs: 700, maxUtteranceMs: 30000 });
@@ -24,7 +24,7 @@ describe("loadVad", () => {
     expect(vad.description).toBe("VAD: energy threshold 0.02 RMS (--vad energy), ends after 500 ms of silence");
   });
 
-  it("falls back to the energy detector when the model cannot load, and says why", async () => {
+  it("falls back to the energy detector when the model cannot load, and says why", { timeout: 60_000 }, async () => {
     const vad = await loadVad({ modelPath: "/nonexistent/silero_vad.onnx" });
     expect(vad.name).toBe("energy");
     expect(vad.description).toMatch(

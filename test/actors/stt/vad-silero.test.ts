@@ -29,7 +29,8 @@ beforeAll(async () => {
   model = await SileroModel.load();
   const synth = await loadEspeak();
   utterance = concat([silence(1000), speak(synth, "Set a timer for ten minutes."), silence(1000)]);
-});
+  // Loading eSpeak and starting the model worker takes seconds on a busy machine.
+}, 90_000);
 afterAll(async () => {
   await model.close();
 });
