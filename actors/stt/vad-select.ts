@@ -4,7 +4,7 @@
  * cannot load. The provider's `description` is the start-up line that says
  * which detector runs and why.
  */
-import { energyVadProvider } from "./vad-energy.js";
+import { EnergyVad, energyVadProvider } from "./vad-energy.js";
 import { checkSileroOptions, SILERO_DEFAULTS, SILERO_MODEL_SOURCE, SileroModel, SileroVad } from "./vad-silero.js";
 import type { EndpointOptions, VadProvider } from "./vad.js";
 
@@ -25,7 +25,8 @@ export interface LoadVadOptions {
 /**
  * Build the detector the options ask for. Never fails for a model that
  * cannot load: it falls back to the energy detector and says why in
- * `description`. Throws TypeError for invalid thresholds.
+ * `description` (and streams created after the model's worker died get the
+ * energy detector too). Throws TypeError for invalid thresholds.
  * @example
  * const vad = await loadVad({ detector: "silero", endpointing: { hangoverMs: 500 } });
  * console.error(vad.description); // "VAD: Silero v5 ..."
@@ -48,9 +49,10 @@ export async function loadVad(options: LoadVadOptions = {}): Promise<VadProvider
   }
   return {
     name: "silero",
-    description: `VAD: Silero v5 (${SILERO_MODEL_SOURCE.package}'s ${SILERO_MODEL_SOURCE.file} on onnxruntime-node, CPU), speech probability ${silero.threshold}, ends after ${endpointing.hangoverMs} ms of silence`,
+    description: `VAD: Silero v5 (${SILERO_MODEL_SOURCE.package}'s ${SILERO_MODEL_SOURCE.file} on onnxruntime-node, CPU, in a worker thread), speech probability ${silero.threshold}, ends after ${endpointing.hangoverMs} ms of silence`,
     options: silero,
-    create: (format, detector) => new SileroVad(model, silero, format, detector),
+    // A model whose worker died leaves later streams to the energy detector rather than failing every utterance.
+    create: (format, detector) => (model.failure ? new EnergyVad(energy, format, detector) : new SileroVad(model, silero, format, detector)),
     close: () => model.close(),
   };
 }

