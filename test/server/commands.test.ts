@@ -162,7 +162,7 @@ describe("command errors", () => {
     expect(ack).toMatchObject({ type: "command_ack", data: { id: "lenient", command: "get_system_info", ignored: ["data.verbose"] } });
     client.ws.send('{"type":"get_system_info","id":"env","_debug":{"counter":1},"extra":1,"data":{"__proto__":{"polluted":true}},"timestamp":1767225600000}');
     const ack2 = await client.waitFor((m) => m.type === "command_ack" && m.data.id === "env");
-    expect(ack2.data.ignored).toEqual(["_debug", "extra", "data.__proto__"]);
+    expect((ack2.data as { ignored?: string[] }).ignored).toEqual(["_debug", "extra", "data.__proto__"]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     // Named fields keep their types: a wrong one is still refused, and so is a missing required one.
     client.send({ type: "stt_start", data: { mode: "always", duration: 5 }, id: "bad-mode" });
@@ -177,11 +177,11 @@ describe("command errors", () => {
     const { client } = await setup();
     for (const [i, timestamp] of ["2026-05-01T12:34:56.789Z", "2026-05-01T14:34:56+02:00", 1767225600000].entries()) {
       client.send({ type: "get_system_info", timestamp, id: `ts${i}` } as never);
-      expect((await client.waitFor((m) => m.data.id === `ts${i}` && m.type.startsWith("command_"))).type).toBe("command_ack");
+      expect((await client.waitFor((m) => (m.data as { id?: unknown }).id === `ts${i}` && m.type.startsWith("command_"))).type).toBe("command_ack");
     }
     for (const [i, timestamp] of [-1, true, "1767225600000"].entries()) {
       client.send({ type: "get_system_info", timestamp, id: `bad${i}` } as never);
-      expect((await client.waitFor((m) => m.data.id === `bad${i}` && m.type.startsWith("command_"))).data).toMatchObject({ code: "invalid_data", issues: [expect.objectContaining({ path: "timestamp" })] });
+      expect((await client.waitFor((m) => (m.data as { id?: unknown }).id === `bad${i}` && m.type.startsWith("command_"))).data).toMatchObject({ code: "invalid_data", issues: [expect.objectContaining({ path: "timestamp" })] });
     }
   });
 
