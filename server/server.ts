@@ -16,6 +16,7 @@ import { CloseCode, Connection, type ConnectionHooks } from "./connection.js";
 import { EventLog } from "./event-log.js";
 import { CODA_PROTOCOL, Gatekeeper, type Refusal } from "./handshake.js";
 import { handleHttp } from "./http-routes.js";
+import { PendingConnections } from "./pending-connections.js";
 import { parseRequestTarget } from "./request-target.js";
 import { closeAll, listenAll } from "./listen.js";
 import { createStderrLogger, type Logger } from "./logger.js";
@@ -63,6 +64,7 @@ export class WebSocketServer {
   readonly #logger: Logger;
   readonly #pipeline: Pipeline | undefined;
   readonly #connections = new Map<string, Connection>();
+  readonly #pending: PendingConnections;
   #wss: WsServer | undefined;
   #servers: Server[] = [];
   #port = 0;
@@ -92,6 +94,9 @@ export class WebSocketServer {
     this.#gate = new Gatekeeper(this.settings);
     this.#logger = logger ?? createStderrLogger();
     this.#pipeline = pipeline;
+    this.#pending = new PendingConnections(this.settings.maxPendingConnections, () =>
+      this.#logger.info("closed the oldest pending connection", { limit: this.settings.maxPendingConnections }),
+    );
     this.#registerBuiltinCommands();
   }
 
@@ -154,10 +159,16 @@ export class WebSocketServer {
               metrics: () => this.#metrics(),
               wsUrl: () => this.url,
             }),
-          upgrade: (req, socket, head) => this.#serverOnUpgrade(req, socket, head),
+          upgrade: (req, socket, head) => {
+            this.#pending.release(req.socket);
+            this.#serverOnUpgrade(req, socket, head);
+          },
+          connection: (socket) => this.#pending.add(socket),
+          error: (err) => this.#logger.error("listening socket error", { error: err.message }),
         },
         this.settings.host,
         this.settings.port,
+        { headersTimeoutMs: this.settings.headersTimeoutMs },
       );
       this.#servers = servers;
       this.#port = port;
