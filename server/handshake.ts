@@ -84,8 +84,9 @@ export class Gatekeeper {
   checkToken(req: IncomingMessage): Refusal | null {
     const token = this.#settings.token;
     if (!token) return null;
-    const auth = req.headers.authorization;
-    if (auth?.startsWith("Bearer ") && sameSecret(auth.slice(7).trim(), token)) return null;
+    // The scheme is case-insensitive (RFC 7235 section 2.1): "bearer" and "BEARER" are "Bearer".
+    const auth = /^bearer +(.*)$/i.exec(req.headers.authorization ?? "");
+    if (auth && sameSecret(auth[1]!.trim(), token)) return null;
     const offered = (req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
     for (const p of offered) if (p.startsWith(TOKEN_PROTOCOL_PREFIX) && sameSecret(p.slice(TOKEN_PROTOCOL_PREFIX.length), token)) return null;
     return { status: 401, reason: "Missing or wrong token" };
