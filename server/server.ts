@@ -14,7 +14,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer as WsServer, type WebSocket } from "ws";
 import { CloseCode, Connection, type ConnectionHooks } from "./connection.js";
 import { EventLog } from "./event-log.js";
-import { CODA_PROTOCOL, Gatekeeper, type Refusal } from "./handshake.js";
+import { CODA_PROTOCOL, Gatekeeper, refuseUpgrade } from "./handshake.js";
 import { handleHttp } from "./http-routes.js";
 import { PendingConnections } from "./pending-connections.js";
 import { parseRequestTarget } from "./request-target.js";
@@ -45,14 +45,6 @@ export interface WebSocketServerOptions extends ServerOptionsInput {
 }
 
 const PIPELINE_COMMANDS: PipelineCommandType[] = ["stt_start", "stt_stop", "demo_flow", "text_input", "stop_speaking"];
-
-function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
-  const text = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 503: "Service Unavailable" }[refusal.status];
-  const body = `${refusal.reason}\n`;
-  socket.end(
-    `HTTP/1.1 ${refusal.status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-}
 
 export class WebSocketServer {
   readonly settings: ServerSettings;

@@ -95,13 +95,14 @@ describe("attachInspector", () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("https://stately.ai/inspect");
     const origin = inspection.pageUrl!.replace(/\/$/, "");
-    const browser = new WebSocket(inspection.receiverUrl, { origin });
+    const pageSocketUrl = inspection.pageUrl!.replace(/^http/, "ws");
+    const browser = new WebSocket(pageSocketUrl, { origin });
     cleanup.push(() => browser.terminate());
     await new Promise((r, j) => (browser.once("open", r), browser.once("error", j)));
     const frames = collect(browser);
-    const foreign = new WebSocket(inspection.receiverUrl, { origin: "https://evil.example" });
+    const foreign = new WebSocket(pageSocketUrl, { origin: "https://evil.example" });
     const refused = await new Promise<number>((r) => foreign.once("unexpected-response", (_q, res) => r(res.statusCode!)));
-    expect(refused).toBe(401);
+    expect(refused).toBe(403);
     await demoTurn(inspection.actorOptions);
     await until(() => turnDone(frames));
     checkFrames(frames);
