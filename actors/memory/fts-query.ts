@@ -20,6 +20,14 @@ const STOPWORDS = new Set(
   ).split(" "),
 );
 
+/** Words of an arithmetic question besides its numbers. */
+const ARITHMETIC_WORDS = new Set(
+  (
+    "plus minus times multiplied divided by over mod modulo squared cubed power root square sqrt cbrt percent of " +
+    "calculate compute evaluate solve work out equal equals make makes much many sum product half double"
+  ).split(" "),
+);
+
 /** Most tokens a query may have; more only slows recall down. */
 export const MAX_QUERY_TOKENS = 32;
 /** Longest token kept; longer runs of letters are cut. */
@@ -49,6 +57,8 @@ export function queryTokens(text: string, options: { dropStopwords?: boolean } =
  */
 export function ftsAnyQuery(text: string): string | null {
   let tokens = queryTokens(text, { dropStopwords: true });
+  // "what is 12 times 3" is about no memory: numbers and operator words alone recall nothing.
+  if (tokens.length > 0 && tokens.every((t) => /^\d+$/.test(t) || ARITHMETIC_WORDS.has(t))) return null;
   if (tokens.length === 0) tokens = queryTokens(text);
   if (tokens.length === 0) return null;
   return tokens.flatMap((t) => spellingVariants(t).map(quote)).join(" OR ");
