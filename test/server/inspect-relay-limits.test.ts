@@ -8,13 +8,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
-import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
-import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
-import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
-import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
-import { createBridge } from "../../server/bridge.js";
 import { attachInspector, type InspectOptions } from "../../server/inspect.js";
+import { demoTurn as runDemoTurn } from "./inspect-turn.js";
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -28,17 +23,8 @@ async function relay(options: InspectOptions = {}) {
   return { inspection, page, origin: page.replace(/\/$/, ""), viewerUrl: page.replace(/^http/, "ws") };
 }
 
-async function demoTurn(actorOptions: object): Promise<void> {
-  const bridge = createBridge({
-    engines: { stt: new ScriptedSttEngine(), llm: new ScriptedLlmEngine({ answer: "Hello there. Bye." }), tts: new ScriptedTtsEngine(), memory: new InMemoryStore(), tools: new FakeToolRunner() },
-    demoPartialDelayMs: 0,
-    actorOptions,
-  });
-  cleanup.push(() => bridge.stop());
-  const idle = new Promise<void>((resolve) => bridge.subscribe((e) => e.type === "state_change" && e.data.state === "idle" && resolve()));
-  bridge.dispatch({ type: "demo_flow", data: { text: "my secret plans" } }, { clientId: "c1" });
-  await idle;
-}
+
+const demoTurn = (actorOptions: object) => runDemoTurn(actorOptions, cleanup, "my secret plans");
 
 async function open(url: string, origin?: string): Promise<WebSocket & { frames: string[] }> {
   const ws = new WebSocket(url, origin === undefined ? {} : { origin });

@@ -7,13 +7,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
-import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
-import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
-import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
-import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
-import { createBridge } from "../../server/bridge.js";
 import { attachInspector } from "../../server/inspect.js";
+import { demoTurn as runDemoTurn } from "./inspect-turn.js";
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -28,17 +23,6 @@ interface Frame {
   snapshot?: { value?: unknown };
 }
 
-async function demoTurn(actorOptions: object): Promise<void> {
-  const bridge = createBridge({
-    engines: { stt: new ScriptedSttEngine(), llm: new ScriptedLlmEngine({ answer: "Hello there. Bye." }), tts: new ScriptedTtsEngine(), memory: new InMemoryStore(), tools: new FakeToolRunner() },
-    demoPartialDelayMs: 0,
-    actorOptions,
-  });
-  cleanup.push(() => bridge.stop());
-  const idle = new Promise<void>((resolve) => bridge.subscribe((e) => e.type === "state_change" && e.data.state === "idle" && resolve()));
-  bridge.dispatch({ type: "demo_flow", data: { text: "hi there" } }, { clientId: "c1" });
-  await idle;
-}
 
 function collect(ws: WebSocket): Frame[] {
   const frames: Frame[] = [];
@@ -49,6 +33,8 @@ function collect(ws: WebSocket): Frame[] {
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
 }
+
+const demoTurn = (actorOptions: object) => runDemoTurn(actorOptions, cleanup);
 
 /** The turn is over in the frames: an idle snapshot follows a remembering one. */
 function turnDone(frames: Frame[]): boolean {
