@@ -130,38 +130,41 @@ export class FestivalTts implements TtsEngine {
     // A process that dies early makes the write fail with EPIPE; the exit status explains it.
     stdin.on("error", () => {});
     stdin.end(`${text}\n`);
+    const processFailure = async (): Promise<EngineError | null> => {
+      const { code, error } = await exited;
+      if (error !== null) return startFailure(error);
+      if (code === 0) return null;
+      const detail = errors.trim().split("\n").slice(-1)[0] ?? "";
+      return new EngineError("engine_error", `Festival exited with status ${code}${detail ? `: ${detail}` : ""}`);
+    };
     const onAbort = () => child.kill("SIGKILL");
     signal.addEventListener("abort", onAbort, { once: true });
     let format: PcmFormat | null = null;
-    let carry: Uint8Array | null = null;
+    // Pipe reads come in any size (even odd ones, splitting a sample): re-cut them into whole chunks.
+    let pending: Uint8Array = new Uint8Array(0);
     try {
       try {
-        for await (let pcm of stripWavHeader(stdout, (f) => (format = f))) {
+        for await (const pcm of stripWavHeader(stdout, (f) => (format = f))) {
           if (signal.aborted) throw abortError(signal);
           const got = format as PcmFormat | null;
           if (got === null || got.sample_rate !== FESTIVAL_PCM.sample_rate || got.channels !== 1 || got.sample_type !== "s16le") {
             throw new EngineError("audio_error", `Festival produced ${JSON.stringify(got)} instead of 16 kHz 16-bit mono`);
           }
-          // Pipe reads can split a sample: keep an odd byte for the next read.
-          if (carry !== null) pcm = concatBytes(carry, pcm);
-          carry = pcm.byteLength % 2 === 1 ? pcm.slice(-1) : null;
-          if (carry !== null) pcm = pcm.subarray(0, pcm.byteLength - 1);
-          yield* slicePcm(pcm, this.#chunkBytes, signal);
+          pending = concatBytes(pending, pcm);
+          const whole = pending.byteLength - (pending.byteLength % this.#chunkBytes);
+          yield* slicePcm(pending.subarray(0, whole), this.#chunkBytes, signal);
+          pending = pending.slice(whole);
         }
       } catch (err) {
-        // A failed start also ends stdout early; its error says more than the WAV parser's.
+        // A failed start or a failing program also ends stdout early; their errors say more than the WAV parser's.
         if (signal.aborted) throw abortError(signal);
-        const { error } = await exited;
-        if (error !== null) throw startFailure(error);
-        throw err;
+        throw (await processFailure()) ?? err;
       }
-      const { code, error } = await exited;
+      const failure = await processFailure();
       if (signal.aborted) throw abortError(signal);
-      if (error !== null) throw startFailure(error);
-      if (code !== 0) {
-        const detail = errors.trim().split("\n").slice(-1)[0] ?? "";
-        throw new EngineError("engine_error", `Festival exited with status ${code}${detail ? `: ${detail}` : ""}`);
-      }
+      if (failure !== null) throw failure;
+      const rest = pending.subarray(0, pending.byteLength - (pending.byteLength % 2));
+      if (rest.byteLength > 0) yield rest;
     } finally {
       signal.removeEventListener("abort", onAbort);
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");

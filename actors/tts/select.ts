@@ -52,7 +52,7 @@ export function selectTtsEngine(settings: TtsSettings): TtsSelection {
         description: `TTS: OpenAI-compatible speech at ${settings.url}`,
       };
     case "festival": {
-      const missing = FestivalTts.missing();
+      const missing = FestivalTts.missing(voice ? { voice } : {});
       if (missing !== null) throw new EngineError("tts_unavailable", missing);
       const festival = new FestivalTts(voice ? { voice } : {});
       return { engine: festival, description: `TTS: Festival (${festival.program}), voice ${festival.voice} (--tts-engine auto for the embedded Flite)` };
