@@ -82,9 +82,31 @@ const SPELLING_VARIANTS: Record<string, string> = {
   alright: "all right",
 };
 
+/** Contractions and their long forms are the same words to a listener. */
+const CONTRACTIONS: Record<string, string> = {
+  "i'll": "i will",
+  "i'm": "i am",
+  "i've": "i have",
+  "i'd": "i would",
+  "you'll": "you will",
+  "you're": "you are",
+  "it's": "it is",
+  "that's": "that is",
+  "what's": "what is",
+  "here's": "here is",
+  "there's": "there is",
+  "today's": "today is",
+  "don't": "do not",
+  "didn't": "did not",
+  "can't": "cannot",
+  "won't": "will not",
+  "let's": "let us",
+};
+
 /**
  * The words of `text` for scoring: lower case, punctuation and hyphens
- * removed (apostrophes inside words kept), spelling variants folded.
+ * removed (apostrophes inside words kept), spelling variants and
+ * contractions folded.
  * @example normaliseWords("Okay, your favourite colour!") // ["okay", "your", "favorite", "color"]
  */
 export function normaliseWords(text: string): string[] {
@@ -95,7 +117,7 @@ export function normaliseWords(text: string): string[] {
     .split(/\s+/)
     .map((w) => w.replace(/^'+|'+$/g, ""))
     .filter((w) => w !== "")
-    .flatMap((w) => (SPELLING_VARIANTS[w] ?? w).split(" "));
+    .flatMap((w) => (CONTRACTIONS[w] ?? SPELLING_VARIANTS[w] ?? w).split(" "));
 }
 
 /** Word-level edit distance (substitutions, insertions, deletions). */

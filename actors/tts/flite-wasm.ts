@@ -26,12 +26,12 @@ import { WasiCommand } from "./wasi-memory.js";
 
 /**
  * The voices built into the package, best understood first (bench:voices,
- * docs/benchmarks.md): `slt` (US English, female, statistical parametric),
- * `rms` (US English, male, statistical parametric), `awb` (Scottish English,
+ * docs/benchmarks.md): `rms` (US English, male, statistical parametric),
+ * `slt` (US English, female, statistical parametric), `awb` (Scottish English,
  * male, statistical parametric), `kal16` (US English, male, diphone) and
  * `kal` (the same at 8 kHz). Flite has no other languages.
  */
-export const FLITE_VOICES = ["slt", "rms", "awb", "kal16", "kal"] as const;
+export const FLITE_VOICES = ["rms", "slt", "awb", "kal16", "kal"] as const;
 export type FliteVoice = (typeof FLITE_VOICES)[number];
 
 /** Whether `voice` is one of the voices built into Flite. */
@@ -80,6 +80,6 @@ export async function loadFlite(): Promise<FliteSynth> {
       return convertPcm(decoded.data, decoded.format, FLITE_PCM);
     },
   };
-  synth.synthesize("Ready.", { voice: "slt" });
+  synth.synthesize("Ready.", { voice: "rms" });
   return synth;
 }

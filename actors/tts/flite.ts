@@ -16,11 +16,11 @@ import { chunkBytesFor, slicePcm, SynthWorker, type SynthWorkerStats } from "./s
 import type { TtsEngine } from "./types.js";
 
 /** The voice used when none is configured: the one PocketSphinx understands best (docs/benchmarks.md). */
-export const DEFAULT_FLITE_VOICE: FliteVoice = "slt";
+export const DEFAULT_FLITE_VOICE: FliteVoice = "rms";
 
 /** Options of the Flite engine; every field has a default. */
 export interface FliteTtsOptions {
-  /** One of FLITE_VOICES. Default "slt". */
+  /** One of FLITE_VOICES. Default "rms". */
   voice?: string;
   /** Length of each yielded PCM chunk in milliseconds, 10..2000. Default 100. */
   chunkMs?: number;

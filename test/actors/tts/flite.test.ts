@@ -27,9 +27,9 @@ describe("FliteTts", () => {
     await tts.close();
   });
 
-  it("is named flite, speaks slt by default, 16 kHz s16le mono", () => {
+  it("is named flite, speaks rms by default, 16 kHz s16le mono", () => {
     expect(tts.name).toBe("flite");
-    expect(tts.voice).toBe("slt");
+    expect(tts.voice).toBe("rms");
     expect(tts.format).toEqual({ sample_rate: 16000, sample_type: "s16le", channels: 1 });
   });
 
@@ -99,7 +99,7 @@ describe("FliteTts", () => {
   });
 
   it("refuses a voice Flite does not have, and a bad chunk length, with one TypeError", () => {
-    expect(() => new FliteTts({ voice: "fr" })).toThrow(new TypeError('flite has no voice "fr"; choose one of slt, rms, awb, kal16, kal'));
+    expect(() => new FliteTts({ voice: "fr" })).toThrow(new TypeError('flite has no voice "fr"; choose one of rms, slt, awb, kal16, kal'));
     expect(() => new FliteTts({ chunkMs: 5 })).toThrow(new TypeError("flite chunkMs must be between 10 and 2000"));
   });
 
@@ -122,6 +122,6 @@ describe("Flite voices (synchronous core)", () => {
       expect(ms, voice).toBeLessThan(3000);
       expect(rmsS16(pcm), voice).toBeGreaterThan(0.01);
     }
-    expect(() => synth.synthesize("Hello.", { voice: "nosuch" as "slt" })).toThrow(new EngineError("engine_error", 'Flite has no voice "nosuch" (voices: slt, rms, awb, kal16, kal)'));
+    expect(() => synth.synthesize("Hello.", { voice: "nosuch" as "slt" })).toThrow(new EngineError("engine_error", 'Flite has no voice "nosuch" (voices: rms, slt, awb, kal16, kal)'));
   }, 60_000);
 });

@@ -20,14 +20,14 @@ function select(settings: Parameters<typeof selectTtsEngine>[0]) {
 }
 
 describe("selectTtsEngine", () => {
-  it("auto with no voice: Flite slt, and the start-up line names it and how to switch", () => {
+  it("auto with no voice: Flite rms, and the start-up line names it and how to switch", () => {
     const { engine, description } = select({});
-    expect([engine.name, engine.voice]).toEqual(["flite", "slt"]);
-    expect(description).toBe("TTS: Flite (embedded WebAssembly, in a worker thread), voice slt (--tts-voice slt|rms|awb|kal16|kal; --tts-engine espeak for other languages)");
+    expect([engine.name, engine.voice]).toEqual(["flite", "rms"]);
+    expect(description).toBe("TTS: Flite (embedded WebAssembly, in a worker thread), voice rms (--tts-voice rms|slt|awb|kal16|kal; --tts-engine espeak for other languages)");
   });
 
   it("auto with a Flite voice: Flite with that voice", () => {
-    expect(select({ engine: "auto", voice: "rms" }).engine).toMatchObject({ name: "flite", voice: "rms" });
+    expect(select({ engine: "auto", voice: "slt" }).engine).toMatchObject({ name: "flite", voice: "slt" });
   });
 
   it("auto with a non-English (non-Flite) voice: eSpeak NG, saying why", () => {
@@ -43,7 +43,7 @@ describe("selectTtsEngine", () => {
 
   it("flite with a voice Flite does not have: invalid_config naming the voices and the way out", () => {
     expect(() => selectTtsEngine({ engine: "flite", voice: "de" })).toThrow(
-      new EngineError("invalid_config", 'Flite speaks English only and has no voice "de" (voices: slt, rms, awb, kal16, kal); use --tts-engine espeak for eSpeak NG voices'),
+      new EngineError("invalid_config", 'Flite speaks English only and has no voice "de" (voices: rms, slt, awb, kal16, kal); use --tts-engine espeak for eSpeak NG voices'),
     );
   });
 
