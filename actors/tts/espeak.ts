@@ -10,10 +10,9 @@
  * - Abort, reuse and close behave as SynthWorker describes.
  */
 import type { PcmFormat } from "../audio.js";
-import { abortError } from "../http.js";
 import type { SpeechLogger } from "../speech-shared.js";
 import { ESPEAK_PCM, type EspeakVoiceSettings } from "./espeak-wasm.js";
-import { chunkBytesFor, slicePcm, SynthWorker, type SynthWorkerStats } from "./synth-worker.js";
+import { type SynthWorkerStats, WorkerTtsEngine } from "./synth-worker.js";
 import type { TtsEngine } from "./types.js";
 
 /** Options of the eSpeak NG engine; every field has a default. */
@@ -43,47 +42,29 @@ const VOICE_PATTERN = /^[A-Za-z0-9_\-+/]{1,64}$/;
  * for await (const pcm of tts.synthesize("Hello.", { signal })) speaker.write(pcm);
  * await tts.close();
  */
-export class EspeakTts implements TtsEngine {
+export class EspeakTts extends WorkerTtsEngine<EspeakVoiceSettings> implements TtsEngine {
   readonly name = "espeak-ng";
   readonly voice: string;
   readonly format: PcmFormat = ESPEAK_PCM;
   readonly rate: number;
   readonly pitch: number;
-  readonly #chunkBytes: number;
-  readonly #host: SynthWorker<EspeakVoiceSettings>;
 
   constructor(options: EspeakTtsOptions = {}) {
-    this.voice = options.voice ?? "en-us";
-    this.rate = options.rate ?? 175;
-    this.pitch = options.pitch ?? 50;
+    const voice = options.voice ?? "en-us";
+    const rate = options.rate ?? 175;
+    const pitch = options.pitch ?? 50;
     const chunkMs = options.chunkMs ?? 100;
-    if (!VOICE_PATTERN.test(this.voice)) throw new TypeError(`espeak voice "${this.voice}" is not a valid voice name`);
-    if (!Number.isInteger(this.rate) || this.rate < 80 || this.rate > 450) throw new TypeError("espeak rate must be an integer from 80 to 450 (words per minute)");
-    if (!Number.isInteger(this.pitch) || this.pitch < 0 || this.pitch > 99) throw new TypeError("espeak pitch must be an integer from 0 to 99");
+    if (!VOICE_PATTERN.test(voice)) throw new TypeError(`espeak voice "${voice}" is not a valid voice name`);
+    if (!Number.isInteger(rate) || rate < 80 || rate > 450) throw new TypeError("espeak rate must be an integer from 80 to 450 (words per minute)");
+    if (!Number.isInteger(pitch) || pitch < 0 || pitch > 99) throw new TypeError("espeak pitch must be an integer from 0 to 99");
     if (!(chunkMs >= 10 && chunkMs <= 2000)) throw new TypeError("espeak chunkMs must be between 10 and 2000");
-    this.#chunkBytes = chunkBytesFor(ESPEAK_PCM.sample_rate, chunkMs);
-    this.#host = new SynthWorker({ script: "espeak-worker", label: "eSpeak NG", startTimeoutMs: options.startTimeoutMs ?? 20_000, logger: options.logger });
+    super({ script: "espeak-worker", label: "eSpeak NG", startTimeoutMs: options.startTimeoutMs ?? 20_000, logger: options.logger }, ESPEAK_PCM.sample_rate, chunkMs);
+    this.voice = voice;
+    this.rate = rate;
+    this.pitch = pitch;
   }
 
-  /** Counters showing worker reuse. */
-  get stats(): EspeakStats {
-    return this.#host.stats;
-  }
-
-  /** Start the worker and wait until the WASM is loaded (optional: the first `synthesize` does it too). */
-  start(): Promise<void> {
-    return this.#host.start();
-  }
-
-  async *synthesize(text: string, { signal }: { signal: AbortSignal }): AsyncGenerator<Uint8Array> {
-    if (signal.aborted) throw abortError(signal);
-    if (this.#host.closed) throw this.#host.closedError();
-    if (!/\S/.test(text)) return;
-    const pcm = await this.#host.synthesize(text, { voice: this.voice, rate: this.rate, pitch: this.pitch }, signal);
-    yield* slicePcm(pcm, this.#chunkBytes, signal);
-  }
-
-  close(): Promise<void> {
-    return this.#host.close();
+  protected settings(): EspeakVoiceSettings {
+    return { voice: this.voice, rate: this.rate, pitch: this.pitch };
   }
 }

@@ -9,10 +9,9 @@
  * - Abort, reuse and close behave as SynthWorker describes.
  */
 import type { PcmFormat } from "../audio.js";
-import { abortError } from "../http.js";
 import type { SpeechLogger } from "../speech-shared.js";
 import { FLITE_PCM, FLITE_VOICES, type FliteVoice, type FliteVoiceSettings, isFliteVoice } from "./flite-wasm.js";
-import { chunkBytesFor, slicePcm, SynthWorker, type SynthWorkerStats } from "./synth-worker.js";
+import { WorkerTtsEngine } from "./synth-worker.js";
 import type { TtsEngine } from "./types.js";
 
 /** The voice used when none is configured: the one PocketSphinx understands best (docs/benchmarks.md). */
@@ -36,42 +35,21 @@ export interface FliteTtsOptions {
  * for await (const pcm of tts.synthesize("Hello.", { signal })) speaker.write(pcm);
  * await tts.close();
  */
-export class FliteTts implements TtsEngine {
+export class FliteTts extends WorkerTtsEngine<FliteVoiceSettings> implements TtsEngine {
   readonly name = "flite";
   readonly voice: FliteVoice;
   readonly format: PcmFormat = FLITE_PCM;
-  readonly #chunkBytes: number;
-  readonly #host: SynthWorker<FliteVoiceSettings>;
 
   constructor(options: FliteTtsOptions = {}) {
     const voice = options.voice ?? DEFAULT_FLITE_VOICE;
     const chunkMs = options.chunkMs ?? 100;
     if (!isFliteVoice(voice)) throw new TypeError(`flite has no voice "${voice}"; choose one of ${FLITE_VOICES.join(", ")}`);
     if (!(chunkMs >= 10 && chunkMs <= 2000)) throw new TypeError("flite chunkMs must be between 10 and 2000");
+    super({ script: "flite-worker", label: "Flite", startTimeoutMs: options.startTimeoutMs ?? 30_000, logger: options.logger }, FLITE_PCM.sample_rate, chunkMs);
     this.voice = voice;
-    this.#chunkBytes = chunkBytesFor(FLITE_PCM.sample_rate, chunkMs);
-    this.#host = new SynthWorker({ script: "flite-worker", label: "Flite", startTimeoutMs: options.startTimeoutMs ?? 30_000, logger: options.logger });
   }
 
-  /** Counters showing worker reuse. */
-  get stats(): SynthWorkerStats {
-    return this.#host.stats;
-  }
-
-  /** Start the worker and wait until the WASM is compiled (optional: the first `synthesize` does it too). */
-  start(): Promise<void> {
-    return this.#host.start();
-  }
-
-  async *synthesize(text: string, { signal }: { signal: AbortSignal }): AsyncGenerator<Uint8Array> {
-    if (signal.aborted) throw abortError(signal);
-    if (this.#host.closed) throw this.#host.closedError();
-    if (!/\S/.test(text)) return;
-    const pcm = await this.#host.synthesize(text, { voice: this.voice }, signal);
-    yield* slicePcm(pcm, this.#chunkBytes, signal);
-  }
-
-  close(): Promise<void> {
-    return this.#host.close();
+  protected settings(): FliteVoiceSettings {
+    return { voice: this.voice };
   }
 }

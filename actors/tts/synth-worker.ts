@@ -21,6 +21,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import type { PcmFormat } from "../audio.js";
 import { EngineError } from "../engine-error.js";
 import { abortError } from "../http.js";
 import type { SpeechLogger } from "../speech-shared.js";
@@ -271,4 +272,47 @@ function spawnWorker(script: string): Worker {
   const tsxApi = pathToFileURL(join(tsxRoot, "dist/esm/api/index.mjs")).href;
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then((api) => api.tsImport(${JSON.stringify(source)}, ${JSON.stringify(source)}))`;
   return new Worker(bootstrap, { eval: true });
+}
+
+/**
+ * A TtsEngine over a SynthWorker: the part eSpeak NG and Flite share
+ * (start, stats, chunked output, abort, close). Subclasses give the worker
+ * script and the settings of each sentence.
+ */
+export abstract class WorkerTtsEngine<S> {
+  abstract readonly name: string;
+  abstract readonly voice: string;
+  abstract readonly format: PcmFormat;
+  readonly #chunkBytes: number;
+  readonly #host: SynthWorker<S>;
+
+  constructor(host: SynthWorkerOptions, sampleRate: number, chunkMs: number) {
+    this.#chunkBytes = chunkBytesFor(sampleRate, chunkMs);
+    this.#host = new SynthWorker(host);
+  }
+
+  /** The settings sent with every sentence. */
+  protected abstract settings(): S;
+
+  /** Counters showing worker reuse. */
+  get stats(): SynthWorkerStats {
+    return this.#host.stats;
+  }
+
+  /** Start the worker and wait until the WASM is loaded (optional: the first `synthesize` does it too). */
+  start(): Promise<void> {
+    return this.#host.start();
+  }
+
+  async *synthesize(text: string, { signal }: { signal: AbortSignal }): AsyncGenerator<Uint8Array> {
+    if (signal.aborted) throw abortError(signal);
+    if (this.#host.closed) throw this.#host.closedError();
+    if (!/\S/.test(text)) return;
+    const pcm = await this.#host.synthesize(text, this.settings(), signal);
+    yield* slicePcm(pcm, this.#chunkBytes, signal);
+  }
+
+  close(): Promise<void> {
+    return this.#host.close();
+  }
 }

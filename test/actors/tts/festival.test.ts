@@ -12,13 +12,9 @@ import { pcmDurationMs } from "../../../actors/audio.js";
 import { EngineError, isAbortError } from "../../../actors/engine-error.js";
 import { FESTIVAL_PCM, FestivalTts } from "../../../actors/tts/festival.js";
 import { concatBytes } from "../../../actors/wav.js";
+import { abortAfterChunks, collect } from "./engine-checks.js";
 import { rmsS16 } from "../../../actors/stt/vad.js";
 
-async function collect(iterable: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of iterable) chunks.push(chunk);
-  return chunks;
-}
 
 const signal = () => new AbortController().signal;
 
@@ -81,17 +77,7 @@ process.stdout.write(Buffer.concat([h, pcm])); setTimeout(() => {}, 600000);
 `,
     );
     const tts = new FestivalTts({ program: path, voiceRoot });
-    const controller = new AbortController();
-    const received: Uint8Array[] = [];
-    let caught: unknown = null;
-    try {
-      for await (const chunk of tts.synthesize("Hello.", { signal: controller.signal })) {
-        received.push(chunk);
-        if (received.length === 2) controller.abort();
-      }
-    } catch (err) {
-      caught = err;
-    }
+    const { received, caught } = await abortAfterChunks(tts, "Hello.", 2);
     expect(isAbortError(caught)).toBe(true);
     expect(received.length).toBe(2);
     expect(received.every((c) => c.byteLength === 3200)).toBe(true);

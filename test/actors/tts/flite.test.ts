@@ -5,22 +5,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pcmDurationMs } from "../../../actors/audio.js";
-import { EngineError, isAbortError } from "../../../actors/engine-error.js";
+import { EngineError } from "../../../actors/engine-error.js";
 import { FliteTts } from "../../../actors/tts/flite.js";
 import { FLITE_PCM, loadFlite } from "../../../actors/tts/flite-wasm.js";
 import { concatBytes } from "../../../actors/wav.js";
+import { collect, itCancelsLikeAWorkerEngine } from "./engine-checks.js";
 import { rmsS16 } from "../../../actors/stt/vad.js";
 
-async function collect(iterable: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of iterable) chunks.push(chunk);
-  return chunks;
-}
 
 describe("FliteTts", () => {
   let tts: FliteTts;
   beforeAll(async () => {
-    tts = new FliteTts({ chunkMs: 100 });
+    tts = new FliteTts({ chunkMs: 100, startTimeoutMs: 60_000 });
     await tts.start();
   }, 60_000);
   afterAll(async () => {
@@ -64,39 +60,7 @@ describe("FliteTts", () => {
     expect(pcmDurationMs(pcm.byteLength, FLITE_PCM)).toBeGreaterThan(1000);
   });
 
-  it("stops when aborted mid-stream: nothing arrives after the abort", async () => {
-    const controller = new AbortController();
-    const received: Uint8Array[] = [];
-    let caught: unknown = null;
-    try {
-      for await (const chunk of tts.synthesize("This sentence is long enough to need many chunks of audio to play.", { signal: controller.signal })) {
-        received.push(chunk);
-        if (received.length === 2) controller.abort();
-      }
-    } catch (err) {
-      caught = err;
-    }
-    expect(isAbortError(caught)).toBe(true);
-    expect(received.length).toBe(2);
-  });
-
-  it("rejects at once when aborted while the sentence is being synthesised, and the worker stays usable", async () => {
-    const controller = new AbortController();
-    const iterator = tts.synthesize("A sentence that is aborted before its audio comes back.", { signal: controller.signal })[Symbol.asyncIterator]();
-    const first = iterator.next();
-    controller.abort();
-    await expect(first).rejects.toMatchObject({ name: "AbortError" });
-    const after = await collect(tts.synthesize("Still working.", { signal: new AbortController().signal }));
-    expect(after.length).toBeGreaterThan(0);
-    expect(tts.stats.workerStarts).toBe(1);
-  });
-
-  it("yields nothing for blank text and throws AbortError for an already aborted signal", async () => {
-    expect(await collect(tts.synthesize("  \n ", { signal: new AbortController().signal }))).toEqual([]);
-    const before = tts.stats.sentences;
-    await expect(collect(tts.synthesize("Never spoken.", { signal: AbortSignal.abort() }))).rejects.toMatchObject({ name: "AbortError" });
-    expect(tts.stats.sentences).toBe(before);
-  });
+  itCancelsLikeAWorkerEngine(() => tts);
 
   it("refuses a voice Flite does not have, and a bad chunk length, with one TypeError", () => {
     expect(() => new FliteTts({ voice: "fr" })).toThrow(new TypeError('flite has no voice "fr"; choose one of rms, slt, awb, kal16, kal'));
