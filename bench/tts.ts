@@ -1,16 +1,21 @@
 /**
- * Benchmark of the embedded eSpeak NG engine (npm run bench:tts): worker
- * start-up time, per-sentence synthesis cost, and the longest event-loop
- * stall while a multi-sentence answer is synthesised, with the engine's
- * worker thread versus synthesising on the main thread (the baseline, run in
- * the same process). Target: stall under 20 ms with the worker.
+ * Benchmark of the embedded speech engines, Flite (the default) and eSpeak
+ * NG (npm run bench:tts): worker start-up time, per-sentence synthesis cost,
+ * and the longest event-loop stall while a multi-sentence answer is
+ * synthesised, with the engine's worker thread versus synthesising on the
+ * main thread (the baseline, run in the same process). Target: stall under
+ * 20 ms with the worker.
  *
  * Prints figures only; nothing here is asserted.
  */
 import { monitorEventLoopDelay } from "node:perf_hooks";
-import { pcmDurationMs } from "../actors/audio.js";
+import { pcmDurationMs, type PcmFormat } from "../actors/audio.js";
 import { EspeakTts } from "../actors/tts/espeak.js";
 import { ESPEAK_PCM, loadEspeak } from "../actors/tts/espeak-wasm.js";
+import { FliteTts } from "../actors/tts/flite.js";
+import { FLITE_PCM, loadFlite } from "../actors/tts/flite-wasm.js";
+import type { SynthWorkerStats } from "../actors/tts/synth-worker.js";
+import type { TtsEngine } from "../actors/tts/types.js";
 
 const ANSWER = [
   "Sure, here is what I found about the weather for tomorrow.",
@@ -37,8 +42,7 @@ function histogram() {
 
 const fmt = (n: number) => n.toFixed(1).padStart(8);
 
-async function benchWorker() {
-  const tts = new EspeakTts();
+async function benchWorker(tts: TtsEngine & { start(): Promise<void>; readonly stats: SynthWorkerStats }) {
   const startH = histogram();
   const t0 = performance.now();
   await tts.start();
@@ -55,7 +59,7 @@ async function benchWorker() {
       let bytes = 0;
       for await (const chunk of tts.synthesize(sentence, { signal: new AbortController().signal })) bytes += chunk.byteLength;
       perSentence.push(performance.now() - s0);
-      audioMs += pcmDurationMs(bytes, ESPEAK_PCM);
+      audioMs += pcmDurationMs(bytes, tts.format);
     }
     const stall = h.stop();
     maxMs = Math.max(maxMs, stall.maxMs);
@@ -66,10 +70,10 @@ async function benchWorker() {
   return { startMs, loadMs: stats.loadMs ?? NaN, startStallMs: startStall.maxMs, perSentence, audioMs, maxMs, p99Ms, workerStarts: stats.workerStarts };
 }
 
-async function benchMainThread() {
+async function benchMainThread(load: () => Promise<(text: string) => Uint8Array>, format: PcmFormat) {
   const startH = histogram();
   const t0 = performance.now();
-  const synth = await loadEspeak();
+  const synthesize = await load();
   const startMs = performance.now() - t0;
   const startStall = startH.stop();
   const perSentence: number[] = [];
@@ -80,9 +84,9 @@ async function benchMainThread() {
     const h = histogram();
     for (const sentence of ANSWER) {
       const s0 = performance.now();
-      const pcm = synth.synthesize(sentence, { voice: "en-us", rate: 175, pitch: 50 });
+      const pcm = synthesize(sentence);
       perSentence.push(performance.now() - s0);
-      audioMs += pcmDurationMs(pcm.byteLength, ESPEAK_PCM);
+      audioMs += pcmDurationMs(pcm.byteLength, format);
       // Let the loop run between sentences, as a streaming pipeline would.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -99,20 +103,38 @@ function summary(values: number[]): string {
   return `mean ${mean.toFixed(1)} ms, median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`;
 }
 
-const worker = await benchWorker();
-const main = await benchMainThread();
 const chars = ANSWER.join(" ").length * ROUNDS;
+console.log(`Embedded speech engines: ${ANSWER.length} sentences x ${ROUNDS} rounds, ${chars} characters, node ${process.version}`);
 
-console.log(`eSpeak NG (WASM) benchmark: ${ANSWER.length} sentences x ${ROUNDS} rounds, ${chars} characters, node ${process.version}`);
-console.log("");
-console.log("start-up");
-console.log(`  worker:      ${fmt(worker.startMs)} ms until ready (WASM load inside the worker ${worker.loadMs.toFixed(1)} ms), longest loop stall ${worker.startStallMs.toFixed(1)} ms`);
-console.log(`  main thread: ${fmt(main.startMs)} ms, longest loop stall ${main.startStallMs.toFixed(1)} ms`);
-console.log("per sentence (wall time to all PCM)");
-console.log(`  worker:      ${summary(worker.perSentence)}; real-time factor ${(worker.perSentence.reduce((a, b) => a + b, 0) / worker.audioMs).toFixed(3)}`);
-console.log(`  main thread: ${summary(main.perSentence)}; real-time factor ${(main.perSentence.reduce((a, b) => a + b, 0) / main.audioMs).toFixed(3)}`);
-console.log("longest event-loop stall while the answer is synthesised");
-console.log(`  worker:      max ${fmt(worker.maxMs)} ms, p99 ${worker.p99Ms.toFixed(1)} ms   (target < 20 ms: ${worker.maxMs < 20 ? "met" : "NOT met"})`);
-console.log(`  main thread: max ${fmt(main.maxMs)} ms, p99 ${main.p99Ms.toFixed(1)} ms   (baseline)`);
-console.log(`  ratio baseline/worker: ${(main.maxMs / worker.maxMs).toFixed(1)}x`);
-console.log(`workers started: ${worker.workerStarts} (reused for all ${ANSWER.length * ROUNDS} sentences)`);
+async function report(label: string, worker: Awaited<ReturnType<typeof benchWorker>>, main: Awaited<ReturnType<typeof benchMainThread>>) {
+  console.log("");
+  console.log(label);
+  console.log("start-up");
+  console.log(`  worker:      ${fmt(worker.startMs)} ms until ready (WASM load inside the worker ${worker.loadMs.toFixed(1)} ms), longest loop stall ${worker.startStallMs.toFixed(1)} ms`);
+  console.log(`  main thread: ${fmt(main.startMs)} ms, longest loop stall ${main.startStallMs.toFixed(1)} ms`);
+  console.log("per sentence (wall time to all PCM)");
+  console.log(`  worker:      ${summary(worker.perSentence)}; real-time factor ${(worker.perSentence.reduce((a, b) => a + b, 0) / worker.audioMs).toFixed(3)}`);
+  console.log(`  main thread: ${summary(main.perSentence)}; real-time factor ${(main.perSentence.reduce((a, b) => a + b, 0) / main.audioMs).toFixed(3)}`);
+  console.log("longest event-loop stall while the answer is synthesised");
+  console.log(`  worker:      max ${fmt(worker.maxMs)} ms, p99 ${worker.p99Ms.toFixed(1)} ms   (target < 20 ms: ${worker.maxMs < 20 ? "met" : "NOT met"})`);
+  console.log(`  main thread: max ${fmt(main.maxMs)} ms, p99 ${main.p99Ms.toFixed(1)} ms   (baseline)`);
+  console.log(`  ratio baseline/worker: ${(main.maxMs / worker.maxMs).toFixed(1)}x`);
+  console.log(`workers started: ${worker.workerStarts} (reused for all ${ANSWER.length * ROUNDS} sentences)`);
+}
+
+await report(
+  "Flite, voice rms (default engine)",
+  await benchWorker(new FliteTts({ voice: "rms" })),
+  await benchMainThread(async () => {
+    const synth = await loadFlite();
+    return (text) => synth.synthesize(text, { voice: "rms" });
+  }, FLITE_PCM),
+);
+await report(
+  "eSpeak NG, voice en-us",
+  await benchWorker(new EspeakTts()),
+  await benchMainThread(async () => {
+    const synth = await loadEspeak();
+    return (text) => synth.synthesize(text, { voice: "en-us", rate: 175, pitch: 50 });
+  }, ESPEAK_PCM),
+);

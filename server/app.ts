@@ -20,11 +20,9 @@ import type { VadProvider } from "../actors/stt/vad.js";
 import { loadVad } from "../actors/stt/vad-select.js";
 import { createBuiltinTools } from "../actors/tools/builtins/index.js";
 import { ToolRegistry } from "../actors/tools/registry.js";
-import { EspeakTts } from "../actors/tts/espeak.js";
-import { NoSpeechTts } from "../actors/tts/none.js";
-import { OpenAiTts } from "../actors/tts/openai.js";
+import { selectTtsEngine } from "../actors/tts/select.js";
 import { findPlayer, NO_PLAYER_MESSAGE } from "../actors/tts/player.js";
-import type { TtsEngine } from "../actors/tts/types.js";
+import type { TtsEngine, TtsEngineName } from "../actors/tts/types.js";
 import { createBridge, type Bridge } from "./bridge.js";
 import { attachInspector } from "./inspect.js";
 import type { Config } from "./config.js";
@@ -113,24 +111,22 @@ function chooseStt(config: Config, descriptions: string[]): SttEngine {
 }
 
 function chooseTts(config: Config, descriptions: string[]): TtsEngine {
-  const engine = str(config.ttsEngine) ?? "espeak";
-  const voice = str(config.ttsVoice);
-  if (engine === "none") {
-    descriptions.push("TTS: none (answers are not spoken)");
-    return new NoSpeechTts();
-  }
-  if (engine === "openai") {
-    const baseUrl = str(config.ttsUrl)!;
-    descriptions.push(`TTS: OpenAI-compatible speech at ${baseUrl}`);
-    return new OpenAiTts({
-      baseUrl,
-      model: str(config.ttsModel) ?? "tts-1",
-      ...(voice ? { voice } : {}),
-      ...(str(process.env.CODA_TTS_API_KEY) ? { apiKey: process.env.CODA_TTS_API_KEY! } : {}),
+  try {
+    const { engine, description } = selectTtsEngine({
+      engine: (str(config.ttsEngine) ?? "auto") as TtsEngineName,
+      voice: str(config.ttsVoice),
+      rate: num(config.ttsRate),
+      pitch: num(config.ttsPitch),
+      url: str(config.ttsUrl),
+      model: str(config.ttsModel),
+      apiKey: str(process.env.CODA_TTS_API_KEY),
     });
+    descriptions.push(description);
+    return engine;
+  } catch (err) {
+    if (err instanceof EngineError || err instanceof TypeError) throw new AppConfigError(err.message);
+    throw err;
   }
-  descriptions.push(`TTS: eSpeak NG (embedded WebAssembly, in a worker thread), voice ${voice ?? "en-us"}`);
-  return new EspeakTts({ ...(voice ? { voice } : {}), rate: num(config.ttsRate) ?? 175, pitch: num(config.ttsPitch) ?? 50 });
 }
 
 function chooseAudio(config: Config, descriptions: string[]): AudioSource | undefined {

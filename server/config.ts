@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { TTS_ENGINE_NAMES } from "../actors/tts/types.js";
 
 type Kind = "string" | "number" | "boolean" | "list";
 
@@ -64,8 +65,8 @@ export const SETTINGS: SettingSpec[] = [
   { key: "sttUrl", flag: "stt-url", env: "CODA_STT_URL", kind: "string", schema: z.url(), description: "OpenAI-compatible transcription API root, e.g. http://127.0.0.1:8000/v1 (speaches, whisper.cpp server)." },
   { key: "sttModel", flag: "stt-model", env: "CODA_STT_MODEL", kind: "string", default: "whisper-1", description: "Transcription model name." },
   { key: "sttLanguage", flag: "stt-language", env: "CODA_STT_LANGUAGE", kind: "string", description: "Language hint for transcription, e.g. en." },
-  { key: "ttsEngine", flag: "tts-engine", env: "CODA_TTS_ENGINE", kind: "string", default: "espeak", schema: z.enum(["espeak", "openai", "none"]), description: "Speech synthesis: espeak (embedded eSpeak NG, WebAssembly), openai (OpenAI-compatible /audio/speech), none (text only)." },
-  { key: "ttsVoice", flag: "tts-voice", env: "CODA_TTS_VOICE", kind: "string", description: "Voice: eSpeak voice such as en-us or en-gb+f3 (default en-us); OpenAI-compatible voice such as alloy or af_bella (default alloy)." },
+  { key: "ttsEngine", flag: "tts-engine", env: "CODA_TTS_ENGINE", kind: "string", default: "auto", schema: z.enum(TTS_ENGINE_NAMES), description: "Speech synthesis: auto (Flite, or eSpeak NG when --tts-voice is not a Flite voice), flite (embedded, English), espeak (embedded eSpeak NG, many languages), festival (Debian festival, when installed), openai (OpenAI-compatible /audio/speech), none (text only)." },
+  { key: "ttsVoice", flag: "tts-voice", env: "CODA_TTS_VOICE", kind: "string", description: "Voice: Flite rms (default), slt, awb, kal16 or kal; eSpeak voice such as fr or en-gb+f3 (picks eSpeak; default en-us); Festival voice (default cmu_us_slt_arctic_hts); OpenAI-compatible voice such as alloy (default alloy)." },
   { key: "ttsRate", flag: "tts-rate", env: "CODA_TTS_RATE", kind: "number", default: 175, schema: z.number().int().min(80).max(450), description: "eSpeak words per minute." },
   { key: "ttsPitch", flag: "tts-pitch", env: "CODA_TTS_PITCH", kind: "number", default: 50, schema: z.number().int().min(0).max(99), description: "eSpeak pitch." },
   { key: "ttsUrl", flag: "tts-url", env: "CODA_TTS_URL", kind: "string", default: "http://127.0.0.1:8880/v1", schema: z.url(), description: "OpenAI-compatible speech API root (Kokoro-FastAPI, openedai-speech, hosted)." },

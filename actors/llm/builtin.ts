@@ -11,6 +11,7 @@
  * registry's `{"error": {"code", "message", "issues"?}}`, the voice machine's
  * `Error (code): message`, `{"error": "..."}` or `{"ok": false, "message"}`.
  */
+import { spokenNumbersToDigits } from "./number-words.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { abortError } from "../http.js";
 import type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall } from "./types.js";
@@ -339,8 +340,10 @@ const FUNCTIONS = ["sqrt", "cbrt", "abs", "sin", "cos", "tan", "log", "log10", "
 
 /** The arithmetic expression in a question, or undefined when it is not one. */
 function arithmetic(lower: string): string | undefined {
-  const prefixed = /^(?:what(?:'s|\s+is|\s+are|\s+does)|calculate|compute|evaluate|solve|work\s+out|how\s+much\s+is|tell\s+me)\s+(.+)$/.exec(lower);
-  let expr = (prefixed ? prefixed[1]! : lower)
+  // Spoken questions (speech recognition) spell numbers out: "twelve times seven".
+  const digits = spokenNumbersToDigits(lower);
+  const prefixed = /^(?:what(?:'s|\s+is|\s+are|\s+does)|calculate|compute|evaluate|solve|work\s+out|how\s+much\s+is|tell\s+me)\s+(.+)$/.exec(digits);
+  let expr = (prefixed ? prefixed[1]! : digits)
     .replace(/^the\s+/, "")
     .replace(/\s+(?:equal|make|come\s+to)s?$/, "")
     .replace(/[=]+\s*$/, "")

@@ -14,3 +14,7 @@ export interface TtsEngine {
   synthesize(text: string, options: { signal: AbortSignal }): AsyncIterable<Uint8Array>;
   close(): Promise<void>;
 }
+
+/** The engines `--tts-engine` accepts; `auto` is Flite unless the voice is not a Flite voice (actors/tts/select.ts). */
+export const TTS_ENGINE_NAMES = ["auto", "flite", "espeak", "festival", "openai", "none"] as const;
+export type TtsEngineName = (typeof TTS_ENGINE_NAMES)[number];

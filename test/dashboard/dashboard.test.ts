@@ -86,6 +86,9 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${hasChromium ? "" : ` (${SK
     expect(tools[1]).toMatch(/^tool recall\(/);
     expect(await texts(page, ".latency .turn-total")).toEqual([expect.stringMatching(/^\d+ ms$|^\d+\.\d\d s$/)]);
     expect(await page.locator("#log tbody tr").count()).toBeGreaterThan(20);
+    // The header names the speech engine and voice of the turn, and its title says how to switch.
+    expect(await page.locator("#voice").textContent()).toBe("voice: scripted");
+    expect(await page.locator("#voice").getAttribute("title")).toContain("Default: Flite, voice rms. Switch with --tts-voice");
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
     // The log's type filter shows only the chosen type.

@@ -6,27 +6,34 @@
  *   {"text"} out): push-to-talk, binary PCM frames, stt_stop, partials from
  *   re-transcribing the growing buffer, the server's text as the result, then
  *   the rest of the turn;
- * - PocketSphinx (Debian packages pocketsphinx, pocketsphinx-en-us) on speech
- *   synthesised by the embedded eSpeak NG engine, resampled to 16 kHz and
- *   streamed as binary frames; the voice-activity detector ends the utterance.
- *   Skipped, saying why, when PocketSphinx is not installed.
+ * - PocketSphinx (Debian packages pocketsphinx, pocketsphinx-en-us) on real
+ *   words spoken in the default voice (Flite) and streamed as binary frames,
+ *   through the built-in responder and real tools: the transcript word for
+ *   word, the answer (twelve times seven is 84), and a closed loop in which
+ *   the server's own spoken answer comes back as microphone audio and is
+ *   recognised as that answer. Skipped, saying why, when PocketSphinx is not
+ *   installed.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { INPUT_PCM } from "../../actors/audio.js";
 import { convertPcm } from "../../actors/audio-resample.js";
+import { BuiltinResponder } from "../../actors/llm/builtin.js";
 import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
 import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
 import { OpenAiStt } from "../../actors/stt/openai.js";
 import { PocketSphinxStt } from "../../actors/stt/pocketsphinx.js";
 import type { SttEngine } from "../../actors/stt/types.js";
+import { createBuiltinTools } from "../../actors/tools/builtins/index.js";
+import { ToolRegistry } from "../../actors/tools/registry.js";
 import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
-import { EspeakTts } from "../../actors/tts/espeak.js";
+import { selectTtsEngine } from "../../actors/tts/select.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
 import { concatBytes, decodeWav } from "../../actors/wav.js";
 import { createBridge } from "../../server/bridge.js";
 import { validateEvent } from "../../server/protocol/index.js";
+import { normaliseWords } from "../../bench/voice-sentences.js";
 import { TestClient, type Received } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";
 
@@ -168,29 +175,100 @@ if (!sphinx) {
   );
 }
 
-describe.skipIf(!sphinx)("PocketSphinx on eSpeak NG speech streamed over a WebSocket", () => {
-  it("yields a non-empty transcript and the whole turn's events, the utterance ended by the VAD", async () => {
-    const tts = new EspeakTts({ rate: 150 });
-    closers.push(() => tts.close());
-    const chunks: Uint8Array[] = [];
-    for await (const c of tts.synthesize("Hello world. What time is it?", { signal: new AbortController().signal })) chunks.push(c);
-    const speech = convertPcm(concatBytes(...chunks), tts.format, INPUT_PCM);
-    expect(speech.byteLength).toBeGreaterThan(32 * 1000); // over a second of speech
+/**
+ * The whole voice path with real words: the server composed as `npm start`
+ * composes it (PocketSphinx, the built-in responder with the real built-in
+ * tools, the default speech engine from selectTtsEngine), and a client that
+ * speaks with that same default voice (Flite rms). The sentences asserted
+ * word for word are ones bench:voices shows the default voice's speech
+ * recognised exactly (docs/benchmarks.md).
+ */
+describe.skipIf(!sphinx)("spoken questions in the default voice, recognised by PocketSphinx over a WebSocket", () => {
+  const NOW = new Date("2026-05-01T09:30:00Z");
 
-    const client = await pipelineWith(new PocketSphinxStt());
-    expect((await client.command("stt_start", { mode: "push_to_talk" }, "s1")).type).toBe("command_ack");
-    // Speech, then a second of silence: the detector's 700 ms hangover ends the utterance; no stt_stop is sent.
-    stream(client, concatBytes(speech, new Uint8Array(32 * 1000)));
-    await client.waitFor((m) => m.type === "latency_trace" && m.data.turn_id === "t1", { timeoutMs: 30_000 });
+  async function voicePipeline() {
+    const memory = new InMemoryStore();
+    const { engine: tts } = selectTtsEngine({});
+    const errors: string[] = [];
+    const bridge = createBridge({
+      engines: {
+        stt: new PocketSphinxStt(),
+        llm: new BuiltinResponder({ timeZone: "UTC" }),
+        tts,
+        memory,
+        tools: new ToolRegistry({ tools: createBuiltinTools({ memory, timezone: "UTC", now: () => NOW }) }),
+      },
+      logger: { info() {}, warn() {}, error: (msg, fields) => errors.push(`${msg} ${JSON.stringify(fields)}`) },
+    });
+    closers.push(async () => {
+      await bridge.stop();
+      await tts.close();
+      expect(errors).toEqual([]);
+    });
+    const server = await startServer({ pipeline: bridge });
+    closers.push(() => server.stop());
+    // ?audio=1: this client also hears the server's speech, as binary frames.
+    const client = await TestClient.connect(`${server.wsUrl}/?audio=1`);
+    closers.push(() => client.close());
+    await client.waitForType("replay");
+    return { client, tts };
+  }
 
-    const events = turnEvents(client, "t1");
-    const types = events.map((e) => e.type).filter((t) => t !== "stt_progress");
-    expect(types.slice(0, 4)).toEqual(["stt_start", "stt_result", "memory_recall", "llm_start"]);
-    expect(types.slice(-3)).toEqual(["tts_result", "memory_store", "latency_trace"]);
-    expect(types).toContain("llm_result");
-    expect(events[0]!.data).toEqual({ turn_id: "t1", mode: "push_to_talk", engine: "pocketsphinx", source: "client" });
-    const text = (events.find((e) => e.type === "stt_result")!.data as { text: string }).text;
-    expect(text.trim().length).toBeGreaterThan(0);
+  /** What a person would say, in the default voice, as 16 kHz PCM. */
+  async function say(text: string): Promise<Uint8Array> {
+    const voice = selectTtsEngine({}).engine;
+    try {
+      const chunks: Uint8Array[] = [];
+      for await (const c of voice.synthesize(text, { signal: new AbortController().signal })) chunks.push(c);
+      return convertPcm(concatBytes(...chunks), voice.format, INPUT_PCM);
+    } finally {
+      await voice.close();
+    }
+  }
+
+  /** Push to talk with `speech` (a little silence before, a second after: the VAD ends the utterance); resolves with that turn's events. */
+  async function ask(client: TestClient, speech: Uint8Array, turnId: string): Promise<Received[]> {
+    expect((await client.command("stt_start", { mode: "push_to_talk" }, `ask-${turnId}`)).type).toBe("command_ack");
+    stream(client, concatBytes(new Uint8Array(32 * 300), speech, new Uint8Array(32 * 1000)));
+    await client.waitFor((m) => m.type === "latency_trace" && m.data.turn_id === turnId, { timeoutMs: 90_000 });
+    return turnEvents(client, turnId);
+  }
+
+  const textOf = (events: Received[], type: string) => (events.find((e) => e.type === type)!.data as { text: string }).text;
+
+  it("\"What is twelve times seven?\" is heard word for word and answered 84; \"What time is it?\" gets the time", async () => {
+    const { client } = await voicePipeline();
+    const [question, time] = await Promise.all([say("What is twelve times seven?"), say("What time is it?")]);
+
+    const first = await ask(client, question, "t1");
+    expect(first[0]!.data).toEqual({ turn_id: "t1", mode: "push_to_talk", engine: "pocketsphinx", source: "client" });
+    expect(textOf(first, "stt_result")).toBe("what is twelve times seven");
+    expect(first.find((e) => e.type === "tool_call")!.data).toMatchObject({ name: "calculate", arguments: { expression: "12 * 7" } });
+    expect(textOf(first, "llm_result")).toBe("12 * 7 is 84.");
+    expect(first.find((e) => e.type === "tts_start")!.data).toMatchObject({ engine: "flite", voice: "rms" });
+    await client.waitFor((m) => m.type === "state_change" && m.data.state === "idle");
+
+    const second = await ask(client, time, "t2");
+    expect(textOf(second, "stt_result")).toBe("what time is it");
+    expect(textOf(second, "llm_result")).toBe("It's 9:30 AM (UTC).");
     expect(client.ofType("stt_error")).toEqual([]);
-  }, 60_000);
+  }, 240_000);
+
+  it("closed loop: the server's own spoken answer, streamed back as client audio, is recognised as that answer", async () => {
+    const { client } = await voicePipeline();
+    expect((await client.command("text_input", { text: "Remember that my favourite colour is green" }, "typed")).type).toBe("command_ack");
+    const heardFrom = client.binary.length;
+    await client.waitFor((m) => m.type === "latency_trace" && m.data.turn_id === "t1", { timeoutMs: 60_000 });
+    await client.waitFor((m) => m.type === "state_change" && m.data.state === "idle");
+    const answer = textOf(turnEvents(client, "t1"), "llm_result");
+    expect(answer).toBe("Okay, I'll remember that your favourite colour is green.");
+    const spoken = concatBytes(...client.binary.slice(heardFrom).map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)));
+    // Flite's 16 kHz s16le mono is the microphone format too: the frames go back as they came.
+    expect(spoken.byteLength).toBeGreaterThan(32 * 1500);
+
+    const events = await ask(client, spoken, "t2");
+    const heard = textOf(events, "stt_result");
+    // The recogniser writes US spellings and may expand "I'll": the same words to a listener.
+    expect(normaliseWords(heard)).toEqual(normaliseWords(answer));
+  }, 240_000);
 });

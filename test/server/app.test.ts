@@ -34,8 +34,8 @@ async function fakeOllama() {
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, bodies };
 }
 
-async function app(argv: string[]): Promise<App> {
-  const { config } = loadConfig(["--host", "127.0.0.1", "--port", "0", "--memory-db", "off", "--tts-engine", "none", "--stt-engine", "none", ...argv], {});
+async function app(argv: string[], tts: string[] = ["--tts-engine", "none"]): Promise<App> {
+  const { config } = loadConfig(["--host", "127.0.0.1", "--port", "0", "--memory-db", "off", ...tts, "--stt-engine", "none", ...argv], {});
   const a = await createApp(config, { logger: silentLogger });
   cleanups.push(() => a.stop());
   return a;
@@ -72,5 +72,19 @@ describe("createApp", () => {
   it("refuses VAD settings that cannot work together", async () => {
     const { config } = loadConfig(["--memory-db", "off", "--tts-engine", "none", "--stt-engine", "none", "--llm-engine", "builtin", "--vad-hangover-ms", "5000", "--vad-max-utterance-ms", "4000"], {});
     await expect(createApp(config, { logger: silentLogger })).rejects.toThrow("vad needs startMs >= 0, hangoverMs > 0 and maxUtteranceMs > hangoverMs");
+  });
+
+  it("speaks with Flite rms when no speech engine is configured, and names it at start-up", async () => {
+    const a = await app(["--llm-engine", "builtin"], []);
+    expect(a.bridge.engines()).toMatchObject({ tts: "flite" });
+    expect(a.descriptions).toContain("TTS: Flite (embedded WebAssembly, in a worker thread), voice rms (--tts-voice rms|slt|awb|kal16|kal; --tts-engine espeak for other languages)");
+  });
+
+  it("gives a voice Flite does not have to eSpeak NG, and refuses it with --tts-engine flite", async () => {
+    const a = await app(["--llm-engine", "builtin"], ["--tts-voice", "de"]);
+    expect(a.bridge.engines()).toMatchObject({ tts: "espeak-ng" });
+    await expect(app(["--llm-engine", "builtin"], ["--tts-engine", "flite", "--tts-voice", "de"])).rejects.toThrow(
+      'Flite speaks English only and has no voice "de" (voices: rms, slt, awb, kal16, kal); use --tts-engine espeak for eSpeak NG voices',
+    );
   });
 });

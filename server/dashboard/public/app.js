@@ -50,7 +50,16 @@ client.on("state", (state, info) => {
     player.stop();
   }
 });
+// Which speech engine and voice answer (default Flite rms; the badge's title says how to switch).
+function showVoice(tts) {
+  if (tts?.name) $("voice").textContent = `voice: ${tts.name}${tts.voice && tts.voice !== "none" ? ` ${tts.voice}` : ""}`;
+}
 client.on("welcome", (w) => {
+  // system_info names the engine; the voice comes with each tts_start.
+  client.getSystemInfo().then((info) => {
+    const name = info.data?.engines?.tts;
+    if (typeof name === "string" && !$("voice").textContent.startsWith(`voice: ${name}`)) showVoice({ name });
+  }, () => {});
   $("machine-state").title = `server ${w.server_version ?? "?"} · protocol ${w.protocol_version ?? "?"} · client ${w.client_id}`;
   if (w.state) showPhase(w.state, w.state === "thinking" ? "thinking.recalling" : w.state);
 });
@@ -81,6 +90,7 @@ client.on("event", (e, meta) => {
   log.add(e, meta.replayed);
   conversation.apply(e);
   if (e.type === "state_change") showPhase(e.data.state, e.data.path);
+  else if (e.type === "tts_start") showVoice({ name: e.data.engine, voice: e.data.voice });
   else if (e.type === "latency_trace") latency.add(e.data, e.data.turn_id);
   else if (!meta.replayed && e.type in RUNNING && phase !== "idle") chart?.running(e.type === "stt_start" && e.data.source === "scripted" ? "demoStt" : RUNNING[e.type]);
   if (!meta.replayed && (e.type === "turn_interrupted" || (e.type === "state_change" && e.data.state === "idle"))) {

@@ -118,6 +118,9 @@ describe("BuiltinResponder conversation", () => {
     ["how much is 1,200 divided by 4", "1200 / 4", "300", "1200 / 4 is 300."],
     ["what is the square root of 144", "sqrt(144)", JSON.stringify({ result: "12" }), "sqrt(144) is 12."],
     ["what is 0.1 + 0.2", "0.1 + 0.2", "0.30000000000000004", "0.1 + 0.2 is 0.3."],
+    // As speech recognition writes it: numbers spelled out.
+    ["what is twelve times seven", "12 * 7", "84", "12 * 7 is 84."],
+    ["one hundred and twenty divided by four", "120 / 4", "30", "120 / 4 is 30."],
   ])("asks calculate for %j and answers from the result", async (question, expression, result, expected) => {
     const { calls, answer } = await turn(engine, question, { calculate: () => result });
     expect(calls).toEqual([{ id: "builtin_call_1", name: "calculate", arguments: { expression } }]);

@@ -4,24 +4,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pcmDurationMs } from "../../../actors/audio.js";
-import { EngineError, isAbortError } from "../../../actors/engine-error.js";
+import { EngineError } from "../../../actors/engine-error.js";
 import { EspeakTts } from "../../../actors/tts/espeak.js";
 import { ESPEAK_PCM } from "../../../actors/tts/espeak-wasm.js";
 import { concatBytes } from "../../../actors/wav.js";
+import { collect, itCancelsLikeAWorkerEngine } from "./engine-checks.js";
 import { rmsS16 } from "../../../actors/stt/vad.js";
 
-async function collect(iterable: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of iterable) chunks.push(chunk);
-  return chunks;
-}
 
 describe("EspeakTts", () => {
   let tts: EspeakTts;
   beforeAll(async () => {
-    tts = new EspeakTts({ chunkMs: 100 });
+    tts = new EspeakTts({ chunkMs: 100, startTimeoutMs: 60_000 });
     await tts.start();
-  }, 30_000);
+  }, 90_000);
   afterAll(async () => {
     await tts.close();
   });
@@ -61,47 +57,10 @@ describe("EspeakTts", () => {
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
   });
 
-  it("stops when aborted mid-stream: nothing arrives after the abort", async () => {
-    const controller = new AbortController();
-    const received: Uint8Array[] = [];
-    let caught: unknown = null;
-    try {
-      for await (const chunk of tts.synthesize("This sentence is long enough to need many chunks of audio to play.", { signal: controller.signal })) {
-        received.push(chunk);
-        if (received.length === 2) controller.abort();
-      }
-    } catch (err) {
-      caught = err;
-    }
-    expect(isAbortError(caught)).toBe(true);
-    expect(received.length).toBe(2);
-  });
-
-  it("rejects at once when aborted while the sentence is being synthesised, and the worker stays usable", async () => {
-    const controller = new AbortController();
-    const iterator = tts.synthesize("A sentence that is aborted before its audio comes back.", { signal: controller.signal })[Symbol.asyncIterator]();
-    const first = iterator.next();
-    controller.abort();
-    await expect(first).rejects.toMatchObject({ name: "AbortError" });
-    const after = await collect(tts.synthesize("Still working.", { signal: new AbortController().signal }));
-    expect(after.length).toBeGreaterThan(0);
-    expect(tts.stats.workerStarts).toBe(1);
-  });
-
-  it("throws AbortError without synthesising when the signal is already aborted", async () => {
-    const before = tts.stats.sentences;
-    const controller = new AbortController();
-    controller.abort();
-    await expect(collect(tts.synthesize("Never spoken.", { signal: controller.signal }))).rejects.toMatchObject({ name: "AbortError" });
-    expect(tts.stats.sentences).toBe(before);
-  });
-
-  it("yields nothing for blank text", async () => {
-    expect(await collect(tts.synthesize("  \n ", { signal: new AbortController().signal }))).toEqual([]);
-  });
+  itCancelsLikeAWorkerEngine(() => tts);
 
   it("reports an unknown voice as EngineError engine_error", async () => {
-    const bad = new EspeakTts({ voice: "xx-nosuchvoice" });
+    const bad = new EspeakTts({ voice: "xx-nosuchvoice", startTimeoutMs: 60_000 });
     try {
       const err = await collect(bad.synthesize("Hello.", { signal: new AbortController().signal })).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(EngineError);
@@ -110,10 +69,10 @@ describe("EspeakTts", () => {
     } finally {
       await bad.close();
     }
-  }, 30_000);
+  }, 90_000);
 
   it("changes the audio with rate and pitch", async () => {
-    const fast = new EspeakTts({ rate: 350, pitch: 80 });
+    const fast = new EspeakTts({ rate: 350, pitch: 80, startTimeoutMs: 60_000 });
     try {
       const signal = new AbortController().signal;
       const text = "Speaking rate changes the length of the audio.";
@@ -123,7 +82,7 @@ describe("EspeakTts", () => {
     } finally {
       await fast.close();
     }
-  }, 30_000);
+  }, 90_000);
 
   it("refuses invalid options with one TypeError", () => {
     expect(() => new EspeakTts({ rate: 10 })).toThrow(new TypeError("espeak rate must be an integer from 80 to 450 (words per minute)"));

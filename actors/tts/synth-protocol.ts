@@ -1,17 +1,16 @@
 /**
- * Messages between the eSpeak NG engine (espeak.ts) and its worker thread
- * (espeak-worker.ts). Both sides are this package's own code, so these are
+ * Messages between an embedded synthesiser's host (synth-worker.ts) and its
+ * worker thread (synth-worker-body.ts, run by espeak-worker.ts and
+ * flite-worker.ts). Both sides are this package's own code, so these are
  * plain types rather than zod schemas: nothing untrusted crosses here.
  */
 
-/** Host to worker: synthesise one sentence. */
-export interface WorkerRequest {
+/** Host to worker: synthesise one sentence with engine-specific settings. */
+export interface WorkerRequest<S = unknown> {
   type: "synthesize";
   id: number;
   text: string;
-  voice: string;
-  rate: number;
-  pitch: number;
+  settings: S;
 }
 
 /** Worker to host. */

@@ -1,0 +1,65 @@
+/**
+ * Shared steps of the speech-engine tests: collect a sentence's chunks,
+ * abort a sentence after its n-th chunk recording what arrived, and the
+ * cancellation tests every worker-thread engine must pass.
+ */
+import { expect, it } from "vitest";
+import { isAbortError } from "../../../actors/engine-error.js";
+import type { SynthWorkerStats } from "../../../actors/tts/synth-worker.js";
+import type { TtsEngine } from "../../../actors/tts/types.js";
+
+/** Every chunk `synthesize` yields, in order. */
+export async function collect(iterable: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of iterable) chunks.push(chunk);
+  return chunks;
+}
+
+/** Synthesise `text`, abort right after the `n`-th chunk, and report the chunks received and what was thrown. */
+export async function abortAfterChunks(tts: TtsEngine, text: string, n: number): Promise<{ received: Uint8Array[]; caught: unknown }> {
+  const controller = new AbortController();
+  const received: Uint8Array[] = [];
+  let caught: unknown = null;
+  try {
+    for await (const chunk of tts.synthesize(text, { signal: controller.signal })) {
+      received.push(chunk);
+      if (received.length === n) controller.abort();
+    }
+  } catch (err) {
+    caught = err;
+  }
+  return { received, caught };
+}
+
+/**
+ * The cancellation behaviour every worker-thread engine (eSpeak NG, Flite)
+ * shares, as `it` blocks for the calling `describe`; `engine()` returns its
+ * started engine.
+ */
+export function itCancelsLikeAWorkerEngine(engine: () => TtsEngine & { readonly stats: SynthWorkerStats }): void {
+  it("stops when aborted mid-stream: nothing arrives after the abort", async () => {
+    const { received, caught } = await abortAfterChunks(engine(), "This sentence is long enough to need many chunks of audio to play.", 2);
+    expect(isAbortError(caught)).toBe(true);
+    expect(received.length).toBe(2);
+  });
+
+  it("rejects at once when aborted while the sentence is being synthesised, and the worker stays usable", async () => {
+    const tts = engine();
+    const controller = new AbortController();
+    const iterator = tts.synthesize("A sentence that is aborted before its audio comes back.", { signal: controller.signal })[Symbol.asyncIterator]();
+    const first = iterator.next();
+    controller.abort();
+    await expect(first).rejects.toMatchObject({ name: "AbortError" });
+    const after = await collect(tts.synthesize("Still working.", { signal: new AbortController().signal }));
+    expect(after.length).toBeGreaterThan(0);
+    expect(tts.stats.workerStarts).toBe(1);
+  });
+
+  it("yields nothing for blank text, and throws AbortError without synthesising when the signal is already aborted", async () => {
+    const tts = engine();
+    expect(await collect(tts.synthesize("  \n ", { signal: new AbortController().signal }))).toEqual([]);
+    const before = tts.stats.sentences;
+    await expect(collect(tts.synthesize("Never spoken.", { signal: AbortSignal.abort() }))).rejects.toMatchObject({ name: "AbortError" });
+    expect(tts.stats.sentences).toBe(before);
+  });
+}
