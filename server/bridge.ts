@@ -14,6 +14,7 @@
 import { createActor, type ActorOptions, type Subscription } from "xstate";
 import { createVoiceActors, type VoiceEngines } from "../actors/index.js";
 import { ClientAudioSource } from "../actors/stt/sources.js";
+import { toSpeakable } from "../actors/tts/speakable.js";
 import type { AudioSource } from "../actors/stt/types.js";
 import type { VadOptions } from "../actors/stt/vad.js";
 import { voiceMachine } from "../machines/voice.js";
@@ -206,6 +207,7 @@ export function createBridge(options: BridgeOptions): Bridge {
             sentence_index: e.sentenceIndex,
             chunk_index: e.chunkIndex,
             text: e.text,
+            spoken: toSpeakable(e.text),
             chars: e.chars,
             audio_ms: round3(e.audioMs),
             bytes: e.bytes,

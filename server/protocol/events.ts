@@ -119,8 +119,9 @@ export const EVENT_DATA = {
       turn_id: TurnId,
       sentence_index: count,
       chunk_index: count.describe("0 for the first audio chunk of the turn, +1 each"),
-      text: z.string().describe("The sentence this chunk belongs to"),
-      chars: count.describe("Characters of the sentence"),
+      text: z.string().describe("The sentence this chunk belongs to, as the model wrote it"),
+      spoken: z.string().describe("The sentence as it was given to the synthesiser: symbols and numbers said in words (\"12 * 7\" becomes \"12 times 7\")"),
+      chars: count.describe("Characters of the sentence (as written)"),
       audio_ms: Milliseconds.describe("Duration of this chunk's audio"),
       bytes: count.describe("Size of this chunk's PCM in bytes"),
     })

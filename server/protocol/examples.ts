@@ -18,7 +18,7 @@ export const EVENT_EXAMPLES: { [T in EventType]: EventData<T> } = {
   llm_result: { turn_id: t, text: "It is 12:34.", finish_reason: "stop", rounds: 2, duration_ms: 912 },
   llm_error: { turn_id: t, code: "unreachable", message: "Cannot reach Ollama at http://127.0.0.1:11434: start it with `ollama serve`", partial_text: "" },
   tts_start: { turn_id: t, engine: "espeak-ng", voice: "en", format: { sample_rate: 22050, sample_type: "s16le", channels: 1 } },
-  tts_progress: { turn_id: t, sentence_index: 0, chunk_index: 0, text: "It is 12:34.", chars: 12, audio_ms: 1120, bytes: 49392 },
+  tts_progress: { turn_id: t, sentence_index: 0, chunk_index: 0, text: "It is 12:34.", spoken: "It is 12 34.", chars: 12, audio_ms: 1120, bytes: 49392 },
   tts_result: { turn_id: t, sentences: 1, chunks: 1, chars: 12, audio_ms: 1120, duration_ms: 95, interrupted: false },
   tts_error: { turn_id: t, code: "engine_error", message: "The speech engine stopped unexpectedly" },
   memory_store: { turn_id: t, id: "m42", kind: "turn", preview: "what time is it -> It is 12:34." },
