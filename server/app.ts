@@ -210,6 +210,8 @@ export async function createApp(config: Config, options: { logger: Logger; signa
       hangoverMs: num(config.vadHangoverMs) ?? 700,
       maxUtteranceMs: num(config.vadMaxUtteranceMs) ?? 30_000,
     },
+    audioLeadMs: num(config.audioLeadMs) ?? 1000,
+    ttsProgressMs: num(config.ttsProgressMs) ?? 0,
     ...(audio ? { audio } : {}),
     ...(inspection ? { actorOptions: inspection.actorOptions } : {}),
     logger,

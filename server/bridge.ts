@@ -21,7 +21,9 @@ import { voiceMachine } from "../machines/voice.js";
 import type { Phase, UserEvent, VoiceEmitted, VoiceMachineInput } from "../machines/voice-types.js";
 import { LatencyTracker } from "./latency.js";
 import { LatencyWindow } from "./metrics.js";
-import type { AudioChunkOut, CommandSource, Pipeline, PipelineCommand } from "./pipeline.js";
+import type { CommandSource, Pipeline, PipelineCommand } from "./pipeline.js";
+import { Playout, type Clock, type Heard } from "./playout.js";
+import { TtsProgressFolder } from "./tts-progress.js";
 import { ProtocolError, type EventData, type EventInput, type MachineState } from "./protocol/index.js";
 
 /** Optional structured logger (static messages, fields apart). */
@@ -56,19 +58,28 @@ export interface BridgeOptions {
   logger?: BridgeLogger;
   /** Monotonic clock for latency figures (ms). Default `performance.now`. */
   now?: () => number;
+  /** Most unplayed audio sent ahead to each audio consumer (ms). Default 1000. */
+  audioLeadMs?: number;
+  /** Clock of the playout and pacing (server/playout.ts). Default: performance.now and the global timers. */
+  playoutClock?: Clock;
+  /** tts_progress granularity: 0 one event per sentence (default), N one per N ms of audio. */
+  ttsProgressMs?: number;
 }
 
 /** The bridge's Pipeline, plus what tests and the CLI may want to look at. */
 export interface Bridge extends Pipeline {
   /** The running machine actor (for inspection; send commands through `dispatch`). */
   readonly actor: ReturnType<typeof createActor<typeof voiceMachine>>;
+  /** The playout clock of the answers (what each audio consumer has heard). */
+  readonly playout: Playout;
   pushAudio(source: CommandSource, chunk: Uint8Array): void;
-  subscribeAudio(listener: (chunk: AudioChunkOut) => void): () => void;
+  openAudioOutput: NonNullable<Pipeline["openAudioOutput"]>;
 }
 
 const silentLogger: BridgeLogger = { info() {}, warn() {}, error() {} };
 
-type Outgoing = { kind: "event"; event: EventInput } | { kind: "audio"; chunk: AudioChunkOut };
+/** What leaves a machine step, in order: events (some built at delivery, e.g. with what was heard) and playout updates. */
+type Outgoing = { kind: "event"; event: EventInput | (() => EventInput) } | { kind: "run"; run: () => void };
 
 /**
  * Start the voice machine and return the Pipeline the WebSocket server uses.
@@ -85,7 +96,13 @@ export function createBridge(options: BridgeOptions): Bridge {
   const tracker = new LatencyTracker(options.now);
   const window = new LatencyWindow(options.metricsWindow);
   const listeners = new Set<(event: EventInput) => void>();
-  const audioListeners = new Set<(chunk: AudioChunkOut) => void>();
+  const playout = new Playout({
+    ...(options.audioLeadMs !== undefined ? { leadMs: options.audioLeadMs } : {}),
+    ...(options.playoutClock ? { clock: options.playoutClock } : {}),
+  });
+  const progress = new TtsProgressFolder(options.ttsProgressMs ?? 0);
+  /** What was heard of turns cut in the current step, for their turn_interrupted. */
+  const cutHeard = new Map<string, Heard>();
   const outbox: Outgoing[] = [];
   let flushScheduled = false;
   let stopped = false;
@@ -113,21 +130,20 @@ export function createBridge(options: BridgeOptions): Bridge {
     flushScheduled = false;
     const batch = outbox.splice(0);
     for (const item of batch) {
-      if (item.kind === "event") {
-        for (const l of listeners) {
-          try {
-            l(item.event);
-          } catch (err) {
-            logger.error("pipeline event listener failed", { type: item.event.type, error: String(err) });
-          }
+      if (item.kind === "run") {
+        try {
+          item.run();
+        } catch (err) {
+          logger.error("pipeline playout update failed", { error: String(err) });
         }
-      } else {
-        for (const l of audioListeners) {
-          try {
-            l(item.chunk);
-          } catch (err) {
-            logger.error("pipeline audio listener failed", { error: String(err) });
-          }
+        continue;
+      }
+      const event = typeof item.event === "function" ? item.event() : item.event;
+      for (const l of listeners) {
+        try {
+          l(event);
+        } catch (err) {
+          logger.error("pipeline event listener failed", { type: event.type, error: String(err) });
         }
       }
     }
@@ -141,7 +157,11 @@ export function createBridge(options: BridgeOptions): Bridge {
     }
   }
 
-  const send = (event: EventInput) => publish({ kind: "event", event });
+  const send = (event: EventInput | (() => EventInput)) => publish({ kind: "event", event });
+  const run = (fn: () => void) => publish({ kind: "run", run: fn });
+  const sendProgress = (events: EventData<"tts_progress">[]) => {
+    for (const data of events) send({ type: "tts_progress", data });
+  };
 
   /** Map one domain event to its wire event(s). */
   function machineOnEmit(e: VoiceEmitted): void {
@@ -171,11 +191,14 @@ export function createBridge(options: BridgeOptions): Bridge {
       case "llm.progress":
         return send({ type: "llm_progress", data: { turn_id: e.turnId, delta: e.delta, index: e.index } });
       case "llm.result":
+        // A cut answer's closing events stay together: pending speech progress goes out first.
+        if (e.finishReason === "interrupted") sendProgress(progress.flush(e.turnId));
         return send({
           type: "llm_result",
           data: { turn_id: e.turnId, text: e.text, finish_reason: e.finishReason, rounds: e.rounds, duration_ms: ms },
         });
       case "llm.failed":
+        sendProgress(progress.flush(e.turnId));
         return send({ type: "llm_error", data: { turn_id: e.turnId, code: e.code, message: e.message, partial_text: e.partialText } });
       case "tool.called":
         return send({ type: "tool_call", data: { turn_id: e.turnId, call_id: e.callId, name: e.name, arguments: e.arguments } });
@@ -199,23 +222,16 @@ export function createBridge(options: BridgeOptions): Bridge {
         });
       case "tts.started":
         return send({ type: "tts_start", data: { turn_id: e.turnId, engine: e.engine, voice: e.voice, format: e.format } });
-      case "tts.audio":
-        send({
-          type: "tts_progress",
-          data: {
-            turn_id: e.turnId,
-            sentence_index: e.sentenceIndex,
-            chunk_index: e.chunkIndex,
-            text: e.text,
-            spoken: toSpeakable(e.text),
-            chars: e.chars,
-            audio_ms: round3(e.audioMs),
-            bytes: e.bytes,
-          },
-        });
-        if (audioListeners.size) publish({ kind: "audio", chunk: { turnId: e.turnId, chunkIndex: e.chunkIndex, pcm: e.pcm } });
-        return;
+      case "tts.audio": {
+        sendProgress(
+          progress.add({ turnId: e.turnId, sentenceIndex: e.sentenceIndex, chunkIndex: e.chunkIndex, text: e.text, spoken: toSpeakable(e.text), audioMs: e.audioMs, bytes: e.bytes }),
+        );
+        const chunk = { turnId: e.turnId, chunkIndex: e.chunkIndex, sentenceIndex: e.sentenceIndex, text: e.text, audioMs: e.audioMs, pcm: e.pcm };
+        return run(() => playout.audio(chunk));
+      }
       case "tts.result":
+        sendProgress(progress.flush(e.turnId));
+        if (!e.interrupted) run(() => playout.synthesisEnded(e.turnId));
         return send({
           type: "tts_result",
           data: {
@@ -229,15 +245,32 @@ export function createBridge(options: BridgeOptions): Bridge {
           },
         });
       case "tts.failed":
+        sendProgress(progress.flush(e.turnId));
         return send({ type: "tts_error", data: { turn_id: e.turnId, code: e.code, message: e.message } });
       case "turn.ended": {
+        sendProgress(progress.flush(e.turnId));
+        if (e.outcome !== "completed") {
+          const id = e.turnId;
+          // Cut at delivery, after the audio of earlier steps reached the playout.
+          run(() => {
+            const heard = playout.cut(id);
+            if (heard) cutHeard.set(id, heard);
+          });
+        }
         const trace = tracker.finish(e.turnId, e.outcome === "interrupted");
         if (!trace) return;
         window.add(trace);
         return send({ type: "latency_trace", data: trace });
       }
       case "turn.interrupted":
-        return send({ type: "turn_interrupted", data: { turn_id: e.turnId, reason: e.reason, state: e.state, by: e.by } });
+        return send(() => {
+          const heard = cutHeard.get(e.turnId);
+          cutHeard.delete(e.turnId);
+          return {
+            type: "turn_interrupted",
+            data: { turn_id: e.turnId, reason: e.reason, state: e.state, by: e.by, heard_ms: heard?.heardMs ?? 0, heard_text: heard?.text ?? "" },
+          };
+        });
       // Timing marks only (turn.started, memory.recall_started, llm.round_ended, tools.finished).
       default:
         return;
@@ -284,9 +317,10 @@ export function createBridge(options: BridgeOptions): Bridge {
       return () => listeners.delete(listener);
     },
 
-    subscribeAudio(listener) {
-      audioListeners.add(listener);
-      return () => audioListeners.delete(listener);
+    playout,
+
+    openAudioOutput(id, sink, outputOptions) {
+      return playout.addConsumer(id, sink, outputOptions);
     },
 
     pushAudio(source: CommandSource, chunk: Uint8Array): void {
@@ -320,6 +354,7 @@ export function createBridge(options: BridgeOptions): Bridge {
       // Deliver what the shutdown produced (turn_interrupted, state_change) before returning.
       await Promise.resolve();
       flush();
+      playout.close();
       if (options.closeEngines !== false) {
         const results = await Promise.allSettled([engines.stt.close(), engines.llm.close(), engines.tts.close(), engines.memory.close()]);
         for (const r of results) if (r.status === "rejected") logger.warn("engine close failed", { error: String(r.reason) });

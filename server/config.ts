@@ -45,6 +45,8 @@ export const SETTINGS: SettingSpec[] = [
   { key: "vadThreshold", flag: "vad-threshold", env: "CODA_VAD_THRESHOLD", kind: "number", default: 0.01, schema: z.number().min(0).max(1), description: "Voice-activity level (RMS, 0..1) above which a 20 ms frame counts as speech." },
   { key: "vadHangoverMs", flag: "vad-hangover-ms", env: "CODA_VAD_HANGOVER_MS", kind: "number", default: 700, schema: positiveInt, description: "Silence after speech that ends an utterance." },
   { key: "vadMaxUtteranceMs", flag: "vad-max-utterance-ms", env: "CODA_VAD_MAX_UTTERANCE_MS", kind: "number", default: 30000, schema: positiveInt, description: "Longest utterance before it is ended anyway." },
+  { key: "audioLeadMs", flag: "audio-lead-ms", env: "CODA_AUDIO_LEAD_MS", kind: "number", default: 1000, schema: z.number().int().min(0).max(60_000), description: "Most synthesised audio sent to a listener ahead of its playback; a stop leaves at most this much in its buffer." },
+  { key: "ttsProgressMs", flag: "tts-progress-ms", env: "CODA_TTS_PROGRESS_MS", kind: "number", default: 0, schema: z.number().int().min(0).max(60_000), description: "tts_progress granularity: 0 sends one per sentence, N one per N ms of audio." },
   { key: "verbose", flag: "verbose", env: "CODA_VERBOSE", kind: "boolean", default: false, description: "Log connections and other info lines to stderr." },
   { key: "inspect", flag: "inspect", env: "CODA_INSPECT", kind: "boolean", default: false, description: "Connect the voice machine to the Stately inspector (loopback only); see docs/inspect.md." },
   // --- engines ---

@@ -16,6 +16,7 @@ import {
   type ServerEvent,
 } from "./protocol/index.js";
 import type { ServerSettings } from "./options.js";
+import type { AudioOutput } from "./playout.js";
 import { TokenBucket } from "./rate-limit.js";
 import type { Logger } from "./logger.js";
 
@@ -40,6 +41,8 @@ export class Connection {
   alive = true;
   /** Whether this client asked (?audio=1) to receive synthesised speech as binary frames. */
   wantsAudio = false;
+  /** This client's place in the playout of answers (audio clients with a pipeline). */
+  audio: AudioOutput | null = null;
   #closing = false;
   readonly #commands: TokenBucket;
   /** Audio frames have their own budget: a microphone sends 10-100 ms frames, far more often than anyone types commands. */

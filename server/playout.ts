@@ -391,6 +391,9 @@ const round = (ms: number) => Math.round(ms * 1000) / 1000;
  * The text heard up to `heardMs` on the timeline of `chunks`: whole
  * sentences whose audio was played to the end, then the first words of the
  * sentence being played, in proportion to its audio, marked with "—".
+ * While synthesis runs, the last sentence's length is estimated from the
+ * pace of the finished ones, so a half-synthesised sentence is never
+ * counted as heard whole.
  */
 export function heardText(chunks: readonly { sentenceIndex: number; text: string; offsetMs: number; audioMs: number }[], heardMs: number, synthesisEnded: boolean): { text: string; cut: boolean } {
   const sentences: { index: number; text: string; start: number; end: number }[] = [];
@@ -399,6 +402,12 @@ export function heardText(chunks: readonly { sentenceIndex: number; text: string
     if (last?.index === c.sentenceIndex) last.end = c.offsetMs + c.audioMs;
     else sentences.push({ index: c.sentenceIndex, text: c.text.trim(), start: c.offsetMs, end: c.offsetMs + c.audioMs });
   }
+  // The last sentence may still be in synthesis: its full length is estimated from the pace of the finished ones.
+  const done = synthesisEnded ? sentences : sentences.slice(0, -1);
+  const doneChars = done.reduce((n, x) => n + x.text.length, 0);
+  const msPerChar = doneChars > 0 ? done.reduce((n, x) => n + x.end - x.start, 0) / doneChars : 60;
+  const last = sentences[sentences.length - 1];
+  if (!synthesisEnded && last) last.end = Math.max(last.end, last.start + last.text.length * msPerChar) + 1;
   const parts: string[] = [];
   const EPSILON = 0.5;
   let cut = false;
@@ -415,7 +424,5 @@ export function heardText(chunks: readonly { sentenceIndex: number; text: string
     cut = true;
     break;
   }
-  // Synthesis stopped before the answer's end while everything synthesised was heard: still cut.
-  if (!cut && !synthesisEnded && sentences.length > 0) cut = true;
   return { text: parts.join(" "), cut };
 }

@@ -93,7 +93,8 @@ describe("stop_speaking", () => {
     await fx.waitFor((e) => e.type === "tts_progress");
     fx.bridge.dispatch({ type: "stop_speaking", data: {} }, client);
     const cut = await fx.waitFor((e) => e.type === "turn_interrupted");
-    expect(cut.data).toEqual({ turn_id: "t1", reason: "stop", state: "speaking", by: null });
+    expect(cut.data).toMatchObject({ turn_id: "t1", reason: "stop", state: "speaking", by: null });
+    expect((cut.data as { heard_ms: number }).heard_ms).toBeGreaterThan(0);
     await fx.waitForState("idle");
     const types = fx.types("t1");
     expect(types.at(-1)).toBe("turn_interrupted");
