@@ -18,7 +18,7 @@ import { toSpeakable } from "../actors/tts/speakable.js";
 import type { AudioSource } from "../actors/stt/types.js";
 import type { VadOptions } from "../actors/stt/vad.js";
 import { voiceMachine } from "../machines/voice.js";
-import type { Phase, UserEvent, VoiceEmitted, VoiceMachineInput } from "../machines/voice-types.js";
+import type { ListenMode, Phase, UserEvent, VoiceEmitted, VoiceMachineInput } from "../machines/voice-types.js";
 import { LatencyTracker } from "./latency.js";
 import { LatencyWindow } from "./metrics.js";
 import type { CommandSource, Pipeline, PipelineCommand } from "./pipeline.js";
@@ -93,7 +93,12 @@ export function createBridge(options: BridgeOptions): Bridge {
   const logger = options.logger ?? silentLogger;
   const audio = options.audio ?? new ClientAudioSource();
   const clientAudio = audio instanceof ClientAudioSource ? audio : null;
-  const tracker = new LatencyTracker(options.now);
+  const now = options.now ?? (() => performance.now());
+  const tracker = new LatencyTracker(now);
+  /** The listening mode of the voice session and the client that started it (its audio owner). */
+  let session: { mode: ListenMode; client: string } | null = null;
+  /** The last utterance that ended (the machine left listening): its client and when, for the grace below. */
+  let lastUtterance: { client: string; at: number } | null = null;
   const window = new LatencyWindow(options.metricsWindow);
   const listeners = new Set<(event: EventInput) => void>();
   const playout = new Playout({
@@ -122,6 +127,8 @@ export function createBridge(options: BridgeOptions): Bridge {
       demoPartialDelayMs: options.demoPartialDelayMs ?? 40,
       ...(options.vad !== undefined ? { vad: options.vad } : {}),
       onVadEvent: (e) => logger.info(e.type === "speech_start" ? "speech started" : "speech ended", { ...e }),
+      // Push-to-talk lasts while the button is held, pauses and all: it ends at stt_stop, never at the VAD.
+      endsAtSpeechEnd: () => session?.mode !== "push_to_talk",
     }),
   });
   const actor = createActor(machine, { ...options.actorOptions, input });
@@ -168,8 +175,10 @@ export function createBridge(options: BridgeOptions): Bridge {
     const ms = tracker.record(e) ?? 0;
     switch (e.type) {
       case "state.changed":
+        if (e.previous === "listening" && e.state !== "listening" && session) lastUtterance = { client: session.client, at: now() };
         if (e.state === "idle" || e.state === "stopped") {
           if (clientAudio) clientAudio.owner = null;
+          session = null;
         }
         return send({ type: "state_change", data: { state: e.state, previous: e.previous, path: e.path, turn_id: e.turnId, mode: e.mode } });
       case "stt.started":
@@ -285,6 +294,11 @@ export function createBridge(options: BridgeOptions): Bridge {
   });
   actor.start();
 
+  /** Within END_GRACE_MS after `source`'s utterance ended. */
+  function withinGrace(source: CommandSource): boolean {
+    return lastUtterance !== null && lastUtterance.client === source.clientId && now() - lastUtterance.at <= END_GRACE_MS;
+  }
+
   function refuse(command: PipelineCommand, phase: Phase): ProtocolError {
     switch (command.type) {
       case "demo_flow":
@@ -307,9 +321,28 @@ export function createBridge(options: BridgeOptions): Bridge {
       const snapshot = actor.getSnapshot();
       if (stopped || snapshot.status !== "active") throw new ProtocolError("unavailable", "The voice pipeline has stopped");
       const event = toMachineEvent(command);
-      if (!snapshot.can(event)) throw refuse(command, snapshot.context.phase);
-      if (command.type === "stt_start" && clientAudio) clientAudio.owner = source.clientId;
+      if (!snapshot.can(event)) {
+        // The utterance this client was ending has just ended (the VAD, or the recogniser, was first): nothing left to stop.
+        if (command.type === "stt_stop" && withinGrace(source)) return;
+        throw refuse(command, snapshot.context.phase);
+      }
+      if (event.type === "user.listen") {
+        session = { mode: event.mode, client: source.clientId };
+        if (clientAudio) clientAudio.owner = source.clientId;
+      }
       actor.send(event);
+    },
+
+    clientGone(clientId: string): void {
+      const snapshot = actor.getSnapshot();
+      if (stopped || snapshot.status !== "active" || session?.client !== clientId) return;
+      if (snapshot.context.phase === "listening") {
+        // Nobody is left to finish the utterance: cancel it and the session (idle now, not at the STT deadline).
+        actor.send({ type: "stt.error", code: "client_gone", message: "The client streaming the audio disconnected" });
+      } else if (session.mode === "continuous") {
+        // The answer plays out for whoever is watching; the session does not listen again.
+        actor.send({ type: "user.stop_listening" });
+      }
     },
 
     subscribe(listener) {
@@ -326,6 +359,8 @@ export function createBridge(options: BridgeOptions): Bridge {
     pushAudio(source: CommandSource, chunk: Uint8Array): void {
       const snapshot = actor.getSnapshot();
       if (!clientAudio || clientAudio.owner !== source.clientId || snapshot.status !== "active" || snapshot.context.listenMode === null) {
+        // Frames that were in flight when the utterance ended are dropped quietly.
+        if (withinGrace(source)) return;
         throw new ProtocolError("unexpected_binary", "No audio stream is open for this connection; send stt_start first");
       }
       clientAudio.push(chunk);
@@ -362,6 +397,9 @@ export function createBridge(options: BridgeOptions): Bridge {
     },
   };
 }
+
+/** How long after an utterance ended its late audio frames and stt_stop are taken quietly (ms). */
+export const END_GRACE_MS = 1000;
 
 const round3 = (ms: number) => Math.max(0, Math.round(ms * 1000) / 1000);
 

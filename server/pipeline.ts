@@ -28,6 +28,12 @@ export interface Pipeline {
   engines(): Record<string, string>;
   /** Latency statistics for get_performance_metrics. */
   metrics(): EventData<"performance_metrics">;
+  /**
+   * A client disconnected. If it started the voice session (its audio feeds
+   * it), the utterance being heard is cancelled (stt_error `client_gone`) and
+   * the session ends; the machine rests.
+   */
+  clientGone?(clientId: string): void;
   /** Microphone PCM from a client (binary frame). @throws ProtocolError `unexpected_binary` when no stream from that client is open. */
   pushAudio?(source: CommandSource, chunk: Uint8Array): void;
   /**

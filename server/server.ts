@@ -324,6 +324,7 @@ export class WebSocketServer {
     if (!this.#connections.delete(conn.id)) return;
     conn.audio?.close();
     conn.audio = null;
+    this.#pipeline?.clientGone?.(conn.id);
     this.#logger.info("client disconnected", { client: conn.id, code });
     if (this.#state === "running") this.#notePresence("left", conn.id);
   }

@@ -74,7 +74,7 @@ export const EVENT_DATA = {
       duration_ms: Milliseconds.describe("From stt_start to the final transcript"),
     })
     .describe("The final transcript of the utterance"),
-  stt_error: stageError("speech recognition").describe("Speech recognition failed (codes: timeout, stt_unavailable, engine_error, audio_error, malformed_output, interrupted: the turn was cut while listening, ...)"),
+  stt_error: stageError("speech recognition").describe("Speech recognition failed (codes: timeout, stt_unavailable, engine_error, audio_error, malformed_output, interrupted: the turn was cut while listening, client_gone: the client streaming the audio disconnected, ...)"),
 
   // --- language model --------------------------------------------------
   llm_start: z

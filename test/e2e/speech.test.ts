@@ -178,7 +178,8 @@ describe.skipIf(!sphinx)("PocketSphinx on eSpeak NG speech streamed over a WebSo
     expect(speech.byteLength).toBeGreaterThan(32 * 1000); // over a second of speech
 
     const client = await pipelineWith(new PocketSphinxStt());
-    expect((await client.command("stt_start", { mode: "push_to_talk" }, "s1")).type).toBe("command_ack");
+    // Continuous mode ends an utterance at the end of speech (push-to-talk waits for stt_stop).
+    expect((await client.command("stt_start", { mode: "continuous" }, "s1")).type).toBe("command_ack");
     // Speech, then a second of silence: the detector's 700 ms hangover ends the utterance; no stt_stop is sent.
     stream(client, concatBytes(speech, new Uint8Array(32 * 1000)));
     await client.waitFor((m) => m.type === "latency_trace" && m.data.turn_id === "t1", { timeoutMs: 30_000 });
@@ -188,7 +189,7 @@ describe.skipIf(!sphinx)("PocketSphinx on eSpeak NG speech streamed over a WebSo
     expect(types.slice(0, 4)).toEqual(["stt_start", "stt_result", "memory_recall", "llm_start"]);
     expect(types.slice(-3)).toEqual(["tts_result", "memory_store", "latency_trace"]);
     expect(types).toContain("llm_result");
-    expect(events[0]!.data).toEqual({ turn_id: "t1", mode: "push_to_talk", engine: "pocketsphinx", source: "client" });
+    expect(events[0]!.data).toEqual({ turn_id: "t1", mode: "continuous", engine: "pocketsphinx", source: "client" });
     const text = (events.find((e) => e.type === "stt_result")!.data as { text: string }).text;
     expect(text.trim().length).toBeGreaterThan(0);
     expect(client.ofType("stt_error")).toEqual([]);
