@@ -17,7 +17,7 @@ import { ClientAudioSource } from "../actors/stt/sources.js";
 import { toSpeakable } from "../actors/tts/speakable.js";
 import type { AudioSource } from "../actors/stt/types.js";
 import type { VadOptions } from "../actors/stt/vad.js";
-import { voiceMachine } from "../machines/voice.js";
+import { voiceMachine, withStageActors } from "../machines/voice.js";
 import type { ListenMode, Phase, UserEvent, VoiceEmitted, VoiceMachineInput } from "../machines/voice-types.js";
 import { LatencyTracker } from "./latency.js";
 import { LatencyWindow } from "./metrics.js";
@@ -121,8 +121,8 @@ export function createBridge(options: BridgeOptions): Bridge {
       tts: { name: engines.tts.name, voice: engines.tts.voice, format: { ...engines.tts.format } },
     },
   };
-  const machine = voiceMachine.provide({
-    actors: createVoiceActors(engines, {
+  const machine = withStageActors(
+    createVoiceActors(engines, {
       audio,
       demoPartialDelayMs: options.demoPartialDelayMs ?? 40,
       ...(options.vad !== undefined ? { vad: options.vad } : {}),
@@ -130,7 +130,7 @@ export function createBridge(options: BridgeOptions): Bridge {
       // Push-to-talk lasts while the button is held, pauses and all: it ends at stt_stop, never at the VAD.
       endsAtSpeechEnd: () => session?.mode !== "push_to_talk",
     }),
-  });
+  );
   const actor = createActor(machine, { ...options.actorOptions, input });
 
   function flush(): void {
@@ -338,7 +338,8 @@ export function createBridge(options: BridgeOptions): Bridge {
       if (stopped || snapshot.status !== "active" || session?.client !== clientId) return;
       if (snapshot.context.phase === "listening") {
         // Nobody is left to finish the utterance: cancel it and the session (idle now, not at the STT deadline).
-        actor.send({ type: "stt.error", code: "client_gone", message: "The client streaming the audio disconnected" });
+        // The turn fails its listening with this code and ends the session (as a broken recogniser does).
+        snapshot.children.turn?.send({ type: "stt.error", code: "client_gone", message: "The client streaming the audio disconnected" });
       } else if (session.mode === "continuous") {
         // The answer plays out for whoever is watching; the session does not listen again.
         actor.send({ type: "user.stop_listening" });

@@ -47,6 +47,7 @@ export const SETTINGS: SettingSpec[] = [
   { key: "vadMaxUtteranceMs", flag: "vad-max-utterance-ms", env: "CODA_VAD_MAX_UTTERANCE_MS", kind: "number", default: 30000, schema: positiveInt, description: "Longest utterance before it is ended anyway." },
   { key: "audioLeadMs", flag: "audio-lead-ms", env: "CODA_AUDIO_LEAD_MS", kind: "number", default: 1000, schema: z.number().int().min(0).max(60_000), description: "Most synthesised audio sent to a listener ahead of its playback; a stop leaves at most this much in its buffer." },
   { key: "ttsProgressMs", flag: "tts-progress-ms", env: "CODA_TTS_PROGRESS_MS", kind: "number", default: 0, schema: z.number().int().min(0).max(60_000), description: "tts_progress granularity: 0 sends one per sentence, N one per N ms of audio." },
+  { key: "compat", flag: "compat", env: "CODA_COMPAT", kind: "string", default: "none", schema: z.enum(["none", "coda-lite"]), description: "Compatibility profile for clients that do not ask with ?compat=: none (protocol v1 only) or coda-lite (Coda Lite's dashboard and test clients; see docs/compat-coda-lite.md)." },
   { key: "verbose", flag: "verbose", env: "CODA_VERBOSE", kind: "boolean", default: false, description: "Log connections and other info lines to stderr." },
   { key: "inspect", flag: "inspect", env: "CODA_INSPECT", kind: "boolean", default: false, description: "Connect the voice machine to the Stately inspector (loopback only); see docs/inspect.md." },
   // --- engines ---

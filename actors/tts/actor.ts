@@ -7,7 +7,7 @@
  * chunk is sent back after.
  */
 import { fromCallback, type AnyEventObject } from "xstate";
-import type { TtsEvent, TtsInput } from "../../machines/voice-types.js";
+import type { TtsEvent, TtsInput } from "../contracts/index.js";
 import { pcmDurationMs } from "../audio.js";
 import { EngineError, isAbortError } from "../engine-error.js";
 import { MALFORMED_OUTPUT } from "../engine-output.js";
