@@ -104,6 +104,8 @@ export function createBridge(options: BridgeOptions): Bridge {
   const playout = new Playout({
     ...(options.audioLeadMs !== undefined ? { leadMs: options.audioLeadMs } : {}),
     ...(options.playoutClock ? { clock: options.playoutClock } : {}),
+    // The answer has been heard: the turn stops speaking (and a continuous session listens again).
+    onEnded: (turnId, heard) => runningTurn()?.send({ type: "playout.ended", turnId, heardMs: heard.heardMs }),
   });
   const progress = new TtsProgressFolder(options.ttsProgressMs ?? 0);
   /** What was heard of turns cut in the current step, for their turn_interrupted. */
@@ -132,6 +134,15 @@ export function createBridge(options: BridgeOptions): Bridge {
     }),
   );
   const actor = createActor(machine, { ...options.actorOptions, input });
+  /** The running turn's actor, if any. */
+  const runningTurn = () => (actor.getSnapshot().status === "active" ? actor.getSnapshot().children.turn : undefined);
+  /** Before an interruption: tell the turn how far its answer was heard, so its history keeps exactly that. */
+  function noteHeard(): void {
+    const turn = runningTurn();
+    const turnId = turn?.getSnapshot().context.id;
+    const heard = turnId === undefined ? null : playout.heard(turnId);
+    if (turn && turnId !== undefined && heard) turn.send({ type: "playout.heard", turnId, text: heard.text, heardMs: heard.heardMs });
+  }
 
   function flush(): void {
     flushScheduled = false;
@@ -330,6 +341,7 @@ export function createBridge(options: BridgeOptions): Bridge {
         session = { mode: event.mode, client: source.clientId };
         if (clientAudio) clientAudio.owner = source.clientId;
       }
+      if (event.type === "user.stop_speaking" || event.type === "user.listen" || event.type === "user.text") noteHeard();
       actor.send(event);
     },
 
