@@ -14,6 +14,7 @@ import type { MemoryStore } from "./memory/types.js";
 import { createDemoSttLogic, createSttLogic } from "./stt/actor.js";
 import type { AudioSource, SttEngine } from "./stt/types.js";
 import type { VadEvent, VadOptions, VadProvider } from "./stt/vad.js";
+import type { SttInput } from "./contracts/index.js";
 import { createToolsLogic } from "./tools/actor.js";
 import type { ToolRunner } from "./tools/types.js";
 import { createTtsLogic } from "./tts/actor.js";
@@ -37,6 +38,8 @@ export interface VoiceActorOptions {
   vad?: VadOptions | VadProvider | false;
   /** Sees each VAD event (for logs and tests). */
   onVadEvent?: (event: VadEvent) => void;
+  /** Whether an utterance ends at the VAD's end of speech (see createSttLogic). Default: always. */
+  endsAtSpeechEnd?: (input: SttInput) => boolean;
 }
 
 /** Build the stage actors of a turn (for `withStageActors`) from engine instances. */
@@ -47,6 +50,7 @@ export function createVoiceActors(engines: VoiceEngines, options: VoiceActorOpti
       ...(options.audio ? { source: options.audio } : {}),
       ...(options.vad !== undefined ? { vad: options.vad } : {}),
       ...(options.onVadEvent ? { onVadEvent: options.onVadEvent } : {}),
+      ...(options.endsAtSpeechEnd ? { endsAtSpeechEnd: options.endsAtSpeechEnd } : {}),
     }),
     demoStt: createDemoSttLogic({ partialDelayMs: options.demoPartialDelayMs ?? 40 }),
     recall: createRecallLogic({ store: engines.memory }),

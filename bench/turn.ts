@@ -148,6 +148,8 @@ async function audioTimes(pipelined: boolean): Promise<AudioTimes> {
       memory: new InMemoryStore(),
       tools: new FakeToolRunner(),
     },
+    // One tts_progress per chunk, as the figure is the first chunk of speech (the default, one per sentence, comes after the sentence's audio).
+    ttsProgressMs: 1,
     machine: { pipelined },
   });
   const started = performance.now();

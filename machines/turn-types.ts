@@ -100,6 +100,8 @@ export interface TurnContext {
   phase: Phase;
   path: string;
   ending: TurnEnding;
+  /** What the listeners had heard of the answer when the turn was cut (from the playout clock), or null. */
+  heard: string | null;
 }
 
 /** What a finished turn hands back to its session. */
@@ -109,5 +111,11 @@ export interface TurnOutput extends TurnEnding {
   messages: ChatMessage[];
 }
 
-/** Everything the turn machine accepts: its stage actors' events and the end of the user's audio. */
-export type TurnEvent = StageEvent | { type: "user.stop_listening" };
+/**
+ * The playout clock's reports about the answer (server/playout.ts, through the bridge):
+ * it has been heard to its end, or how far it was heard just before an interruption.
+ */
+export type PlayoutEvent = { type: "playout.ended"; turnId: string; heardMs: number } | { type: "playout.heard"; turnId: string; text: string; heardMs: number };
+
+/** Everything the turn machine accepts: its stage actors' events, the end of the user's audio and the playout's reports. */
+export type TurnEvent = StageEvent | { type: "user.stop_listening" } | PlayoutEvent;

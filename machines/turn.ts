@@ -10,8 +10,11 @@
  *
  * Shape (docs/machines.md has the generated diagram, docs/voice-machine.md the prose):
  *
- *   start ─▶ listening.voice | listening.demo ─ stt.final ─▶ answering ─▶ remembering ─▶ completed
+ *   start ─▶ listening.voice | listening.demo ─ stt.final ─▶ answering ─▶ playing ─▶ remembering ─▶ completed
  *         └────────────── (typed text) ─────────────────────▶ answering
+ *
+ *   playing: the answer is synthesised and still being heard; it ends at
+ *   `playout.ended` from the playout clock (the coarse state stays speaking).
  *
  *   answering (parallel)
  *     generation: recalling ─▶ generating ⇄ calling_tools ─▶ done
@@ -22,9 +25,9 @@
  * emitted (typed `emit`) and reported to the session (`turn.emitted`), and
  * each top-level stage entered is reported as `turn.stage`.
  *
- * Extending: a state after speech (e.g. waiting for playout) goes between
- * `answering` and `remembering`; a stage the session must know about gets a
- * `reportStage` entry and a mirror state in the session.
+ * Extending: a stage the session must know about gets a `reportStage`
+ * entry and a mirror state in the session (`playing` is part of the
+ * session's `answering`: stop and barge-in work until playout ends).
  */
 import { Immer, type Draft } from "immer";
 import { enqueueActions, fromCallback, fromPromise, sendTo, setup, type AnyActorRef, type AnyEventObject, type DoneActorEvent, type ErrorActorEvent } from "xstate";
@@ -114,6 +117,7 @@ function initialContext(input: TurnInput): TurnContext {
     phase: input.phase,
     path: input.path,
     ending: { outcome: "completed", endSession: false },
+    heard: null,
   };
 }
 
@@ -124,9 +128,21 @@ export function buildMessages(c: TurnContext): ChatMessage[] {
   return [{ role: "system", content: system }, ...c.history, ...c.messages];
 }
 
-/** The turn's messages for the history; a cut turn keeps its unfinished round's text, marked `cut`. */
+/**
+ * The turn's messages for the history. A cut turn keeps what was heard of
+ * its answer when the playout clock said (whole sentences, then the cut
+ * sentence's heard words marked "—"), else its unfinished round's text;
+ * either way marked `cut`, so the next model call sees the truncated answer,
+ * not the unspoken rest.
+ */
 export function turnMessages(c: TurnContext, cut: boolean): ChatMessage[] {
   const messages = [...c.messages];
+  if (cut && c.heard !== null) {
+    const answerAt = messages.findLastIndex((m) => m.role === "assistant" && !m.toolCalls?.length);
+    if (answerAt > messages.findLastIndex((m) => m.role === "user")) messages.splice(answerAt, 1);
+    messages.push({ role: "assistant", content: c.heard, cut: true });
+    return messages;
+  }
   if (cut && c.roundText && c.llm !== "done") messages.push({ role: "assistant", content: c.roundText, cut: true });
   return messages;
 }
@@ -222,6 +238,8 @@ export const turnMachine = setup({
     llmDeadline: ({ context }) => context.settings.deadlines.llmMs,
     toolDeadline: ({ context }) => context.settings.deadlines.toolMs,
     ttsDeadline: ({ context }) => context.settings.deadlines.ttsMs,
+    /** Playout of the answer: its audio time plus one synthesis deadline of slack (a listener that never reports the end). */
+    playoutDeadline: ({ context }) => context.speech.audioMs + context.settings.deadlines.ttsMs,
   },
   guards: {
     isDemo: ({ context }) => context.mode === "demo",
@@ -236,6 +254,10 @@ export const turnMachine = setup({
     answerCompleteWithQueue: ({ context, event }) => event.type === "llm.done" && event.toolCalls.length === 0 && context.speech.queue.length > 0,
     hasQueuedSentence: ({ context }) => context.speech.queue.length > 0,
     generationDone: ({ context }) => context.llm === "done",
+    /** Speech of the answer started, so there is a playout to wait for. */
+    spoke: ({ context }) => context.speech.started,
+    /** A playout report about this turn (not one still in flight for an earlier turn). */
+    isThisTurn: ({ context, event }) => (event.type === "playout.ended" || event.type === "playout.heard") && event.turnId === context.id,
   },
   actions: {
     /** Publish a coarse state change (skipped when nothing a UI shows changed). */
@@ -422,6 +444,11 @@ export const turnMachine = setup({
       enqueue.assign({ ending: { outcome: "failed", endSession: params.reason === "tool_rounds" } });
     }),
 
+    /** Keep how far the answer was heard (the session reads it when it cuts the turn). */
+    recordHeard: enqueueActions(({ event, enqueue }) => {
+      if (event.type === "playout.heard") enqueue.assign({ heard: event.text });
+    }),
+
     // speech
     startSpeech: enqueueActions(({ context, enqueue, self }) => {
       const { tts } = context.settings.engines;
@@ -489,6 +516,7 @@ export const turnMachine = setup({
     messages: turnMessages(context, context.ending.outcome === "failed"),
   }),
   initial: "start",
+  on: { "playout.heard": { guard: "isThisTurn", actions: "recordHeard" } },
   states: {
     // Where the turn begins depends on how it was asked for.
     start: {
@@ -623,7 +651,13 @@ export const turnMachine = setup({
           },
         },
       },
-      onDone: { target: "remembering" },
+      onDone: [{ guard: "spoke", target: "playing" }, { target: "remembering" }],
+    },
+
+    // Synthesised; still being heard (speaking lasts until the playout clock says the answer was heard).
+    playing: {
+      on: { "playout.ended": { guard: "isThisTurn", target: "remembering" } },
+      after: { playoutDeadline: { target: "remembering" } },
     },
 
     // The answer is out; keep the turn in long-term memory before ending.

@@ -246,6 +246,8 @@ export async function createApp(config: Config, options: { logger: Logger; signa
       ...(str(config.systemPrompt) ? { systemPrompt: str(config.systemPrompt)! } : {}),
     },
     vad,
+    audioLeadMs: num(config.audioLeadMs) ?? 1000,
+    ttsProgressMs: num(config.ttsProgressMs) ?? 0,
     ...(audio ? { audio } : {}),
     ...(inspection ? { actorOptions: inspection.actorOptions } : {}),
     logger,

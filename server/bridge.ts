@@ -14,13 +14,16 @@
 import { createActor, type ActorOptions, type Subscription } from "xstate";
 import { createVoiceActors, type VoiceEngines } from "../actors/index.js";
 import { ClientAudioSource } from "../actors/stt/sources.js";
+import { toSpeakable } from "../actors/tts/speakable.js";
 import type { AudioSource } from "../actors/stt/types.js";
 import type { VadOptions, VadProvider } from "../actors/stt/vad.js";
 import { voiceMachine, withStageActors } from "../machines/voice.js";
-import type { Phase, UserEvent, VoiceEmitted, VoiceMachineInput } from "../machines/voice-types.js";
+import type { ListenMode, Phase, UserEvent, VoiceEmitted, VoiceMachineInput } from "../machines/voice-types.js";
 import { LatencyTracker } from "./latency.js";
 import { LatencyWindow } from "./metrics.js";
-import type { AudioChunkOut, CommandSource, Pipeline, PipelineCommand } from "./pipeline.js";
+import type { CommandSource, Pipeline, PipelineCommand } from "./pipeline.js";
+import { Playout, type Clock, type Heard } from "./playout.js";
+import { TtsProgressFolder } from "./tts-progress.js";
 import { ProtocolError, type EventData, type EventInput, type MachineState } from "./protocol/index.js";
 
 /** Optional structured logger (static messages, fields apart). */
@@ -57,19 +60,28 @@ export interface BridgeOptions {
   logger?: BridgeLogger;
   /** Monotonic clock for latency figures (ms). Default `performance.now`. */
   now?: () => number;
+  /** Most unplayed audio sent ahead to each audio consumer (ms). Default 1000. */
+  audioLeadMs?: number;
+  /** Clock of the playout and pacing (server/playout.ts). Default: performance.now and the global timers. */
+  playoutClock?: Clock;
+  /** tts_progress granularity: 0 one event per sentence (default), N one per N ms of audio. */
+  ttsProgressMs?: number;
 }
 
 /** The bridge's Pipeline, plus what tests and the CLI may want to look at. */
 export interface Bridge extends Pipeline {
   /** The running machine actor (for inspection; send commands through `dispatch`). */
   readonly actor: ReturnType<typeof createActor<typeof voiceMachine>>;
+  /** The playout clock of the answers (what each audio consumer has heard). */
+  readonly playout: Playout;
   pushAudio(source: CommandSource, chunk: Uint8Array): void;
-  subscribeAudio(listener: (chunk: AudioChunkOut) => void): () => void;
+  openAudioOutput: NonNullable<Pipeline["openAudioOutput"]>;
 }
 
 const silentLogger: BridgeLogger = { info() {}, warn() {}, error() {} };
 
-type Outgoing = { kind: "event"; event: EventInput } | { kind: "audio"; chunk: AudioChunkOut };
+/** What leaves a machine step, in order: events (some built at delivery, e.g. with what was heard) and playout updates. */
+type Outgoing = { kind: "event"; event: EventInput | (() => EventInput) } | { kind: "run"; run: () => void };
 
 /**
  * Start the voice machine and return the Pipeline the WebSocket server uses.
@@ -83,10 +95,23 @@ export function createBridge(options: BridgeOptions): Bridge {
   const logger = options.logger ?? silentLogger;
   const audio = options.audio ?? new ClientAudioSource();
   const clientAudio = audio instanceof ClientAudioSource ? audio : null;
-  const tracker = new LatencyTracker(options.now);
+  const now = options.now ?? (() => performance.now());
+  const tracker = new LatencyTracker(now);
+  /** The listening mode of the voice session and the client that started it (its audio owner). */
+  let session: { mode: ListenMode; client: string } | null = null;
+  /** The last utterance that ended (the machine left listening): its client and when, for the grace below. */
+  let lastUtterance: { client: string; at: number } | null = null;
   const window = new LatencyWindow(options.metricsWindow);
   const listeners = new Set<(event: EventInput) => void>();
-  const audioListeners = new Set<(chunk: AudioChunkOut) => void>();
+  const playout = new Playout({
+    ...(options.audioLeadMs !== undefined ? { leadMs: options.audioLeadMs } : {}),
+    ...(options.playoutClock ? { clock: options.playoutClock } : {}),
+    // The answer has been heard: the turn stops speaking (and a continuous session listens again).
+    onEnded: (turnId, heard) => runningTurn()?.send({ type: "playout.ended", turnId, heardMs: heard.heardMs }),
+  });
+  const progress = new TtsProgressFolder(options.ttsProgressMs ?? 0);
+  /** What was heard of turns cut in the current step, for their turn_interrupted. */
+  const cutHeard = new Map<string, Heard>();
   const outbox: Outgoing[] = [];
   let flushScheduled = false;
   let stopped = false;
@@ -106,29 +131,39 @@ export function createBridge(options: BridgeOptions): Bridge {
       demoPartialDelayMs: options.demoPartialDelayMs ?? 40,
       ...(options.vad !== undefined ? { vad: options.vad } : {}),
       onVadEvent: (e) => logger.info(e.type === "speech_start" ? "speech started" : "speech ended", { ...e }),
+      // Push-to-talk lasts while the button is held, pauses and all: it ends at stt_stop, never at the VAD.
+      endsAtSpeechEnd: () => session?.mode !== "push_to_talk",
     }),
   );
   const actor = createActor(machine, { ...options.actorOptions, input });
+  /** The running turn's actor, if any. */
+  const runningTurn = () => (actor.getSnapshot().status === "active" ? actor.getSnapshot().children.turn : undefined);
+  /** Before an interruption: tell the turn how far its answer was heard, so its history keeps exactly that. */
+  function noteHeard(): void {
+    const turn = runningTurn();
+    const turnId = turn?.getSnapshot().context.id;
+    const heard = turnId === undefined ? null : playout.heard(turnId);
+    if (turn && turnId !== undefined && heard) turn.send({ type: "playout.heard", turnId, text: heard.text, heardMs: heard.heardMs });
+  }
 
   function flush(): void {
     flushScheduled = false;
     const batch = outbox.splice(0);
     for (const item of batch) {
-      if (item.kind === "event") {
-        for (const l of listeners) {
-          try {
-            l(item.event);
-          } catch (err) {
-            logger.error("pipeline event listener failed", { type: item.event.type, error: String(err) });
-          }
+      if (item.kind === "run") {
+        try {
+          item.run();
+        } catch (err) {
+          logger.error("pipeline playout update failed", { error: String(err) });
         }
-      } else {
-        for (const l of audioListeners) {
-          try {
-            l(item.chunk);
-          } catch (err) {
-            logger.error("pipeline audio listener failed", { error: String(err) });
-          }
+        continue;
+      }
+      const event = typeof item.event === "function" ? item.event() : item.event;
+      for (const l of listeners) {
+        try {
+          l(event);
+        } catch (err) {
+          logger.error("pipeline event listener failed", { type: event.type, error: String(err) });
         }
       }
     }
@@ -142,15 +177,21 @@ export function createBridge(options: BridgeOptions): Bridge {
     }
   }
 
-  const send = (event: EventInput) => publish({ kind: "event", event });
+  const send = (event: EventInput | (() => EventInput)) => publish({ kind: "event", event });
+  const run = (fn: () => void) => publish({ kind: "run", run: fn });
+  const sendProgress = (events: EventData<"tts_progress">[]) => {
+    for (const data of events) send({ type: "tts_progress", data });
+  };
 
   /** Map one domain event to its wire event(s). */
   function machineOnEmit(e: VoiceEmitted): void {
     const ms = tracker.record(e) ?? 0;
     switch (e.type) {
       case "state.changed":
+        if (e.previous === "listening" && e.state !== "listening" && session) lastUtterance = { client: session.client, at: now() };
         if (e.state === "idle" || e.state === "stopped") {
           if (clientAudio) clientAudio.owner = null;
+          session = null;
         }
         return send({ type: "state_change", data: { state: e.state, previous: e.previous, path: e.path, turn_id: e.turnId, mode: e.mode } });
       case "stt.started":
@@ -172,11 +213,14 @@ export function createBridge(options: BridgeOptions): Bridge {
       case "llm.progress":
         return send({ type: "llm_progress", data: { turn_id: e.turnId, delta: e.delta, index: e.index } });
       case "llm.result":
+        // A cut answer's closing events stay together: pending speech progress goes out first.
+        if (e.finishReason === "interrupted") sendProgress(progress.flush(e.turnId));
         return send({
           type: "llm_result",
           data: { turn_id: e.turnId, text: e.text, finish_reason: e.finishReason, rounds: e.rounds, duration_ms: ms },
         });
       case "llm.failed":
+        sendProgress(progress.flush(e.turnId));
         return send({ type: "llm_error", data: { turn_id: e.turnId, code: e.code, message: e.message, partial_text: e.partialText } });
       case "tool.called":
         return send({ type: "tool_call", data: { turn_id: e.turnId, call_id: e.callId, name: e.name, arguments: e.arguments } });
@@ -200,22 +244,16 @@ export function createBridge(options: BridgeOptions): Bridge {
         });
       case "tts.started":
         return send({ type: "tts_start", data: { turn_id: e.turnId, engine: e.engine, voice: e.voice, format: e.format } });
-      case "tts.audio":
-        send({
-          type: "tts_progress",
-          data: {
-            turn_id: e.turnId,
-            sentence_index: e.sentenceIndex,
-            chunk_index: e.chunkIndex,
-            text: e.text,
-            chars: e.chars,
-            audio_ms: round3(e.audioMs),
-            bytes: e.bytes,
-          },
-        });
-        if (audioListeners.size) publish({ kind: "audio", chunk: { turnId: e.turnId, chunkIndex: e.chunkIndex, pcm: e.pcm } });
-        return;
+      case "tts.audio": {
+        sendProgress(
+          progress.add({ turnId: e.turnId, sentenceIndex: e.sentenceIndex, chunkIndex: e.chunkIndex, text: e.text, spoken: toSpeakable(e.text), audioMs: e.audioMs, bytes: e.bytes }),
+        );
+        const chunk = { turnId: e.turnId, chunkIndex: e.chunkIndex, sentenceIndex: e.sentenceIndex, text: e.text, audioMs: e.audioMs, pcm: e.pcm };
+        return run(() => playout.audio(chunk));
+      }
       case "tts.result":
+        sendProgress(progress.flush(e.turnId));
+        if (!e.interrupted) run(() => playout.synthesisEnded(e.turnId));
         return send({
           type: "tts_result",
           data: {
@@ -229,15 +267,32 @@ export function createBridge(options: BridgeOptions): Bridge {
           },
         });
       case "tts.failed":
+        sendProgress(progress.flush(e.turnId));
         return send({ type: "tts_error", data: { turn_id: e.turnId, code: e.code, message: e.message } });
       case "turn.ended": {
+        sendProgress(progress.flush(e.turnId));
+        if (e.outcome !== "completed") {
+          const id = e.turnId;
+          // Cut at delivery, after the audio of earlier steps reached the playout.
+          run(() => {
+            const heard = playout.cut(id);
+            if (heard) cutHeard.set(id, heard);
+          });
+        }
         const trace = tracker.finish(e.turnId, e.outcome === "interrupted");
         if (!trace) return;
         window.add(trace);
         return send({ type: "latency_trace", data: trace });
       }
       case "turn.interrupted":
-        return send({ type: "turn_interrupted", data: { turn_id: e.turnId, reason: e.reason, state: e.state, by: e.by } });
+        return send(() => {
+          const heard = cutHeard.get(e.turnId);
+          cutHeard.delete(e.turnId);
+          return {
+            type: "turn_interrupted",
+            data: { turn_id: e.turnId, reason: e.reason, state: e.state, by: e.by, heard_ms: heard?.heardMs ?? 0, heard_text: heard?.text ?? "" },
+          };
+        });
       // Timing marks only (turn.started, memory.recall_started, llm.round_ended, tools.finished).
       default:
         return;
@@ -251,6 +306,11 @@ export function createBridge(options: BridgeOptions): Bridge {
     },
   });
   actor.start();
+
+  /** Within END_GRACE_MS after `source`'s utterance ended. */
+  function withinGrace(source: CommandSource): boolean {
+    return lastUtterance !== null && lastUtterance.client === source.clientId && now() - lastUtterance.at <= END_GRACE_MS;
+  }
 
   function refuse(command: PipelineCommand, phase: Phase): ProtocolError {
     switch (command.type) {
@@ -274,9 +334,30 @@ export function createBridge(options: BridgeOptions): Bridge {
       const snapshot = actor.getSnapshot();
       if (stopped || snapshot.status !== "active") throw new ProtocolError("unavailable", "The voice pipeline has stopped");
       const event = toMachineEvent(command);
-      if (!snapshot.can(event)) throw refuse(command, snapshot.context.phase);
-      if (command.type === "stt_start" && clientAudio) clientAudio.owner = source.clientId;
+      if (!snapshot.can(event)) {
+        // The utterance this client was ending has just ended (the VAD, or the recogniser, was first): nothing left to stop.
+        if (command.type === "stt_stop" && withinGrace(source)) return;
+        throw refuse(command, snapshot.context.phase);
+      }
+      if (event.type === "user.listen") {
+        session = { mode: event.mode, client: source.clientId };
+        if (clientAudio) clientAudio.owner = source.clientId;
+      }
+      if (event.type === "user.stop_speaking" || event.type === "user.listen" || event.type === "user.text") noteHeard();
       actor.send(event);
+    },
+
+    clientGone(clientId: string): void {
+      const snapshot = actor.getSnapshot();
+      if (stopped || snapshot.status !== "active" || session?.client !== clientId) return;
+      if (snapshot.context.phase === "listening") {
+        // Nobody is left to finish the utterance: cancel it and the session (idle now, not at the STT deadline).
+        // The turn fails its listening with this code and ends the session (as a broken recogniser does).
+        snapshot.children.turn?.send({ type: "stt.error", code: "client_gone", message: "The client streaming the audio disconnected" });
+      } else if (session.mode === "continuous") {
+        // The answer plays out for whoever is watching; the session does not listen again.
+        actor.send({ type: "user.stop_listening" });
+      }
     },
 
     subscribe(listener) {
@@ -284,14 +365,17 @@ export function createBridge(options: BridgeOptions): Bridge {
       return () => listeners.delete(listener);
     },
 
-    subscribeAudio(listener) {
-      audioListeners.add(listener);
-      return () => audioListeners.delete(listener);
+    playout,
+
+    openAudioOutput(id, sink, outputOptions) {
+      return playout.addConsumer(id, sink, outputOptions);
     },
 
     pushAudio(source: CommandSource, chunk: Uint8Array): void {
       const snapshot = actor.getSnapshot();
       if (!clientAudio || clientAudio.owner !== source.clientId || snapshot.status !== "active" || snapshot.context.listenMode === null) {
+        // Frames that were in flight when the utterance ended are dropped quietly.
+        if (withinGrace(source)) return;
         throw new ProtocolError("unexpected_binary", "No audio stream is open for this connection; send stt_start first");
       }
       clientAudio.push(chunk);
@@ -320,6 +404,7 @@ export function createBridge(options: BridgeOptions): Bridge {
       // Deliver what the shutdown produced (turn_interrupted, state_change) before returning.
       await Promise.resolve();
       flush();
+      playout.close();
       if (options.closeEngines !== false) {
         const results = await Promise.allSettled([engines.stt.close(), engines.llm.close(), engines.tts.close(), engines.memory.close()]);
         for (const r of results) if (r.status === "rejected") logger.warn("engine close failed", { error: String(r.reason) });
@@ -327,6 +412,9 @@ export function createBridge(options: BridgeOptions): Bridge {
     },
   };
 }
+
+/** How long after an utterance ended its late audio frames and stt_stop are taken quietly (ms). */
+export const END_GRACE_MS = 1000;
 
 const round3 = (ms: number) => Math.max(0, Math.round(ms * 1000) / 1000);
 

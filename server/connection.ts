@@ -17,6 +17,7 @@ import {
   type ServerEvent,
 } from "./protocol/index.js";
 import type { ServerSettings } from "./options.js";
+import type { AudioOutput } from "./playout.js";
 import { TokenBucket } from "./rate-limit.js";
 import type { Logger } from "./logger.js";
 
@@ -41,6 +42,8 @@ export class Connection {
   alive = true;
   /** Whether this client asked (?audio=1) to receive synthesised speech as binary frames. */
   wantsAudio = false;
+  /** This client's place in the playout of answers (audio clients with a pipeline). */
+  audio: AudioOutput | null = null;
   /** The compatibility profile this client asked for (?compat=) or the server defaults to. */
   compat: "none" | "coda-lite" = "none";
   /** The older protocol this client's commands may be in (from its profile), if any. */

@@ -5,7 +5,8 @@ export { CloseCode } from "./connection.js";
 export { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "./handshake.js";
 export { ServerOptionsSchema, resolveServerOptions, type ServerOptionsInput, type ServerSettings } from "./options.js";
 export type { CommandContext, CommandHandler } from "./router.js";
-export type { Pipeline, PipelineCommand, PipelineCommandType, CommandSource, AudioChunkOut } from "./pipeline.js";
+export type { Pipeline, PipelineCommand, PipelineCommandType, CommandSource } from "./pipeline.js";
+export { Playout, systemClock, heardText, type AudioOut, type AudioOutput, type AudioSink, type Clock, type Heard, type PlaybackReport, type PlayoutOptions } from "./playout.js";
 export { createStderrLogger, silentLogger, type Logger, type LogFields } from "./logger.js";
 export { SERVER_VERSION } from "./version.js";
 export {

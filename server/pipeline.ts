@@ -3,6 +3,7 @@
  * (server/bridge.ts) implements it on top of the voice machine; the server
  * works without one (pipeline commands are then refused as `unavailable`).
  */
+import type { AudioOutput, AudioSink } from "./playout.js";
 import type { CommandOfType, EventData, EventInput, MachineState } from "./protocol/index.js";
 
 export type PipelineCommandType = "stt_start" | "stt_stop" | "demo_flow" | "text_input" | "stop_speaking";
@@ -11,13 +12,6 @@ export type PipelineCommand = { [T in PipelineCommandType]: CommandOfType<T> }[P
 /** The client a command came from. */
 export interface CommandSource {
   clientId: string;
-}
-
-/** Synthesised audio for clients that asked to hear it. */
-export interface AudioChunkOut {
-  turnId: string;
-  chunkIndex: number;
-  pcm: Uint8Array;
 }
 
 export interface Pipeline {
@@ -34,10 +28,22 @@ export interface Pipeline {
   engines(): Record<string, string>;
   /** Latency statistics for get_performance_metrics. */
   metrics(): EventData<"performance_metrics">;
+  /**
+   * A client disconnected. If it started the voice session (its audio feeds
+   * it), the utterance being heard is cancelled (stt_error `client_gone`) and
+   * the session ends; the machine rests.
+   */
+  clientGone?(clientId: string): void;
   /** Microphone PCM from a client (binary frame). @throws ProtocolError `unexpected_binary` when no stream from that client is open. */
   pushAudio?(source: CommandSource, chunk: Uint8Array): void;
-  /** Synthesised audio, for clients that asked to hear it. */
-  subscribeAudio?(listener: (chunk: AudioChunkOut) => void): () => void;
+  /**
+   * Register a place that plays synthesised speech (an audio client, the
+   * local speakers). Its audio is paced to its own playout (server/playout.ts);
+   * `reports: true` declares that it will report its progress (then its
+   * reports, not an estimate, say when it has finished).
+   * @throws TypeError when `id` is already registered.
+   */
+  openAudioOutput?(id: string, sink: AudioSink, options?: { reports?: boolean }): AudioOutput;
   /** Stop the machine and release engines; an active turn is interrupted (reason shutdown). */
   stop(): Promise<void>;
 }

@@ -48,6 +48,8 @@ export interface WebSocketServerOptions extends ServerOptionsInput {
 
 const PIPELINE_COMMANDS: PipelineCommandType[] = ["stt_start", "stt_stop", "demo_flow", "text_input", "stop_speaking"];
 
+const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
+
 export class WebSocketServer {
   readonly settings: ServerSettings;
   /** Random id of this server run; a client seeing a new epoch knows seq restarted. */
@@ -182,9 +184,6 @@ export class WebSocketServer {
     this.#gate.setPort(this.#port);
     this.#startedAt = performance.now();
     if (this.#pipeline) this.#unsubscribe.push(this.#pipeline.subscribe((event) => this.#pipelineOnEvent(event)));
-    if (this.#pipeline?.subscribeAudio) {
-      this.#unsubscribe.push(this.#pipeline.subscribeAudio((chunk) => this.#pipelineOnAudio(chunk.pcm)));
-    }
     this.#heartbeat = setInterval(() => this.#heartbeatOnTick(), this.settings.heartbeatMs);
     this.#heartbeat.unref();
     this.#state = "running";
@@ -278,10 +277,6 @@ export class WebSocketServer {
     }
   }
 
-  #pipelineOnAudio(pcm: Uint8Array): void {
-    for (const c of this.#connections.values()) if (c.wantsAudio) c.sendBinary(pcm);
-  }
-
   #serverOnUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on("error", () => socket.destroy());
     if (this.#state !== "running") return refuseUpgrade(socket, { status: 503, reason: "Server is not running" });
@@ -314,6 +309,24 @@ export class WebSocketServer {
     conn.wantsAudio = wantsAudio;
     if (compat === "coda-lite") this.#codaLiteJoined(conn);
     this.#connections.set(id, conn);
+    if (wantsAudio && this.#pipeline?.openAudioOutput) {
+      // Each frame of speech is announced by a tts_audio event (its turn and place), then sent, paced to this client's playback.
+      conn.audio = this.#pipeline.openAudioOutput(id, {
+        send: (chunk) => {
+          conn.sendEvent(
+            makeEvent("tts_audio", {
+              turn_id: chunk.turnId,
+              chunk_index: chunk.chunkIndex,
+              sentence_index: chunk.sentenceIndex,
+              offset_ms: round3(chunk.offsetMs),
+              audio_ms: round3(chunk.audioMs),
+              bytes: chunk.pcm.byteLength,
+            }),
+          );
+          conn.sendBinary(chunk.pcm);
+        },
+      });
+    }
     conn.sendEvent(
       makeEvent("connection_status", {
         status: "connected",
@@ -336,6 +349,9 @@ export class WebSocketServer {
 
   #connectionOnClose(conn: Connection, code: number): void {
     if (!this.#connections.delete(conn.id)) return;
+    conn.audio?.close();
+    conn.audio = null;
+    this.#pipeline?.clientGone?.(conn.id);
     if (conn.compat === "coda-lite" && --this.#codaLite.clients === 0) {
       clearInterval(this.#codaLite.timer);
       this.#codaLite.timer = undefined;
@@ -398,6 +414,12 @@ export class WebSocketServer {
   #registerBuiltinCommands(): void {
     this.handle("get_system_info", (_cmd, ctx) => ctx.reply(makeEvent("system_info", buildSystemInfo(this.#startedAt, this.#connections.size, this.#pipeline))));
     this.handle("get_performance_metrics", (_cmd, ctx) => ctx.reply(makeEvent("performance_metrics", this.#metrics())));
+    this.handle("playback", (cmd, ctx) => {
+      const conn = this.#connections.get(ctx.clientId);
+      if (!conn?.audio) throw new ProtocolError("invalid_state", "This connection does not receive audio: connect with ?audio=1 to report playback");
+      // A report about a turn that is no longer playing out is late, not wrong: acknowledged and ignored.
+      conn.audio.report(cmd.data);
+    });
     this.handle("get_replay", (cmd, ctx) => ctx.reply(makeEvent("replay", this.#log.since(cmd.data.since ?? null))));
     for (const type of PIPELINE_COMMANDS) {
       this.handle(type, (cmd, ctx) => {

@@ -1,7 +1,8 @@
 /**
  * `--speak`: plays each turn's synthesised speech on this machine's speakers
- * through a local player. A new turn (barge-in) cuts the previous one off;
- * a turn's player is given the end of its audio on tts_result.
+ * through a local player, paced by the playout (server/playout.ts) like any
+ * audio consumer. An interrupted turn's player is killed; a finished turn's
+ * player is given the end of its audio and plays out.
  */
 import type { PcmFormat } from "../actors/audio.js";
 import { playPcm, type Player } from "../actors/tts/player.js";
@@ -31,34 +32,53 @@ class ChunkQueue implements AsyncIterable<Uint8Array> {
   }
 }
 
-/** Start playing the pipeline's speech; returns a function that stops it. */
-export function playOnSpeakers(pipeline: Required<Pick<Pipeline, "subscribe" | "subscribeAudio">>, format: PcmFormat, player: Player, logger: Logger): () => void {
-  let current: { turnId: string; queue: ChunkQueue; abort: AbortController } | undefined;
-  const finish = (cut: boolean) => {
-    if (!current) return;
-    if (cut) current.abort.abort();
-    else current.queue.end();
+/**
+ * Start playing the pipeline's speech; returns a function that stops it.
+ * The speakers are one audio consumer of the playout (paced like a client)
+ * and the truth about what was heard there: they report `ended` when the
+ * player has played a turn to its end and exited, `stopped` when it failed.
+ */
+export function playOnSpeakers(pipeline: Required<Pick<Pipeline, "openAudioOutput">>, format: PcmFormat, player: Player, logger: Logger): () => void {
+  let current: { turnId: string; queue: ChunkQueue; abort: AbortController; ms: number } | undefined;
+  const cut = (turnId?: string) => {
+    if (!current || (turnId !== undefined && current.turnId !== turnId)) return;
+    current.abort.abort();
     current = undefined;
   };
-  const offAudio = pipeline.subscribeAudio((chunk) => {
-    if (current?.turnId !== chunk.turnId) {
-      finish(true);
-      const turn = { turnId: chunk.turnId, queue: new ChunkQueue(), abort: new AbortController() };
-      current = turn;
-      playPcm(turn.queue, format, { signal: turn.abort.signal, player }).catch((err: unknown) => {
-        if (!turn.abort.signal.aborted) logger.warn("speaker playback failed", { error: (err as Error).message });
-      });
-    }
-    current.queue.push(chunk.pcm);
-  });
-  const offEvents = pipeline.subscribe((event) => {
-    // An interrupted turn (stop_speaking, barge-in, shutdown) is cut off; a finished one plays out.
-    if (event.type === "tts_result" && event.data.turn_id === current?.turnId) finish(event.data.interrupted);
-    if (event.type === "turn_interrupted" && event.data.turn_id === current?.turnId) finish(true);
-  });
+  const output = pipeline.openAudioOutput(
+    "speakers",
+    {
+      send(chunk) {
+        if (current?.turnId !== chunk.turnId) {
+          cut();
+          const turn = { turnId: chunk.turnId, queue: new ChunkQueue(), abort: new AbortController(), ms: 0 };
+          current = turn;
+          playPcm(turn.queue, format, { signal: turn.abort.signal, player }).then(
+            () => output.report({ turn_id: turn.turnId, state: "ended", position_ms: turn.ms }),
+            (err: unknown) => {
+              if (turn.abort.signal.aborted) return;
+              logger.warn("speaker playback failed", { error: (err as Error).message });
+              output.report({ turn_id: turn.turnId, state: "stopped", position_ms: 0 });
+            },
+          );
+        }
+        current.ms += chunk.audioMs;
+        current.queue.push(chunk.pcm);
+      },
+      // The whole answer is in the player's queue: it plays out and exits.
+      end(turnId) {
+        if (current?.turnId === turnId) {
+          current.queue.end();
+          current = undefined;
+        }
+      },
+      // Interrupted (stop_speaking, barge-in, shutdown): cut off, not played out.
+      drop: (turnId) => cut(turnId),
+    },
+    { reports: true },
+  );
   return () => {
-    offAudio();
-    offEvents();
-    finish(true);
+    output.close();
+    cut();
   };
 }

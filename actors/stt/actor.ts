@@ -4,7 +4,9 @@
  * to the machine. The utterance's audio ends at whichever comes first:
  * - the voice-activity detector (actors/stt/vad.ts; Silero or energy, one
  *   detector per utterance) hears the end of speech (`hangoverMs` of
- *   non-speech after speech) on live and file audio, in both listening modes;
+ *   non-speech after speech) on live and file audio, when the utterance ends
+ *   at speech end (`endsAtSpeechEnd`: continuous mode; a push-to-talk
+ *   utterance lasts while the button is held, pauses and all);
  * - `audio.end` from the machine (stt_stop);
  * - the source itself ends.
  * The engine then finishes the utterance with what it has. Stopping the
@@ -36,6 +38,12 @@ export interface SttLogicOptions {
   vad?: VadOptions | VadProvider | false;
   /** Sees each VAD event of an utterance (speech_start, speech_end). */
   onVadEvent?: (event: VadEvent) => void;
+  /**
+   * Whether the utterance starting now ends at the VAD's end of speech.
+   * Asked once per utterance. Default: always (the bridge answers false for
+   * push_to_talk, which ends at stt_stop).
+   */
+  endsAtSpeechEnd?: (input: SttInput) => boolean;
 }
 
 /** Sources whose audio is speech as it happens (or as recorded) and so has an end of speech to detect. */
@@ -52,7 +60,7 @@ export function createSttLogic(options: SttLogicOptions) {
   const source = options.source ?? silentAudioSource("none");
   // Thresholds are checked once, here (TypeError on bad ones), not on every utterance.
   const vad = vadFor(source, options.vad);
-  return fromCallback<SttControlEvent, SttInput>(({ sendBack, receive }) => {
+  return fromCallback<SttControlEvent, SttInput>(({ input, sendBack, receive }) => {
     const controller = new AbortController();
     const audioEnd = new AbortController();
     let open = true;
@@ -63,7 +71,8 @@ export function createSttLogic(options: SttLogicOptions) {
     // endWhen is the safety net for a source that does not.
     const stream = endWhen(source.open(AbortSignal.any([controller.signal, audioEnd.signal])), audioEnd.signal, END_GRACE_MS);
     // One detector per utterance: its clock and (Silero) recurrent state start at stt_start.
-    const audio = vad ? untilUtteranceEnd(stream, vad.create(source.format), options.onVadEvent) : stream;
+    const atSpeechEnd = vad !== null && (options.endsAtSpeechEnd?.(input) ?? true);
+    const audio = atSpeechEnd ? untilUtteranceEnd(stream, vad.create(source.format), options.onVadEvent) : stream;
     void transcribeUtterance(options.engine, audio, source.format, controller.signal, (e) => {
       if (open) sendBack(e);
     });

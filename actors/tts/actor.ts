@@ -2,7 +2,9 @@
  * The text-to-speech stage as XState logic: one sentence in, `tts.chunk`
  * events (PCM and its duration) out, then `tts.done` or `tts.error`. The
  * machine runs one such actor per sentence, in order, so speech plays in
- * order. Stopping the actor aborts the synthesis; no chunk is sent back after.
+ * order. The sentence is rewritten into speakable text first (actors/tts/speakable.ts:
+ * "12 * 7" is said "12 times 7"). Stopping the actor aborts the synthesis; no
+ * chunk is sent back after.
  */
 import { fromCallback, type AnyEventObject } from "xstate";
 import type { TtsEvent, TtsInput } from "../contracts/index.js";
@@ -10,6 +12,7 @@ import { pcmDurationMs } from "../audio.js";
 import { EngineError, isAbortError } from "../engine-error.js";
 import { MALFORMED_OUTPUT } from "../engine-output.js";
 import { STAGE_STOPPED } from "../sleep.js";
+import { toSpeakable } from "./speakable.js";
 import type { TtsEngine } from "./types.js";
 
 export interface TtsLogicOptions {
@@ -21,7 +24,7 @@ export function createTtsLogic(options: TtsLogicOptions) {
   return fromCallback<AnyEventObject, TtsInput>(({ input, sendBack }) => {
     const controller = new AbortController();
     let open = true;
-    void synthesizeSentence(options.engine, input.text, controller.signal, (e) => {
+    void synthesizeSentence(options.engine, toSpeakable(input.text), controller.signal, (e) => {
       if (open) sendBack(e);
     });
     return () => {

@@ -1,5 +1,6 @@
 /** The text-to-speech stage: engine interface, actor logic and scripted engine. */
 export { TTS_ENGINE_NAMES, type TtsEngine, type TtsEngineName } from "./types.js";
+export { toSpeakable } from "./speakable.js";
 export { createTtsLogic, synthesizeSentence, type TtsLogicOptions } from "./actor.js";
 export { ScriptedTtsEngine, type ScriptedTtsCall, type ScriptedTtsOptions } from "./testing/scripted.js";
 export { EspeakTts, type EspeakTtsOptions, type EspeakStats } from "./espeak.js";

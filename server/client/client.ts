@@ -114,12 +114,13 @@ export interface ResetInfo {
   missed: number;
 }
 
-/** Synthesised speech: the PCM of the tts_progress event that preceded it. */
+/** Synthesised speech: one binary frame, with the tts_audio event that announced it. */
 export interface AudioChunk {
   pcm: Uint8Array;
   /** The format announced by the turn's tts_start (null if it was never seen). */
   format: AudioFormat | null;
-  progress: EventData<"tts_progress"> | null;
+  /** The frame's turn and its place on the turn's audio timeline (null for a frame nobody announced). */
+  info: EventData<"tts_audio"> | null;
 }
 
 /** A frame that failed validation (it was not delivered). */
@@ -226,7 +227,9 @@ export class CodaClient extends Emitter<ClientEventMap> {
   #epoch: string | null = null;
   #clientId: string | null = null;
   #machineState: MachineState | null = null;
-  #lastProgress: EventData<"tts_progress"> | null = null;
+  #lastAudio: EventData<"tts_audio"> | null = null;
+  /** Turns cut short (turn_interrupted): frames of theirs still in flight are dropped, not delivered. */
+  readonly #cutTurns = new Set<string>();
   #readyWaiters: { resolve(): void; reject(err: Error): void }[] = [];
   #droppedAudioFrames = 0;
 
@@ -424,6 +427,14 @@ export class CodaClient extends Emitter<ClientEventMap> {
   /** Cut the current answer. */
   stopSpeaking(options?: CommandOptions) {
     return this.command("stop_speaking", {}, options);
+  }
+  /**
+   * Report how far this client has played a turn's speech (audio clients):
+   * the server paces audio to it and counts it as heard. `positionMs` is the
+   * audio of that turn played here so far.
+   */
+  playback(turnId: string, state: "playing" | "ended" | "stopped", positionMs: number, options?: CommandOptions) {
+    return this.command("playback", { turn_id: turnId, state, position_ms: Math.max(0, positionMs) }, options);
   }
   /** Resolve with the server's system_info. */
   getSystemInfo(options?: CommandOptions) {
@@ -668,8 +679,14 @@ export class CodaClient extends Emitter<ClientEventMap> {
         this.#formats.set(event.data.turn_id, event.data.format);
         if (this.#formats.size > MAX_FORMATS) this.#formats.delete(this.#formats.keys().next().value!);
         break;
-      case "tts_progress":
-        if (!replayed) this.#lastProgress = event.data;
+      case "tts_audio":
+        this.#lastAudio = event.data;
+        break;
+      case "turn_interrupted":
+        if (!replayed) {
+          this.#cutTurns.add(event.data.turn_id);
+          if (this.#cutTurns.size > MAX_FORMATS) this.#cutTurns.delete(this.#cutTurns.values().next().value!);
+        }
         break;
     }
     const meta: EventMeta = { replayed };
@@ -683,9 +700,10 @@ export class CodaClient extends Emitter<ClientEventMap> {
     if (data instanceof ArrayBuffer) pcm = new Uint8Array(data);
     else if (ArrayBuffer.isView(data)) pcm = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     else return; // Blob etc.: binaryType is arraybuffer, so this does not happen
-    const progress = this.#lastProgress;
-    this.#lastProgress = null;
-    if (!this.has("audio")) return;
-    this.emit("audio", { pcm, progress, format: progress ? (this.#formats.get(progress.turn_id) ?? null) : null });
+    const info = this.#lastAudio;
+    this.#lastAudio = null;
+    // Audio of a cut turn that was already on its way: the turn is over, so it is never played.
+    if (!this.has("audio") || (info && this.#cutTurns.has(info.turn_id))) return;
+    this.emit("audio", { pcm, info, format: info ? (this.#formats.get(info.turn_id) ?? null) : null });
   }
 }

@@ -5,7 +5,7 @@
  * a named key of the wrong type, or a missing required one, is refused.
  */
 import { z } from "zod";
-import { ClientTimestamp, CommandId, ListenMode } from "./common.js";
+import { ClientTimestamp, CommandId, ListenMode, Milliseconds, TurnId } from "./common.js";
 
 const empty = z.object({});
 
@@ -29,6 +29,17 @@ export const COMMAND_DATA = {
       text: z.string().trim().min(1).max(4000).describe("What the user typed"),
     })
     .describe("Start a turn from typed text instead of speech (barges in on a running turn)"),
+  playback: z
+    .strictObject({
+      turn_id: TurnId.describe("The turn whose audio you are playing (from tts_audio)"),
+      state: z
+        .enum(["playing", "ended", "stopped"])
+        .describe("playing: audio of the turn is playing; ended: you played all of it that you will play; stopped: you stopped playing it (muted, closed the player)"),
+      position_ms: Milliseconds.describe("Audio of this turn played on this client so far, in ms"),
+    })
+    .describe(
+      "Report how far this client has played a turn's speech (audio clients only, ?audio=1). The server paces your audio to it and takes it as what you heard. A report for a turn that is no longer playing out is acknowledged and ignored",
+    ),
   stop_speaking: empty.describe("Stop the assistant mid-answer: cancels generation and speech of the current turn"),
   get_system_info: empty.describe("Ask for system_info (sent to you only)"),
   get_performance_metrics: empty.describe("Ask for performance_metrics over recent turns (sent to you only)"),

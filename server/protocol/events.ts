@@ -74,7 +74,7 @@ export const EVENT_DATA = {
       duration_ms: Milliseconds.describe("From stt_start to the final transcript"),
     })
     .describe("The final transcript of the utterance"),
-  stt_error: stageError("speech recognition").describe("Speech recognition failed (codes: timeout, stt_unavailable, engine_error, audio_error, malformed_output, interrupted: the turn was cut while listening, ...)"),
+  stt_error: stageError("speech recognition").describe("Speech recognition failed (codes: timeout, stt_unavailable, engine_error, audio_error, malformed_output, interrupted: the turn was cut while listening, client_gone: the client streaming the audio disconnected, ...)"),
 
   // --- language model --------------------------------------------------
   llm_start: z
@@ -118,13 +118,29 @@ export const EVENT_DATA = {
     .strictObject({
       turn_id: TurnId,
       sentence_index: count,
-      chunk_index: count.describe("0 for the first audio chunk of the turn, +1 each"),
-      text: z.string().describe("The sentence this chunk belongs to"),
-      chars: count.describe("Characters of the sentence"),
-      audio_ms: Milliseconds.describe("Duration of this chunk's audio"),
-      bytes: count.describe("Size of this chunk's PCM in bytes"),
+      chunk_index: count.describe("The first audio chunk this event covers (0 for the turn's first chunk)"),
+      chunks: z.number().int().positive().describe("How many audio chunks this event covers (chunk_index, chunk_index + 1, ...)"),
+      text: z.string().describe("The sentence these chunks belong to, as the model wrote it"),
+      spoken: z.string().describe("The sentence as it was given to the synthesiser: symbols and numbers said in words (\"12 * 7\" becomes \"12 times 7\")"),
+      chars: count.describe("Characters of the sentence (as written)"),
+      audio_ms: Milliseconds.describe("Duration of the audio of the chunks covered"),
+      bytes: count.describe("Size of the PCM of the chunks covered, in bytes"),
     })
-    .describe("A chunk of synthesised audio is ready (audio itself goes to clients that asked to hear it)"),
+    .describe(
+      "Speech synthesis progress: one event per sentence, or per ttsProgressMs of audio (a setting). The audio itself goes, paced, to clients that asked to hear it (tts_audio + binary frame)",
+    ),
+  tts_audio: z
+    .strictObject({
+      turn_id: TurnId,
+      chunk_index: count.describe("0 for the first audio chunk of the turn, +1 each"),
+      sentence_index: count,
+      offset_ms: Milliseconds.describe("Where the chunk starts on the turn's audio timeline"),
+      audio_ms: Milliseconds.describe("Duration of the chunk's audio"),
+      bytes: count.describe("Size of the binary frame that follows"),
+    })
+    .describe(
+      "Sent to an audio client (?audio=1) right before each binary frame of synthesised speech: the frame's turn and place. Paced: at most the configured lead ahead of your playback. Not logged, never replayed",
+    ),
   tts_result: z
     .strictObject({
       turn_id: TurnId,
@@ -283,6 +299,10 @@ export const EVENT_DATA = {
       reason: z.enum(["barge_in", "stop", "shutdown"]),
       state: MachineState.describe("Where the turn was when it was cut"),
       by: z.string().nullable().describe("The turn that replaced it (barge_in)"),
+      heard_ms: Milliseconds.describe("Audio of the answer heard before the cut (furthest any listener got; 0 when nothing was spoken)"),
+      heard_text: z
+        .string()
+        .describe("The answer as heard: whole sentences heard, then the words of the cut sentence heard so far followed by \"—\"; empty when nothing was spoken"),
     })
     .describe("A turn was cut short; nothing more of it follows"),
   performance_metrics: z
@@ -318,7 +338,7 @@ export const EVENT_TYPES = Object.keys(EVENT_DATA) as EventType[];
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;
 
 /** Events that are only ever sent to one client and never logged. */
-export const DIRECT_EVENT_TYPES = ["replay", "command_ack", "command_error", "performance_metrics", "memory_items"] as const satisfies readonly EventType[];
+export const DIRECT_EVENT_TYPES = ["replay", "command_ack", "command_error", "performance_metrics", "memory_items", "tts_audio"] as const satisfies readonly EventType[];
 
 function eventEnvelope<T extends EventType>(type: T) {
   return z

@@ -1,11 +1,14 @@
 /**
  * Synthesised speech reaches the client as `audio` events paired with the
- * tts_progress they belong to and the format of the turn's tts_start; and
- * frames that fail the protocol schemas are reported, never delivered.
+ * tts_audio event that announced each frame and the format of the turn's
+ * tts_start; playback reports are taken from audio clients only; audio of a
+ * cut turn still in flight is dropped; and frames that fail the protocol
+ * schemas are reported, never delivered.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer as WsServer } from "ws";
 import type { AudioChunk, CodaClient, InvalidFrame } from "../../server/client/index.js";
+import { ManualClock } from "../helpers/clock.js";
 import { startCoda, type CodaFixture } from "./fixture.js";
 import { newClient, next, record, until } from "./helpers.js";
 
@@ -20,7 +23,7 @@ afterEach(async () => {
 });
 
 describe("CodaClient audio", () => {
-  it("pairs each binary frame with its tts_progress and the turn's format", async () => {
+  it("pairs each binary frame with its tts_audio and the turn's format, covering exactly what tts_progress accounts for", async () => {
     fixture = await startCoda();
     client = newClient(fixture.wsUrl, { audio: true });
     const rec = record(client);
@@ -28,13 +31,53 @@ describe("CodaClient audio", () => {
     client.on("audio", (c) => chunks.push(c));
     await client.connect();
     await client.textInput("what is 100 divided by 4");
-    await next(client, "latency_trace");
-
-    const progress = rec.events.filter((e) => e.event.type === "tts_progress").map((e) => e.event.data);
+    await next(client, "tts_result");
+    const progressBytes = () => rec.events.filter((e) => e.event.type === "tts_progress").reduce((n, e) => n + (e.event.data as { bytes: number }).bytes, 0);
+    await until(() => chunks.reduce((n, c) => n + c.pcm.byteLength, 0) === progressBytes(), "all the audio tts_progress accounts for");
+    const progress = rec.events.filter((e) => e.event.type === "tts_progress").map((e) => e.event.data as { chunk_index: number; chunks: number });
     expect(progress.length).toBeGreaterThan(0);
-    expect(chunks.map((c) => c.progress)).toEqual(progress);
-    expect(chunks.map((c) => c.pcm.byteLength)).toEqual(progress.map((p) => (p as { bytes: number }).bytes));
+    expect(chunks.map((c) => c.info?.chunk_index)).toEqual([...Array(progress.reduce((n, p) => n + p.chunks, 0)).keys()]);
+    expect(chunks.every((c) => c.info!.bytes === c.pcm.byteLength && c.info!.turn_id === "t1")).toBe(true);
     expect(chunks.every((c) => c.format?.sample_rate === 16000 && c.format.sample_type === "s16le" && c.format.channels === 1)).toBe(true);
+    // tts_audio is for this client only: never logged, so never replayed.
+    expect(rec.events.filter((e) => e.event.type === "tts_audio").every((e) => e.event.seq === undefined)).toBe(true);
+  });
+
+  it("takes playback reports from an audio client and refuses them from others", async () => {
+    fixture = await startCoda();
+    client = newClient(fixture.wsUrl, { audio: true });
+    const other = newClient(fixture.wsUrl);
+    await client.connect();
+    await other.connect();
+    try {
+      await expect(client.playback("t9", "playing", 100)).resolves.toMatchObject({ command: "playback" });
+      await expect(other.playback("t9", "playing", 100)).rejects.toMatchObject({
+        code: "invalid_state",
+        message: "This connection does not receive audio: connect with ?audio=1 to report playback",
+      });
+      await expect(client.command("playback", { turn_id: "t9", state: "paused" as "playing", position_ms: 1 })).rejects.toMatchObject({ code: "invalid_data" });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("sends nothing more of a turn after stop_speaking: the client held at most the lead", async () => {
+    const clock = new ManualClock();
+    // 30 ms of audio per character, a lead of 600 ms, a clock that never moves: the client holds 600 ms of a long answer.
+    fixture = await startCoda({ ttsMsPerChar: 30, wordDelayMs: 40, playout: { audioLeadMs: 600, playoutClock: clock } });
+    client = newClient(fixture.wsUrl, { audio: true });
+    const chunks: AudioChunk[] = [];
+    client.on("audio", (c) => chunks.push(c));
+    await client.connect();
+    await client.textInput("tell me a joke");
+    await until(() => chunks.length > 0, "first audio");
+    await until(() => chunks.length >= 2, "lead filled");
+    const before = chunks.reduce((n, c) => n + c.info!.audio_ms, 0);
+    expect(before).toBeLessThanOrEqual(600);
+    await client.stopSpeaking();
+    clock.advance(60_000);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(chunks.reduce((n, c) => n + c.info!.audio_ms, 0)).toBe(before);
   });
 
   it("gets no audio without the audio option", async () => {

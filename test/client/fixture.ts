@@ -10,7 +10,7 @@ import { ScriptedSttEngine, type ScriptedSttOptions } from "../../actors/stt/tes
 import { createBuiltinTools } from "../../actors/tools/builtins/index.js";
 import { ToolRegistry } from "../../actors/tools/registry.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
-import { createBridge, type Bridge } from "../../server/bridge.js";
+import { createBridge, type Bridge, type BridgeOptions } from "../../server/bridge.js";
 import { silentLogger, type Logger } from "../../server/logger.js";
 import { registerMemoryCommands } from "../../server/memory-commands.js";
 import { WebSocketServer, type WebSocketServerOptions } from "../../server/server.js";
@@ -21,6 +21,10 @@ export interface CodaFixtureOptions extends Omit<WebSocketServerOptions, "pipeli
   wordDelayMs?: number;
   /** Delay before each demo partial (ms). Default 5. */
   demoPartialDelayMs?: number;
+  /** Synthesised audio per character (ms). Default 8. */
+  ttsMsPerChar?: number;
+  /** Playout settings of the bridge (pacing lead, clock). */
+  playout?: Pick<BridgeOptions, "audioLeadMs" | "playoutClock">;
 }
 
 export interface CodaFixture {
@@ -39,13 +43,13 @@ export interface CodaFixture {
 
 /** Start a server with a voice pipeline on 127.0.0.1 (port 0 unless given). */
 export async function startCoda(options: CodaFixtureOptions = {}): Promise<CodaFixture> {
-  const { stt: sttOptions, wordDelayMs = 5, demoPartialDelayMs = 5, logger, ...serverOptions } = options;
+  const { stt: sttOptions, wordDelayMs = 5, demoPartialDelayMs = 5, ttsMsPerChar = 8, playout, logger, ...serverOptions } = options;
   const stt = new ScriptedSttEngine({ utterances: ["what is 12 times 7"], ...sttOptions });
-  const tts = new ScriptedTtsEngine({ sound: "tone", msPerChar: 8, chunkMs: 300 });
+  const tts = new ScriptedTtsEngine({ sound: "tone", msPerChar: ttsMsPerChar, chunkMs: 300 });
   const memory = new InMemoryStore();
   const tools = new ToolRegistry({ tools: createBuiltinTools({ memory, timezone: "UTC" }) });
   const llm = new BuiltinResponder({ delayMs: wordDelayMs, timeZone: "UTC" });
-  const pipeline = createBridge({ engines: { stt, llm, tts, memory, tools }, demoPartialDelayMs });
+  const pipeline = createBridge({ engines: { stt, llm, tts, memory, tools }, demoPartialDelayMs, ...playout });
   const server = new WebSocketServer({ host: "127.0.0.1", port: 0, logger: logger ?? (silentLogger as Logger), pipeline, ...serverOptions });
   registerMemoryCommands(server, memory);
   await server.start();

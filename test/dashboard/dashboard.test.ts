@@ -109,6 +109,31 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${hasChromium ? "" : ` (${SK
     await page.close();
   });
 
+  it("Stop 1 s into a long answer: the player falls silent, the header says idle, the conversation shows the heard part marked cut", async () => {
+    // About 60 ms of audio per character: the answer below lasts several seconds; it is synthesised at once.
+    const f = await coda({ ttsMsPerChar: 60 });
+    const page = await browser!.page();
+    await page.goto(`${f.httpUrl}/`);
+    await page.locator("#conn[data-state=open]").waitFor();
+    await page.locator("#text").fill("what can you do");
+    await page.locator("#text").press("Enter");
+    type W = { coda: { player: { turn: unknown; sources: Set<unknown> } } };
+    await page.waitForFunction(() => (window as unknown as W).coda.player.turn !== null);
+    await page.waitForTimeout(1000);
+    // Synthesis ended long ago; the answer is still being heard, so the header still says speaking.
+    expect(await page.locator("#machine-state").getAttribute("data-phase")).toBe("speaking");
+    await page.getByRole("button", { name: "Stop" }).click();
+    await page.locator("#machine-state[data-phase=idle]").waitFor();
+    expect(await page.evaluate(() => (window as unknown as W).coda.player.sources.size)).toBe(0);
+    const [heard] = await texts(page, ".turn .assistant.cut");
+    const full = (f.bridge.actor.getSnapshot().context.history.find((m) => m.role === "assistant")!).content;
+    expect(heard).toBe(full);
+    expect(heard!.endsWith("—")).toBe(true);
+    expect(heard!.length).toBeGreaterThan(1);
+    expect(page.problems).toEqual([]);
+    await page.close();
+  });
+
   it("push-to-talk streams the microphone as 16 kHz s16le PCM while held", async () => {
     const f = await coda({ stt: { utterances: ["what is 6 times 7"], waitForAudioEnd: true } });
     // Record the size of every microphone frame the server takes.

@@ -103,6 +103,7 @@ describe("buildVoiceDiagram", () => {
       ["start", "atomic"],
       ["listening", "compound"],
       ["answering", "parallel"],
+      ["playing", "atomic"],
       ["remembering", "atomic"],
       ["completed", "final"],
       ["failed", "final"],
@@ -110,6 +111,7 @@ describe("buildVoiceDiagram", () => {
     expect(find("voice.turn")).toMatchObject({ invoke: ["turn"], initial: "voice.turn.start" });
     expect(find("voice.turn.answering.generation.calling_tools")).toMatchObject({ invoke: ["tools"], deadlines: ["toolDeadline"] });
     expect(find("voice.turn.listening")).toMatchObject({ initial: "voice.turn.listening.voice", deadlines: ["sttDeadline"] });
+    expect(find("voice.turn.playing")).toMatchObject({ deadlines: ["playoutDeadline"] });
     expect(d.edges.filter((e) => e.source === "voice.idle").map((e) => `${e.label}>${e.target}`)).toEqual([
       "user.listen>voice.turn",
       "user.demo>voice.turn",

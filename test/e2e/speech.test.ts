@@ -226,10 +226,12 @@ describe.skipIf(!sphinx)("spoken questions in the default voice, recognised by P
     }
   }
 
-  /** Push to talk with `speech` (a little silence before, a second after: the VAD ends the utterance); resolves with that turn's events. */
+  /** Push to talk with `speech` (a little silence before and after), released with stt_stop; resolves with that turn's events. */
   async function ask(client: TestClient, speech: Uint8Array, turnId: string): Promise<Received[]> {
     expect((await client.command("stt_start", { mode: "push_to_talk" }, `ask-${turnId}`)).type).toBe("command_ack");
-    stream(client, concatBytes(new Uint8Array(32 * 300), speech, new Uint8Array(32 * 1000)));
+    stream(client, concatBytes(new Uint8Array(32 * 300), speech, new Uint8Array(32 * 300)));
+    // Push-to-talk ends at release, never at the VAD.
+    expect((await client.command("stt_stop", {}, `release-${turnId}`)).type).toBe("command_ack");
     await client.waitFor((m) => m.type === "latency_trace" && m.data.turn_id === turnId, { timeoutMs: 90_000 });
     return turnEvents(client, turnId);
   }

@@ -56,12 +56,17 @@ export const TURN_EVENTS = [
   { type: "xstate.error.actor.recall", error: Object.assign(new Error("locked"), { code: "locked" }) },
   { type: "xstate.done.actor.store", output: { id: "m1", kind: "turn", text: "User: hi", importance: 0.3, createdAt: "2026-05-01T00:00:00.000Z", turnId: "t1" } },
   { type: "xstate.error.actor.store", error: new Error("full") },
+  // The playout clock: the answer heard to its end (this turn, and a late report of an earlier one), and how far at a cut.
+  { type: "playout.ended", turnId: "t1", heardMs: 1000 },
+  { type: "playout.ended", turnId: "t0", heardMs: 1000 },
+  { type: "playout.heard", turnId: "t1", text: "Hi—", heardMs: 100 },
   // Deadlines: the events the named `after` delays raise.
   { type: "xstate.after.sttDeadline.turn.listening" },
   { type: "xstate.after.memoryDeadline.turn.answering.generation.recalling" },
   { type: "xstate.after.llmDeadline.turn.answering.generation.generating" },
   { type: "xstate.after.toolDeadline.turn.answering.generation.calling_tools" },
   { type: "xstate.after.ttsDeadline.turn.answering.speech.synthesizing" },
+  { type: "xstate.after.playoutDeadline.turn.playing" },
   { type: "xstate.after.memoryDeadline.turn.remembering" },
 ] as unknown as TurnEvent[];
 
@@ -77,6 +82,7 @@ export function serializeTurn(s: TurnSnapshot): string {
     p: t.path,
     mode: t.mode,
     user: t.userText !== null,
+    heard: t.heard !== null,
     listening: t.listening,
     llm: t.llm,
     round: t.round,

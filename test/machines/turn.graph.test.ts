@@ -74,16 +74,17 @@ describe("turn machine graph", () => {
     const reached = new Set(adjacencies.flatMap((a) => Object.values(a).flatMap((v) => v.state._nodes.map((n) => n.id))));
     // `start` is left at once (eventless transitions), so no snapshot rests there.
     expect(all.filter((id) => !reached.has(id))).toEqual(["turn.start"]);
-    expect(all.length).toBe(18);
+    expect(all.length).toBe(19);
   });
 
   it("takes every transition of every state node", () => {
     const all = getStateNodes(turnMachine.root as never).flatMap((node) => [...node.transitions.values()].flat());
     const taken = new Set(edges.flatMap(({ from, event }) => turnMachine.getTransitionData(from, event)));
     // Completion of the parallel answering state is raised inside the machine, not sent:
-    // it is taken when some edge goes from answering to remembering.
+    // its two branches are taken when some edge goes from answering to playing (speech started) and to remembering (none).
     const doneState = all.filter((t) => t.eventType.startsWith("xstate.done.state."));
-    expect(doneState.map((t) => t.eventType)).toEqual(["xstate.done.state.turn.answering"]);
+    expect(doneState.map((t) => t.eventType)).toEqual(["xstate.done.state.turn.answering", "xstate.done.state.turn.answering"]);
+    expect(edges.some(({ from, to }) => from.matches("answering") && to.matches("playing"))).toBe(true);
     expect(edges.some(({ from, to }) => from.matches("answering") && to.matches("remembering"))).toBe(true);
     const missing = all
       .filter((t) => !doneState.includes(t) && !taken.has(t))
@@ -106,7 +107,9 @@ describe("turn machine graph", () => {
 
   it("replays every simple path of a typed turn, from its start to remembering", () => {
     // Every interleaving of recall, generation (with one tool round) and speech of one turn.
-    const turnEvents = TURN_EVENTS.filter((e) => ["llm.sentence", "llm.done", "tools.outcome", "tools.done", "tts.done", "xstate.done.actor.recall"].includes(e.type));
+    const turnEvents = TURN_EVENTS.filter((e) =>
+      ["llm.sentence", "llm.done", "tools.outcome", "tools.done", "tts.done", "xstate.done.actor.recall", "playout.ended"].includes(e.type),
+    );
     const [start] = initialTransition(turnMachine, TEXT_INPUT);
     const coarse = (s: TurnSnapshot) => JSON.stringify([s.value, s.context.speech.started, s.context.llm, s.context.round]);
     const paths = getSimplePaths(turnMachine, {

@@ -55,12 +55,11 @@ describe("demo_flow", () => {
     expect(byType("llm_result")[0]).toMatchObject({ text: "It is noon. You plan to visit Paris. Anything else?", finish_reason: "stop", rounds: 2 });
     expect(byType("llm_progress").map((d) => d.index)).toEqual([...Array(byType("llm_progress").length).keys()]);
     expect(byType("llm_progress").map((d) => d.delta).join("")).toBe("It is noon. You plan to visit Paris. Anything else?");
-    // Three sentences spoken in order; chunk indexes count up across the turn.
-    const progress = byType("tts_progress");
-    expect([...new Set(progress.map((d) => d.text))]).toEqual(["It is noon.", "You plan to visit Paris.", "Anything else?"]);
-    expect(progress.map((d) => d.sentence_index)).toEqual([...progress.map((d) => d.sentence_index as number)].sort((a, b) => a - b));
-    expect(progress.map((d) => d.chunk_index)).toEqual([...progress.keys()]);
-    expect(byType("tts_result")[0]).toMatchObject({ sentences: 3, chunks: progress.length, interrupted: false });
+    // Three sentences spoken in order, one tts_progress each; chunk indexes count up across the turn.
+    const progress = byType("tts_progress") as { text: string; sentence_index: number; chunk_index: number; chunks: number }[];
+    expect(progress.map((d) => [d.sentence_index, d.text])).toEqual([[0, "It is noon."], [1, "You plan to visit Paris."], [2, "Anything else?"]]);
+    expect(progress.map((d) => d.chunk_index)).toEqual([0, progress[0]!.chunks, progress[0]!.chunks + progress[1]!.chunks]);
+    expect(byType("tts_result")[0]).toMatchObject({ sentences: 3, chunks: progress.reduce((n, d) => n + d.chunks, 0), interrupted: false });
     expect(fx.tts.calls.map((c) => c.text)).toEqual(["It is noon.", "You plan to visit Paris.", "Anything else?"]);
     expect(byType("memory_store")[0]).toMatchObject({ turn_id: "t1", kind: "turn", id: "m2" });
 

@@ -20,6 +20,10 @@ export interface FixtureOptions {
   machine?: BridgeOptions["machine"];
   demoPartialDelayMs?: number;
   metricsWindow?: number;
+  /** Playout clock, pacing lead and tts_progress granularity (BridgeOptions). */
+  playoutClock?: BridgeOptions["playoutClock"];
+  audioLeadMs?: number;
+  ttsProgressMs?: number;
 }
 
 export interface Fixture {
@@ -61,6 +65,9 @@ export function createFixture(o: FixtureOptions = {}): Fixture {
     machine: o.machine,
     demoPartialDelayMs: o.demoPartialDelayMs ?? 0,
     metricsWindow: o.metricsWindow,
+    ...(o.playoutClock ? { playoutClock: o.playoutClock } : {}),
+    ...(o.audioLeadMs !== undefined ? { audioLeadMs: o.audioLeadMs } : {}),
+    ...(o.ttsProgressMs !== undefined ? { ttsProgressMs: o.ttsProgressMs } : {}),
   });
   const events: ServerEvent[] = [];
   const waiters = new Set<{ predicate: (e: ServerEvent) => boolean; resolve: (e: ServerEvent) => void }>();

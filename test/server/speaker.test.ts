@@ -1,7 +1,8 @@
 /**
- * `--speak`: a turn's speech plays through a local player; an interrupted
- * turn (stop_speaking, barge-in) kills its player instead of letting queued
- * audio play out; stopping the speakers kills a running player.
+ * `--speak`: a turn's speech plays through a local player fed by the
+ * playout; an interrupted turn (stop_speaking, barge-in) kills its player
+ * instead of letting queued audio play out; a finished turn's player plays
+ * out and reports `ended`; stopping the speakers kills a running player.
  */
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,9 +10,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Player } from "../../actors/tts/player.js";
 import { silentLogger } from "../../server/logger.js";
-import type { AudioChunkOut } from "../../server/pipeline.js";
-import type { EventInput } from "../../server/protocol/index.js";
+import { Playout, type Heard } from "../../server/playout.js";
 import { playOnSpeakers } from "../../server/speaker.js";
+import { ManualClock } from "../helpers/clock.js";
 
 function fakePlayer(): { player: Player; pidFile: string } {
   const dir = mkdtempSync(join(tmpdir(), "coda-speaker-"));
@@ -23,16 +24,14 @@ function fakePlayer(): { player: Player; pidFile: string } {
   return { player: { name: "aplay", path }, pidFile };
 }
 
-function fakePipeline() {
-  const events = new Set<(e: EventInput) => void>();
-  const audio = new Set<(c: AudioChunkOut) => void>();
-  return {
-    subscribe: (l: (e: EventInput) => void) => (events.add(l), () => events.delete(l)),
-    subscribeAudio: (l: (c: AudioChunkOut) => void) => (audio.add(l), () => audio.delete(l)),
-    emit: (e: EventInput) => events.forEach((l) => l(e)),
-    chunk: (c: AudioChunkOut) => audio.forEach((l) => l(c)),
-  };
+/** The real playout on a hand-moved clock, as the pipeline's audio outputs. */
+function playoutPipeline() {
+  const ended: [string, Heard][] = [];
+  const playout = new Playout({ clock: new ManualClock(), onEnded: (id, heard) => ended.push([id, heard]) });
+  return { playout, ended, openAudioOutput: playout.addConsumer.bind(playout) };
 }
+
+const chunk = (turnId: string, chunkIndex: number) => ({ turnId, chunkIndex, sentenceIndex: 0, text: "Hello.", audioMs: 100, pcm: new Uint8Array(3200) });
 
 const alive = (pid: number) => {
   try {
@@ -48,29 +47,39 @@ async function playerPid(pidFile: string): Promise<number> {
   return Number(readFileSync(pidFile, "utf8").trim());
 }
 
-const ttsResult = (interrupted: boolean): EventInput => ({
-  type: "tts_result",
-  data: { turn_id: "t1", sentences: 1, chunks: 1, chars: 5, audio_ms: 100, duration_ms: 5, interrupted },
-});
-
 describe("playOnSpeakers", () => {
   it("an interrupted turn kills its player", async () => {
     const { player, pidFile } = fakePlayer();
-    const p = fakePipeline();
+    const p = playoutPipeline();
     const stop = playOnSpeakers(p, { sample_rate: 16000, sample_type: "s16le", channels: 1 }, player, silentLogger);
-    p.chunk({ turnId: "t1", chunkIndex: 0, pcm: new Uint8Array(3200) });
+    p.playout.audio(chunk("t1", 0));
     const pid = await playerPid(pidFile);
     expect(alive(pid)).toBe(true);
-    p.emit(ttsResult(true));
+    expect(p.playout.cut("t1")).toMatchObject({ cut: true });
     await expect.poll(() => alive(pid)).toBe(false);
+    stop();
+  });
+
+  it("a finished turn plays out, and the player's exit ends the turn's playout", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "coda-speaker-"));
+    const path = join(dir, "aplay");
+    writeFileSync(path, "#!/bin/sh\ncat > /dev/null\n"); // plays (reads) everything, then exits 0
+    chmodSync(path, 0o755);
+    const p = playoutPipeline();
+    const stop = playOnSpeakers(p, { sample_rate: 16000, sample_type: "s16le", channels: 1 }, { name: "aplay", path }, silentLogger);
+    p.playout.audio(chunk("t1", 0));
+    p.playout.audio(chunk("t1", 1));
+    p.playout.synthesisEnded("t1");
+    // The clock never moves: only the player's own report can end the playout.
+    await expect.poll(() => p.ended).toEqual([["t1", { heardMs: 200, text: "Hello.", cut: false }]]);
     stop();
   });
 
   it("stopping the speakers kills a running player", async () => {
     const { player, pidFile } = fakePlayer();
-    const p = fakePipeline();
+    const p = playoutPipeline();
     const stop = playOnSpeakers(p, { sample_rate: 16000, sample_type: "s16le", channels: 1 }, player, silentLogger);
-    p.chunk({ turnId: "t1", chunkIndex: 0, pcm: new Uint8Array(3200) });
+    p.playout.audio(chunk("t1", 0));
     const pid = await playerPid(pidFile);
     stop();
     await expect.poll(() => alive(pid)).toBe(false);

@@ -17,7 +17,7 @@ const client = new CodaClient({ url: `${location.protocol === "https:" ? "wss" :
 const conversation = new Conversation($("conversation"));
 const latency = new LatencyChart($("latency"));
 const log = new EventLog($("log"), $("log-filter"), document.querySelector(".log-scroll"));
-const player = new SpeechPlayer();
+const player = new SpeechPlayer((turnId, state, positionMs) => client.playback(turnId, state, positionMs).catch(() => {}));
 const mic = new Microphone();
 let chart = null;
 let phase = null;
@@ -93,13 +93,14 @@ client.on("event", (e, meta) => {
   else if (e.type === "tts_start") showVoice({ name: e.data.engine, voice: e.data.voice });
   else if (e.type === "latency_trace") latency.add(e.data, e.data.turn_id);
   else if (!meta.replayed && e.type in RUNNING && phase !== "idle") chart?.running(e.type === "stt_start" && e.data.source === "scripted" ? "demoStt" : RUNNING[e.type]);
-  if (!meta.replayed && (e.type === "turn_interrupted" || (e.type === "state_change" && e.data.state === "idle"))) {
-    if (e.type === "turn_interrupted") player.stop();
-    if (e.type === "state_change" && continuousOn && e.data.mode === null) setContinuous(false);
+  if (!meta.replayed) {
+    if (e.type === "turn_interrupted") player.cut(e.data.turn_id);
+    else if (e.type === "tts_result" && !e.data.interrupted) player.synthesised(e.data.turn_id);
+    else if (e.type === "state_change" && e.data.state === "idle" && continuousOn && e.data.mode === null) setContinuous(false);
   }
 });
 client.on("audio", (chunk) => {
-  if (chunk.progress && chunk.format) player.play(chunk.pcm, chunk.format);
+  if (chunk.info && chunk.format) player.play(chunk.pcm, chunk.format, chunk.info.turn_id);
 });
 
 fetch("/dashboard/machine.json")
@@ -205,9 +206,10 @@ $("continuous").addEventListener("click", () =>
   }),
 );
 
+// Stop: silent here at once; the server's turn_interrupted (with what was heard) follows.
 $("stop").addEventListener("click", () =>
   run(async () => {
-    player.stop();
+    player.silence();
     await client.stopSpeaking();
   }),
 );
@@ -228,7 +230,7 @@ $("ask").addEventListener("submit", (e) => {
 });
 document.addEventListener("keydown", (e) => {
   if (e.key === "Escape") {
-    player.stop();
+    player.silence();
     client.stopSpeaking().catch(() => {});
   }
 });

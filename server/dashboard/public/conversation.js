@@ -135,6 +135,13 @@ export class Conversation {
       case "turn_interrupted": {
         const t = this.#turn(d.turn_id);
         t.assistant.classList.remove("streaming");
+        // What was heard is what the assistant said (and what it remembers); the unspoken rest is not shown.
+        if (d.heard_text) {
+          t.assistant.hidden = false;
+          t.assistant.textContent = d.heard_text;
+          t.assistant.classList.add("cut");
+          t.assistant.title = `heard ${(d.heard_ms / 1000).toFixed(1)} s before the cut`;
+        }
         this.#chip(t, "error", [h("b", {}, "interrupted "), d.reason.replace("_", " ")]);
         break;
       }
