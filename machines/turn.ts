@@ -29,6 +29,8 @@
 import { Immer, type Draft } from "immer";
 import { enqueueActions, fromCallback, fromPromise, sendTo, setup, type AnyActorRef, type AnyEventObject, type DoneActorEvent, type ErrorActorEvent } from "xstate";
 import {
+  stageErrorCode,
+  stageErrorMessage,
   toolMessageContent,
   type ChatMessage,
   type DemoSttInput,
@@ -180,12 +182,6 @@ export function turnCutEvents(turn: TurnContext, outcome: "failed" | "interrupte
   return out;
 }
 
-/** Code of a failed promise actor (EngineError-like errors carry one). */
-function errorCode(error: unknown, fallback: string): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && /^[a-z][a-z0-9_]*$/.test(code) ? code : fallback;
-}
-const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 // What an action gets to emit and assign with.
 interface Enqueue {
@@ -311,8 +307,8 @@ export const turnMachine = setup({
         type: "memory.failed",
         turnId: context.id,
         operation: params.operation,
-        code: params.timeout ? "timeout" : errorCode(params.error, "storage_error"),
-        message: params.timeout ? `Memory ${params.operation} took longer than ${context.settings.deadlines.memoryMs} ms` : errorMessage(params.error),
+        code: params.timeout ? "timeout" : stageErrorCode(params.error, "storage_error"),
+        message: params.timeout ? `Memory ${params.operation} took longer than ${context.settings.deadlines.memoryMs} ms` : stageErrorMessage(params.error),
       });
     }),
     applyStored: enqueueActions(({ context, enqueue, self }, params: { item: StoreOutput }) => {

@@ -4,12 +4,11 @@
  * machine runs one such actor per sentence, in order, so speech plays in
  * order. Stopping the actor aborts the synthesis; no chunk is sent back after.
  */
-import { fromCallback, type AnyEventObject } from "xstate";
 import type { TtsEvent, TtsInput } from "../contracts/index.js";
 import { pcmDurationMs } from "../audio.js";
-import { EngineError, isAbortError } from "../engine-error.js";
+import { EngineError } from "../engine-error.js";
 import { MALFORMED_OUTPUT } from "../engine-output.js";
-import { STAGE_STOPPED } from "../sleep.js";
+import { fromStage, runStage } from "../stage-actor.js";
 import type { TtsEngine } from "./types.js";
 
 export interface TtsLogicOptions {
@@ -18,22 +17,12 @@ export interface TtsLogicOptions {
 
 /** Logic for the machine's `tts` slot. */
 export function createTtsLogic(options: TtsLogicOptions) {
-  return fromCallback<AnyEventObject, TtsInput>(({ input, sendBack }) => {
-    const controller = new AbortController();
-    let open = true;
-    void synthesizeSentence(options.engine, input.text, controller.signal, (e) => {
-      if (open) sendBack(e);
-    });
-    return () => {
-      open = false;
-      controller.abort(STAGE_STOPPED);
-    };
-  });
+  return fromStage<TtsInput, TtsEvent>(({ input, signal, send }) => synthesizeSentence(options.engine, input.text, signal, send));
 }
 
 /** Synthesise one sentence and report it with `send` (nothing after `signal` aborts). */
 export async function synthesizeSentence(engine: TtsEngine, text: string, signal: AbortSignal, send: (event: TtsEvent) => void): Promise<void> {
-  try {
+  await runStage(signal, send, ttsError, async () => {
     for await (const pcm of engine.synthesize(text, { signal })) {
       if (signal.aborted) return;
       if (!(pcm instanceof Uint8Array)) throw new EngineError(MALFORMED_OUTPUT, "The synthesiser produced a chunk that is not PCM bytes");
@@ -41,12 +30,7 @@ export async function synthesizeSentence(engine: TtsEngine, text: string, signal
       send({ type: "tts.chunk", pcm, audioMs: pcmDurationMs(pcm.byteLength, engine.format) });
     }
     if (!signal.aborted) send({ type: "tts.done" });
-  } catch (err) {
-    if (signal.aborted || isAbortError(err)) return;
-    send({
-      type: "tts.error",
-      code: err instanceof EngineError ? err.code : "engine_error",
-      message: err instanceof Error ? err.message : String(err),
-    });
-  }
+  });
 }
+
+const ttsError = (code: string, message: string): TtsEvent => ({ type: "tts.error", code, message });
