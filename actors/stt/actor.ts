@@ -15,7 +15,7 @@ import type { PcmFormat } from "../audio.js";
 import { parseEngineOutput, SttUpdateSchema } from "../engine-output.js";
 import { aborted, sleep } from "../sleep.js";
 import { fromStage, runStage } from "../stage-actor.js";
-import { ScriptedSttEngine, silentAudioSource } from "./testing/scripted.js";
+import { ScriptedSttEngine, silentAudioSource } from "./scripted.js";
 import type { AudioSource, SttEngine } from "./types.js";
 import { EnergyVad, untilUtteranceEnd, type VadEvent, type VadOptions } from "./vad.js";
 
