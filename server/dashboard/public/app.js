@@ -52,7 +52,8 @@ client.on("state", (state, info) => {
 });
 client.on("welcome", (w) => {
   $("machine-state").title = `server ${w.server_version ?? "?"} · protocol ${w.protocol_version ?? "?"} · client ${w.client_id}`;
-  if (w.state) showPhase(w.state, w.state === "thinking" ? "thinking.recalling" : w.state);
+  // The welcome names only the coarse state; the statechart maps it to the state that announces it.
+  if (w.state) showPhase(w.state, w.state);
 });
 client.on("resume", (r) => {
   if (r.connection > 1 && !r.reset && r.missed === 0) say(`Reconnected; caught up on ${r.replayed} event${r.replayed === 1 ? "" : "s"}.`);
@@ -64,8 +65,6 @@ client.on("reset", () => {
 });
 
 // --- events ----------------------------------------------------------------
-
-const RUNNING = { llm_start: "llm", tool_call: "tools", tool_result: "llm", tool_error: "llm", tts_progress: "tts", memory_recall: "llm", stt_start: "stt" };
 
 function showPhase(state, path) {
   phase = state;
@@ -82,7 +81,11 @@ client.on("event", (e, meta) => {
   conversation.apply(e);
   if (e.type === "state_change") showPhase(e.data.state, e.data.path);
   else if (e.type === "latency_trace") latency.add(e.data, e.data.turn_id);
-  else if (!meta.replayed && e.type in RUNNING && phase !== "idle") chart?.running(e.type === "stt_start" && e.data.source === "scripted" ? "demoStt" : RUNNING[e.type]);
+  else if (!meta.replayed && chart && phase !== "idle") {
+    // Which stage works now comes with the statechart (server/dashboard/graph.ts), named by the machine's actor slots.
+    const src = chart.d.running[`${e.type}:${e.data.source}`] ?? chart.d.running[e.type];
+    if (src) chart.running(src);
+  }
   if (!meta.replayed && (e.type === "turn_interrupted" || (e.type === "state_change" && e.data.state === "idle"))) {
     if (e.type === "turn_interrupted") player.stop();
     if (e.type === "state_change" && continuousOn && e.data.mode === null) setContinuous(false);
@@ -96,7 +99,7 @@ fetch("/dashboard/machine.json")
   .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
   .then((d) => {
     chart = new Statechart($("statechart"), d);
-    if (phase) chart.highlight(client.machineState === "thinking" ? "thinking.recalling" : phase, phase);
+    if (phase) chart.highlight(phase, phase);
   })
   .catch((err) => ($("statechart").textContent = `Could not load the statechart: ${err.message}`));
 
