@@ -75,7 +75,7 @@ export class Statechart {
       const key = `${from}>${to}`;
       const edge = list.get(key) ?? { from, to, labels: [], details: [] };
       if (!edge.labels.includes(e.label)) edge.labels.push(e.label);
-      edge.details.push(`${e.label}${e.guard ? ` [${e.guard}]` : ""}: ${e.source.replace(/^voice\./, "")} → ${e.target.slice(this.d.id.length + 1)}`);
+      edge.details.push(`${e.label}${e.guard ? ` [${e.guard}]` : ""}: ${e.source.slice(this.d.id.length + 1)} → ${e.target.slice(this.d.id.length + 1)}`);
       list.set(key, edge);
     }
     return byContainer;
