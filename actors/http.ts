@@ -21,6 +21,15 @@ export const HttpUrl = z
   .url()
   .refine((u) => /^https?:\/\//i.test(u), "must be an http:// or https:// URL");
 
+/**
+ * `baseUrl` checked with HttpUrl, for engine constructors.
+ * @throws TypeError `<label> baseUrl "<value>" is not an http:// or https:// URL`
+ */
+export function checkBaseUrl(baseUrl: string, label: string): string {
+  if (!HttpUrl.safeParse(baseUrl).success) throw new TypeError(`${label} baseUrl "${baseUrl}" is not an http:// or https:// URL`);
+  return baseUrl;
+}
+
 /** Field values an engine logs (the same as server/logger.ts `LogFields`). */
 export type EngineLogFields = Record<string, string | number | boolean | null | undefined>;
 
