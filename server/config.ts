@@ -42,9 +42,13 @@ export const SETTINGS: SettingSpec[] = [
   { key: "ratePerSecond", flag: "rate-per-second", env: "CODA_RATE_PER_SECOND", kind: "number", default: 20, schema: z.number().positive(), description: "Sustained commands per second per client." },
   { key: "rateBurst", flag: "rate-burst", env: "CODA_RATE_BURST", kind: "number", default: 40, schema: positiveInt, description: "Commands a client may send in a burst." },
   { key: "audioFramesPerSecond", flag: "audio-frames-per-second", env: "CODA_AUDIO_FRAMES_PER_SECOND", kind: "number", default: 100, schema: positiveInt, description: "Binary audio frames per second per client (apart from commands); 100 allows 10 ms frames." },
-  { key: "vadThreshold", flag: "vad-threshold", env: "CODA_VAD_THRESHOLD", kind: "number", default: 0.01, schema: z.number().min(0).max(1), description: "Voice-activity level (RMS, 0..1) above which a 20 ms frame counts as speech." },
-  { key: "vadHangoverMs", flag: "vad-hangover-ms", env: "CODA_VAD_HANGOVER_MS", kind: "number", default: 700, schema: positiveInt, description: "Silence after speech that ends an utterance." },
-  { key: "vadMaxUtteranceMs", flag: "vad-max-utterance-ms", env: "CODA_VAD_MAX_UTTERANCE_MS", kind: "number", default: 30000, schema: positiveInt, description: "Longest utterance before it is ended anyway." },
+  { key: "vad", flag: "vad", env: "CODA_VAD", kind: "string", default: "silero", schema: z.enum(["silero", "energy", "off"]), description: "Voice-activity detector that ends utterances: silero (Silero VAD v5 neural network, in-process; falls back to energy if it cannot load), energy (level threshold), off (only stt_stop ends an utterance)." },
+  { key: "vadThreshold", flag: "vad-threshold", env: "CODA_VAD_THRESHOLD", kind: "number", default: 0.5, schema: z.number().gt(0).lt(1), description: "Speech threshold: Silero speech probability (0..1) at which a 32 ms frame counts as speech." },
+  { key: "vadEnergyThreshold", flag: "vad-energy-threshold", env: "CODA_VAD_ENERGY_THRESHOLD", kind: "number", default: 0.01, schema: z.number().gt(0).lt(1), description: "Speech threshold of the energy detector: RMS level (0..1 of full scale) above which a 20 ms frame counts as speech." },
+  { key: "vadMinSpeechMs", flag: "vad-min-speech-ms", env: "CODA_VAD_MIN_SPEECH_MS", kind: "number", default: 100, schema: z.number().int().min(0).max(5000), description: "Minimum speech: consecutive speech that starts an utterance (shorter clicks and coughs are ignored)." },
+  { key: "vadHangoverMs", flag: "vad-hangover-ms", env: "CODA_VAD_HANGOVER_MS", kind: "number", default: 700, schema: positiveInt, description: "End-of-speech silence: non-speech after speech that ends an utterance." },
+  { key: "vadMaxUtteranceMs", flag: "vad-max-utterance-ms", env: "CODA_VAD_MAX_UTTERANCE_MS", kind: "number", default: 30000, schema: positiveInt, description: "Maximum utterance: an utterance this long is ended anyway." },
+  { key: "compat", flag: "compat", env: "CODA_COMPAT", kind: "string", default: "none", schema: z.enum(["none", "coda-lite"]), description: "Compatibility profile for clients that do not ask with ?compat=: none (protocol v1 only) or coda-lite (Coda Lite's dashboard and test clients; see docs/compat-coda-lite.md)." },
   { key: "verbose", flag: "verbose", env: "CODA_VERBOSE", kind: "boolean", default: false, description: "Log connections and other info lines to stderr." },
   { key: "inspect", flag: "inspect", env: "CODA_INSPECT", kind: "boolean", default: false, description: "Connect the voice machine to the Stately inspector (loopback only); see docs/inspect.md." },
   // --- engines ---
@@ -179,7 +183,9 @@ export function helpText(specs: SettingSpec[] = SETTINGS): string {
   for (const s of specs) {
     const arg = s.kind === "boolean" ? "" : s.kind === "number" ? " N" : s.kind === "list" ? " VALUE" : " VALUE";
     const def = s.default === undefined || (Array.isArray(s.default) && s.default.length === 0) ? "" : ` (default: ${Array.isArray(s.default) ? s.default.join(",") : s.default})`;
-    lines.push(`  --${s.flag}${arg}`.padEnd(29) + `${s.description}${def} Env: ${s.env}`);
+    const head = `  --${s.flag}${arg}`;
+    // At least one space after a flag longer than the column.
+    lines.push(head.padEnd(Math.max(29, head.length + 1)) + `${s.description}${def} Env: ${s.env}`);
   }
   return lines.join("\n") + "\n";
 }
