@@ -17,3 +17,18 @@ export class EngineError extends Error {
 export function isAbortError(err: unknown): boolean {
   return err instanceof Error && (err.name === "AbortError" || (err as { code?: string }).code === "ABORT_ERR");
 }
+
+/**
+ * The error to throw (or reject with) when `signal` aborts: the signal's
+ * reason when that is already an AbortError (the stage actors' shared
+ * STAGE_STOPPED), else an AbortError with the reason as `cause`. Always
+ * named "AbortError", so the actor can tell "stopped on purpose" from a
+ * failure with `isAbortError`.
+ */
+export function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === "AbortError") return reason;
+  const err = new DOMException("The operation was aborted", "AbortError");
+  Object.defineProperty(err, "cause", { value: reason, enumerable: false });
+  return err;
+}

@@ -21,6 +21,15 @@ export const HttpUrl = z
   .url()
   .refine((u) => /^https?:\/\//i.test(u), "must be an http:// or https:// URL");
 
+/**
+ * `baseUrl` checked with HttpUrl, for engine constructors.
+ * @throws TypeError `<label> baseUrl "<value>" is not an http:// or https:// URL`
+ */
+export function checkBaseUrl(baseUrl: string, label: string): string {
+  if (!HttpUrl.safeParse(baseUrl).success) throw new TypeError(`${label} baseUrl "${baseUrl}" is not an http:// or https:// URL`);
+  return baseUrl;
+}
+
 /** Field values an engine logs (the same as server/logger.ts `LogFields`). */
 export type EngineLogFields = Record<string, string | number | boolean | null | undefined>;
 
@@ -31,16 +40,9 @@ export interface EngineLogger {
   error(message: string, fields?: EngineLogFields): void;
 }
 
-/**
- * The AbortError thrown when the caller's signal fires. Always the same
- * shape (name "AbortError", the signal's reason as `cause`) so the actor can
- * tell "stopped on purpose" from a failure with `isAbortError`.
- */
-export function abortError(signal: AbortSignal): DOMException {
-  const err = new DOMException("The operation was aborted", "AbortError");
-  Object.defineProperty(err, "cause", { value: signal.reason, enumerable: false });
-  return err;
-}
+import { abortError } from "./engine-error.js";
+
+export { abortError };
 
 /**
  * A signal that fires when the caller aborts or when the deadline passes,
@@ -85,14 +87,14 @@ const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /** The innermost `code` of an error chain (undici wraps socket errors in `cause`, sometimes in an AggregateError). */
-export function errorCode(err: unknown): string | undefined {
+export function systemErrorCode(err: unknown): string | undefined {
   let current: unknown = err;
   for (let depth = 0; depth < 5 && current; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === "string") return code;
     const errors = (current as { errors?: unknown[] }).errors;
     if (Array.isArray(errors) && errors.length > 0) {
-      const inner = errorCode(errors[0]);
+      const inner = systemErrorCode(errors[0]);
       if (inner) return inner;
     }
     current = (current as { cause?: unknown }).cause;
@@ -147,7 +149,7 @@ export function fetchFailure(err: unknown, options: FetchFailureOptions): Error 
   if (caller.aborted) return abortError(caller);
   if (deadline.timedOut()) return describe({ kind: "timeout" });
   if (err instanceof EngineError) return err;
-  const code = errorCode(err);
+  const code = systemErrorCode(err);
   return describe({
     kind: "failed",
     code,

@@ -4,12 +4,9 @@
  * a cancelled turn, so every wait here ends when its signal aborts.
  */
 
-/** The error an aborted wait rejects with (name `AbortError`, like fetch). */
-export function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error && reason.name === "AbortError") return reason;
-  return new DOMException("The operation was aborted", "AbortError");
-}
+import { abortError } from "./engine-error.js";
+
+export { abortError };
 
 /**
  * Resolve after `ms` milliseconds, or reject with an AbortError as soon as

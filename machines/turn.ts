@@ -31,18 +31,22 @@
  */
 import { Immer, type Draft } from "immer";
 import { enqueueActions, fromCallback, fromPromise, sendTo, setup, type AnyActorRef, type AnyEventObject, type DoneActorEvent, type ErrorActorEvent } from "xstate";
-import type {
-  ChatMessage,
-  DemoSttInput,
-  LlmInput,
-  RecallInput,
-  RecallOutput,
-  StoreInput,
-  StoreOutput,
-  SttControlEvent,
-  SttInput,
-  ToolsInput,
-  TtsInput,
+import {
+  stageErrorCode,
+  stageErrorMessage,
+  toolMessageContent,
+  type ChatMessage,
+  type DemoSttInput,
+  type LlmInput,
+  type RecallInput,
+  type RecallOutput,
+  type StoreInput,
+  type StoreOutput,
+  type SttControlEvent,
+  type SttInput,
+  type ToolsInput,
+  type ToolOutcome,
+  type TtsInput,
 } from "../actors/contracts/index.js";
 import type { TurnContext, TurnEvent, TurnInput, TurnOutput } from "./turn-types.js";
 import type { Phase, TurnStage, VoiceEmitted } from "./voice-types.js";
@@ -194,12 +198,6 @@ export function turnCutEvents(turn: TurnContext, outcome: "failed" | "interrupte
   return out;
 }
 
-/** Code of a failed promise actor (EngineError-like errors carry one). */
-function errorCode(error: unknown, fallback: string): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && /^[a-z][a-z0-9_]*$/.test(code) ? code : fallback;
-}
-const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 // What an action gets to emit and assign with.
 interface Enqueue {
@@ -331,8 +329,8 @@ export const turnMachine = setup({
         type: "memory.failed",
         turnId: context.id,
         operation: params.operation,
-        code: params.timeout ? "timeout" : errorCode(params.error, "storage_error"),
-        message: params.timeout ? `Memory ${params.operation} took longer than ${context.settings.deadlines.memoryMs} ms` : errorMessage(params.error),
+        code: params.timeout ? "timeout" : stageErrorCode(params.error, "storage_error"),
+        message: params.timeout ? `Memory ${params.operation} took longer than ${context.settings.deadlines.memoryMs} ms` : stageErrorMessage(params.error),
       });
     }),
     applyStored: enqueueActions(({ context, enqueue, self }, params: { item: StoreOutput }) => {
@@ -388,30 +386,28 @@ export const turnMachine = setup({
       update(context, enqueue, (t) => {
         t.reported.push(o.callId);
         // A failure goes back to the model as a tool message; the turn goes on.
-        const content = o.ok ? (typeof o.result === "string" ? o.result : JSON.stringify(o.result) ?? "null") : `Error (${o.code}): ${o.message}`;
-        t.messages.push({ role: "tool", toolCallId: o.callId, name: o.name, content });
+        t.messages.push({ role: "tool", toolCallId: o.callId, name: o.name, content: toolMessageContent(o) });
       });
     }),
     /** The tool round ended (all reported, or the deadline passed: the rest fail with `timeout`). */
     finishToolRound: enqueueActions(({ context, enqueue, self }, params: { timeout: boolean }) => {
-      const missing = context.calls.filter((c) => !context.reported.includes(c.id));
-      const message = `The tool did not answer within ${context.settings.deadlines.toolMs} ms`;
-      for (const call of missing) {
-        report(enqueue, self, {
-          type: "tool.failed",
-          turnId: context.id,
+      const missing: ToolOutcome[] = context.calls
+        .filter((c) => !context.reported.includes(c.id))
+        .map((call) => ({
+          ok: false,
           callId: call.id,
           name: call.name,
           code: params.timeout ? "timeout" : "tool_failed",
-          message: params.timeout ? message : "The tool runner reported no outcome",
+          message: params.timeout ? `The tool did not answer within ${context.settings.deadlines.toolMs} ms` : "The tool runner reported no outcome",
           durationMs: params.timeout ? context.settings.deadlines.toolMs : 0,
-        });
+        }));
+      for (const o of missing) {
+        if (!o.ok) report(enqueue, self, { type: "tool.failed", turnId: context.id, callId: o.callId, name: o.name, code: o.code, message: o.message, durationMs: o.durationMs });
       }
       report(enqueue, self, { type: "tools.finished", turnId: context.id, round: context.round });
       update(context, enqueue, (t) => {
-        for (const call of missing) {
-          t.messages.push({ role: "tool", toolCallId: call.id, name: call.name, content: `Error (${params.timeout ? "timeout" : "tool_failed"}): ${message}` });
-        }
+        // The model is told, in the same format as any tool failure.
+        for (const o of missing) t.messages.push({ role: "tool", toolCallId: o.callId, name: o.name, content: toolMessageContent(o) });
         t.calls = [];
         t.reported = [];
         t.round += 1;

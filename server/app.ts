@@ -9,7 +9,7 @@ import type { VoiceEngines } from "../actors/index.js";
 import { EngineError } from "../actors/engine-error.js";
 import { selectLlmEngine } from "../actors/llm/select.js";
 import { SqliteMemoryStore } from "../actors/memory/sqlite.js";
-import { InMemoryStore } from "../actors/memory/testing/in-memory.js";
+import { InMemoryStore } from "../actors/memory/in-memory.js";
 import type { MemoryStore } from "../actors/memory/types.js";
 import { OpenAiStt } from "../actors/stt/openai.js";
 import { PocketSphinxStt } from "../actors/stt/pocketsphinx.js";

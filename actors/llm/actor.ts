@@ -8,11 +8,10 @@
  * `llm.done` (with any tool calls) or `llm.error`. Stopping the actor aborts the request; nothing is sent back
  * after that.
  */
-import { fromCallback, type AnyEventObject } from "xstate";
 import type { LlmEvent, LlmInput } from "../contracts/index.js";
 import { EngineError, isAbortError } from "../engine-error.js";
 import { LlmChunkSchema, MALFORMED_OUTPUT, parseEngineOutput } from "../engine-output.js";
-import { STAGE_STOPPED } from "../sleep.js";
+import { fromStage, runStage } from "../stage-actor.js";
 import { SentenceSplitter } from "./sentences.js";
 import type { LlmChunk, LlmEngine, ToolCall, ToolSpec } from "./types.js";
 
@@ -24,17 +23,7 @@ export interface LlmLogicOptions {
 
 /** Logic for the machine's `llm` slot. */
 export function createLlmLogic(options: LlmLogicOptions) {
-  return fromCallback<AnyEventObject, LlmInput>(({ input, sendBack }) => {
-    const controller = new AbortController();
-    let open = true;
-    void generateRound(options.engine, input, options.tools?.() ?? [], controller.signal, (e) => {
-      if (open) sendBack(e);
-    });
-    return () => {
-      open = false;
-      controller.abort(STAGE_STOPPED);
-    };
-  });
+  return fromStage<LlmInput, LlmEvent>(({ input, signal, send }) => generateRound(options.engine, input, options.tools?.() ?? [], signal, send));
 }
 
 const isDelta = (chunk: unknown): chunk is { kind: "delta"; text: string } =>
@@ -65,7 +54,18 @@ export async function generateRound(
     send({ type: "llm.delta", text });
     for (const sentence of splitter.push(text)) send({ type: "llm.sentence", text: sentence });
   };
-  try {
+  await runStage(signal, send, llmError, async () => {
+    try {
+      await streamRound();
+    } catch (err) {
+      // Text that arrived before a failure is part of the partial answer; after an abort nothing is sent.
+      if (signal.aborted || isAbortError(err)) clearImmediate(timer);
+      else flush();
+      throw err;
+    }
+  });
+
+  async function streamRound(): Promise<void> {
     for await (const raw of engine.generate({ messages: input.messages, tools, signal })) {
       if (signal.aborted) return;
       // Deltas are the hot path (one per token): a plain check first, the schema for everything else.
@@ -89,13 +89,7 @@ export async function generateRound(
     }
     flush();
     if (!signal.aborted) send({ type: "llm.error", code: "stream_cut", message: "The model's stream ended without a finish" });
-  } catch (err) {
-    if (signal.aborted || isAbortError(err)) return clearImmediate(timer);
-    flush(); // text that arrived before the failure is part of the partial answer
-    send({
-      type: "llm.error",
-      code: err instanceof EngineError ? err.code : "engine_error",
-      message: err instanceof Error ? err.message : String(err),
-    });
   }
 }
+
+const llmError = (code: string, message: string): LlmEvent => ({ type: "llm.error", code, message });

@@ -6,13 +6,15 @@
  * memory tools, then answers in a sentence from the tool result on the next
  * round. Answers stream word by word like a model's would.
  *
- * Tool results are read from the tool message content: JSON of the tool's
- * result on success (plain text is accepted too); on failure the tool
- * registry's `{"error": {"code", "message", "issues"?}}`, the voice machine's
- * `Error (code): message`, `{"error": "..."}` or `{"ok": false, "message"}`.
+ * Tool results are read from the tool message content, in the one format
+ * the turn machine writes (actors/contracts/tool-message.ts): the result, or
+ * `{"error": {"code", "message", "issues"?}}` on failure. A tool whose own
+ * result says it failed (`{"error": "..."}`, `{"ok": false, "message"}`) is
+ * read as a failure too.
  */
 import { spokenNumbersToDigits } from "./number-words.js";
 import { setTimeout as sleep } from "node:timers/promises";
+import { readToolMessage } from "../contracts/index.js";
 import { abortError } from "../http.js";
 import type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall } from "./types.js";
 
@@ -229,8 +231,9 @@ export class BuiltinResponder implements LlmEngine {
 
   #answerFromTool(call: ToolCall, content: string, asked: string): string {
     const args = (call.arguments && typeof call.arguments === "object" ? call.arguments : {}) as Record<string, unknown>;
-    const value = parseContent(content);
-    const failure = failureMessage(value);
+    const read = readToolMessage(content);
+    const value = read.ok ? read.result : undefined;
+    const failure = read.ok ? failureMessage(read.result) : failureOf(read.message, read.issues);
     switch (call.name) {
       case "get_time": {
         if (failure) return `Sorry, I couldn't get the time: ${sentence(failure)}`;
@@ -409,27 +412,19 @@ function canonicalZone(zone: string): string {
 
 // --- answering from tool results ---------------------------------------------------
 
-function parseContent(content: string): unknown {
-  try {
-    return JSON.parse(content) as unknown;
-  } catch {
-    return content;
-  }
-}
-
+/** A failure a tool reported in its own result: `{"error": "..."}` or `{"ok": false, "message"}`. */
 function failureMessage(value: unknown): string | undefined {
-  // The voice machine writes failures as text: "Error (timeout): The tool did not answer within 5000 ms".
-  if (typeof value === "string") return /^Error \([\w-]+\): ([\s\S]+)$/.exec(value)?.[1];
   if (!value || typeof value !== "object" || Array.isArray(value)) return undefined;
   const v = value as Record<string, unknown>;
   if (v.ok === false) return typeof v.message === "string" ? v.message : "the tool failed";
-  if (v.error === undefined || v.error === null || v.error === false) return undefined;
-  if (typeof v.error === "string") return v.error;
-  // The tool registry's form: {"error": {"code", "message", "issues"?}}.
-  const error = v.error as { message?: unknown; issues?: { message?: unknown }[] };
-  const message = typeof error.message === "string" ? error.message : "the tool failed";
-  const issue = Array.isArray(error.issues) ? error.issues[0]?.message : undefined;
-  return typeof issue === "string" && !message.includes(issue) ? `${clauseOf(message)}: ${issue}` : message;
+  if (typeof v.error === "string" && v.error) return v.error;
+  return undefined;
+}
+
+/** A failed call's message, with the first validation issue when the message does not say it already. */
+function failureOf(message: string, issues: { message: string }[] | undefined): string {
+  const issue = issues?.[0]?.message;
+  return issue && !message.includes(issue) ? `${clauseOf(message)}: ${issue}` : message;
 }
 
 function clauseOf(text: string): string {

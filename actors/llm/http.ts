@@ -4,8 +4,9 @@
  * fetch failures (which names the server, the deadline and how to start it),
  * a streamed body read as UTF-8 lines, and sentence helpers for error text.
  */
+import type { z } from "zod";
 import { EngineError } from "../engine-error.js";
-import { fetchFailure, type Deadline, type EngineLogger, type ServiceInfo } from "../http.js";
+import { abortError, excerpt, fetchFailure, startDeadline, type Deadline, type EngineLogger, type ServiceInfo } from "../http.js";
 
 /** Structured logger accepted by the language-model engines (compatible with server/logger.ts). */
 export type LlmLogger = EngineLogger;
@@ -102,5 +103,78 @@ export async function* readLines(body: ReadableStream<Uint8Array>): AsyncGenerat
   } finally {
     if (!finished) await reader.cancel().catch(() => {});
     reader.releaseLock();
+  }
+}
+
+/** `url` without trailing slashes (the engines join paths to their base URL). */
+export function trimSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+/**
+ * Options of an engine constructor, checked with `schema`.
+ * @throws TypeError "Invalid <label> option <path>: <problem>"; for a key in
+ * `secrets` the problem never quotes the value.
+ */
+export function parseEngineOptions<S extends z.ZodType>(schema: S, options: unknown, label: string, secrets: readonly string[] = []): z.output<S> {
+  const parsed = schema.safeParse(options);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const path = issue?.path.join(".") || "(options)";
+  // zod messages can quote the received value; for a key that would leak it.
+  const message = secrets.includes(path) ? "must be a non-empty string" : (issue?.message ?? "invalid");
+  throw new TypeError(`Invalid ${label} option ${path}: ${message}`);
+}
+
+/** How to ask a model server for its models. */
+export interface ModelListRequest {
+  info: LlmServiceInfo;
+  /** Path under the base URL, e.g. "/api/tags" or "/models". */
+  path: string;
+  headers: Record<string, string>;
+  /** Secrets to redact from quoted error bodies. */
+  secrets?: readonly (string | undefined)[];
+  /** The model names in the parsed reply, or undefined when it is not a model list. */
+  names: (json: unknown) => string[] | undefined;
+  /** The sentence (after the URL) of the malformed_stream error, e.g. "did not answer like Ollama". */
+  notAList: (text: string) => string;
+  signal: AbortSignal;
+  /** Bounds the whole request. Default 2000. */
+  timeoutMs?: number;
+}
+
+/**
+ * GET the model list of a model server (Ollama's /api/tags, an OpenAI-compatible /models).
+ * @throws EngineError unreachable | timeout | http_error | malformed_stream; AbortError when `signal` fires.
+ */
+export async function listServerModels(request: ModelListRequest): Promise<string[]> {
+  const { info, signal, timeoutMs = 2000 } = request;
+  if (signal.aborted) throw abortError(signal);
+  const url = `${info.baseUrl}${request.path}`;
+  const deadline = startDeadline(signal, timeoutMs);
+  try {
+    let text: string;
+    let status: number;
+    try {
+      const response = await fetch(url, { headers: request.headers, signal: deadline.signal });
+      status = response.status;
+      text = await response.text();
+    } catch (err) {
+      throw mapFetchFailure(err, info, url, signal, deadline, timeoutMs, "connect");
+    }
+    if (status < 200 || status > 299) {
+      throw new EngineError("http_error", `${info.service} at ${info.baseUrl} answered HTTP ${status} to GET ${request.path}: ${clause(excerpt(text, request.secrets))}.`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    const names = request.names(json);
+    if (!names) throw new EngineError("malformed_stream", `${url} ${request.notAList(text)}`);
+    return names;
+  } finally {
+    deadline.dispose();
   }
 }

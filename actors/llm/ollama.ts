@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { EngineError } from "../engine-error.js";
 import { abortError, errorMessageOf, excerpt, readErrorBody, startDeadline } from "../http.js";
-import { clause, mapFetchFailure, readLines, type LlmLogger, type LlmServiceInfo } from "./http.js";
+import { clause, listServerModels, mapFetchFailure, parseEngineOptions, readLines, trimSlash, type LlmLogger, type LlmServiceInfo } from "./http.js";
 import { toFunctionTools } from "./function-tools.js";
 import type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall } from "./types.js";
 import { HttpUrl } from "../http.js";
@@ -63,14 +63,14 @@ const OllamaChatLineSchema = z.object({
   error: z.string().optional(),
 });
 
+function ollamaInfo(baseUrl: string): LlmServiceInfo {
+  return { service: "Ollama", baseUrl, startHint: "Start it with `ollama serve` (https://ollama.com), or set CODA_OLLAMA_URL to where it listens." };
+}
+
 /** GET /api/tags reply. */
 const OllamaTagsSchema = z.object({
   models: z.array(z.object({ name: z.string(), model: z.string().optional() })),
 });
-
-function trimSlash(url: string): string {
-  return url.replace(/\/+$/, "");
-}
 
 /** Ollama wants tool arguments as an object; keep a string that is not JSON as-is. */
 function argumentsObject(args: unknown): unknown {
@@ -126,20 +126,11 @@ export class OllamaEngine implements LlmEngine {
 
   /** @throws TypeError when an option is invalid (the message names it). */
   constructor(options: OllamaOptions) {
-    const parsed = OllamaOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new TypeError(`Invalid Ollama option ${issue?.path.join(".") || "(options)"}: ${issue?.message ?? "invalid"}`);
-    }
-    this.#options = parsed.data;
+    this.#options = parseEngineOptions(OllamaOptionsSchema, options, "Ollama");
     this.#logger = options.logger;
-    this.model = parsed.data.model;
-    this.baseUrl = trimSlash(parsed.data.baseUrl);
-    this.#info = {
-      service: "Ollama",
-      baseUrl: this.baseUrl,
-      startHint: "Start it with `ollama serve` (https://ollama.com), or set CODA_OLLAMA_URL to where it listens.",
-    };
+    this.model = this.#options.model;
+    this.baseUrl = trimSlash(this.#options.baseUrl);
+    this.#info = ollamaInfo(this.baseUrl);
   }
 
   /**
@@ -275,43 +266,16 @@ export async function listOllamaModels(
   baseUrl: string,
   { signal, timeoutMs = 2000 }: { signal: AbortSignal; timeoutMs?: number },
 ): Promise<string[]> {
-  if (signal.aborted) throw abortError(signal);
-  const base = trimSlash(baseUrl);
-  const url = `${base}/api/tags`;
-  const info: LlmServiceInfo = {
-    service: "Ollama",
-    baseUrl: base,
-    startHint: "Start it with `ollama serve` (https://ollama.com), or set CODA_OLLAMA_URL to where it listens.",
-  };
-  const deadline = startDeadline(signal, timeoutMs);
-  try {
-    let text: string;
-    let status: number;
-    try {
-      const response = await fetch(url, { headers: { accept: "application/json" }, signal: deadline.signal });
-      status = response.status;
-      text = await response.text();
-    } catch (err) {
-      throw mapFetchFailure(err, info, url, signal, deadline, timeoutMs, "connect");
-    }
-    if (status < 200 || status > 299) {
-      throw new EngineError("http_error", `Ollama at ${base} answered HTTP ${status} to GET /api/tags: ${clause(excerpt(text))}.`);
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    const parsed = OllamaTagsSchema.safeParse(json);
-    if (!parsed.success) {
-      throw new EngineError(
-        "malformed_stream",
-        `${base}/api/tags did not answer like Ollama (${excerpt(text)}); check CODA_OLLAMA_URL.`,
-      );
-    }
-    return parsed.data.models.map((m) => m.name);
-  } finally {
-    deadline.dispose();
-  }
+  return listServerModels({
+    info: ollamaInfo(trimSlash(baseUrl)),
+    path: "/api/tags",
+    headers: { accept: "application/json" },
+    names: (json) => {
+      const parsed = OllamaTagsSchema.safeParse(json);
+      return parsed.success ? parsed.data.models.map((m) => m.name) : undefined;
+    },
+    notAList: (text) => `did not answer like Ollama (${excerpt(text)}); check CODA_OLLAMA_URL.`,
+    signal,
+    timeoutMs,
+  });
 }

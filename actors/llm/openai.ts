@@ -10,7 +10,7 @@
 import { z } from "zod";
 import { EngineError } from "../engine-error.js";
 import { abortError, errorMessageOf, excerpt, readErrorBody, startDeadline, type Deadline } from "../http.js";
-import { clause, mapFetchFailure, readLines, type LlmLogger, type LlmServiceInfo } from "./http.js";
+import { clause, listServerModels, mapFetchFailure, parseEngineOptions, readLines, trimSlash, type LlmLogger, type LlmServiceInfo } from "./http.js";
 import { toFunctionTools } from "./function-tools.js";
 import { parseSse } from "./sse.js";
 import type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall } from "./types.js";
@@ -72,10 +72,6 @@ const ChunkSchema = z.object({
 });
 
 const ModelsSchema = z.object({ data: z.array(z.object({ id: z.string() })) });
-
-function trimSlash(url: string): string {
-  return url.replace(/\/+$/, "");
-}
 
 /** Conversation in the chat-completions message shape. */
 export function toOpenAiMessages(messages: ChatMessage[], systemPrompt?: string): Record<string, unknown>[] {
@@ -152,18 +148,10 @@ export class OpenAiChatEngine implements LlmEngine {
 
   /** @throws TypeError when an option is invalid (the message names it, never its value). */
   constructor(options: OpenAiChatOptions) {
-    const parsed = OpenAiChatOptionsSchema.safeParse(options);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const path = issue?.path.join(".") || "(options)";
-      // zod messages can quote the received value; for the key that would leak it.
-      const message = path === "apiKey" ? "must be a non-empty string" : (issue?.message ?? "invalid");
-      throw new TypeError(`Invalid OpenAI-compatible option ${path}: ${message}`);
-    }
-    this.#options = parsed.data;
+    this.#options = parseEngineOptions(OpenAiChatOptionsSchema, options, "OpenAI-compatible", ["apiKey"]);
     this.#logger = options.logger;
-    this.model = parsed.data.model;
-    this.baseUrl = trimSlash(parsed.data.baseUrl);
+    this.model = this.#options.model;
+    this.baseUrl = trimSlash(this.#options.baseUrl);
     this.#info = {
       service: "The OpenAI-compatible server",
       baseUrl: this.baseUrl,
@@ -183,39 +171,19 @@ export class OpenAiChatEngine implements LlmEngine {
    * @throws EngineError unreachable | timeout | http_error | malformed_stream
    */
   async listModels({ signal, timeoutMs = 2000 }: { signal: AbortSignal; timeoutMs?: number }): Promise<string[]> {
-    if (signal.aborted) throw abortError(signal);
-    const url = `${this.baseUrl}/models`;
-    const deadline = startDeadline(signal, timeoutMs);
-    try {
-      let status: number;
-      let text: string;
-      try {
-        const response = await fetch(url, { headers: this.#headers(), signal: deadline.signal });
-        status = response.status;
-        text = await response.text();
-      } catch (err) {
-        throw mapFetchFailure(err, this.#info, url, signal, deadline, timeoutMs, "connect");
-      }
-      if (status < 200 || status > 299) {
-        throw new EngineError(
-          "http_error",
-          `${this.#info.service} at ${this.baseUrl} answered HTTP ${status} to GET /models: ${excerpt(text, [this.#options.apiKey])}.`,
-        );
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-      const parsed = ModelsSchema.safeParse(json);
-      if (!parsed.success) {
-        throw new EngineError("malformed_stream", `${url} did not answer with a model list; check CODA_OPENAI_BASE_URL.`);
-      }
-      return parsed.data.data.map((m) => m.id);
-    } finally {
-      deadline.dispose();
-    }
+    return listServerModels({
+      info: this.#info,
+      path: "/models",
+      headers: this.#headers(),
+      secrets: [this.#options.apiKey],
+      names: (json) => {
+        const parsed = ModelsSchema.safeParse(json);
+        return parsed.success ? parsed.data.data.map((m) => m.id) : undefined;
+      },
+      notAList: () => "did not answer with a model list; check CODA_OPENAI_BASE_URL.",
+      signal,
+      timeoutMs,
+    });
   }
 
   async *generate(request: GenerateRequest): AsyncGenerator<LlmChunk> {

@@ -1,7 +1,7 @@
-/** The memory stage: store interface, actor logic and the in-memory store. */
+/** The memory stage: store interface, actor logic, the SQLite store and the in-memory store. */
 export type { MemoryHit, MemoryItem, MemoryKind, MemoryStore } from "./types.js";
 export { createRecallLogic, createStoreLogic, type MemoryLogicOptions } from "./actor.js";
-export { InMemoryStore, contentWords, type InMemoryStoreOptions } from "./testing/in-memory.js";
+export { InMemoryStore, contentWords, type InMemoryStoreOptions } from "./in-memory.js";
 export { DEFAULT_IMPORTANCE, SqliteMemoryStore, defaultMemoryPath, type SqliteMemoryStoreOptions } from "./sqlite.js";
 export { MIGRATIONS, SCHEMA_VERSION, SchemaTooNewError, migrate, type Migration } from "./migrations.js";
 export { memoryErrorCode, toMemoryError, type MemoryErrorCode } from "./sqlite-errors.js";

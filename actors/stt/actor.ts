@@ -12,13 +12,12 @@
  * The engine then finishes the utterance with what it has. Stopping the
  * actor aborts the engine and the source; nothing is sent back after that.
  */
-import { fromCallback } from "xstate";
 import type { DemoSttInput, SttControlEvent, SttEvent, SttInput } from "../contracts/index.js";
 import type { PcmFormat } from "../audio.js";
-import { EngineError, isAbortError } from "../engine-error.js";
 import { parseEngineOutput, SttUpdateSchema } from "../engine-output.js";
-import { aborted, sleep, STAGE_STOPPED } from "../sleep.js";
-import { ScriptedSttEngine, silentAudioSource } from "./testing/scripted.js";
+import { aborted, sleep } from "../sleep.js";
+import { fromStage, runStage } from "../stage-actor.js";
+import { ScriptedSttEngine, silentAudioSource } from "./scripted.js";
 import type { AudioSource, SttEngine } from "./types.js";
 import { energyVadProvider, isVadProvider, untilUtteranceEnd, type VadEvent, type VadOptions, type VadProvider } from "./vad.js";
 
@@ -60,26 +59,18 @@ export function createSttLogic(options: SttLogicOptions) {
   const source = options.source ?? silentAudioSource("none");
   // Thresholds are checked once, here (TypeError on bad ones), not on every utterance.
   const vad = vadFor(source, options.vad);
-  return fromCallback<SttControlEvent, SttInput>(({ input, sendBack, receive }) => {
-    const controller = new AbortController();
+  return fromStage<SttInput, SttEvent, SttControlEvent>(({ input, signal, send, receive }) => {
     const audioEnd = new AbortController();
-    let open = true;
     receive((event) => {
       if (event.type === "audio.end") audioEnd.abort();
     });
     // The source ends the stream itself on stt_stop (after handing over what it already has);
     // endWhen is the safety net for a source that does not.
-    const stream = endWhen(source.open(AbortSignal.any([controller.signal, audioEnd.signal])), audioEnd.signal, END_GRACE_MS);
+    const stream = endWhen(source.open(AbortSignal.any([signal, audioEnd.signal])), audioEnd.signal, END_GRACE_MS);
     // One detector per utterance: its clock and (Silero) recurrent state start at stt_start.
     const atSpeechEnd = vad !== null && (options.endsAtSpeechEnd?.(input) ?? true);
     const audio = atSpeechEnd ? untilUtteranceEnd(stream, vad.create(source.format), options.onVadEvent) : stream;
-    void transcribeUtterance(options.engine, audio, source.format, controller.signal, (e) => {
-      if (open) sendBack(e);
-    });
-    return () => {
-      open = false;
-      controller.abort(STAGE_STOPPED);
-    };
+    return transcribeUtterance(options.engine, audio, source.format, signal, send);
   });
 }
 
@@ -90,18 +81,10 @@ export interface DemoSttLogicOptions {
 
 /** Logic for the machine's `demoStt` slot: a scripted recogniser that hears the demo text. */
 export function createDemoSttLogic(options: DemoSttLogicOptions = {}) {
-  return fromCallback<SttControlEvent, DemoSttInput>(({ input, sendBack }) => {
-    const controller = new AbortController();
-    let open = true;
+  return fromStage<DemoSttInput, SttEvent, SttControlEvent>(({ input, signal, send }) => {
     const engine = new ScriptedSttEngine({ utterances: [input.text], partialDelayMs: options.partialDelayMs ?? 40 });
     const source = silentAudioSource("scripted");
-    void transcribeUtterance(engine, source.open(controller.signal), source.format, controller.signal, (e) => {
-      if (open) sendBack(e);
-    });
-    return () => {
-      open = false;
-      controller.abort(STAGE_STOPPED);
-    };
+    return transcribeUtterance(engine, source.open(signal), source.format, signal, send);
   });
 }
 
@@ -117,7 +100,7 @@ export async function transcribeUtterance(
   signal: AbortSignal,
   send: (event: SttEvent) => void,
 ): Promise<void> {
-  try {
+  await runStage(signal, send, sttError, async () => {
     for await (const raw of engine.transcribe(audio, { signal, format })) {
       if (signal.aborted) return;
       const update = parseEngineOutput(SttUpdateSchema, raw, "The recogniser's update");
@@ -129,15 +112,10 @@ export async function transcribeUtterance(
       }
     }
     if (!signal.aborted) send({ type: "stt.error", code: "engine_error", message: "The recogniser ended without a final transcript" });
-  } catch (err) {
-    if (signal.aborted || isAbortError(err)) return;
-    send({
-      type: "stt.error",
-      code: err instanceof EngineError ? err.code : "engine_error",
-      message: err instanceof Error ? err.message : String(err),
-    });
-  }
+  });
 }
+
+const sttError = (code: string, message: string): SttEvent => ({ type: "stt.error", code, message });
 
 /** How long a source may take to end its stream after stt_stop before the actor ends it. */
 const END_GRACE_MS = 250;

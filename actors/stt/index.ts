@@ -1,7 +1,7 @@
 /** The speech-to-text stage: engine interface, actor logic and scripted engine. */
 export type { AudioSource, SttEngine, SttUpdate, TranscribeOptions } from "./types.js";
 export { createDemoSttLogic, createSttLogic, transcribeUtterance, type DemoSttLogicOptions, type SttLogicOptions } from "./actor.js";
-export { ScriptedSttEngine, silentAudioSource, type ScriptedSttCall, type ScriptedSttOptions } from "./testing/scripted.js";
+export { ScriptedSttEngine, silentAudioSource, type ScriptedSttCall, type ScriptedSttOptions } from "./scripted.js";
 export { OpenAiStt, type OpenAiSttOptions } from "./openai.js";
 export { PocketSphinxStt, POCKETSPHINX_DEFAULTS, type PocketSphinxOptions } from "./pocketsphinx.js";
 export { UnavailableStt, STT_UNAVAILABLE_MESSAGE } from "./unavailable.js";

@@ -23,7 +23,7 @@ import { z } from "zod";
 import { INPUT_PCM, type PcmFormat } from "../audio.js";
 import { convertPcm } from "../audio-resample.js";
 import { EngineError } from "../engine-error.js";
-import { abortError, joinUrl, startDeadline } from "../http.js";
+import { abortError, checkBaseUrl, joinUrl, startDeadline } from "../http.js";
 import { httpFailure, speechFetchFailure, type SpeechLogger, type SpeechServiceInfo } from "../speech-shared.js";
 import { concatBytes, encodeWav } from "../wav.js";
 import type { SttEngine, SttUpdate, TranscribeOptions } from "./types.js";
@@ -70,13 +70,7 @@ export class OpenAiStt implements SttEngine {
   readonly #logger: SpeechLogger | undefined;
 
   constructor(options: OpenAiSttOptions) {
-    let url: URL;
-    try {
-      url = new URL(options.baseUrl);
-    } catch {
-      throw new TypeError(`transcription baseUrl "${options.baseUrl}" is not a URL`);
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError("transcription baseUrl must be http(s)");
+    checkBaseUrl(options.baseUrl, "transcription");
     this.model = options.model ?? "whisper-1";
     this.partialIntervalMs = options.partialIntervalMs ?? 1000;
     this.#language = options.language;

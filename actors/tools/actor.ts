@@ -6,11 +6,10 @@
  * An outcome that is not a ToolOutcome for its call is reported as a failed
  * outcome with code `malformed_output`.
  */
-import { fromCallback, type AnyEventObject } from "xstate";
 import type { ToolsEvent, ToolsInput } from "../contracts/index.js";
 import { describeIssues, MALFORMED_OUTPUT, ToolOutcomeSchema } from "../engine-output.js";
 import type { ToolCall } from "../llm/types.js";
-import { STAGE_STOPPED } from "../sleep.js";
+import { fromStage } from "../stage-actor.js";
 import type { ToolOutcome, ToolRunner } from "./types.js";
 
 export interface ToolsLogicOptions {
@@ -19,17 +18,7 @@ export interface ToolsLogicOptions {
 
 /** Logic for the machine's `tools` slot. */
 export function createToolsLogic(options: ToolsLogicOptions) {
-  return fromCallback<AnyEventObject, ToolsInput>(({ input, sendBack }) => {
-    const controller = new AbortController();
-    let open = true;
-    void runToolCalls(options.runner, input, controller.signal, (e) => {
-      if (open) sendBack(e);
-    });
-    return () => {
-      open = false;
-      controller.abort(STAGE_STOPPED);
-    };
-  });
+  return fromStage<ToolsInput, ToolsEvent>(({ input, signal, send }) => runToolCalls(options.runner, input, signal, send));
 }
 
 /** Run the calls concurrently and report outcomes in call order (nothing after `signal` aborts). */

@@ -7,6 +7,7 @@
 import { z } from "zod";
 import type { ToolCall, ToolSpec } from "../llm/types.js";
 import type { Tool, ToolContext, ToolOutcome, ToolRunner } from "./types.js";
+import { shortenText } from "../contracts/index.js";
 
 /** Failure codes of ToolOutcome, as tool_error carries them. */
 export type ToolErrorCode = "unknown_tool" | "invalid_arguments" | "timeout" | "tool_failed" | "cancelled";
@@ -250,47 +251,15 @@ export function previewOf(value: unknown, maxChars: number = DEFAULT_PREVIEW_CHA
       text = String(value);
     }
   }
-  return shorten(text.replace(/\s+/g, " ").trim(), maxChars);
+  return shortenText(text.replace(/\s+/g, " ").trim(), maxChars);
 }
 
-/** Longest tool message content handed to the model (characters). */
-export const MAX_TOOL_CONTENT_CHARS = 16_000;
-
-/**
- * The content of the `tool` chat message that gives an outcome back to the
- * model: the result (strings as they are, anything else as JSON), or for a
- * failure `{"error": {"code", "message", "issues"?}}` so the model can
- * correct its arguments and retry.
- */
-export function toolMessageContent(outcome: ToolOutcome, maxChars: number = MAX_TOOL_CONTENT_CHARS): string {
-  if (!outcome.ok) {
-    const error = { code: outcome.code, message: outcome.message, ...(outcome.issues ? { issues: outcome.issues } : {}) };
-    return shorten(JSON.stringify({ error }), maxChars);
-  }
-  const { result } = outcome;
-  let text: string;
-  if (typeof result === "string") text = result;
-  else {
-    try {
-      text = JSON.stringify(result) ?? "null";
-    } catch {
-      text = String(result);
-    }
-  }
-  return shorten(text, maxChars);
-}
-
-function shorten(text: string, maxChars: number): string {
-  if (text.length <= maxChars) return text;
-  let cut = text.slice(0, maxChars - 1);
-  // Do not leave half of a surrogate pair at the end.
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return `${cut}…`;
-}
+// The tool message format is a stage contract (actors/contracts/tool-message.ts).
+export { MAX_TOOL_CONTENT_CHARS, toolMessageContent } from "../contracts/index.js";
 
 function errorMessage(err: unknown): string {
   const message = err instanceof Error ? err.message : typeof err === "string" ? err : "the handler threw a non-Error value";
-  return shorten(message, MAX_MESSAGE_CHARS);
+  return shortenText(message, MAX_MESSAGE_CHARS);
 }
 
 function elapsed(started: number): number {

@@ -6,12 +6,11 @@
  * "12 * 7" is said "12 times 7"). Stopping the actor aborts the synthesis; no
  * chunk is sent back after.
  */
-import { fromCallback, type AnyEventObject } from "xstate";
 import type { TtsEvent, TtsInput } from "../contracts/index.js";
 import { pcmDurationMs } from "../audio.js";
-import { EngineError, isAbortError } from "../engine-error.js";
+import { EngineError } from "../engine-error.js";
 import { MALFORMED_OUTPUT } from "../engine-output.js";
-import { STAGE_STOPPED } from "../sleep.js";
+import { fromStage, runStage } from "../stage-actor.js";
 import { toSpeakable } from "./speakable.js";
 import type { TtsEngine } from "./types.js";
 
@@ -21,22 +20,12 @@ export interface TtsLogicOptions {
 
 /** Logic for the machine's `tts` slot. */
 export function createTtsLogic(options: TtsLogicOptions) {
-  return fromCallback<AnyEventObject, TtsInput>(({ input, sendBack }) => {
-    const controller = new AbortController();
-    let open = true;
-    void synthesizeSentence(options.engine, toSpeakable(input.text), controller.signal, (e) => {
-      if (open) sendBack(e);
-    });
-    return () => {
-      open = false;
-      controller.abort(STAGE_STOPPED);
-    };
-  });
+  return fromStage<TtsInput, TtsEvent>(({ input, signal, send }) => synthesizeSentence(options.engine, toSpeakable(input.text), signal, send));
 }
 
 /** Synthesise one sentence and report it with `send` (nothing after `signal` aborts). */
 export async function synthesizeSentence(engine: TtsEngine, text: string, signal: AbortSignal, send: (event: TtsEvent) => void): Promise<void> {
-  try {
+  await runStage(signal, send, ttsError, async () => {
     for await (const pcm of engine.synthesize(text, { signal })) {
       if (signal.aborted) return;
       if (!(pcm instanceof Uint8Array)) throw new EngineError(MALFORMED_OUTPUT, "The synthesiser produced a chunk that is not PCM bytes");
@@ -44,12 +33,7 @@ export async function synthesizeSentence(engine: TtsEngine, text: string, signal
       send({ type: "tts.chunk", pcm, audioMs: pcmDurationMs(pcm.byteLength, engine.format) });
     }
     if (!signal.aborted) send({ type: "tts.done" });
-  } catch (err) {
-    if (signal.aborted || isAbortError(err)) return;
-    send({
-      type: "tts.error",
-      code: err instanceof EngineError ? err.code : "engine_error",
-      message: err instanceof Error ? err.message : String(err),
-    });
-  }
+  });
 }
+
+const ttsError = (code: string, message: string): TtsEvent => ({ type: "tts.error", code, message });

@@ -16,7 +16,7 @@
 import type { PcmFormat } from "../audio.js";
 import { convertPcm } from "../audio-resample.js";
 import { EngineError } from "../engine-error.js";
-import { abortError, joinUrl } from "../http.js";
+import { abortError, checkBaseUrl, joinUrl } from "../http.js";
 import { httpFailure, speechFetchFailure, type SpeechLogger, type SpeechServiceInfo } from "../speech-shared.js";
 import { stripWavHeader } from "../wav.js";
 import type { TtsEngine } from "./types.js";
@@ -58,13 +58,7 @@ export class OpenAiTts implements TtsEngine {
   readonly #logger: SpeechLogger | undefined;
 
   constructor(options: OpenAiTtsOptions) {
-    let url: URL;
-    try {
-      url = new URL(options.baseUrl);
-    } catch {
-      throw new TypeError(`speech baseUrl "${options.baseUrl}" is not a URL`);
-    }
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new TypeError("speech baseUrl must be http(s)");
+    checkBaseUrl(options.baseUrl, "speech");
     this.model = options.model ?? "tts-1";
     this.voice = options.voice ?? "alloy";
     this.#responseFormat = options.responseFormat ?? "pcm";

@@ -8,7 +8,8 @@
  * follows the machines when they change.
  */
 import type { AnyStateNode } from "xstate";
-import { turnMachine } from "../../machines/turn.js";
+import { turnMachine, type TurnActorSlots } from "../../machines/turn.js";
+import type { EventType } from "../protocol/index.js";
 import { voiceMachine } from "../../machines/voice.js";
 
 /** One state of the diagram. */
@@ -42,9 +43,34 @@ export interface MachineDiagram {
   id: string;
   root: DiagramNode;
   edges: DiagramEdge[];
-  /** `state_change.path` value -> id of the state that announces it. */
+  /**
+   * `state_change.path` value -> id of the state that announces it; each
+   * coarse state (`state_change.state`, e.g. "thinking") -> the state that
+   * first announces it (for a client that knows only the coarse state).
+   */
   phases: Record<string, string>;
+  /**
+   * Which stage actor (an invoked `src`) works after a wire event, so the
+   * dashboard can mark it: `type` -> src, or `type:source` for an event
+   * whose `source` picks the actor (stt_start of a demo turn).
+   */
+  running: Record<string, string>;
 }
+
+/**
+ * The stage each wire event says is working, named by the turn machine's
+ * actor slots (a renamed slot fails to compile here).
+ */
+const RUNNING = {
+  stt_start: "stt",
+  "stt_start:scripted": "demoStt",
+  memory_recall: "llm",
+  llm_start: "llm",
+  tool_call: "tools",
+  tool_result: "llm",
+  tool_error: "llm",
+  tts_progress: "tts",
+} satisfies Partial<Record<EventType | `${EventType}:${string}`, keyof TurnActorSlots>>;
 
 interface ActionLike {
   type?: unknown;
@@ -125,7 +151,13 @@ export function buildMachineDiagram(root: AnyStateNode): MachineDiagram {
     };
   };
 
-  return { id: root.id, root: visit(root), edges, phases };
+  const tree = visit(root);
+  // A coarse state maps to the first path that announces it ("thinking" -> "thinking.recalling").
+  for (const [path, id] of Object.entries({ ...phases })) {
+    const coarse = path.split(".")[0]!;
+    if (!(coarse in phases)) phases[coarse] = id;
+  }
+  return { id: root.id, root: tree, edges, phases, running: { ...RUNNING } };
 }
 
 /**
@@ -164,7 +196,7 @@ export function buildVoiceDiagram(): MachineDiagram {
   ];
   const phases: Record<string, string> = { ...session.phases };
   for (const [path, id] of Object.entries(turn.phases)) phases[path] = rename(id);
-  return { id: session.id, root, edges, phases };
+  return { id: session.id, root, edges, phases, running: session.running };
 }
 
 let cached: string | undefined;

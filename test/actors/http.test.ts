@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { EngineError } from "../../actors/engine-error.js";
 import {
   abortError,
-  errorCode,
+  systemErrorCode,
   errorMessageOf,
   excerpt,
   fetchFailure,
@@ -49,13 +49,13 @@ describe("excerpt", () => {
   });
 });
 
-describe("errorCode", () => {
+describe("systemErrorCode", () => {
   it("finds the code in a cause chain and inside an AggregateError", () => {
     const socket = Object.assign(new Error("connect"), { code: "ECONNREFUSED" });
-    expect(errorCode(new TypeError("fetch failed", { cause: socket }))).toBe("ECONNREFUSED");
+    expect(systemErrorCode(new TypeError("fetch failed", { cause: socket }))).toBe("ECONNREFUSED");
     const aggregate = new AggregateError([socket], "all failed");
-    expect(errorCode(new TypeError("fetch failed", { cause: aggregate }))).toBe("ECONNREFUSED");
-    expect(errorCode(new Error("plain"))).toBeUndefined();
+    expect(systemErrorCode(new TypeError("fetch failed", { cause: aggregate }))).toBe("ECONNREFUSED");
+    expect(systemErrorCode(new Error("plain"))).toBeUndefined();
   });
 });
 

@@ -80,7 +80,7 @@ describe("dashboard routes", () => {
 describe("buildVoiceDiagram", () => {
   const d = buildVoiceDiagram();
 
-  it("maps every phase the machines announce to the state that announces it", () => {
+  it("maps every phase the machines announce (and each coarse state) to the state that announces it", () => {
     expect(d.phases).toEqual({
       idle: "voice.idle",
       "listening.voice": "voice.turn.listening.voice",
@@ -88,7 +88,17 @@ describe("buildVoiceDiagram", () => {
       "thinking.recalling": "voice.turn.answering",
       speaking: "voice.turn.answering.speech.synthesizing",
       stopped: "voice.stopped",
+      listening: "voice.turn.listening.voice",
+      thinking: "voice.turn.answering",
     });
+  });
+
+  it("names, for the events that start stage work, an actor some drawn state invokes", () => {
+    const invoked = new Set<string>();
+    const collect = (n: typeof d.root) => (n.invoke.forEach((i) => invoked.add(i)), n.children.forEach(collect));
+    collect(d.root);
+    expect(d.running).toMatchObject({ stt_start: "stt", "stt_start:scripted": "demoStt", tool_call: "tools", tts_progress: "tts" });
+    expect(Object.values(d.running).filter((src) => !invoked.has(src))).toEqual([]);
   });
 
   it("draws the turn machine inside the session state that invokes it, with invoked actors, deadlines and labelled transitions", () => {

@@ -71,7 +71,7 @@ describe("deadlines", () => {
     await fx.waitFor((e) => e.type === "latency_trace");
     expect(fx.tools.runs[0]!.signal.aborted).toBe(true);
     const second = fx.llm.requests[1]!.messages.at(-1)!;
-    expect(second).toMatchObject({ role: "tool", toolCallId: "call_1", name: "slow", content: "Error (timeout): The tool did not answer within 60 ms" });
+    expect(second).toMatchObject({ role: "tool", toolCallId: "call_1", name: "slow", content: '{"error":{"code":"timeout","message":"The tool did not answer within 60 ms"}}' });
     expect(fx.events.find((e) => e.type === "llm_result")!.data).toMatchObject({ finish_reason: "stop", rounds: 2 });
   });
 
@@ -109,8 +109,8 @@ describe("engine failures", () => {
     ]);
     const messages = fx.llm.requests[1]!.messages;
     expect(messages.filter((m) => m.role === "tool").map((m) => (m as { content: string }).content)).toEqual([
-      "Error (tool_failed): Unexpected end of expression",
-      'Error (unknown_tool): No tool named "nope"',
+      '{"error":{"code":"tool_failed","message":"Unexpected end of expression"}}',
+      '{"error":{"code":"unknown_tool","message":"No tool named \\"nope\\""}}',
     ]);
   });
 

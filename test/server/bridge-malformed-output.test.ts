@@ -33,7 +33,7 @@ describe("malformed engine output", () => {
     ]);
     expect(fx.ofTurn("t1").find((e) => e.type === "llm_result")!.data).toMatchObject({ text: "It is noon.", finish_reason: "stop", rounds: 2 });
     // The model heard that the tool misbehaved.
-    expect(fx.llm.requests[1]!.messages.at(-1)).toMatchObject({ role: "tool", content: expect.stringMatching(/^Error \(malformed_output\): /) });
+    expect(fx.llm.requests[1]!.messages.at(-1)).toMatchObject({ role: "tool", content: expect.stringMatching(/^\{"error":\{"code":"malformed_output","message":/) });
   });
 
   it("a tool call that is null ends the turn with llm_error malformed_output, and the next turn works", async () => {

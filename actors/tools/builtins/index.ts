@@ -7,7 +7,7 @@ import { createSystemInfoTool, type SystemInfo } from "./system-info.js";
 import { createGetTimeTool } from "./time.js";
 
 export { CalculateInput, MAX_EXPRESSION_CHARS, checkExpression, createCalculateTool, evaluateExpression } from "./calculate.js";
-export { RecallInput, RememberInput, createRecallTool, createRememberTool } from "./memory.js";
+export { RecallToolInput, RememberToolInput, createRecallTool, createRememberTool } from "./memory.js";
 export { createSystemInfoTool, packageVersion, processSystemInfo, type SystemInfo } from "./system-info.js";
 export { GetTimeInput, createGetTimeTool, isValidTimeZone, timeIn, type TimeResult } from "./time.js";
 

@@ -8,14 +8,14 @@ import type { MemoryStore } from "../../memory/types.js";
 import { defineTool } from "../registry.js";
 
 /** Input of `remember`. */
-export const RememberInput = z.object({
+export const RememberToolInput = z.object({
   text: z.string().trim().min(1).max(1000).describe("The fact or preference to keep, as a short self-contained sentence"),
   kind: z.enum(["fact", "preference"]).optional().describe("fact (default) or preference"),
   importance: z.number().min(0).max(1).optional().describe("0 (trivia) to 1 (never forget); default 0.6 for facts, 0.7 for preferences"),
 });
 
 /** Input of `recall`. */
-export const RecallInput = z.object({
+export const RecallToolInput = z.object({
   query: z.string().trim().min(1).max(500).describe("Words to look for in long-term memory"),
   limit: z.number().int().min(1).max(20).optional().describe("Most memories to return (default 5)"),
 });
@@ -25,7 +25,7 @@ export function createRememberTool(memory: MemoryStore) {
   return defineTool({
     name: "remember",
     description: "Store a fact or preference about the user in long-term memory so it can be recalled in later conversations.",
-    input: RememberInput,
+    input: RememberToolInput,
     timeoutMs: 5000,
     handler: async ({ text, kind, importance }, { signal }) => {
       signal.throwIfAborted();
@@ -40,7 +40,7 @@ export function createRecallTool(memory: MemoryStore) {
   return defineTool({
     name: "recall",
     description: "Search long-term memory for facts, preferences and past conversations matching the query.",
-    input: RecallInput,
+    input: RecallToolInput,
     timeoutMs: 5000,
     handler: async ({ query, limit }, { signal }) => {
       const hits = await memory.recall(query, { limit: limit ?? 5, signal });

@@ -61,7 +61,8 @@ client.on("welcome", (w) => {
     if (typeof name === "string" && !$("voice").textContent.startsWith(`voice: ${name}`)) showVoice({ name });
   }, () => {});
   $("machine-state").title = `server ${w.server_version ?? "?"} · protocol ${w.protocol_version ?? "?"} · client ${w.client_id}`;
-  if (w.state) showPhase(w.state, w.state === "thinking" ? "thinking.recalling" : w.state);
+  // The welcome names only the coarse state; the statechart maps it to the state that announces it.
+  if (w.state) showPhase(w.state, w.state);
 });
 client.on("resume", (r) => {
   if (r.connection > 1 && !r.reset && r.missed === 0) say(`Reconnected; caught up on ${r.replayed} event${r.replayed === 1 ? "" : "s"}.`);
@@ -73,8 +74,6 @@ client.on("reset", () => {
 });
 
 // --- events ----------------------------------------------------------------
-
-const RUNNING = { llm_start: "llm", tool_call: "tools", tool_result: "llm", tool_error: "llm", tts_progress: "tts", memory_recall: "llm", stt_start: "stt" };
 
 function showPhase(state, path) {
   phase = state;
@@ -92,7 +91,11 @@ client.on("event", (e, meta) => {
   if (e.type === "state_change") showPhase(e.data.state, e.data.path);
   else if (e.type === "tts_start") showVoice({ name: e.data.engine, voice: e.data.voice });
   else if (e.type === "latency_trace") latency.add(e.data, e.data.turn_id);
-  else if (!meta.replayed && e.type in RUNNING && phase !== "idle") chart?.running(e.type === "stt_start" && e.data.source === "scripted" ? "demoStt" : RUNNING[e.type]);
+  else if (!meta.replayed && chart && phase !== "idle") {
+    // Which stage works now comes with the statechart (server/dashboard/graph.ts), named by the machine's actor slots.
+    const src = chart.d.running[`${e.type}:${e.data.source}`] ?? chart.d.running[e.type];
+    if (src) chart.running(src);
+  }
   if (!meta.replayed) {
     if (e.type === "turn_interrupted") player.cut(e.data.turn_id);
     else if (e.type === "tts_result" && !e.data.interrupted) player.synthesised(e.data.turn_id);
@@ -107,7 +110,7 @@ fetch("/dashboard/machine.json")
   .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
   .then((d) => {
     chart = new Statechart($("statechart"), d);
-    if (phase) chart.highlight(client.machineState === "thinking" ? "thinking.recalling" : phase, phase);
+    if (phase) chart.highlight(phase, phase);
   })
   .catch((err) => ($("statechart").textContent = `Could not load the statechart: ${err.message}`));
 

@@ -75,7 +75,7 @@ export class Statechart {
       const key = `${from}>${to}`;
       const edge = list.get(key) ?? { from, to, labels: [], details: [] };
       if (!edge.labels.includes(e.label)) edge.labels.push(e.label);
-      edge.details.push(`${e.label}${e.guard ? ` [${e.guard}]` : ""}: ${e.source.replace(/^voice\./, "")} → ${e.target.replace(/^voice\./, "")}`);
+      edge.details.push(`${e.label}${e.guard ? ` [${e.guard}]` : ""}: ${e.source.slice(this.d.id.length + 1)} → ${e.target.slice(this.d.id.length + 1)}`);
       list.set(key, edge);
     }
     return byContainer;
@@ -216,7 +216,7 @@ export class Statechart {
     this.#draw(layout, g);
     this.el.replaceChildren(svg);
     const note = this.el.nextElementSibling;
-    if (note) note.textContent = this.summarised.map((e) => `From every state: ${e.label} → ${e.target.replace(/^voice\./, "")}.`).join(" ") + " Hover a state or arrow for details.";
+    if (note) note.textContent = this.summarised.map((e) => `From every state: ${e.label} → ${e.target.slice(this.d.id.length + 1)}.`).join(" ") + " Hover a state or arrow for details.";
     if (this.active) this.highlight(this.active.path, this.active.phase);
   }
 

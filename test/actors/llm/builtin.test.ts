@@ -9,6 +9,7 @@ import { isAbortError } from "../../../actors/engine-error.js";
 import { BuiltinResponder, toSecondPerson } from "../../../actors/llm/builtin.js";
 import type { ChatMessage, LlmChunk, ToolCall, ToolSpec } from "../../../actors/llm/types.js";
 import { collect } from "./fake-http.js";
+import { toolMessageContent } from "../../../actors/contracts/index.js";
 
 const spec = (name: string): ToolSpec => ({ name, description: name, parameters: { type: "object" } });
 const ALL_TOOLS = ["get_time", "calculate", "remember", "recall", "system_info"].map(spec);
@@ -134,9 +135,10 @@ describe("BuiltinResponder conversation", () => {
     expect(answer).toBe("Sorry, I couldn't calculate 5 / (2 - 2): Division by zero.");
   });
 
-  it("reads the voice machine's 'Error (code): message' tool failures", async () => {
+  it("reads the tool failures the turn machine writes (a deadline)", async () => {
     const { answer } = await turn(engine, "what time is it", {
-      get_time: () => "Error (timeout): The tool did not answer within 5000 ms",
+      get_time: () =>
+        toolMessageContent({ ok: false, callId: "c1", name: "get_time", code: "timeout", message: "The tool did not answer within 5000 ms", durationMs: 5000 }),
     });
     expect(answer).toBe("Sorry, I couldn't get the time: The tool did not answer within 5000 ms.");
   });

@@ -165,7 +165,7 @@ describe("OpenAiTts", () => {
   });
 
   it("refuses invalid options with a TypeError", () => {
-    expect(() => new OpenAiTts({ baseUrl: "not a url" })).toThrow(new TypeError('speech baseUrl "not a url" is not a URL'));
+    expect(() => new OpenAiTts({ baseUrl: "not a url" })).toThrow(new TypeError('speech baseUrl "not a url" is not an http:// or https:// URL'));
     expect(() => new OpenAiTts({ baseUrl: "http://x/v1", speed: 9 })).toThrow(new TypeError("speech speed must be between 0.25 and 4"));
   });
 });
