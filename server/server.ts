@@ -13,6 +13,7 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer as WsServer, type WebSocket } from "ws";
 import { CloseCode, Connection, type ConnectionHooks } from "./connection.js";
+import { ConversationHistory } from "./conversation.js";
 import { EventLog } from "./event-log.js";
 import { CODA_PROTOCOL, Gatekeeper, type Refusal } from "./handshake.js";
 import { handleHttp } from "./http-routes.js";
@@ -33,6 +34,7 @@ import {
   type LoggedEvent,
   type ServerEvent,
 } from "./protocol/index.js";
+import { Replayer, replaySummary } from "./replay.js";
 import { CommandRouter, type CommandHandler } from "./router.js";
 import { buildSystemInfo } from "./system-info.js";
 import { SERVER_VERSION } from "./version.js";
@@ -58,6 +60,8 @@ export class WebSocketServer {
   /** Random id of this server run; a client seeing a new epoch knows seq restarted. */
   readonly epoch = randomBytes(6).toString("hex");
   readonly #log: EventLog;
+  readonly #history: ConversationHistory;
+  readonly #replayer: Replayer;
   readonly #router = new CommandRouter();
   readonly #gate: Gatekeeper;
   readonly #logger: Logger;
@@ -74,7 +78,7 @@ export class WebSocketServer {
   #presence: { joined: string[]; left: string[]; timer?: NodeJS.Timeout } = { joined: [], left: [] };
   /** One set of connection callbacks for every client (per-client closures cost memory at thousands of clients). */
   readonly #hooks: ConnectionHooks = {
-    onCommand: (conn, command) => this.#router.route(command, { clientId: conn.id, reply: (event) => conn.sendEvent(event) }),
+    onCommand: (conn, command) => this.#router.route(command, { clientId: conn.id, reply: (event) => conn.sendEvent(event), replyFrame: (frame) => conn.sendFrame(frame) }),
     onBinary: (conn, data) => {
       if (!this.#pipeline?.pushAudio) throw new ProtocolError("unexpected_binary", "Binary frames carry microphone audio, and this server takes none");
       this.#pipeline.pushAudio({ clientId: conn.id }, data);
@@ -88,7 +92,10 @@ export class WebSocketServer {
   constructor(options: WebSocketServerOptions = {}) {
     const { pipeline, logger, ...rest } = options;
     this.settings = resolveServerOptions(rest);
-    this.#log = new EventLog(this.settings.replaySize);
+    this.#log = new EventLog({ maxEvents: this.settings.replaySize, maxBytes: this.settings.replayMaxBytes });
+    // The running turn's progress is bounded like the log, so a runaway turn cannot grow it past what resume keeps.
+    this.#history = new ConversationHistory({ turns: this.settings.replayTurns, maxProgressBytes: this.settings.replayMaxBytes });
+    this.#replayer = new Replayer(this.#log, this.#history);
     this.#gate = new Gatekeeper(this.settings);
     this.#logger = logger ?? createStderrLogger();
     this.#pipeline = pipeline;
@@ -224,9 +231,19 @@ export class WebSocketServer {
   }
 
   #publish(event: ServerEvent): LoggedEvent {
-    const logged = this.#log.append(event);
-    this.#sendToAll(encodeEvent(logged));
-    return logged;
+    const entry = this.#log.append(event);
+    this.#history.add(entry);
+    this.#sendToAll(entry.frame);
+    return entry.event;
+  }
+
+  /**
+   * The conversation a new client is replayed (the last replayTurns turns
+   * whole), as logged events in seq order: for other encodings of the
+   * replay, such as a compatibility profile.
+   */
+  conversation(): LoggedEvent[] {
+    return this.#history.events();
   }
 
   #sendToAll(frame: Buffer, except?: Connection): void {
@@ -289,6 +306,7 @@ export class WebSocketServer {
     const conn = new Connection(id, ws, this.settings, this.#hooks, this.#logger, stream);
     conn.wantsAudio = wantsAudio;
     this.#connections.set(id, conn);
+    const replay = this.#replayer.build(since);
     conn.sendEvent(
       makeEvent("connection_status", {
         status: "connected",
@@ -299,10 +317,13 @@ export class WebSocketServer {
         epoch: this.epoch,
         last_seq: this.#log.lastSeq,
         replay_size: this.settings.replaySize,
+        replay_max_bytes: this.settings.replayMaxBytes,
+        replay_turns: this.settings.replayTurns,
+        replay: replaySummary(replay),
         state: this.#pipeline ? this.#pipeline.state() : null,
       }),
     );
-    conn.sendEvent(makeEvent("replay", this.#log.since(since)));
+    conn.sendFrame(replay.frame);
     this.#notePresence("joined", id);
     this.#logger.info("client connected", { client: id, clients: this.#connections.size });
   }
@@ -353,7 +374,7 @@ export class WebSocketServer {
   #registerBuiltinCommands(): void {
     this.handle("get_system_info", (_cmd, ctx) => ctx.reply(makeEvent("system_info", buildSystemInfo(this.#startedAt, this.#connections.size, this.#pipeline))));
     this.handle("get_performance_metrics", (_cmd, ctx) => ctx.reply(makeEvent("performance_metrics", this.#metrics())));
-    this.handle("get_replay", (cmd, ctx) => ctx.reply(makeEvent("replay", this.#log.since(cmd.data.since ?? null))));
+    this.handle("get_replay", (cmd, ctx) => ctx.replyFrame(this.#replayer.build(cmd.data.since ?? null).frame));
     for (const type of PIPELINE_COMMANDS) {
       this.handle(type, (cmd, ctx) => {
         if (!this.#pipeline) throw new ProtocolError("unavailable", `No voice pipeline is attached to this server, so ${type} cannot run`);
