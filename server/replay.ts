@@ -15,8 +15,8 @@ import type { ConversationHistory } from "./conversation.js";
 import type { EventLog } from "./event-log.js";
 import type { EventData } from "./protocol/index.js";
 
-/** The replay's data apart from its events. */
-export type ReplayHead = Omit<EventData<"replay">, "events">;
+/** The replay's data apart from its events (this server always fills in kind and turns). */
+export type ReplayHead = Omit<EventData<"replay">, "events" | "kind" | "turns"> & Required<Pick<EventData<"replay">, "kind" | "turns">>;
 
 /** A replay ready to send, and what it holds (the welcome's `replay` summary). */
 export interface BuiltReplay {

@@ -279,8 +279,8 @@ export const EVENT_DATA = {
       last_seq: z.number().int().nonnegative().describe("Newest seq in the log when the replay was made"),
       missed: count.describe("Events after `since` that are no longer buffered and cannot be replayed"),
       reset: z.boolean().describe("true when `since` is ahead of this server run's log (the server restarted): the events are the new run's conversation"),
-      kind: ReplayKind,
-      turns: z.array(TurnId).describe("conversation: ids of the turns replayed whole, oldest first (the last may still be running); resume: empty"),
+      kind: ReplayKind.optional().describe("conversation or resume (always sent by this server; optional so clients also read servers from before it)"),
+      turns: z.array(TurnId).optional().describe("conversation: ids of the turns replayed whole, oldest first (the last may still be running); resume: empty (always sent by this server)"),
     })
     .describe("Replay of logged events, sent to one client: the conversation for a new client, or what a returning client missed (docs/protocol.md, Replay and resume)"),
 
