@@ -103,6 +103,10 @@ export interface ResumeInfo {
   reset: boolean;
   /** 1 for the first connection, +1 for each reconnection. */
   connection: number;
+  /** What the replay was: the conversation (a new client, or after a restart) or what was missed (resume); null from a server that does not say. */
+  kind: "conversation" | "resume" | null;
+  /** conversation: ids of the turns it held whole, oldest first. */
+  turns: string[];
 }
 
 /** Events after `since` the server could no longer replay. */
@@ -674,7 +678,7 @@ export class CodaClient extends Emitter<ClientEventMap> {
     this.#attempt = 0;
     this.#resumeFrom = null;
     this.#setState("open", { attempt: 0 });
-    this.emit("resume", { since: link.since, replayed, missed: replay.missed, reset: replay.reset, connection: this.#connections });
+    this.emit("resume", { since: link.since, replayed, missed: replay.missed, reset: replay.reset, connection: this.#connections, kind: replay.kind ?? null, turns: replay.turns ?? [] });
     for (const w of this.#readyWaiters.splice(0)) w.resolve();
   }
 
