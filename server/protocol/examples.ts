@@ -50,7 +50,7 @@ export const EVENT_EXAMPLES: { [T in EventType]: EventData<T> } = {
     input_to_first_audio_ms: 402,
     total_ms: 3120,
   },
-  connection_status: { status: "connected", client_id: "c1", clients: 1, server_version: "0.1.0", protocol_version: "1.0", epoch: "5f2a9c41b7e0", last_seq: 41, replay_size: 20000, replay_max_bytes: 8388608, replay_turns: 20, replay: { kind: "resume", events: 1, turns: 0, missed: 0, bytes: 228 }, state: "idle" },
+  connection_status: { status: "connected", client_id: "c1", clients: 1, server_version: "0.1.0", protocol_version: "1.0", epoch: "5f2a9c41b7e0", last_seq: 41, replay_size: 10000, replay_max_bytes: 4194304, replay_turns: 20, replay: { kind: "resume", events: 1, turns: 0, missed: 0, bytes: 228 }, state: "idle" },
   replay: {
     since: 40,
     events: [{ type: "llm_progress", data: { turn_id: t, delta: "Hel", index: 0 }, timestamp: ts, seq: 41 }],

@@ -75,7 +75,7 @@ describe("a new client gets the last replayTurns turns whole", () => {
     const replay = late.ofType("replay")[0]!;
     const ids = Array.from({ length: 20 }, (_, k) => `t${k + 6}`);
     expect(replay.data).toMatchObject({ since: null, kind: "conversation", turns: ids, missed: 0, reset: false, last_seq: f.server.lastSeq });
-    expect(status.data).toMatchObject({ replay_turns: 20, replay_size: 20_000, replay: { kind: "conversation", events: replay.data.events.length, turns: 20, missed: 0 } });
+    expect(status.data).toMatchObject({ replay_turns: 20, replay_size: 10_000, replay: { kind: "conversation", events: replay.data.events.length, turns: 20, missed: 0 } });
 
     // Every event a live client saw of those turns, exactly as broadcast, except the progress of finished turns.
     const expected = logged.filter((m) => ids.includes(turnOf(m) ?? "") && !isProgress(m)).map(strip);

@@ -91,7 +91,7 @@ describe("replay over WebSocket", () => {
     const server = await serverWith(5);
     const { c, status, replay } = await connect(server.wsUrl);
     expect(c.messages.slice(0, 2).map((m) => m.type)).toEqual(["connection_status", "replay"]);
-    expect(status.data).toMatchObject({ status: "connected", client_id: expect.stringMatching(/^c\d+$/), protocol_version: "1.0", last_seq: 5, replay_size: 20_000, replay_max_bytes: 8 * 1024 * 1024, replay_turns: 20, epoch: server.epoch });
+    expect(status.data).toMatchObject({ status: "connected", client_id: expect.stringMatching(/^c\d+$/), protocol_version: "1.0", last_seq: 5, replay_size: 10_000, replay_max_bytes: 4 * 1024 * 1024, replay_turns: 20, epoch: server.epoch });
     // The turn is still running, so its progress is all there.
     expect(replay.data).toMatchObject({ since: null, kind: "conversation", turns: ["t1"], first_seq: 1, last_seq: 5, missed: 0, reset: false });
     const frame = Buffer.byteLength(JSON.stringify(replay));
