@@ -18,13 +18,13 @@
  *    in another (bench/welcome-peers.mjs); interleaved rounds, median.
  * Env: BENCH_CLIENTS (default 1000), BENCH_ROUNDS (default 3).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
+import { exited, lines } from "./child.js";
 import { ScriptedLlmEngine } from "../actors/llm/testing/scripted.js";
 import { InMemoryStore } from "../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine } from "../actors/stt/testing/scripted.js";
@@ -115,15 +115,6 @@ async function perTurn(label: string, answer: string): Promise<void> {
   );
   await s.close();
 }
-
-function lines(child: ChildProcessWithoutNullStreams): () => Promise<string> {
-  const queue: string[] = [];
-  const waiting: ((l: string) => void)[] = [];
-  createInterface({ input: child.stdout }).on("line", (l) => (waiting.length ? waiting.shift()!(l) : queue.push(l)));
-  child.stderr.on("data", (d: Buffer) => process.stderr.write(d));
-  return () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiting.push(r)));
-}
-const exited = (c: ChildProcessWithoutNullStreams) => new Promise<void>((r) => (c.exitCode !== null ? r() : c.once("exit", () => r())));
 
 /** Spawn one server child, connect CLIENTS at once from a peers child, return the time until every client had its replay. */
 async function fanout(kind: "coda" | "raw", file: string): Promise<{ ms: number; bytes: number }> {

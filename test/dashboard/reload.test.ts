@@ -7,22 +7,16 @@
  * memory stored, the latency chart and the state, and the page says what it
  * restored.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { BuiltinResponder } from "../../actors/llm/builtin.js";
 import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
 import type { GenerateRequest, LlmEngine } from "../../actors/llm/types.js";
 import { startCoda, type CodaFixture } from "../client/fixture.js";
-import { hasChromium, launch, SKIP_REASON, type Browser } from "./browser.js";
+import { hasChromium, SKIP_REASON, useBrowser } from "./browser.js";
 
-let browser: Browser | undefined;
+const browser = useBrowser();
 let fixture: CodaFixture | undefined;
 
-beforeAll(async () => {
-  if (hasChromium) browser = await launch();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
 afterEach(async () => {
   await fixture?.close();
   fixture = undefined;
@@ -45,7 +39,7 @@ const texts = (page: import("playwright-core").Page, selector: string) => page.l
 describe.skipIf(!hasChromium)(`dashboard reload in Chromium${hasChromium ? "" : ` (${SKIP_REASON})`}`, () => {
   it("three long spoken answers and a tool turn, then a reload: every question, answer, tool call, memory and latency row is back", async () => {
     fixture = await startCoda({ llm: model(), tts: { msPerChar: 60, chunkMs: 100, sound: "silence" } });
-    const page = await browser!.page();
+    const page = await browser()!.page();
     await page.goto(`${fixture.httpUrl}/`);
     await page.locator("#conn[data-state=open]").waitFor();
     const ask = async (text: string, n: number) => {
