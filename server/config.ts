@@ -182,7 +182,9 @@ export function helpText(specs: SettingSpec[] = SETTINGS): string {
   for (const s of specs) {
     const arg = s.kind === "boolean" ? "" : s.kind === "number" ? " N" : s.kind === "list" ? " VALUE" : " VALUE";
     const def = s.default === undefined || (Array.isArray(s.default) && s.default.length === 0) ? "" : ` (default: ${Array.isArray(s.default) ? s.default.join(",") : s.default})`;
-    lines.push(`  --${s.flag}${arg}`.padEnd(29) + `${s.description}${def} Env: ${s.env}`);
+    const head = `  --${s.flag}${arg}`;
+    // At least one space after a flag longer than the column.
+    lines.push(head.padEnd(Math.max(29, head.length + 1)) + `${s.description}${def} Env: ${s.env}`);
   }
   return lines.join("\n") + "\n";
 }
