@@ -4,7 +4,7 @@
  * holds (server/replay.ts), and what another encoding of the replay (a
  * compatibility profile) can read with `entries()`.
  *
- * Rules (docs/protocol.md, "Replay and resume"):
+ * Rules (docs/protocol.md, "On connect: welcome, replay, resume"):
  * - An event belongs to a turn when its data has a non-null `turn_id`.
  *   The last `turns` turns are kept, the one running included; an older
  *   turn goes as a whole.

@@ -282,7 +282,7 @@ export const EVENT_DATA = {
       kind: ReplayKind.optional().describe("conversation or resume (always sent by this server; optional so clients also read servers from before it)"),
       turns: z.array(TurnId).optional().describe("conversation: ids of the turns replayed whole, oldest first (the last may still be running); resume: empty (always sent by this server)"),
     })
-    .describe("Replay of logged events, sent to one client: the conversation for a new client, or what a returning client missed (docs/protocol.md, Replay and resume)"),
+    .describe("Replay of logged events, sent to one client: the conversation for a new client, or what a returning client missed (docs/protocol.md, section On connect)"),
 
   // --- additions --------------------------------------------------------------
   state_change: z
