@@ -9,10 +9,10 @@
  * 1.5x of bare ws (RSS).
  * Env: BENCH_COUNTS (default 1000,5000), BENCH_ROUNDS (default 2), BENCH_WARMUP (default 200).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn } from "node:child_process";
 import { cpus } from "node:os";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { exited, lines } from "./child.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const COUNTS = (process.env.BENCH_COUNTS ?? "1000,5000").split(",").map(Number);
@@ -27,16 +27,6 @@ interface Mem {
   external: number;
 }
 
-/** Lines of a child's stdout, awaited one by one. */
-function lines(child: ChildProcessWithoutNullStreams): () => Promise<string> {
-  const queue: string[] = [];
-  const waiting: ((l: string) => void)[] = [];
-  createInterface({ input: child.stdout }).on("line", (l) => (waiting.length ? waiting.shift()!(l) : queue.push(l)));
-  child.stderr.on("data", (d: Buffer) => process.stderr.write(d));
-  return () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiting.push(r)));
-}
-
-const exited = (c: ChildProcessWithoutNullStreams) => new Promise<void>((r) => (c.exitCode !== null ? r() : c.once("exit", () => r())));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function measure(kind: "coda" | "raw" | "raw-presence", n: number): Promise<{ perClientRss: number; perClientHeap: number; base: Mem; loaded: Mem }> {

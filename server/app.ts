@@ -257,6 +257,8 @@ export async function createApp(config: Config, options: { logger: Logger; signa
     host: config.host as string,
     port: config.port as number,
     replaySize: config.replaySize as number,
+    replayMaxBytes: config.replayMaxBytes as number,
+    replayTurns: config.replayTurns as number,
     allowedOrigins: config.allowedOrigins as string[],
     allowedHosts: config.allowedHosts as string[],
     maxFrameBytes: config.maxFrameBytes as number,

@@ -30,7 +30,9 @@ const positiveInt = z.number().int().positive();
 export const SETTINGS: SettingSpec[] = [
   { key: "host", flag: "host", env: "CODA_HOST", kind: "string", default: "localhost", description: "Interface to listen on (localhost = 127.0.0.1 and ::1). Beyond loopback a token is required." },
   { key: "port", flag: "port", env: "CODA_PORT", kind: "number", default: 8765, schema: port, description: "TCP port; 0 picks a free one." },
-  { key: "replaySize", flag: "replay-size", env: "CODA_REPLAY_SIZE", kind: "number", default: 100, schema: z.number().int().min(0).max(100_000), description: "Logged events kept for replay and resume." },
+  { key: "replaySize", flag: "replay-size", env: "CODA_REPLAY_SIZE", kind: "number", default: 10000, schema: z.number().int().min(0).max(1_000_000), description: "Most logged events kept for resume (?since=N); see docs/protocol.md, section On connect." },
+  { key: "replayMaxBytes", flag: "replay-max-bytes", env: "CODA_REPLAY_MAX_BYTES", kind: "number", default: 4194304, schema: z.number().int().min(0), description: "Most bytes of logged events (their JSON) kept for resume; the oldest go first." },
+  { key: "replayTurns", flag: "replay-turns", env: "CODA_REPLAY_TURNS", kind: "number", default: 20, schema: z.number().int().min(0).max(1000), description: "Turns a new client's replay holds whole, however many progress events they had." },
   { key: "token", flag: "token", env: "CODA_TOKEN", kind: "string", schema: z.string().min(16), description: "Shared secret (16+ chars) clients must send as 'Authorization: Bearer' or subprotocol coda-token.<token>." },
   { key: "allowedOrigins", flag: "allowed-origin", env: "CODA_ALLOWED_ORIGINS", kind: "list", default: [], description: "Extra browser origin allowed to connect (repeatable; env: comma-separated)." },
   { key: "allowedHosts", flag: "allowed-host", env: "CODA_ALLOWED_HOSTS", kind: "list", default: [], description: "Extra Host header name accepted (repeatable; env: comma-separated)." },

@@ -1,6 +1,8 @@
 /** Public API of the coda-core package. */
 export { WebSocketServer, type WebSocketServerOptions } from "./server.js";
-export { EventLog, type ReplaySlice } from "./event-log.js";
+export { EventLog, type EventLogOptions, type LogEntry, type LogSlice } from "./event-log.js";
+export { ConversationHistory, PROGRESS_EVENT_TYPES, turnIdOf, type ConversationHistoryOptions } from "./conversation.js";
+export { Replayer, encodeReplay, type BuiltReplay, type ReplayHead } from "./replay.js";
 export { CloseCode } from "./connection.js";
 export { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "./handshake.js";
 export { ServerOptionsSchema, resolveServerOptions, type ServerOptionsInput, type ServerSettings } from "./options.js";

@@ -11,7 +11,9 @@ export const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"] as cons
 export const ServerOptionsSchema = z.strictObject({
   host: z.string().min(1).default("localhost").describe("Interface to listen on; localhost binds 127.0.0.1 and ::1"),
   port: z.number().int().min(0).max(65535).default(8765).describe("TCP port; 0 picks a free one"),
-  replaySize: z.number().int().min(0).max(100_000).default(100).describe("Logged events kept for replay and resume"),
+  replaySize: z.number().int().min(0).max(1_000_000).default(10_000).describe("Most logged events kept for resume (?since=N)"),
+  replayMaxBytes: z.number().int().min(0).default(4 * 1024 * 1024).describe("Most bytes of logged events (their JSON) kept for resume"),
+  replayTurns: z.number().int().min(0).max(1000).default(20).describe("Turns a new client's replay holds whole"),
   allowedOrigins: z.array(z.string()).default([]).describe("Extra browser origins allowed to connect, e.g. http://localhost:5173"),
   allowedHosts: z.array(z.string()).default([]).describe("Extra Host header names accepted (besides loopback names and the listen host)"),
   token: z.string().min(16).optional().describe("Shared secret clients must present; required when listening beyond loopback"),

@@ -9,6 +9,8 @@ export interface CommandContext {
   clientId: string;
   /** Send an event to the requesting client only (not logged). */
   reply(event: ServerEvent): void;
+  /** Send an already-encoded event frame to the requesting client only (not logged). */
+  replyFrame(frame: Buffer): void;
 }
 
 export type CommandHandler<T extends CommandType> = (command: CommandOfType<T>, ctx: CommandContext) => void | Promise<void>;

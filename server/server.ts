@@ -14,6 +14,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer as WsServer, type WebSocket } from "ws";
 import { codaLiteDialect, CodaLiteEncoder, codaLiteReplay, COMPAT_PROFILES, SystemMetricsSampler, type CompatProfile, type LegacyEvent } from "./compat/coda-lite.js";
 import { CloseCode, Connection, type ConnectionHooks } from "./connection.js";
+import { ConversationHistory } from "./conversation.js";
 import { EventLog } from "./event-log.js";
 import { CODA_PROTOCOL, Gatekeeper, refuseUpgrade } from "./handshake.js";
 import { handleHttp } from "./http-routes.js";
@@ -36,6 +37,7 @@ import {
   type ServerEvent,
   type ServerEventOf,
 } from "./protocol/index.js";
+import { Replayer, replaySummary } from "./replay.js";
 import { CommandRouter, type CommandHandler } from "./router.js";
 import { buildSystemInfo } from "./system-info.js";
 import { SERVER_VERSION } from "./version.js";
@@ -55,6 +57,8 @@ export class WebSocketServer {
   /** Random id of this server run; a client seeing a new epoch knows seq restarted. */
   readonly epoch = randomBytes(6).toString("hex");
   readonly #log: EventLog;
+  readonly #history: ConversationHistory;
+  readonly #replayer: Replayer;
   readonly #router = new CommandRouter();
   readonly #gate: Gatekeeper;
   readonly #logger: Logger;
@@ -74,7 +78,7 @@ export class WebSocketServer {
   readonly #codaLite = { clients: 0, encoder: new CodaLiteEncoder(), sampler: new SystemMetricsSampler(), timer: undefined as NodeJS.Timeout | undefined };
   /** One set of connection callbacks for every client (per-client closures cost memory at thousands of clients). */
   readonly #hooks: ConnectionHooks = {
-    onCommand: (conn, command) => this.#router.route(command, { clientId: conn.id, reply: (event) => conn.sendEvent(event) }),
+    onCommand: (conn, command) => this.#router.route(command, { clientId: conn.id, reply: (event) => conn.sendEvent(event), replyFrame: (frame) => conn.sendFrame(frame) }),
     onBinary: (conn, data) => {
       if (!this.#pipeline?.pushAudio) throw new ProtocolError("unexpected_binary", "Binary frames carry microphone audio, and this server takes none");
       this.#pipeline.pushAudio({ clientId: conn.id }, data);
@@ -88,7 +92,10 @@ export class WebSocketServer {
   constructor(options: WebSocketServerOptions = {}) {
     const { pipeline, logger, ...rest } = options;
     this.settings = resolveServerOptions(rest);
-    this.#log = new EventLog(this.settings.replaySize);
+    this.#log = new EventLog({ maxEvents: this.settings.replaySize, maxBytes: this.settings.replayMaxBytes });
+    // The running turn's progress is bounded like the log, so a runaway turn cannot grow it past what resume keeps.
+    this.#history = new ConversationHistory({ turns: this.settings.replayTurns, maxProgressBytes: this.settings.replayMaxBytes });
+    this.#replayer = new Replayer(this.#log, this.#history);
     this.#gate = new Gatekeeper(this.settings);
     this.#logger = logger ?? createStderrLogger();
     this.#pipeline = pipeline;
@@ -231,8 +238,9 @@ export class WebSocketServer {
   }
 
   #publish(event: ServerEvent): LoggedEvent {
-    const logged = this.#log.append(event);
-    const frame = encodeEvent(logged);
+    const entry = this.#log.append(event);
+    this.#history.add(entry);
+    const { event: logged, frame } = entry;
     if (this.#codaLite.clients === 0) {
       this.#sendToAll(frame);
       return logged;
@@ -245,6 +253,15 @@ export class WebSocketServer {
       else c.sendFrame(frame);
     }
     return logged;
+  }
+
+  /**
+   * The conversation a new client is replayed (the last replayTurns turns
+   * whole), as logged events in seq order: for other encodings of the
+   * replay, such as a compatibility profile.
+   */
+  conversation(): LoggedEvent[] {
+    return this.#history.events();
   }
 
   #sendToAll(frame: Buffer, except?: Connection): void {
@@ -309,6 +326,27 @@ export class WebSocketServer {
     conn.wantsAudio = wantsAudio;
     if (compat === "coda-lite") this.#codaLiteJoined(conn);
     this.#connections.set(id, conn);
+    const replay = this.#replayer.build(since);
+    conn.sendEvent(
+      makeEvent("connection_status", {
+        status: "connected",
+        client_id: id,
+        clients: this.#connections.size,
+        server_version: SERVER_VERSION,
+        protocol_version: PROTOCOL_VERSION,
+        epoch: this.epoch,
+        last_seq: this.#log.lastSeq,
+        replay_size: this.settings.replaySize,
+        replay_max_bytes: this.settings.replayMaxBytes,
+        replay_turns: this.settings.replayTurns,
+        replay: replaySummary(replay),
+        state: this.#pipeline ? this.#pipeline.state() : null,
+      }),
+    );
+    // The coda-lite profile reads the same replay, translated (rare clients: parsing it back is fine).
+    if (conn.compat === "coda-lite") conn.sendFrame(encodeLegacy(codaLiteReplay(JSON.parse(replay.frame.toString()) as ServerEventOf<"replay">)));
+    else conn.sendFrame(replay.frame);
+    // After the welcome, so a client joining mid-answer gets its connection_status first.
     if (wantsAudio && this.#pipeline?.openAudioOutput) {
       // Each frame of speech is announced by a tts_audio event (its turn and place), then sent, paced to this client's playback.
       conn.audio = this.#pipeline.openAudioOutput(id, {
@@ -327,22 +365,6 @@ export class WebSocketServer {
         },
       });
     }
-    conn.sendEvent(
-      makeEvent("connection_status", {
-        status: "connected",
-        client_id: id,
-        clients: this.#connections.size,
-        server_version: SERVER_VERSION,
-        protocol_version: PROTOCOL_VERSION,
-        epoch: this.epoch,
-        last_seq: this.#log.lastSeq,
-        replay_size: this.settings.replaySize,
-        state: this.#pipeline ? this.#pipeline.state() : null,
-      }),
-    );
-    const replay: ServerEventOf<"replay"> = { type: "replay", data: this.#log.since(since), timestamp: new Date().toISOString() };
-    if (conn.compat === "coda-lite") conn.sendFrame(encodeLegacy(codaLiteReplay(replay)));
-    else conn.sendEvent(replay);
     this.#notePresence("joined", id);
     this.#logger.info("client connected", { client: id, clients: this.#connections.size });
   }
@@ -420,7 +442,7 @@ export class WebSocketServer {
       // A report about a turn that is no longer playing out is late, not wrong: acknowledged and ignored.
       conn.audio.report(cmd.data);
     });
-    this.handle("get_replay", (cmd, ctx) => ctx.reply(makeEvent("replay", this.#log.since(cmd.data.since ?? null))));
+    this.handle("get_replay", (cmd, ctx) => ctx.replyFrame(this.#replayer.build(cmd.data.since ?? null).frame));
     for (const type of PIPELINE_COMMANDS) {
       this.handle(type, (cmd, ctx) => {
         if (!this.#pipeline) throw new ProtocolError("unavailable", `No voice pipeline is attached to this server, so ${type} cannot run`);

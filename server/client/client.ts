@@ -12,13 +12,20 @@
  *
  * Delivery rules: each logged event (one with `seq`) is delivered at most
  * once, in seq order, whether it came in a replay (`meta.replayed`) or live.
+ * A new client's replay is the conversation (the last turns whole, the
+ * progress of finished turns folded into their results), so seqs may skip;
+ * after any replay the client resumes from the replay's `last_seq`.
  * After a reset, seq numbering restarts with the new server run.
+ *
+ * `client.conversation` holds the turns rebuilt from the replay and from
+ * live events (server/client/conversation.ts).
  */
 import type { z } from "zod";
 import { COMMAND_DATA, type CommandType } from "../protocol/commands.js";
 import type { AudioFormat, MachineState } from "../protocol/common.js";
 import { ServerEventSchema, type EventData, type EventType, type ServerEvent, type ServerEventOf } from "../protocol/events.js";
 import { backoffDelay, resolveBackoff, type Backoff, type BackoffOptions } from "./backoff.js";
+import { Conversation } from "./conversation.js";
 import { Emitter } from "./emitter.js";
 import { CommandError } from "./errors.js";
 
@@ -62,6 +69,8 @@ export interface CodaClientOptions {
   idPrefix?: string;
   /** sendAudio drops frames while more than this many bytes wait to be sent. Default 1 MiB. */
   maxBufferedBytes?: number;
+  /** Most turns `conversation` keeps. Default 100. */
+  conversationTurns?: number;
 }
 
 /** Where the connection is. */
@@ -94,6 +103,10 @@ export interface ResumeInfo {
   reset: boolean;
   /** 1 for the first connection, +1 for each reconnection. */
   connection: number;
+  /** What the replay was: the conversation (a new client, or after a restart) or what was missed (resume); null from a server that does not say. */
+  kind: "conversation" | "resume" | null;
+  /** conversation: ids of the turns it held whole, oldest first. */
+  turns: string[];
 }
 
 /** Events after `since` the server could no longer replay. */
@@ -216,6 +229,7 @@ export class CodaClient extends Emitter<ClientEventMap> {
   readonly #maxBufferedBytes: number;
   readonly #pending = new Map<string, Pending>();
   readonly #formats = new Map<string, AudioFormat>();
+  readonly #conversation: Conversation;
   #link: Link | null = null;
   #state: ConnectionState = "idle";
   #attempt = 0;
@@ -264,6 +278,7 @@ export class CodaClient extends Emitter<ClientEventMap> {
     this.#maxBufferedBytes = options.maxBufferedBytes ?? 1 << 20;
     this.#resumeFrom = options.since ?? null;
     this.#lastSeq = options.since ?? 0;
+    this.#conversation = new Conversation({ maxTurns: options.conversationTurns ?? 100 });
   }
 
   /** Where the connection is. */
@@ -289,6 +304,15 @@ export class CodaClient extends Emitter<ClientEventMap> {
   /** Successful connections so far (1 after the first; reconnections add one each). */
   get connections(): number {
     return this.#connections;
+  }
+  /**
+   * The conversation of this server run, rebuilt from the replay (a new
+   * client gets the last turns whole) and kept up to date from live events:
+   * per turn the user's words, the answer, tool calls, memory, latency and
+   * how it ended. Cleared when the server restarts (a reset).
+   */
+  get conversation(): Conversation {
+    return this.#conversation;
   }
   /** Microphone frames sendAudio dropped because the socket was backed up. */
   get droppedAudioFrames(): number {
@@ -621,7 +645,7 @@ export class CodaClient extends Emitter<ClientEventMap> {
     if (restarted && !replay.reset) {
       link.phase = "resync";
       link.resyncId = `${this.#idPrefix}resync${++this.#nextId}`;
-      link.ws.send(JSON.stringify({ type: "get_replay", data: { since: 0 }, id: link.resyncId }));
+      link.ws.send(JSON.stringify({ type: "get_replay", data: {}, id: link.resyncId }));
       return;
     }
     if (replay.reset || restarted) {
@@ -629,6 +653,7 @@ export class CodaClient extends Emitter<ClientEventMap> {
       info.missed = replay.missed;
       this.#lastSeq = 0;
       this.#formats.clear();
+      this.#conversation.clear();
       this.emit("reset", info);
     } else if (replay.missed > 0) {
       this.emit("gap", { since: replay.since, missed: replay.missed, firstSeq: replay.first_seq });
@@ -641,6 +666,7 @@ export class CodaClient extends Emitter<ClientEventMap> {
     restarted.missed = replay.missed;
     this.#lastSeq = 0;
     this.#formats.clear();
+    this.#conversation.clear();
     this.emit("reset", restarted);
     this.#finishConnect(link, { ...replay, reset: true });
   }
@@ -656,12 +682,14 @@ export class CodaClient extends Emitter<ClientEventMap> {
       }
       if (this.#deliver(parsed.data as ServerEvent, true)) replayed++;
     }
+    // Everything up to last_seq is in the replay or folded into it (or reported missed): resume from there.
+    if (replay.last_seq > this.#lastSeq) this.#lastSeq = replay.last_seq;
     link.phase = "ready";
     this.#connections++;
     this.#attempt = 0;
     this.#resumeFrom = null;
     this.#setState("open", { attempt: 0 });
-    this.emit("resume", { since: link.since, replayed, missed: replay.missed, reset: replay.reset, connection: this.#connections });
+    this.emit("resume", { since: link.since, replayed, missed: replay.missed, reset: replay.reset, connection: this.#connections, kind: replay.kind ?? null, turns: replay.turns ?? [] });
     for (const w of this.#readyWaiters.splice(0)) w.resolve();
   }
 
@@ -689,6 +717,7 @@ export class CodaClient extends Emitter<ClientEventMap> {
         }
         break;
     }
+    if (event.seq !== undefined) this.#conversation.apply(event);
     const meta: EventMeta = { replayed };
     this.emit(event.type, event as never, meta);
     this.emit("event", event, meta);

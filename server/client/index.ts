@@ -20,6 +20,7 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from "./client.js";
+export { Conversation, type ConversationOptions, type ConversationToolCall, type ConversationTurn } from "./conversation.js";
 export { CommandError, CLIENT_ERROR_CODES, type ClientErrorCode } from "./errors.js";
 export { backoffDelay, resolveBackoff, type Backoff, type BackoffOptions } from "./backoff.js";
 export { Emitter, type EventMap } from "./emitter.js";

@@ -40,6 +40,18 @@ const LoggedEnvelope = z
   .object({ type: z.string(), data: z.record(z.string(), z.unknown()), timestamp: Timestamp, seq: Seq })
   .meta({ id: "logged_event", description: "A logged event (see its own type for data)" });
 
+const ReplayKind = z
+  .enum(["conversation", "resume"])
+  .describe("conversation: the last replayTurns turns whole, progress of finished turns folded into their results (no since, or since from another run); resume: every logged event after since");
+
+const ReplaySummary = z.strictObject({
+  kind: ReplayKind,
+  events: count.describe("Events in the replay"),
+  turns: count.describe("Turns replayed whole (conversation; 0 for resume)"),
+  missed: count.describe("Events after since that could not be replayed"),
+  bytes: count.describe("Size of the replay frame in bytes"),
+});
+
 const MetricSummary = z.strictObject({
   count,
   p50: z.number(),
@@ -267,7 +279,10 @@ export const EVENT_DATA = {
       protocol_version: z.string().optional(),
       epoch: z.string().optional().describe("Random id of this server run; seq restarts when it changes"),
       last_seq: z.number().int().nonnegative().optional().describe("Newest seq in the event log, 0 if none"),
-      replay_size: count.optional(),
+      replay_size: count.optional().describe("connected: most events the event log keeps for resume (replaySize)"),
+      replay_max_bytes: count.optional().describe("connected: most bytes of event JSON the event log keeps for resume (replayMaxBytes)"),
+      replay_turns: count.optional().describe("connected: turns a new client's replay holds whole (replayTurns)"),
+      replay: ReplaySummary.optional().describe("connected: what the replay that follows holds"),
       state: MachineState.nullable().optional(),
       reason: z.string().optional(),
     })
@@ -279,9 +294,11 @@ export const EVENT_DATA = {
       first_seq: Seq.nullable().describe("seq of the first replayed event"),
       last_seq: z.number().int().nonnegative().describe("Newest seq in the log when the replay was made"),
       missed: count.describe("Events after `since` that are no longer buffered and cannot be replayed"),
-      reset: z.boolean().describe("true when `since` is ahead of this server run's log (the server restarted): the events are the buffer of the new run"),
+      reset: z.boolean().describe("true when `since` is ahead of this server run's log (the server restarted): the events are the new run's conversation"),
+      kind: ReplayKind.optional().describe("conversation or resume (always sent by this server; optional so clients also read servers from before it)"),
+      turns: z.array(TurnId).optional().describe("conversation: ids of the turns replayed whole, oldest first (the last may still be running); resume: empty (always sent by this server)"),
     })
-    .describe("Replay of logged events, sent to one client"),
+    .describe("Replay of logged events, sent to one client: the conversation for a new client, or what a returning client missed (docs/protocol.md, section On connect)"),
 
   // --- additions --------------------------------------------------------------
   state_change: z

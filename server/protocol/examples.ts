@@ -51,7 +51,7 @@ export const EVENT_EXAMPLES: { [T in EventType]: EventData<T> } = {
     input_to_first_audio_ms: 402,
     total_ms: 3120,
   },
-  connection_status: { status: "connected", client_id: "c1", clients: 1, server_version: "0.1.0", protocol_version: "1.0", epoch: "5f2a9c41b7e0", last_seq: 41, replay_size: 100, state: "idle" },
+  connection_status: { status: "connected", client_id: "c1", clients: 1, server_version: "0.1.0", protocol_version: "1.0", epoch: "5f2a9c41b7e0", last_seq: 41, replay_size: 10000, replay_max_bytes: 4194304, replay_turns: 20, replay: { kind: "resume", events: 1, turns: 0, missed: 0, bytes: 228 }, state: "idle" },
   replay: {
     since: 40,
     events: [{ type: "llm_progress", data: { turn_id: t, delta: "Hel", index: 0 }, timestamp: ts, seq: 41 }],
@@ -59,6 +59,8 @@ export const EVENT_EXAMPLES: { [T in EventType]: EventData<T> } = {
     last_seq: 41,
     missed: 0,
     reset: false,
+    kind: "resume",
+    turns: [],
   },
   state_change: { state: "thinking", previous: "listening", path: "thinking.generating", turn_id: t, mode: "push_to_talk" },
   turn_interrupted: { turn_id: t, reason: "barge_in", state: "speaking", by: "t4", heard_ms: 1840, heard_text: "It is 12:34. The meeting—" },

@@ -64,7 +64,7 @@ describe("CodaClient audio", () => {
   it("sends nothing more of a turn after stop_speaking: the client held at most the lead", async () => {
     const clock = new ManualClock();
     // 30 ms of audio per character, a lead of 600 ms, a clock that never moves: the client holds 600 ms of a long answer.
-    fixture = await startCoda({ ttsMsPerChar: 30, wordDelayMs: 40, playout: { audioLeadMs: 600, playoutClock: clock } });
+    fixture = await startCoda({ tts: { msPerChar: 30 }, wordDelayMs: 40, playout: { audioLeadMs: 600, playoutClock: clock } });
     client = newClient(fixture.wsUrl, { audio: true });
     const chunks: AudioChunk[] = [];
     client.on("audio", (c) => chunks.push(c));

@@ -9,7 +9,8 @@ import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine, type ScriptedSttOptions } from "../../actors/stt/testing/scripted.js";
 import { createBuiltinTools } from "../../actors/tools/builtins/index.js";
 import { ToolRegistry } from "../../actors/tools/registry.js";
-import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
+import { ScriptedTtsEngine, type ScriptedTtsOptions } from "../../actors/tts/testing/scripted.js";
+import type { LlmEngine } from "../../actors/llm/types.js";
 import { createBridge, type Bridge, type BridgeOptions } from "../../server/bridge.js";
 import { silentLogger, type Logger } from "../../server/logger.js";
 import { registerMemoryCommands } from "../../server/memory-commands.js";
@@ -21,8 +22,10 @@ export interface CodaFixtureOptions extends Omit<WebSocketServerOptions, "pipeli
   wordDelayMs?: number;
   /** Delay before each demo partial (ms). Default 5. */
   demoPartialDelayMs?: number;
-  /** Synthesised audio per character (ms). Default 8. */
-  ttsMsPerChar?: number;
+  /** The synthesiser's settings. Default: a tone, 8 ms of audio per character, 300 ms chunks. */
+  tts?: ScriptedTtsOptions;
+  /** The language model. Default: the built-in responder. */
+  llm?: LlmEngine;
   /** Playout settings of the bridge (pacing lead, clock). */
   playout?: Pick<BridgeOptions, "audioLeadMs" | "playoutClock">;
 }
@@ -43,12 +46,12 @@ export interface CodaFixture {
 
 /** Start a server with a voice pipeline on 127.0.0.1 (port 0 unless given). */
 export async function startCoda(options: CodaFixtureOptions = {}): Promise<CodaFixture> {
-  const { stt: sttOptions, wordDelayMs = 5, demoPartialDelayMs = 5, ttsMsPerChar = 8, playout, logger, ...serverOptions } = options;
+  const { stt: sttOptions, wordDelayMs = 5, demoPartialDelayMs = 5, logger, tts: ttsOptions, llm: llmEngine, playout, ...serverOptions } = options;
   const stt = new ScriptedSttEngine({ utterances: ["what is 12 times 7"], ...sttOptions });
-  const tts = new ScriptedTtsEngine({ sound: "tone", msPerChar: ttsMsPerChar, chunkMs: 300 });
+  const tts = new ScriptedTtsEngine({ sound: "tone", msPerChar: 8, chunkMs: 300, ...ttsOptions });
   const memory = new InMemoryStore();
   const tools = new ToolRegistry({ tools: createBuiltinTools({ memory, timezone: "UTC" }) });
-  const llm = new BuiltinResponder({ delayMs: wordDelayMs, timeZone: "UTC" });
+  const llm = llmEngine ?? new BuiltinResponder({ delayMs: wordDelayMs, timeZone: "UTC" });
   const pipeline = createBridge({ engines: { stt, llm, tts, memory, tools }, demoPartialDelayMs, ...playout });
   const server = new WebSocketServer({ host: "127.0.0.1", port: 0, logger: logger ?? (silentLogger as Logger), pipeline, ...serverOptions });
   registerMemoryCommands(server, memory);

@@ -92,7 +92,9 @@ describe("CodaClient resume", () => {
     proxy.refuse(true);
     proxy.drop();
     await until(() => client!.state === "reconnecting", "reconnecting");
-    for (let i = 2; i <= 13; i++) await fixture.server.broadcast(info(i)); // seq 2..13; the buffer keeps 9..13
+    // seq 2..12: progress of a turn that then ends (13), so the conversation folds it away too; the log keeps 9..13.
+    for (let i = 0; i < 11; i++) await fixture.server.broadcast({ type: "llm_progress", data: { turn_id: "x1", delta: `d${i}`, index: i } });
+    await fixture.server.broadcast({ type: "turn_interrupted", data: { turn_id: "x1", reason: "stop", state: "speaking", by: null, heard_ms: 0, heard_text: "" } });
     proxy.refuse(false);
     await client.ready();
 

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 export const hasChromium = existsSync(CHROMIUM);
@@ -62,4 +63,20 @@ export async function launch(): Promise<Browser> {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Launch one browser for the test file (when Chromium is installed) and
+ * close it after the file's tests.
+ * @example const browser = useBrowser(); ... const page = await browser()!.page();
+ */
+export function useBrowser(): () => Browser | undefined {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    if (hasChromium) browser = await launch();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => browser;
 }

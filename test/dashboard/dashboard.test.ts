@@ -111,7 +111,7 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${hasChromium ? "" : ` (${SK
 
   it("Stop 1 s into a long answer: the player falls silent, the header says idle, the conversation shows the heard part marked cut", async () => {
     // About 60 ms of audio per character: the answer below lasts several seconds; it is synthesised at once.
-    const f = await coda({ ttsMsPerChar: 60 });
+    const f = await coda({ tts: { msPerChar: 60 } });
     const page = await browser!.page();
     await page.goto(`${f.httpUrl}/`);
     await page.locator("#conn[data-state=open]").waitFor();

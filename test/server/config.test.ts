@@ -16,7 +16,7 @@ function file(content: unknown): string {
 describe("loadConfig", () => {
   it("uses defaults when nothing is given", () => {
     const { config } = loadConfig([], {});
-    expect(config).toMatchObject({ host: "localhost", port: 8765, replaySize: 100, allowedOrigins: [], verbose: false });
+    expect(config).toMatchObject({ host: "localhost", port: 8765, replaySize: 10000, replayMaxBytes: 4194304, replayTurns: 20, allowedOrigins: [], verbose: false });
   });
 
   it("flag > environment > file > default", () => {

@@ -65,7 +65,8 @@ client.on("welcome", (w) => {
   if (w.state) showPhase(w.state, w.state);
 });
 client.on("resume", (r) => {
-  if (r.connection > 1 && !r.reset && r.missed === 0) say(`Reconnected; caught up on ${r.replayed} event${r.replayed === 1 ? "" : "s"}.`);
+  if (r.connection === 1 && r.kind === "conversation" && r.turns.length) say(`Restored the last ${r.turns.length} turn${r.turns.length === 1 ? "" : "s"}.`);
+  else if (r.connection > 1 && !r.reset && r.missed === 0) say(`Reconnected; caught up on ${r.replayed} event${r.replayed === 1 ? "" : "s"}.`);
 });
 client.on("gap", (g) => say(`Reconnected, but ${g.missed} event${g.missed === 1 ? " was" : "s were"} no longer held by the server and could not be shown.`));
 client.on("reset", () => {
