@@ -23,7 +23,7 @@ let chart = null;
 let phase = null;
 
 // Exposed for tests and for poking at from the console.
-window.coda = { client, player, mic };
+/** @type {Window & { coda?: object }} */ (window).coda = { client, player, mic };
 
 // --- connection ------------------------------------------------------------
 
@@ -203,12 +203,12 @@ $("stop").addEventListener("click", () =>
 );
 $("demo").addEventListener("click", () => run(() => client.demoFlow()));
 $("speech").addEventListener("change", (e) => {
-  player.enabled = e.target.checked;
+  player.enabled = /** @type {HTMLInputElement} */ (e.target).checked;
   if (!player.enabled) player.stop();
 });
 $("ask").addEventListener("submit", (e) => {
   e.preventDefault();
-  const input = $("text");
+  const input = /** @type {HTMLInputElement} */ ($("text"));
   const text = input.value.trim();
   if (!text) return;
   run(async () => {

@@ -8,6 +8,8 @@ export class SpeechPlayer {
     this.sources = new Set();
     this.nextTime = 0;
     this.chunks = 0;
+    /** @type {AudioContext | undefined} created on the first user gesture */
+    this.ctx = undefined;
   }
 
   /** Create or resume the audio context (call from a user gesture: browsers require one). */
