@@ -56,6 +56,8 @@ export interface CodaServerOptions extends Omit<CodaSettingsInput, "tools"> {
   tools?: readonly ToolSource[];
   /** Stage engines as objects (a plain object implementing the stage's interface is enough). `stop()` closes them. */
   engines?: CodaEngines;
+  /** WebSocketServer options that are not settings (e.g. `closeTimeoutMs`, `rateViolationsBeforeClose`, `systemMetricsIntervalMs`). */
+  server?: Omit<ServerOptionsInput, keyof CodaSettingsInput>;
   /** Structured logger. Default: stderr, info lines only with `verbose`. */
   logger?: Logger;
   /** Aborts start-up (the model probe of `llmEngine: "auto"`). */
@@ -236,7 +238,7 @@ async function closeAll(engines: Partial<VoiceEngines>): Promise<void> {
  *   the listen error (e.g. EADDRINUSE) when the port cannot be bound. Nothing is left running after a throw.
  */
 export async function createCodaServer(options: CodaServerOptions = {}): Promise<CodaServer> {
-  const { engines: given = {}, tools: toolSources = [], logger: givenLogger, signal = new AbortController().signal, ...settingsInput } = options;
+  const { engines: given = {}, tools: toolSources = [], logger: givenLogger, server: serverExtra, signal = new AbortController().signal, ...settingsInput } = options;
   const settings = resolveSettings({ ...settingsInput, tools: toolSources.filter((t): t is string => typeof t === "string") });
   if (given.tools && toolSources.length > 0) throw new TypeError("Give custom tools either as `tools` or as `engines.tools` (a whole ToolRunner), not both");
   const logger = givenLogger ?? createStderrLogger({ verbose: settings.verbose });
@@ -255,7 +257,9 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     ratePerSecond: settings.ratePerSecond,
     rateBurst: settings.rateBurst,
     audioFramesPerSecond: settings.audioFramesPerSecond,
+    compat: settings.compat,
     token: settings.token,
+    ...serverExtra,
   };
   // Cross-setting rules (a token beyond loopback, ...) fail before any engine is built.
   resolveServerOptions(serverOptions);

@@ -59,6 +59,7 @@ export const SETTINGS = {
   vadThreshold: { kind: "number", flag: "vad-threshold", env: ["CODA_VAD_THRESHOLD"], schema: z.number().min(0).max(1).default(VAD_DEFAULTS.threshold), description: "Voice-activity level (RMS, 0..1) above which a 20 ms frame counts as speech." },
   vadHangoverMs: { kind: "number", flag: "vad-hangover-ms", env: ["CODA_VAD_HANGOVER_MS"], schema: ms(VAD_DEFAULTS.hangoverMs), description: "Silence after speech that ends an utterance." },
   vadMaxUtteranceMs: { kind: "number", flag: "vad-max-utterance-ms", env: ["CODA_VAD_MAX_UTTERANCE_MS"], schema: ms(VAD_DEFAULTS.maxUtteranceMs), description: "Longest utterance before it is ended anyway." },
+  compat: { kind: "string", flag: "compat", env: ["CODA_COMPAT"], schema: server.compat, description: "Compatibility profile for clients that do not ask with ?compat=: none (protocol v1 only) or coda-lite (Coda Lite's dashboard and test clients; see docs/compat-coda-lite.md)." },
   verbose: { kind: "boolean", flag: "verbose", env: ["CODA_VERBOSE"], schema: z.boolean().default(false), description: "Log connections and other info lines to stderr." },
   inspect: { kind: "boolean", flag: "inspect", env: ["CODA_INSPECT"], schema: z.boolean().default(false), description: "Connect the voice machine to the Stately inspector (loopback only); see docs/inspect.md." },
   // --- engines ---

@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer as WsServer, type WebSocket } from "ws";
+import { codaLiteDialect, CodaLiteEncoder, codaLiteReplay, COMPAT_PROFILES, SystemMetricsSampler, type CompatProfile, type LegacyEvent } from "./compat/coda-lite.js";
 import { CloseCode, Connection, type ConnectionHooks } from "./connection.js";
 import { EventLog } from "./event-log.js";
 import { CODA_PROTOCOL, Gatekeeper, type Refusal } from "./handshake.js";
@@ -32,6 +33,7 @@ import {
   type EventInput,
   type LoggedEvent,
   type ServerEvent,
+  type ServerEventOf,
 } from "./protocol/index.js";
 import { CommandRouter, type CommandHandler } from "./router.js";
 import { buildSystemInfo } from "./system-info.js";
@@ -72,6 +74,8 @@ export class WebSocketServer {
   #starting: Promise<void> | undefined;
   #stopRequested = false;
   #presence: { joined: string[]; left: string[]; timer?: NodeJS.Timeout } = { joined: [], left: [] };
+  /** Clients with the coda-lite profile, the encoder of their legacy events and their system_metrics timer. */
+  readonly #codaLite = { clients: 0, encoder: new CodaLiteEncoder(), sampler: new SystemMetricsSampler(), timer: undefined as NodeJS.Timeout | undefined };
   /** One set of connection callbacks for every client (per-client closures cost memory at thousands of clients). */
   readonly #hooks: ConnectionHooks = {
     onCommand: (conn, command) => this.#router.route(command, { clientId: conn.id, reply: (event) => conn.sendEvent(event) }),
@@ -197,6 +201,7 @@ export class WebSocketServer {
     }
     this.#state = "stopping";
     clearInterval(this.#heartbeat);
+    clearInterval(this.#codaLite.timer);
     clearTimeout(this.#presence.timer);
     const closed = [...this.#connections.values()].map(
       (c) =>
@@ -226,7 +231,18 @@ export class WebSocketServer {
 
   #publish(event: ServerEvent): LoggedEvent {
     const logged = this.#log.append(event);
-    this.#sendToAll(encodeEvent(logged));
+    const frame = encodeEvent(logged);
+    if (this.#codaLite.clients === 0) {
+      this.#sendToAll(frame);
+      return logged;
+    }
+    // Encoded once for every coda-lite client, as the v1 frame is for the others.
+    const legacy = this.#codaLite.encoder.translate(logged).map(encodeLegacy);
+    this.#coalesce();
+    for (const c of this.#connections.values()) {
+      if (c.compat === "coda-lite") for (const f of legacy) c.sendFrame(f);
+      else c.sendFrame(frame);
+    }
     return logged;
   }
 
@@ -282,13 +298,19 @@ export class WebSocketServer {
       if (Number.isNaN(since)) return refuseUpgrade(socket, { status: 400, reason: "since must be a non-negative integer (the last seq you saw)" });
     }
     const wantsAudio = query.get("audio") === "1";
-    this.#wss!.handleUpgrade(req, socket, head, (ws) => this.#wssOnConnection(ws, socket, since, wantsAudio));
+    const compatParam = query.get("compat");
+    if (compatParam !== null && !(COMPAT_PROFILES as readonly string[]).includes(compatParam)) {
+      return refuseUpgrade(socket, { status: 400, reason: `compat must be one of: ${COMPAT_PROFILES.join(", ")}` });
+    }
+    const compat = (compatParam as CompatProfile | null) ?? this.settings.compat;
+    this.#wss!.handleUpgrade(req, socket, head, (ws) => this.#wssOnConnection(ws, socket, since, wantsAudio, compat));
   }
 
-  #wssOnConnection(ws: WebSocket, stream: Duplex, since: number | null, wantsAudio: boolean): void {
+  #wssOnConnection(ws: WebSocket, stream: Duplex, since: number | null, wantsAudio: boolean, compat: CompatProfile): void {
     const id = `c${++this.#nextClient}`;
     const conn = new Connection(id, ws, this.settings, this.#hooks, this.#logger, stream);
     conn.wantsAudio = wantsAudio;
+    if (compat === "coda-lite") this.#codaLiteJoined(conn);
     this.#connections.set(id, conn);
     conn.sendEvent(
       makeEvent("connection_status", {
@@ -303,13 +325,19 @@ export class WebSocketServer {
         state: this.#pipeline ? this.#pipeline.state() : null,
       }),
     );
-    conn.sendEvent(makeEvent("replay", this.#log.since(since)));
+    const replay: ServerEventOf<"replay"> = { type: "replay", data: this.#log.since(since), timestamp: new Date().toISOString() };
+    if (conn.compat === "coda-lite") conn.sendFrame(encodeLegacy(codaLiteReplay(replay)));
+    else conn.sendEvent(replay);
     this.#notePresence("joined", id);
     this.#logger.info("client connected", { client: id, clients: this.#connections.size });
   }
 
   #connectionOnClose(conn: Connection, code: number): void {
     if (!this.#connections.delete(conn.id)) return;
+    if (conn.compat === "coda-lite" && --this.#codaLite.clients === 0) {
+      clearInterval(this.#codaLite.timer);
+      this.#codaLite.timer = undefined;
+    }
     this.#logger.info("client disconnected", { client: conn.id, code });
     if (this.#state === "running") this.#notePresence("left", conn.id);
   }
@@ -332,6 +360,20 @@ export class WebSocketServer {
     if (this.#state !== "running") return;
     const data: EventData<"connection_status"> = { status: "clients_changed", clients: this.#connections.size, joined, left };
     this.#sendToAll(encodeEvent(makeEvent("connection_status", data)));
+  }
+
+  /** A client with the coda-lite profile: it speaks Coda Lite's commands and gets its events, system_metrics included. */
+  #codaLiteJoined(conn: Connection): void {
+    conn.compat = "coda-lite";
+    conn.dialect = codaLiteDialect;
+    if (this.#codaLite.clients++ > 0) return;
+    this.#codaLite.timer = setInterval(() => this.#codaLiteOnMetricsTick(), this.settings.systemMetricsIntervalMs);
+    this.#codaLite.timer.unref();
+  }
+
+  #codaLiteOnMetricsTick(): void {
+    const frame = encodeLegacy(this.#codaLite.sampler.sample());
+    for (const c of this.#connections.values()) if (c.compat === "coda-lite") c.sendFrame(frame);
   }
 
   #heartbeatOnTick(): void {
@@ -362,4 +404,9 @@ export class WebSocketServer {
       });
     }
   }
+}
+
+/** A legacy (compatibility profile) frame: not a v1 event, so not validated against the v1 schemas. */
+function encodeLegacy(event: LegacyEvent): Buffer {
+  return Buffer.from(JSON.stringify(event));
 }

@@ -78,7 +78,7 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${hasChromium ? "" : ` (${SK
     // Streamed: the answer grew word by word before it was complete.
     expect(seen.answers.length).toBeGreaterThan(2);
     expect(seen.answers.every((a) => answer!.startsWith(a))).toBe(true);
-    expect(seen.states).toEqual(["voice.idle", "voice.listening.demo", "voice.answering", "voice.answering.speech.synthesizing", "voice.idle"]);
+    expect(seen.states).toEqual(["voice.idle", "voice.turn.listening.demo", "voice.turn.answering", "voice.turn.answering.speech.synthesizing", "voice.idle"]);
     const tools = await texts(page, ".turn .chip.tool");
     expect(tools).toHaveLength(1);
     expect(tools[0]).toMatch(/^tool get_time\(\) → \{"timezone":"UTC",/);
@@ -119,7 +119,7 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${hasChromium ? "" : ` (${SK
     const ptt = page.locator("#ptt");
     await ptt.focus();
     await page.keyboard.down("Space");
-    await page.locator('#statechart[data-active="voice.listening.voice"]').waitFor();
+    await page.locator('#statechart[data-active="voice.turn.listening.voice"]').waitFor();
     await expect.poll(() => f.stt.calls[0]?.chunks ?? 0, { timeout: 5000 }).toBeGreaterThan(3);
     await page.keyboard.up("Space");
     await page.locator(".turn .latency-line:not([hidden])").waitFor();

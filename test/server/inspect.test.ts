@@ -58,15 +58,27 @@ function turnDone(frames: Frame[]): boolean {
 }
 
 function checkFrames(frames: Frame[]): void {
-  const voice = frames.find((f) => f.type === "@xstate.actor" && f.name === "voice");
-  expect(voice).toBeDefined();
-  const events = frames.filter((f) => f.type === "@xstate.event" && f.sessionId === voice!.sessionId).map((f) => f.event!.type);
-  expect(events).toEqual(expect.arrayContaining(["user.demo", "stt.final", "llm.delta", "llm.done", "tts.chunk", "tts.done"]));
-  const snapshots = frames.filter((f) => f.type === "@xstate.snapshot" && f.sessionId === voice!.sessionId);
-  expect(snapshots.map((s) => JSON.stringify(s.snapshot!.value))).toEqual(expect.arrayContaining(['{"listening":"demo"}', '"remembering"', '"idle"']));
-  // Audio samples are not shipped to the inspector, only their size.
-  const chunk = frames.find((f) => f.type === "@xstate.event" && f.event!.type === "tts.chunk")!;
-  expect(chunk.event!.pcm).toEqual({ bytes: expect.any(Number) });
+  const session = (name: string) => {
+    const actor = frames.find((f) => f.type === "@xstate.actor" && f.name === name);
+    expect(actor, `actor ${name}`).toBeDefined();
+    return {
+      events: frames.filter((f) => f.type === "@xstate.event" && f.sessionId === actor!.sessionId).map((f) => f.event!),
+      values: frames.filter((f) => f.type === "@xstate.snapshot" && f.sessionId === actor!.sessionId).map((f) => JSON.stringify(f.snapshot!.value)),
+    };
+  };
+  // The session machine takes the command and its turn's reports, and rests at idle.
+  const voice = session("voice");
+  expect(voice.events.map((e) => e.type)).toEqual(expect.arrayContaining(["user.demo", "turn.stage", "turn.emitted", "xstate.done.actor.turn"]));
+  expect(voice.values).toEqual(expect.arrayContaining(['{"turn":"listening"}', '{"turn":"answering"}', '{"turn":"remembering"}', '"idle"']));
+  // The turn machine is inspected too: its stage actors' events and its states.
+  const turn = session("turn");
+  expect(turn.events.map((e) => e.type)).toEqual(expect.arrayContaining(["stt.final", "llm.delta", "llm.done", "tts.chunk", "tts.done"]));
+  expect(turn.values).toEqual(expect.arrayContaining(['{"listening":"demo"}', '"remembering"', '"completed"']));
+  // Audio samples are not shipped to the inspector, only their size (also when a turn reports its audio).
+  const chunk = turn.events.find((e) => e.type === "tts.chunk")!;
+  expect(chunk.pcm).toEqual({ bytes: expect.any(Number) });
+  const audio = voice.events.find((e) => e.type === "turn.emitted" && (e as { emitted?: { type?: string } }).emitted?.type === "tts.audio") as { emitted?: { pcm?: unknown } };
+  expect(audio.emitted!.pcm).toEqual({ bytes: expect.any(Number) });
   // Stage actors show up as children.
   expect(frames.filter((f) => f.type === "@xstate.actor").map((f) => f.name)).toEqual(expect.arrayContaining(["stt", "llm", "tts"]));
 }
