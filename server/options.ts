@@ -19,6 +19,8 @@ export const ServerOptionsSchema = z.strictObject({
   maxCommandBytes: z.number().int().min(256).default(64 * 1024).describe("Largest text command; bigger ones get command_error too_large"),
   maxBufferedBytes: z.number().int().min(1024).default(4 * 1024 * 1024).describe("Bytes queued for one client before it is closed with 1013 as too slow"),
   maxClients: z.number().int().min(1).default(256).describe("Concurrent WebSocket clients; more are refused with HTTP 503"),
+  maxPendingConnections: z.number().int().min(1).default(64).describe("TCP connections kept that have not become WebSocket clients (HTTP requests, handshakes, idle sockets); past it the oldest is closed"),
+  headersTimeoutMs: z.number().int().min(100).default(10_000).describe("A connection whose request headers are not complete by then gets 408 and is closed"),
   presenceIntervalMs: z.number().int().min(0).default(500).describe("Clients coming and going within this window are announced in one connection_status"),
   heartbeatMs: z.number().int().min(10).default(30_000).describe("Ping interval; a client that misses one pong is terminated"),
   ratePerSecond: z.number().positive().default(20).describe("Sustained commands per second per client (token bucket refill rate)"),

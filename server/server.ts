@@ -15,8 +15,9 @@ import { WebSocketServer as WsServer, type WebSocket } from "ws";
 import { codaLiteDialect, CodaLiteEncoder, codaLiteReplay, COMPAT_PROFILES, SystemMetricsSampler, type CompatProfile, type LegacyEvent } from "./compat/coda-lite.js";
 import { CloseCode, Connection, type ConnectionHooks } from "./connection.js";
 import { EventLog } from "./event-log.js";
-import { CODA_PROTOCOL, Gatekeeper, type Refusal } from "./handshake.js";
+import { CODA_PROTOCOL, Gatekeeper, refuseUpgrade } from "./handshake.js";
 import { handleHttp } from "./http-routes.js";
+import { PendingConnections } from "./pending-connections.js";
 import { parseRequestTarget } from "./request-target.js";
 import { closeAll, listenAll } from "./listen.js";
 import { createStderrLogger, type Logger } from "./logger.js";
@@ -47,14 +48,6 @@ export interface WebSocketServerOptions extends ServerOptionsInput {
 
 const PIPELINE_COMMANDS: PipelineCommandType[] = ["stt_start", "stt_stop", "demo_flow", "text_input", "stop_speaking"];
 
-function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
-  const text = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 503: "Service Unavailable" }[refusal.status];
-  const body = `${refusal.reason}\n`;
-  socket.end(
-    `HTTP/1.1 ${refusal.status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-}
-
 export class WebSocketServer {
   readonly settings: ServerSettings;
   /** Random id of this server run; a client seeing a new epoch knows seq restarted. */
@@ -65,6 +58,7 @@ export class WebSocketServer {
   readonly #logger: Logger;
   readonly #pipeline: Pipeline | undefined;
   readonly #connections = new Map<string, Connection>();
+  readonly #pending: PendingConnections;
   #wss: WsServer | undefined;
   #servers: Server[] = [];
   #port = 0;
@@ -96,6 +90,9 @@ export class WebSocketServer {
     this.#gate = new Gatekeeper(this.settings);
     this.#logger = logger ?? createStderrLogger();
     this.#pipeline = pipeline;
+    this.#pending = new PendingConnections(this.settings.maxPendingConnections, () =>
+      this.#logger.info("closed the oldest pending connection", { limit: this.settings.maxPendingConnections }),
+    );
     this.#registerBuiltinCommands();
   }
 
@@ -159,10 +156,16 @@ export class WebSocketServer {
               wsUrl: () => this.url,
               readOnly: () => !this.#pipeline,
             }),
-          upgrade: (req, socket, head) => this.#serverOnUpgrade(req, socket, head),
+          upgrade: (req, socket, head) => {
+            this.#pending.release(req.socket);
+            this.#serverOnUpgrade(req, socket, head);
+          },
+          connection: (socket) => this.#pending.add(socket),
+          error: (err) => this.#logger.error("listening socket error", { error: err.message }),
         },
         this.settings.host,
         this.settings.port,
+        { headersTimeoutMs: this.settings.headersTimeoutMs },
       );
       this.#servers = servers;
       this.#port = port;

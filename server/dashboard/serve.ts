@@ -120,8 +120,13 @@ export function serveDashboard(req: IncomingMessage, res: ServerResponse, path: 
 
 async function answer(res: ServerResponse, path: string, ctx: DashboardContext): Promise<void> {
   const readOnly = ctx.readOnly?.() === true;
-  if (path === "/" || path === "/dashboard/") {
-    const page = readOnly ? "events.html" : "index.html";
+  // The page under any of its names gets its CSP and its URL; never the raw template.
+  const page =
+    path === "/" || path === "/dashboard/" ? (readOnly ? "events.html" : "index.html")
+    : path === "/dashboard/index.html" && !readOnly ? "index.html"
+    : path === "/dashboard/events.html" ? "events.html"
+    : null;
+  if (page) {
     const file = (await listFiles()).get(page);
     if (!file) throw new Error(`${page} is missing`);
     const html = (await readFile(file, "utf8")).replaceAll("{{WS_URL}}", escapeHtml(ctx.wsUrl()));

@@ -39,13 +39,13 @@ export const COMMAND_DATA = {
     .describe("Ask for a replay of logged events after `since` (sent to you only)"),
   memory_list: z
     .object({
-      limit: z.number().int().min(1).max(100).default(20).describe("Most memories to list (default 20)"),
+      limit: z.number().int().min(1).max(100).default(20).describe("Most memories to list"),
     })
     .describe("List long-term memories, newest first (answer: memory_items, sent to you only)"),
   memory_search: z
     .object({
       query: z.string().trim().min(1).max(500).describe("Words every listed memory must contain; the last word also matches as a prefix"),
-      limit: z.number().int().min(1).max(100).default(20).describe("Most memories to list (default 20)"),
+      limit: z.number().int().min(1).max(100).default(20).describe("Most memories to list"),
     })
     .describe("Search long-term memories, best match first (answer: memory_items, sent to you only)"),
   memory_forget: z

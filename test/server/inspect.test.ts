@@ -7,13 +7,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
-import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
-import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
-import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
-import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
-import { createBridge } from "../../server/bridge.js";
 import { attachInspector } from "../../server/inspect.js";
+import { demoTurn as runDemoTurn } from "./inspect-turn.js";
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -28,17 +23,6 @@ interface Frame {
   snapshot?: { value?: unknown };
 }
 
-async function demoTurn(actorOptions: object): Promise<void> {
-  const bridge = createBridge({
-    engines: { stt: new ScriptedSttEngine(), llm: new ScriptedLlmEngine({ answer: "Hello there. Bye." }), tts: new ScriptedTtsEngine(), memory: new InMemoryStore(), tools: new FakeToolRunner() },
-    demoPartialDelayMs: 0,
-    actorOptions,
-  });
-  cleanup.push(() => bridge.stop());
-  const idle = new Promise<void>((resolve) => bridge.subscribe((e) => e.type === "state_change" && e.data.state === "idle" && resolve()));
-  bridge.dispatch({ type: "demo_flow", data: { text: "hi there" } }, { clientId: "c1" });
-  await idle;
-}
 
 function collect(ws: WebSocket): Frame[] {
   const frames: Frame[] = [];
@@ -49,6 +33,8 @@ function collect(ws: WebSocket): Frame[] {
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
 }
+
+const demoTurn = (actorOptions: object) => runDemoTurn(actorOptions, cleanup);
 
 /** The turn is over in the frames: an idle snapshot follows a remembering one. */
 function turnDone(frames: Frame[]): boolean {
@@ -107,13 +93,14 @@ describe("attachInspector", () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("https://stately.ai/inspect");
     const origin = inspection.pageUrl!.replace(/\/$/, "");
-    const browser = new WebSocket(inspection.receiverUrl, { origin });
+    const pageSocketUrl = inspection.pageUrl!.replace(/^http/, "ws");
+    const browser = new WebSocket(pageSocketUrl, { origin });
     cleanup.push(() => browser.terminate());
     await new Promise((r, j) => (browser.once("open", r), browser.once("error", j)));
     const frames = collect(browser);
-    const foreign = new WebSocket(inspection.receiverUrl, { origin: "https://evil.example" });
+    const foreign = new WebSocket(pageSocketUrl, { origin: "https://evil.example" });
     const refused = await new Promise<number>((r) => foreign.once("unexpected-response", (_q, res) => r(res.statusCode!)));
-    expect(refused).toBe(401);
+    expect(refused).toBe(403);
     await demoTurn(inspection.actorOptions);
     await until(() => turnDone(frames));
     checkFrames(frames);
