@@ -15,7 +15,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { createApp } from "../server/app.js";
+import { createCodaServer } from "../server/app.js";
 import { loadConfig } from "../server/config.js";
 import { silentLogger } from "../server/logger.js";
 
@@ -37,9 +37,8 @@ function sample() {
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), "coda-soak-"));
   const { config } = loadConfig(["--host", "127.0.0.1", "--port", "0", "--llm-engine", "builtin", "--tts-engine", "espeak", "--memory-db", join(dir, "memory.db"), "--max-clients", String(CLIENTS + 10)], {});
-  const app = await createApp(config, { logger: silentLogger });
-  await app.server.start();
-  console.log(`soak: ${MINUTES} min, ${CLIENTS} clients, ${app.descriptions.length} stages (${Object.values(app.bridge.engines()).join(", ")}); ${cpus()[0]?.model ?? "cpu"} x${cpus().length}, node ${process.version}`);
+  const app = await createCodaServer({ ...config, logger: silentLogger });
+  console.log(`soak: ${MINUTES} min, ${CLIENTS} clients, ${app.descriptions.length} stages (${Object.values(app.pipeline.engines()).join(", ")}); ${cpus()[0]?.model ?? "cpu"} x${cpus().length}, node ${process.version}`);
 
   const peers = spawn(process.execPath, ["bench/clients-peers.mjs", `ws://127.0.0.1:${app.server.port}`, String(CLIENTS)], { cwd: ROOT, env: { ...process.env, DRIVE: "1" } });
   peers.stderr.on("data", (d: Buffer) => process.stderr.write(d));
@@ -73,7 +72,7 @@ async function main() {
   console.log(`end: RSS ${mb(end.rss)} MB, heap ${mb(end.heap)} MB, external ${mb(end.external)} MB; ${r1.turns} turns, ${r1.delivered} events delivered (${r1.delivered - r0.delivered} since start), ${r1.refused} refused commands, ${r1.open}/${CLIENTS} clients open`);
   console.log(`RSS growth start->end ${(growth * 100).toFixed(1)}% (target < 5%); heap growth ${(((end.heap - start.heap) / start.heap) * 100).toFixed(1)}%; last seq ${app.server.lastSeq}`);
   peers.kill("SIGKILL");
-  await app.server.stop();
+  await app.stop();
   rmSync(dir, { recursive: true, force: true });
 }
 

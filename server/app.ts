@@ -1,12 +1,16 @@
 /**
- * The composition root: builds the engines chosen by the configuration, the
- * voice machine's bridge and the WebSocket server, and wires them together.
- * The CLI calls it; tests and embedders can too.
+ * The composition root: `createCodaServer(options)` builds the engines the
+ * settings choose (or takes the ones given as objects), memory, the tools
+ * (built-ins and custom ones), the voice machine's bridge and the WebSocket
+ * server with its dashboard, and starts listening. `npm start`
+ * (server/cli.ts) is this function with the settings read from flags, the
+ * environment and the config file.
  */
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { VoiceEngines } from "../actors/index.js";
 import { EngineError } from "../actors/engine-error.js";
+import type { LlmEngine } from "../actors/llm/types.js";
 import { selectLlmEngine } from "../actors/llm/select.js";
 import { SqliteMemoryStore } from "../actors/memory/sqlite.js";
 import { InMemoryStore } from "../actors/memory/in-memory.js";
@@ -20,34 +24,75 @@ import type { VadProvider } from "../actors/stt/vad.js";
 import { loadVad } from "../actors/stt/vad-select.js";
 import { createBuiltinTools } from "../actors/tools/builtins/index.js";
 import { ToolRegistry } from "../actors/tools/registry.js";
+import type { ToolRunner } from "../actors/tools/types.js";
 import { selectTtsEngine } from "../actors/tts/select.js";
 import { findPlayer, NO_PLAYER_MESSAGE } from "../actors/tts/player.js";
-import type { TtsEngine, TtsEngineName } from "../actors/tts/types.js";
-import { createBridge, type Bridge } from "./bridge.js";
+import type { TtsEngine } from "../actors/tts/types.js";
+import { createBridge } from "./bridge.js";
+import { SettingsSchema, type CodaSettings, type CodaSettingsInput } from "./config.js";
 import { attachInspector } from "./inspect.js";
-import type { Config } from "./config.js";
-import type { Logger } from "./logger.js";
+import { createStderrLogger, type Logger } from "./logger.js";
 import { registerMemoryCommands } from "./memory-commands.js";
-import { WebSocketServer, type WebSocketServerOptions } from "./server.js";
+import type { Pipeline } from "./pipeline.js";
+import { describeIssues, issuesFromZod } from "./protocol/index.js";
+import { resolveServerOptions, type ServerOptionsInput } from "./options.js";
+import { WebSocketServer } from "./server.js";
 import { playOnSpeakers } from "./speaker.js";
+import { resolveToolSources, ToolModuleError, type ToolSource } from "./tool-modules.js";
 
-export interface App {
-  server: WebSocketServer;
-  bridge: Bridge;
-  engines: VoiceEngines;
-  /** One line per stage saying which engine answers and why, for the start-up output. */
-  descriptions: string[];
-  /** Stop the server (clients get 1001), the pipeline and its engines, and the inspector relay. */
+/** Engines given as objects instead of being built from the settings; each replaces its stage's settings. */
+export interface CodaEngines {
+  stt?: SttEngine;
+  llm?: LlmEngine;
+  tts?: TtsEngine;
+  memory?: MemoryStore;
+  /** Replaces the whole tool registry (built-ins and `tools`); cannot be combined with `tools`. */
+  tools?: ToolRunner;
+}
+
+/** Options of createCodaServer: every setting of docs/configuration.md, plus what only code can give. */
+export interface CodaServerOptions extends Omit<CodaSettingsInput, "tools"> {
+  /** Custom tools next to the built-ins: tools made with `defineTool`, or paths of ES modules whose default export is a tool or an array of tools. */
+  tools?: readonly ToolSource[];
+  /** Stage engines as objects (a plain object implementing the stage's interface is enough). `stop()` closes them. */
+  engines?: CodaEngines;
+  /** WebSocketServer options that are not settings (e.g. `closeTimeoutMs`, `rateViolationsBeforeClose`, `systemMetricsIntervalMs`). */
+  server?: Omit<ServerOptionsInput, keyof CodaSettingsInput>;
+  /** Structured logger. Default: stderr, info lines only with `verbose`. */
+  logger?: Logger;
+  /** Aborts start-up (the model probe of `llmEngine: "auto"`). */
+  signal?: AbortSignal;
+}
+
+/** A running Coda server. */
+export interface CodaServer {
+  /** ws:// URL clients connect to (the bound port when `port` was 0); the dashboard is at the same address over http://. */
+  readonly url: string;
+  /** The underlying WebSocket server: `broadcast`, `handle`, `clientCount`, ... */
+  readonly server: WebSocketServer;
+  /** The voice pipeline the server runs (commands, events, engine names). */
+  readonly pipeline: Pipeline;
+  /** The engines behind the stages, built or injected. */
+  readonly engines: VoiceEngines;
+  /** The resolved settings (defaults applied). */
+  readonly settings: CodaSettings;
+  /** One line per stage saying which engine answers and why (what `npm start` prints at start-up). */
+  readonly descriptions: readonly string[];
+  /** The inspector page to open with `inspect: true`, else null. */
+  readonly inspectorUrl: string | null;
+  /** Close clients (1001), stop the pipeline, close the engines and the inspector relay. */
   stop(): Promise<void>;
 }
 
-/** A setting combination that cannot work; the CLI prints it and exits 2. */
+/** A setting combination that cannot work here (a missing program, a tool module that cannot be used); `npm start` prints it and exits 2. */
 export class AppConfigError extends Error {
   override readonly name = "AppConfigError";
 }
 
-const str = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
-const num = (v: unknown) => (typeof v === "number" ? v : undefined);
+/** The engine's own deadline is a backstop behind the machine's per-request deadline, so it is set a little later. */
+export const LLM_BACKSTOP_GRACE_MS = 1000;
+
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 function expandHome(path: string): string {
   return path === "~" ? homedir() : path.startsWith("~/") ? join(homedir(), path.slice(2)) : path;
@@ -65,15 +110,14 @@ class UnopenedMemoryStore implements MemoryStore {
   async close(): Promise<void> {}
 }
 
-function openMemory(config: Config, descriptions: string[]): MemoryStore {
-  const path = str(config.memoryDb) ?? "~/.coda/memory.db";
-  if (path === "off") {
-    descriptions.push("Memory: in this process only (--memory-db off): forgotten when the server stops");
+function openMemory(settings: CodaSettings, descriptions: string[]): MemoryStore {
+  if (settings.memoryDb === "off") {
+    descriptions.push("Memory: in this process only (memoryDb off): forgotten when the server stops");
     return new InMemoryStore();
   }
-  const file = expandHome(path);
+  const file = expandHome(settings.memoryDb);
   try {
-    const store = new SqliteMemoryStore({ path: file, maxItems: num(config.memoryMaxItems) ?? 10_000 });
+    const store = new SqliteMemoryStore({ path: file, maxItems: settings.memoryMaxItems });
     descriptions.push(`Memory: SQLite at ${file}`);
     return store;
   } catch (err) {
@@ -84,20 +128,12 @@ function openMemory(config: Config, descriptions: string[]): MemoryStore {
   }
 }
 
-function chooseStt(config: Config, descriptions: string[]): SttEngine {
-  const engine = str(config.sttEngine) ?? "auto";
-  const url = str(config.sttUrl);
-  const openai = () =>
-    new OpenAiStt({
-      baseUrl: url!,
-      model: str(config.sttModel) ?? "whisper-1",
-      ...(str(config.sttLanguage) ? { language: str(config.sttLanguage)! } : {}),
-      ...(str(process.env.CODA_STT_API_KEY) ? { apiKey: process.env.CODA_STT_API_KEY! } : {}),
-    });
+function chooseStt(settings: CodaSettings, descriptions: string[]): SttEngine {
+  const { sttEngine: engine, sttUrl: url } = settings;
   if (engine === "openai" || (engine === "auto" && url)) {
-    if (!url) throw new AppConfigError("--stt-engine openai needs --stt-url (CODA_STT_URL), e.g. http://127.0.0.1:8000/v1");
+    if (!url) throw new AppConfigError("sttEngine openai needs sttUrl (--stt-url, CODA_STT_URL), e.g. http://127.0.0.1:8000/v1");
     descriptions.push(`STT: OpenAI-compatible transcription at ${url}`);
-    return openai();
+    return new OpenAiStt({ baseUrl: url, model: settings.sttModel, language: settings.sttLanguage, apiKey: settings.sttApiKey });
   }
   if (engine === "pocketsphinx" || engine === "auto") {
     if (PocketSphinxStt.isAvailable()) {
@@ -110,16 +146,16 @@ function chooseStt(config: Config, descriptions: string[]): SttEngine {
   return new UnavailableStt();
 }
 
-function chooseTts(config: Config, descriptions: string[]): TtsEngine {
+function chooseTts(settings: CodaSettings, descriptions: string[]): TtsEngine {
   try {
     const { engine, description } = selectTtsEngine({
-      engine: (str(config.ttsEngine) ?? "auto") as TtsEngineName,
-      voice: str(config.ttsVoice),
-      rate: num(config.ttsRate),
-      pitch: num(config.ttsPitch),
-      url: str(config.ttsUrl),
-      model: str(config.ttsModel),
-      apiKey: str(process.env.CODA_TTS_API_KEY),
+      engine: settings.ttsEngine,
+      voice: settings.ttsVoice,
+      rate: settings.ttsRate,
+      pitch: settings.ttsPitch,
+      url: settings.ttsUrl,
+      model: settings.ttsModel,
+      apiKey: settings.ttsApiKey,
     });
     descriptions.push(description);
     return engine;
@@ -129,16 +165,16 @@ function chooseTts(config: Config, descriptions: string[]): TtsEngine {
   }
 }
 
-function chooseAudio(config: Config, descriptions: string[]): AudioSource | undefined {
-  const file = str(config.audioFile);
-  if (config.microphone === true && file) throw new AppConfigError("--microphone and --audio-file cannot be used together");
-  if (config.microphone === true) {
+function chooseAudio(settings: CodaSettings, descriptions: string[]): AudioSource | undefined {
+  const file = settings.audioFile;
+  if (settings.microphone && file) throw new AppConfigError("microphone and audioFile (--microphone, --audio-file) cannot be used together");
+  if (settings.microphone) {
     try {
       const mic = new MicrophoneSource();
       descriptions.push(`Audio: this machine's microphone (${mic.recorder.name})`);
       return mic;
     } catch (err) {
-      throw new AppConfigError((err as Error).message);
+      throw new AppConfigError(messageOf(err));
     }
   }
   if (file) {
@@ -148,22 +184,17 @@ function chooseAudio(config: Config, descriptions: string[]): AudioSource | unde
   return undefined;
 }
 
-/** The voice-activity detector of the settings (Silero unless told otherwise, energy when Silero cannot load), or false for `--vad off`. */
-async function chooseVad(config: Config, descriptions: string[]): Promise<VadProvider | false> {
-  const detector = str(config.vad) ?? "silero";
-  if (detector === "off") {
+/** The voice-activity detector of the settings (Silero unless told otherwise, energy when Silero cannot load), or false for `vad: "off"`. */
+async function chooseVad(settings: CodaSettings, descriptions: string[]): Promise<VadProvider | false> {
+  if (settings.vad === "off") {
     descriptions.push("VAD: off (--vad off): only stt_stop or the end of the audio ends an utterance");
     return false;
   }
   const vad = await loadVad({
-    detector: detector === "energy" ? "energy" : "silero",
-    ...(num(config.vadThreshold) !== undefined ? { threshold: num(config.vadThreshold)! } : {}),
-    ...(num(config.vadEnergyThreshold) !== undefined ? { energyThreshold: num(config.vadEnergyThreshold)! } : {}),
-    endpointing: {
-      ...(num(config.vadMinSpeechMs) !== undefined ? { startMs: num(config.vadMinSpeechMs)! } : {}),
-      ...(num(config.vadHangoverMs) !== undefined ? { hangoverMs: num(config.vadHangoverMs)! } : {}),
-      ...(num(config.vadMaxUtteranceMs) !== undefined ? { maxUtteranceMs: num(config.vadMaxUtteranceMs)! } : {}),
-    },
+    detector: settings.vad,
+    threshold: settings.vadThreshold,
+    energyThreshold: settings.vadEnergyThreshold,
+    endpointing: { startMs: settings.vadMinSpeechMs, hangoverMs: settings.vadHangoverMs, maxUtteranceMs: settings.vadMaxUtteranceMs },
   }).catch((err: unknown) => {
     throw err instanceof TypeError ? new AppConfigError(err.message) : err;
   });
@@ -171,121 +202,184 @@ async function chooseVad(config: Config, descriptions: string[]): Promise<VadPro
   return vad;
 }
 
-/**
- * Build engines, bridge and server from a resolved configuration. Nothing
- * listens until `app.server.start()`.
- * @throws AppConfigError for settings that cannot work together; TypeError for invalid server options.
- */
-export async function createApp(config: Config, options: { logger: Logger; signal?: AbortSignal; server?: Partial<WebSocketServerOptions> }): Promise<App> {
-  const { logger } = options;
-  const signal = options.signal ?? new AbortController().signal;
-  const descriptions: string[] = [];
-  const audio = chooseAudio(config, descriptions);
-  // The model loads (in its worker) while the language model is probed.
-  const vadDescriptions: string[] = [];
-  const vadLoading = chooseVad(config, vadDescriptions);
-  vadLoading.catch(() => {});
-  const closeVad = async () => {
-    const vad = await vadLoading.catch(() => false as const);
-    if (vad) await vad.close();
-  };
-  const memory = openMemory(config, descriptions);
-  const tools = new ToolRegistry({ tools: createBuiltinTools({ memory, ...(str(config.timezone) ? { timezone: str(config.timezone)! } : {}) }) });
-  let llm;
+/** Ollama takes a duration ("5m") or a number of seconds (-1: forever); "-1" as a string is refused by it. */
+function keepAlive(value: string | undefined): string | number | undefined {
+  return value !== undefined && /^-?\d+$/.test(value) ? Number(value) : value;
+}
+
+async function chooseLlm(settings: CodaSettings, descriptions: string[], signal: AbortSignal, logger: Logger): Promise<LlmEngine> {
   try {
-    llm = await selectLlmEngine(
+    const selection = await selectLlmEngine(
       {
-        engine: (str(config.llmEngine) ?? "auto") as "auto",
-        ...(str(config.llmModel) ? { model: str(config.llmModel)! } : {}),
-        ...(num(config.llmTemperature) !== undefined ? { temperature: num(config.llmTemperature)! } : {}),
-        ollamaUrl: str(config.ollamaUrl) ?? "http://127.0.0.1:11434",
-        ...(num(config.ollamaNumCtx) ? { numCtx: num(config.ollamaNumCtx)! } : {}),
-        // Ollama takes a duration ("5m") or a number of seconds (-1: forever); "-1" as a string is refused by it.
-        ...(str(config.ollamaKeepAlive) ? { keepAlive: /^-?\d+$/.test(str(config.ollamaKeepAlive)!) ? Number(config.ollamaKeepAlive) : str(config.ollamaKeepAlive)! } : {}),
-        openaiBaseUrl: str(config.openaiBaseUrl) ?? "http://127.0.0.1:8080/v1",
-        ...(str(process.env.CODA_OPENAI_API_KEY ?? process.env.OPENAI_API_KEY) ? { apiKey: (process.env.CODA_OPENAI_API_KEY ?? process.env.OPENAI_API_KEY)! } : {}),
-        // The machine enforces the per-request deadline; the engine's own is a backstop.
-        deadlineMs: 0,
+        engine: settings.llmEngine,
+        model: settings.llmModel,
+        temperature: settings.llmTemperature,
+        ollamaUrl: settings.ollamaUrl,
+        numCtx: settings.ollamaNumCtx,
+        keepAlive: keepAlive(settings.ollamaKeepAlive),
+        openaiBaseUrl: settings.openaiBaseUrl,
+        apiKey: settings.openaiApiKey,
+        deadlineMs: settings.llmDeadlineMs + LLM_BACKSTOP_GRACE_MS,
       },
       { signal, logger },
     );
+    // The model is the first thing a user wants to know about.
+    descriptions.unshift(selection.description);
+    return selection.engine;
   } catch (err) {
-    await memory.close();
-    await closeVad();
     if (err instanceof EngineError) throw new AppConfigError(err.message);
     throw err;
   }
-  descriptions.unshift(llm.description);
-  let stt: SttEngine;
+}
+
+/** Validate the settings part of the options: unknown keys and bad values are one TypeError naming them. */
+function resolveSettings(input: CodaSettingsInput): CodaSettings {
+  const parsed = SettingsSchema.safeParse(input);
+  if (!parsed.success) throw new TypeError(`Invalid createCodaServer option: ${describeIssues(issuesFromZod(parsed.error))}`);
+  return parsed.data;
+}
+
+async function closeAll(engines: Partial<VoiceEngines>): Promise<void> {
+  await Promise.allSettled([engines.stt?.close(), engines.llm?.close(), engines.tts?.close(), engines.memory?.close()]);
+}
+
+/**
+ * Build and start the whole pipeline, as `npm start` runs it.
+ *
+ * @example
+ * import { createCodaServer, defineTool } from "coda-core";
+ * import { z } from "zod";
+ * const dice = defineTool({ name: "roll_die", description: "Roll a six-sided die", input: z.object({}), handler: () => 1 + Math.floor(Math.random() * 6) });
+ * const coda = await createCodaServer({ port: 0, memoryDb: "off", tools: [dice] });
+ * console.log(`open ${coda.url.replace("ws", "http")}/`);
+ * await coda.stop();
+ *
+ * @throws TypeError for an unknown option or an invalid value (the message names it), or custom tools that cannot be registered;
+ *   AppConfigError for settings that cannot work here (a chosen engine or program is missing) and tool modules that cannot be used;
+ *   the listen error (e.g. EADDRINUSE) when the port cannot be bound. Nothing is left running after a throw.
+ */
+export async function createCodaServer(options: CodaServerOptions = {}): Promise<CodaServer> {
+  const { engines: given = {}, tools: toolSources = [], logger: givenLogger, server: serverExtra, signal = new AbortController().signal, ...settingsInput } = options;
+  const settings = resolveSettings({ ...settingsInput, tools: toolSources.filter((t): t is string => typeof t === "string") });
+  if (given.tools && toolSources.length > 0) throw new TypeError("Give custom tools either as `tools` or as `engines.tools` (a whole ToolRunner), not both");
+  const logger = givenLogger ?? createStderrLogger({ verbose: settings.verbose });
+  const serverOptions: ServerOptionsInput = {
+    host: settings.host,
+    port: settings.port,
+    replaySize: settings.replaySize,
+    replayMaxBytes: settings.replayMaxBytes,
+    replayTurns: settings.replayTurns,
+    allowedOrigins: settings.allowedOrigins,
+    allowedHosts: settings.allowedHosts,
+    maxFrameBytes: settings.maxFrameBytes,
+    maxCommandBytes: settings.maxCommandBytes,
+    maxBufferedBytes: settings.maxBufferedBytes,
+    maxClients: settings.maxClients,
+    heartbeatMs: settings.heartbeatMs,
+    presenceIntervalMs: settings.presenceIntervalMs,
+    ratePerSecond: settings.ratePerSecond,
+    rateBurst: settings.rateBurst,
+    audioFramesPerSecond: settings.audioFramesPerSecond,
+    compat: settings.compat,
+    token: settings.token,
+    ...serverExtra,
+  };
+  // Cross-setting rules (a token beyond loopback, ...) fail before any engine is built.
+  resolveServerOptions(serverOptions);
+  const descriptions: string[] = [];
+
+  let custom;
+  try {
+    custom = await resolveToolSources(toolSources);
+  } catch (err) {
+    if (err instanceof ToolModuleError) throw new AppConfigError(err.message);
+    throw err;
+  }
+  const audio = chooseAudio(settings, descriptions);
+  // The model loads (in its worker) while the language model is probed.
+  const vadDescriptions: string[] = [];
+  const vadLoading = chooseVad(settings, vadDescriptions);
+  vadLoading.catch(() => {});
+  const built: Partial<VoiceEngines> = {};
+  let engines: VoiceEngines;
   let vad: VadProvider | false;
   try {
-    stt = chooseStt(config, descriptions);
+    const memory = (built.memory = given.memory ?? openMemory(settings, descriptions));
+    if (given.memory) descriptions.push(`Memory: ${memory.name} (given by the caller)`);
+    let tools = given.tools;
+    if (!tools) {
+      const registry = new ToolRegistry({ tools: createBuiltinTools({ memory, timezone: settings.timezone }) });
+      for (const { tool, from } of custom) {
+        try {
+          registry.register(tool);
+        } catch (err) {
+          throw new TypeError(`Custom tool from ${from}: ${messageOf(err)}`);
+        }
+      }
+      if (custom.length > 0) descriptions.push(`Tools: ${registry.names().join(", ")}`);
+      tools = registry;
+    }
+    const llm = (built.llm = given.llm ?? (await chooseLlm(settings, descriptions, signal, logger)));
+    if (given.llm) descriptions.unshift(`LLM: ${llm.name} model "${llm.model}" (given by the caller)`);
+    const stt = (built.stt = given.stt ?? chooseStt(settings, descriptions));
+    if (given.stt) descriptions.push(`STT: ${stt.name} (given by the caller)`);
+    const tts = (built.tts = given.tts ?? chooseTts(settings, descriptions));
+    if (given.tts) descriptions.push(`TTS: ${tts.name}, voice ${tts.voice} (given by the caller)`);
+    engines = { stt, llm, tts, memory, tools };
     vad = await vadLoading;
     descriptions.push(...vadDescriptions);
   } catch (err) {
-    await memory.close();
-    await closeVad();
+    await closeAll({ ...built, ...given });
+    const loaded = await vadLoading.catch(() => false as const);
+    if (loaded) await loaded.close();
     throw err;
   }
-  const tts = chooseTts(config, descriptions);
-  const engines: VoiceEngines = { stt, llm: llm.engine, tts, memory, tools };
 
-  const inspection = config.inspect === true ? await attachInspector({}) : null;
+  const inspection = settings.inspect ? await attachInspector({}) : null;
   if (inspection) descriptions.push(`Inspector: open ${inspection.pageUrl} in a browser on this machine to watch the voice machine`);
 
   const bridge = createBridge({
     engines,
     machine: {
       deadlines: {
-        sttMs: num(config.sttDeadlineMs) ?? 30_000,
-        memoryMs: num(config.memoryDeadlineMs) ?? 2_000,
-        llmMs: num(config.llmDeadlineMs) ?? 30_000,
-        toolMs: num(config.toolDeadlineMs) ?? 10_000,
-        ttsMs: num(config.ttsDeadlineMs) ?? 15_000,
+        sttMs: settings.sttDeadlineMs,
+        memoryMs: settings.memoryDeadlineMs,
+        llmMs: settings.llmDeadlineMs,
+        toolMs: settings.toolDeadlineMs,
+        ttsMs: settings.ttsDeadlineMs,
       },
-      ...(str(config.systemPrompt) ? { systemPrompt: str(config.systemPrompt)! } : {}),
+      systemPrompt: settings.systemPrompt,
     },
     vad,
-    audioLeadMs: num(config.audioLeadMs) ?? 1000,
-    ttsProgressMs: num(config.ttsProgressMs) ?? 0,
+    audioLeadMs: settings.audioLeadMs,
+    ttsProgressMs: settings.ttsProgressMs,
     ...(audio ? { audio } : {}),
     ...(inspection ? { actorOptions: inspection.actorOptions } : {}),
     logger,
   });
 
-  const server = new WebSocketServer({
-    host: config.host as string,
-    port: config.port as number,
-    replaySize: config.replaySize as number,
-    replayMaxBytes: config.replayMaxBytes as number,
-    replayTurns: config.replayTurns as number,
-    allowedOrigins: config.allowedOrigins as string[],
-    allowedHosts: config.allowedHosts as string[],
-    maxFrameBytes: config.maxFrameBytes as number,
-    maxCommandBytes: config.maxCommandBytes as number,
-    maxBufferedBytes: config.maxBufferedBytes as number,
-    maxClients: config.maxClients as number,
-    heartbeatMs: config.heartbeatMs as number,
-    presenceIntervalMs: config.presenceIntervalMs as number,
-    ratePerSecond: config.ratePerSecond as number,
-    rateBurst: config.rateBurst as number,
-    audioFramesPerSecond: config.audioFramesPerSecond as number,
-    compat: config.compat as "none" | "coda-lite",
-    ...(str(config.token) ? { token: str(config.token)! } : {}),
-    ...options.server,
-    pipeline: bridge,
-    logger,
-  });
+  let server: WebSocketServer;
+  try {
+    server = new WebSocketServer({
+      ...serverOptions,
+      pipeline: bridge,
+      logger,
+    });
+  } catch (err) {
+    await bridge.stop();
+    await inspection?.close();
+    throw err;
+  }
   // A store that could not be opened answers every viewer command with its opening error (e.g. corrupt).
-  registerMemoryCommands(server, memory, { logger });
+  registerMemoryCommands(server, engines.memory, { logger });
 
   let stopSpeakers: (() => void) | undefined;
-  if (config.speak === true) {
+  if (settings.speak) {
     const player = findPlayer();
     if (!player) {
       descriptions.push(`Speakers: ${NO_PLAYER_MESSAGE}`);
     } else {
-      stopSpeakers = playOnSpeakers(bridge, tts.format, player, logger);
+      stopSpeakers = playOnSpeakers(bridge, engines.tts.format, player, logger);
       descriptions.push(`Speakers: playing answers through ${player.name}`);
     }
   }
@@ -297,5 +391,11 @@ export async function createApp(config: Config, options: { logger: Logger; signa
     await inspection?.close();
     if (vad) await vad.close();
   };
-  return { server, bridge, engines, descriptions, stop };
+  try {
+    await server.start();
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: server.url, server, pipeline: bridge, engines, settings, descriptions, inspectorUrl: inspection?.pageUrl ?? null, stop };
 }

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 /**
- * Command-line entry point: `npm start -- [options]`. Reads the
- * configuration, starts the server, prints one line with the ws:// URL and
- * stops gracefully on SIGINT/SIGTERM (clients get 1001, exit code 0), and,
- * when npm started it, when npm goes away.
+ * Command-line entry point: `npm start -- [options]`. Reads the settings
+ * (flags, environment, config file), runs `createCodaServer` with them,
+ * prints one line with the ws:// URL and stops gracefully on SIGINT/SIGTERM
+ * (clients get 1001, exit code 0), and, when npm started it, when npm goes away.
  */
-import { AppConfigError, createApp, type App } from "./app.js";
+import { AppConfigError, createCodaServer, type CodaServer } from "./app.js";
 import { ConfigError, helpText, loadConfig } from "./config.js";
 import { createStderrLogger } from "./logger.js";
 import { watchParent } from "./parent-watch.js";
@@ -27,31 +27,24 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { config } = loaded;
-  const logger = createStderrLogger({ verbose: config.verbose === true });
-  let app: App;
+  const logger = createStderrLogger({ verbose: config.verbose });
+  let coda: CodaServer;
   try {
-    app = await createApp(config, { logger });
+    coda = await createCodaServer({ ...config, logger });
   } catch (err) {
     if (err instanceof AppConfigError || err instanceof TypeError) {
       process.stderr.write(`coda-core: ${err.message}\n`);
       return 2;
     }
-    throw err;
-  }
-  const { server } = app;
-  try {
-    await server.start();
-  } catch (err) {
     const e = err as NodeJS.ErrnoException;
+    if (typeof e?.code !== "string" || typeof e.syscall !== "string") throw err;
     const hint = e.code === "EADDRINUSE" ? ` (port ${config.port} is in use; pick another with --port or CODA_PORT, or --port 0)` : "";
     process.stderr.write(`coda-core: cannot listen on ${config.host}:${config.port}: ${e.message}${hint}\n`);
-    await app.stop();
     return 1;
   }
-  const engines = app.bridge.engines();
-  const summary = Object.entries(engines).map(([stage, name]) => `${stage}: ${name}`).join(", ");
-  process.stdout.write(`Coda Core ${SERVER_VERSION} listening on ${server.url} (${summary})\n`);
-  for (const line of app.descriptions) process.stderr.write(`  ${line}\n`);
+  const summary = Object.entries(coda.pipeline.engines()).map(([stage, name]) => `${stage}: ${name}`).join(", ");
+  process.stdout.write(`Coda Core ${SERVER_VERSION} listening on ${coda.url} (${summary})\n`);
+  for (const line of coda.descriptions) process.stderr.write(`  ${line}\n`);
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -63,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
       }
       stopping = true;
       logger.info("stopping", { signal });
-      app.stop().then(
+      coda.stop().then(
         () => resolve(0),
         (err: unknown) => {
           logger.error("stop failed", { error: String(err) });

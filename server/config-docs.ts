@@ -2,16 +2,20 @@
  * Generates the settings table of docs/configuration.md from the SETTINGS
  * table (`npm run docs:config`); a test fails when it drifts.
  */
-import { SETTINGS, type SettingSpec } from "./config.js";
+import { formatDefault, settingEntries, type SettingSpec } from "./config.js";
 
-function defaultOf(s: SettingSpec): string {
-  if (s.default === undefined) return "(none)";
-  if (Array.isArray(s.default)) return s.default.length ? `\`${s.default.join(",")}\`` : "(empty)";
-  return `\`${String(s.default)}\``;
+function defaultCell(s: SettingSpec): string {
+  const value = formatDefault(s);
+  if (value !== undefined) return `\`${value.replace(/\|/g, "\\|")}\``;
+  return s.kind === "list" ? "(empty)" : "(none)";
 }
 
-export function configTable(specs: SettingSpec[] = SETTINGS): string {
-  const rows = specs.map((s) => `| \`${s.key}\` | \`--${s.flag}\` | \`${s.env}\` | ${s.kind} | ${defaultOf(s)} | ${s.description.replace(/\|/g, "\\|")} |`);
+export function configTable(): string {
+  const rows = settingEntries().map(([key, s]) => {
+    const flag = s.flag ? `\`--${s.flag}\`` : "(environment only)";
+    const env = s.env.map((e) => `\`${e}\``).join(" or ");
+    return `| \`${key}\` | ${flag} | ${env} | ${s.kind} | ${defaultCell(s)} | ${s.description.replace(/\|/g, "\\|")} |`;
+  });
   return ["| setting (config file key) | flag | environment | type | default | description |", "|---|---|---|---|---|---|", ...rows].join("\n") + "\n";
 }
 

@@ -7,6 +7,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { timingSafeEqual, createHash } from "node:crypto";
 import { LOOPBACK_HOSTS, type ServerSettings } from "./options.js";
+import { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "./protocol/subprotocol.js";
 
 export interface Refusal {
   status: 400 | 401 | 403 | 404 | 503;
@@ -22,10 +23,7 @@ export function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
   );
 }
 
-/** Subprotocol that carries the token for browsers, which cannot set headers: `coda-token.<token>`. */
-export const TOKEN_PROTOCOL_PREFIX = "coda-token.";
-/** Subprotocol the server selects when a client offers it. */
-export const CODA_PROTOCOL = "coda.v1";
+export { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX };
 
 function stripPort(host: string): { name: string; port: string | null } {
   const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(host.trim().toLowerCase());

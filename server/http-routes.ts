@@ -8,12 +8,12 @@
  * the page's script connects with the token as subprotocol.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { serveDashboard } from "./dashboard/serve.js";
+import { serveDashboard, type DashboardContext } from "./dashboard/serve.js";
 import { buildProtocolSchema } from "./protocol/index.js";
 import type { Refusal } from "./handshake.js";
 import { parseRequestTarget } from "./request-target.js";
 
-export interface RouteContext {
+export interface RouteContext extends DashboardContext {
   checkHost(req: IncomingMessage): Refusal | null;
   /** Origin rule of the upgrade; absent: not checked. */
   checkOrigin?(req: IncomingMessage): Refusal | null;
@@ -22,7 +22,6 @@ export interface RouteContext {
   health(): Record<string, unknown>;
   /** The performance_metrics data (latency figures over recent turns). */
   metrics(): unknown;
-  wsUrl(): string;
 }
 
 let schemaJson: string | undefined;

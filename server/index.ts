@@ -1,4 +1,23 @@
-/** Public API of the coda-core package. */
+/**
+ * Public API of the coda-core package: `createCodaServer` (the whole
+ * pipeline, as `npm start` runs it), `defineTool` for custom tools, the
+ * stage interfaces an injected engine implements, the inspector attach, the
+ * seed's `WebSocketServer` (a broadcaster without a pipeline) and the
+ * protocol schemas. The browser/Node client is `coda-core/client`.
+ */
+export { createCodaServer, AppConfigError, type CodaServer, type CodaServerOptions, type CodaEngines } from "./app.js";
+export { SETTINGS, SettingsSchema, type CodaSettings, type CodaSettingsInput, type SettingKey } from "./config.js";
+export { ToolModuleError, type ToolSource } from "./tool-modules.js";
+export { attachInspector, type Inspection, type InspectOptions } from "./inspect.js";
+// From the modules themselves: actors/tools/index.js also loads the test fakes.
+export { defineTool, ToolRegistry } from "../actors/tools/registry.js";
+export type { Tool, ToolContext, ToolOutcome, ToolRunner } from "../actors/tools/types.js";
+export type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall, ToolSpec } from "../actors/llm/index.js";
+export type { AudioSource, SttEngine, SttUpdate, TranscribeOptions } from "../actors/stt/index.js";
+export type { TtsEngine } from "../actors/tts/index.js";
+export type { MemoryHit, MemoryItem, MemoryKind, MemoryStore } from "../actors/memory/index.js";
+export type { PcmFormat } from "../actors/audio.js";
+export { EngineError } from "../actors/engine-error.js";
 export { WebSocketServer, type WebSocketServerOptions } from "./server.js";
 export { EventLog, type EventLogOptions, type LogEntry, type LogSlice } from "./event-log.js";
 export { ConversationHistory, PROGRESS_EVENT_TYPES, turnIdOf, type ConversationHistoryOptions } from "./conversation.js";

@@ -163,6 +163,7 @@ export class WebSocketServer {
               health: () => ({ status: "ok", version: SERVER_VERSION, protocol_version: PROTOCOL_VERSION, clients: this.clientCount, last_seq: this.lastSeq, state: this.#pipeline?.state() ?? null }),
               metrics: () => this.#metrics(),
               wsUrl: () => this.url,
+              readOnly: () => !this.#pipeline,
             }),
           upgrade: (req, socket, head) => {
             this.#pending.release(req.socket);

@@ -1,10 +1,11 @@
 /**
- * The example of docs/tools.md: a custom tool registered next to the
- * built-ins. test/actors/tools/docs-example.test.ts runs it and checks that
- * docs/tools.md shows this file verbatim.
+ * A custom tool (docs/tools.md shows this file). Give it to createCodaServer
+ * from code (docs/examples/custom-tool-server.ts), or to `npm start` as a
+ * module file: its default export is the tool. The packed-package test
+ * (test/server/package.test.ts) runs it with a local model that calls it.
  */
+import { defineTool } from "coda-core";
 import { z } from "zod";
-import { ToolRegistry, createBuiltinTools, defineTool } from "../../actors/tools/index.js";
 
 // 1. Describe the input with zod. The descriptions end up in the JSON Schema the model sees.
 const ConvertInput = z.object({
@@ -29,18 +30,6 @@ export const convertTemperature = defineTool({
   },
 });
 
-// 3. Register it next to the built-ins. The registry is a ToolRunner: hand it to the
-//    tools stage (createToolsLogic({ runner: tools })). Here we call it as a model would.
-export async function runExample(signal: AbortSignal) {
-  const tools = new ToolRegistry({ tools: createBuiltinTools() }).register(convertTemperature);
-  const spec = tools.specs().find((s) => s.name === "convert_temperature");
-  const outcomes = await tools.runAll(
-    [
-      { id: "call_1", name: "convert_temperature", arguments: { value: 100, from: "C", to: "F" } },
-      { id: "call_2", name: "convert_temperature", arguments: { value: "hot", from: "C", to: "F" } },
-      { id: "call_3", name: "convert_temperature", arguments: { value: -500, from: "C", to: "K" } },
-    ],
-    { signal },
-  );
-  return { spec, outcomes };
-}
+// 3. The default export is what `npm start -- --tool <this file>` (or the `tools` setting) loads:
+//    one tool, or an array of tools.
+export default convertTemperature;

@@ -23,6 +23,7 @@
 import type { z } from "zod";
 import { COMMAND_DATA, type CommandType } from "../protocol/commands.js";
 import type { AudioFormat, MachineState } from "../protocol/common.js";
+import { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "../protocol/subprotocol.js";
 import { ServerEventSchema, type EventData, type EventType, type ServerEvent, type ServerEventOf } from "../protocol/events.js";
 import { backoffDelay, resolveBackoff, type Backoff, type BackoffOptions } from "./backoff.js";
 import { Conversation } from "./conversation.js";
@@ -270,7 +271,7 @@ export class CodaClient extends Emitter<ClientEventMap> {
     this.#url.searchParams.delete("since");
     if (options.audio) this.#url.searchParams.set("audio", "1");
     this.#WebSocket = Ctor;
-    this.#protocols = ["coda.v1", ...(options.token ? [`coda-token.${options.token}`] : [])];
+    this.#protocols = [CODA_PROTOCOL, ...(options.token ? [`${TOKEN_PROTOCOL_PREFIX}${options.token}`] : [])];
     this.#reconnect = options.reconnect ?? true;
     this.#backoff = resolveBackoff(options.backoff);
     this.#commandTimeoutMs = options.commandTimeoutMs ?? 10_000;

@@ -93,7 +93,16 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
 export interface DashboardContext {
   /** The ws:// URL clients connect to (shown on the page). */
   wsUrl(): string;
+  /**
+   * True for a server without a voice pipeline (the seed's bare
+   * WebSocketServer): `/` is then the read-only event page (events.html),
+   * and the full dashboard, whose controls could not work, is not served.
+   */
+  readOnly?(): boolean;
 }
+
+/** The full dashboard's own files, refused by a read-only server. */
+const FULL_DASHBOARD_ONLY = new Set(["index.html", "app.js"]);
 
 /**
  * Answer `GET /` and `GET /dashboard/*`. Returns false when `path` is not a
@@ -110,14 +119,23 @@ export function serveDashboard(req: IncomingMessage, res: ServerResponse, path: 
 }
 
 async function answer(res: ServerResponse, path: string, ctx: DashboardContext): Promise<void> {
+  const readOnly = ctx.readOnly?.() === true;
   // The page under any of its names gets its CSP and its URL; never the raw template.
-  if (path === "/" || path === "/dashboard/" || path === "/dashboard/index.html") {
-    const file = (await listFiles()).get("index.html");
-    if (!file) throw new Error("index.html is missing");
+  const page =
+    path === "/" || path === "/dashboard/" ? (readOnly ? "events.html" : "index.html")
+    : path === "/dashboard/index.html" && !readOnly ? "index.html"
+    : path === "/dashboard/events.html" ? "events.html"
+    : null;
+  if (page) {
+    const file = (await listFiles()).get(page);
+    if (!file) throw new Error(`${page} is missing`);
     const html = (await readFile(file, "utf8")).replaceAll("{{WS_URL}}", escapeHtml(ctx.wsUrl()));
     return send(res, 200, TYPES[".html"]!, html, { "content-security-policy": CSP });
   }
   const name = path.slice("/dashboard/".length);
+  if (readOnly && FULL_DASHBOARD_ONLY.has(name)) {
+    return send(res, 404, "application/json; charset=utf-8", JSON.stringify({ error: "This server has no voice pipeline, so it serves no dashboard controls; / shows its events read-only" }));
+  }
   if (name === "client.js") return send(res, 200, TYPES[".js"]!, await bundleClient());
   if (name === "machine.json") return send(res, 200, TYPES[".json"]!, voiceMachineDiagramJson());
   const file = (await listFiles()).get(name);

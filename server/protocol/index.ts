@@ -13,6 +13,7 @@ export {
   TurnId,
   TurnMode,
 } from "./common.js";
+export { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "./subprotocol.js";
 export {
   DIRECT_EVENT_TYPES,
   EVENT_DATA,

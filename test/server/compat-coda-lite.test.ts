@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { createApp, type App } from "../../server/app.js";
+import { createCodaServer, type CodaServer } from "../../server/app.js";
 import { loadConfig } from "../../server/config.js";
 import { silentLogger } from "../../server/logger.js";
 
@@ -95,17 +95,16 @@ class CodaLiteClient {
   }
 }
 
-async function app(argv: string[] = ["--compat", "coda-lite"]): Promise<App & { url: string }> {
+async function app(argv: string[] = ["--compat", "coda-lite"]): Promise<CodaServer> {
   const dir = mkdtempSync(join(tmpdir(), "coda-compat-"));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const { config } = loadConfig(
     ["--host", "127.0.0.1", "--port", "0", "--memory-db", join(dir, "memory.db"), "--llm-engine", "builtin", "--tts-engine", "none", "--stt-engine", "none", ...argv],
     {},
   );
-  const a = await createApp(config, { logger: silentLogger, server: { systemMetricsIntervalMs: 100 } });
+  const a = await createCodaServer({ ...config, logger: silentLogger, server: { systemMetricsIntervalMs: 100 } });
   cleanups.push(() => a.stop());
-  await a.server.start();
-  return Object.assign(a, { url: `ws://127.0.0.1:${a.server.port}` });
+  return a;
 }
 
 const turnOf = (f: Frame) => String(f.data?.turn_id ?? "");

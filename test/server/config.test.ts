@@ -49,11 +49,26 @@ describe("loadConfig", () => {
     expect(() => loadConfig(["--config", file({ port: true })], {})).toThrow(/Invalid port \(from config file/);
   });
 
+  it("API keys come only from the environment: no flag, refused in a config file, never echoed", () => {
+    expect(loadConfig([], { OPENAI_API_KEY: "sk-b", CODA_STT_API_KEY: "sk-s" }).config).toMatchObject({ openaiApiKey: "sk-b", sttApiKey: "sk-s" });
+    expect(loadConfig([], { CODA_OPENAI_API_KEY: "sk-a", OPENAI_API_KEY: "sk-b" }).config.openaiApiKey).toBe("sk-a");
+    expect(() => loadConfig(["--openai-api-key", "sk-x"], {})).toThrow("Unknown option '--openai-api-key'");
+    expect(() => loadConfig(["--config", file({ openaiApiKey: "sk-in-a-file" })], {})).toThrow(
+      /^openaiApiKey is read only from the environment \(CODA_OPENAI_API_KEY or OPENAI_API_KEY\), never from a config file; remove it from /,
+    );
+    expect(helpText()).not.toContain("sk-");
+    expect(helpText()).toContain("CODA_OPENAI_API_KEY or OPENAI_API_KEY: Bearer key of the OpenAI-compatible chat server.");
+  });
+
+  it("--help has a space between every flag and its text", () => {
+    expect(helpText()).toContain("  --audio-frames-per-second N Binary audio frames");
+  });
+
   it("--help mentions every setting's flag and environment variable", () => {
     const text = helpText();
-    for (const s of SETTINGS) {
-      expect(text).toContain(`--${s.flag}`);
-      expect(text).toContain(s.env);
+    for (const s of Object.values(SETTINGS)) {
+      if ("flag" in s) expect(text).toContain(`--${s.flag}`);
+      for (const env of s.env) expect(text).toContain(env);
     }
   });
 });

@@ -23,7 +23,7 @@ let chart = null;
 let phase = null;
 
 // Exposed for tests and for poking at from the console.
-window.coda = { client, player, mic };
+/** @type {Window & { coda?: object }} */ (window).coda = { client, player, mic };
 
 // --- connection ------------------------------------------------------------
 
@@ -57,7 +57,7 @@ function showVoice(tts) {
 client.on("welcome", (w) => {
   // system_info names the engine; the voice comes with each tts_start.
   client.getSystemInfo().then((info) => {
-    const name = info.data?.engines?.tts;
+    const name = info.engines?.tts;
     if (typeof name === "string" && !$("voice").textContent.startsWith(`voice: ${name}`)) showVoice({ name });
   }, () => {});
   $("machine-state").title = `server ${w.server_version ?? "?"} · protocol ${w.protocol_version ?? "?"} · client ${w.client_id}`;
@@ -94,7 +94,8 @@ client.on("event", (e, meta) => {
   else if (e.type === "latency_trace") latency.add(e.data, e.data.turn_id);
   else if (!meta.replayed && chart && phase !== "idle") {
     // Which stage works now comes with the statechart (server/dashboard/graph.ts), named by the machine's actor slots.
-    const src = chart.d.running[`${e.type}:${e.data.source}`] ?? chart.d.running[e.type];
+    const source = "source" in e.data ? e.data.source : undefined;
+    const src = chart.d.running[`${e.type}:${source}`] ?? chart.d.running[e.type];
     if (src) chart.running(src);
   }
   if (!meta.replayed) {
@@ -219,12 +220,12 @@ $("stop").addEventListener("click", () =>
 );
 $("demo").addEventListener("click", () => run(() => client.demoFlow()));
 $("speech").addEventListener("change", (e) => {
-  player.enabled = e.target.checked;
+  player.enabled = /** @type {HTMLInputElement} */ (e.target).checked;
   if (!player.enabled) player.stop();
 });
 $("ask").addEventListener("submit", (e) => {
   e.preventDefault();
-  const input = $("text");
+  const input = /** @type {HTMLInputElement} */ ($("text"));
   const text = input.value.trim();
   if (!text) return;
   run(async () => {

@@ -5,4 +5,4 @@ export declare class Resampler {
   push(input: Float32Array): Float32Array;
 }
 export declare function floatToS16le(samples: Float32Array): ArrayBuffer;
-export declare function decodePcm(bytes: Uint8Array, format: { sample_type: "s16le" | "f32le"; channels: number }): Float32Array[];
+export declare function decodePcm(bytes: Uint8Array, format: { sample_type: "s16le" | "f32le"; channels: number }): Float32Array<ArrayBuffer>[];

@@ -10,6 +10,7 @@ const REPORT_MS = 250;
 
 export class SpeechPlayer {
   /** `report(turnId, state, positionMs)` sends a playback command (errors are the caller's). */
+  /** @param {(turnId: string, state: "playing" | "ended" | "stopped", positionMs: number) => void} [report] told where playback of a turn is */
   constructor(report = () => {}) {
     this.enabled = true;
     this.report = report;
@@ -18,6 +19,8 @@ export class SpeechPlayer {
     this.chunks = 0;
     /** The turn being played: {id, spans: [[start, duration]], synthesised, timer}. */
     this.turn = null;
+    /** @type {AudioContext | undefined} created on the first user gesture */
+    this.ctx = undefined;
   }
 
   /** Create or resume the audio context (call from a user gesture: browsers require one). */

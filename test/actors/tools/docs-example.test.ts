@@ -1,23 +1,39 @@
-/** The custom-tool example of docs/tools.md runs, and the doc shows the example file verbatim. */
+/**
+ * The custom tool of docs/tools.md (docs/examples/custom-tool.ts) as a model
+ * would call it through the registry, and the doc shows the example file
+ * verbatim. test/server/package.test.ts runs it from the packed package.
+ */
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
-import { runExample } from "../../../docs/examples/custom-tool.js";
+import { ToolRegistry } from "../../../actors/tools/registry.js";
+import convertFromModule, { convertTemperature } from "../../../docs/examples/custom-tool.js";
 
 it("registers and runs the custom tool from docs/examples/custom-tool.ts", async () => {
-  const { spec, outcomes } = await runExample(new AbortController().signal);
-  expect(spec).toEqual({
-    name: "convert_temperature",
-    description: "Convert a temperature between Celsius (C), Fahrenheit (F) and Kelvin (K).",
-    parameters: {
-      type: "object",
-      properties: {
-        value: { type: "number", description: "The temperature to convert" },
-        from: { type: "string", enum: ["C", "F", "K"], description: "Unit of `value`: C, F or K" },
-        to: { type: "string", enum: ["C", "F", "K"], description: "Unit to convert to" },
+  expect(convertFromModule).toBe(convertTemperature);
+  const tools = new ToolRegistry().register(convertTemperature);
+  expect(tools.specs()).toEqual([
+    {
+      name: "convert_temperature",
+      description: "Convert a temperature between Celsius (C), Fahrenheit (F) and Kelvin (K).",
+      parameters: {
+        type: "object",
+        properties: {
+          value: { type: "number", description: "The temperature to convert" },
+          from: { type: "string", enum: ["C", "F", "K"], description: "Unit of `value`: C, F or K" },
+          to: { type: "string", enum: ["C", "F", "K"], description: "Unit to convert to" },
+        },
+        required: ["value", "from", "to"],
       },
-      required: ["value", "from", "to"],
     },
-  });
+  ]);
+  const outcomes = await tools.runAll(
+    [
+      { id: "call_1", name: "convert_temperature", arguments: { value: 100, from: "C", to: "F" } },
+      { id: "call_2", name: "convert_temperature", arguments: { value: "hot", from: "C", to: "F" } },
+      { id: "call_3", name: "convert_temperature", arguments: { value: -500, from: "C", to: "K" } },
+    ],
+    { signal: new AbortController().signal },
+  );
   expect(outcomes).toEqual([
     { ok: true, callId: "call_1", name: "convert_temperature", result: { value: 212, unit: "F" }, preview: '{"value":212,"unit":"F"}', durationMs: expect.any(Number) },
     {
