@@ -1,7 +1,7 @@
 /**
  * HTTP and abort plumbing shared by every engine that talks to a server
  * (the language-model engines in actors/llm, the speech engines in
- * actors/tts and actors/stt): the logger shape they accept, the AbortError
+ * actors/tts and actors/stt): the AbortError
  * they throw when the caller aborts, a per-request deadline combined with
  * the caller's signal, the classification of fetch failures (caller abort,
  * deadline, unreachable host, other), and the reading of HTTP error bodies.
@@ -20,16 +20,6 @@ export const HttpUrl = z
   .string()
   .url()
   .refine((u) => /^https?:\/\//i.test(u), "must be an http:// or https:// URL");
-
-/** Field values an engine logs (the same as server/logger.ts `LogFields`). */
-export type EngineLogFields = Record<string, string | number | boolean | null | undefined>;
-
-/** Structured logger accepted by the engines (compatible with server/logger.ts). Messages are static text. */
-export interface EngineLogger {
-  info(message: string, fields?: EngineLogFields): void;
-  warn(message: string, fields?: EngineLogFields): void;
-  error(message: string, fields?: EngineLogFields): void;
-}
 
 /**
  * The AbortError thrown when the caller's signal fires. Always the same

@@ -13,6 +13,7 @@
  */
 import { createActor, type ActorOptions, type Subscription } from "xstate";
 import { createVoiceActors, type VoiceEngines } from "../actors/index.js";
+import { silentLogger, type Logger } from "../actors/logger.js";
 import { ClientAudioSource } from "../actors/stt/sources.js";
 import type { AudioSource } from "../actors/stt/types.js";
 import type { VadOptions } from "../actors/stt/vad.js";
@@ -22,13 +23,6 @@ import { LatencyTracker } from "./latency.js";
 import { LatencyWindow } from "./metrics.js";
 import type { AudioChunkOut, CommandSource, Pipeline, PipelineCommand } from "./pipeline.js";
 import { ProtocolError, type EventData, type EventInput, type MachineState } from "./protocol/index.js";
-
-/** Optional structured logger (static messages, fields apart). */
-export interface BridgeLogger {
-  info(msg: string, fields?: object): void;
-  warn(msg: string, fields?: object): void;
-  error(msg: string, fields?: object): void;
-}
 
 export interface BridgeOptions {
   /** The engines behind the stages. The bridge closes them on `stop()` unless `closeEngines` is false. */
@@ -52,7 +46,7 @@ export interface BridgeOptions {
   actorOptions?: Pick<ActorOptions<typeof voiceMachine>, "inspect" | "id" | "systemId">;
   /** Close the engines in `stop()`. Default true. */
   closeEngines?: boolean;
-  logger?: BridgeLogger;
+  logger?: Logger;
   /** Monotonic clock for latency figures (ms). Default `performance.now`. */
   now?: () => number;
 }
@@ -64,8 +58,6 @@ export interface Bridge extends Pipeline {
   pushAudio(source: CommandSource, chunk: Uint8Array): void;
   subscribeAudio(listener: (chunk: AudioChunkOut) => void): () => void;
 }
-
-const silentLogger: BridgeLogger = { info() {}, warn() {}, error() {} };
 
 type Outgoing = { kind: "event"; event: EventInput } | { kind: "audio"; chunk: AudioChunkOut };
 

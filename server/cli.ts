@@ -6,7 +6,7 @@
  */
 import { AppConfigError, createApp, type App } from "./app.js";
 import { ConfigError, helpText, loadConfig } from "./config.js";
-import { createStderrLogger } from "./logger.js";
+import { createLogger, LOG_LEVELS, type LogLevel } from "./logger.js";
 import { SERVER_VERSION } from "./version.js";
 
 async function main(argv: string[]): Promise<number> {
@@ -25,7 +25,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { config } = loaded;
-  const logger = createStderrLogger({ verbose: config.verbose === true });
+  const configured = (config.logLevel ?? "warn") as LogLevel;
+  // --verbose lowers the level to info; it never hides what --log-level asked for.
+  const level = config.verbose === true && LOG_LEVELS.indexOf(configured) > LOG_LEVELS.indexOf("info") ? "info" : configured;
+  const env = process.env;
+  const logger = createLogger({ level, secrets: [config.token as string | undefined, env.CODA_OPENAI_API_KEY, env.OPENAI_API_KEY, env.CODA_STT_API_KEY, env.CODA_TTS_API_KEY] });
   let app: App;
   try {
     app = await createApp(config, { logger });

@@ -45,7 +45,13 @@ export const SETTINGS: SettingSpec[] = [
   { key: "vadThreshold", flag: "vad-threshold", env: "CODA_VAD_THRESHOLD", kind: "number", default: 0.01, schema: z.number().min(0).max(1), description: "Voice-activity level (RMS, 0..1) above which a 20 ms frame counts as speech." },
   { key: "vadHangoverMs", flag: "vad-hangover-ms", env: "CODA_VAD_HANGOVER_MS", kind: "number", default: 700, schema: positiveInt, description: "Silence after speech that ends an utterance." },
   { key: "vadMaxUtteranceMs", flag: "vad-max-utterance-ms", env: "CODA_VAD_MAX_UTTERANCE_MS", kind: "number", default: 30000, schema: positiveInt, description: "Longest utterance before it is ended anyway." },
-  { key: "verbose", flag: "verbose", env: "CODA_VERBOSE", kind: "boolean", default: false, description: "Log connections and other info lines to stderr." },
+  { key: "verbose", flag: "verbose", env: "CODA_VERBOSE", kind: "boolean", default: false, description: "Log connections and other info lines to stderr (the same as --log-level info)." },
+  // --- operations (docs/operations.md) ---
+  { key: "logLevel", flag: "log-level", env: "CODA_LOG_LEVEL", kind: "string", default: "warn", schema: z.enum(["debug", "info", "warn", "error", "silent"]), description: "Lowest log level written to stderr: debug, info, warn, error or silent. JSON lines unless stderr is a terminal." },
+  { key: "metrics", flag: "metrics", env: "CODA_METRICS", kind: "boolean", default: true, description: "Serve Prometheus metrics at /metrics (JSON latency figures stay at /metrics.json either way)." },
+  { key: "tracing", flag: "tracing", env: "CODA_TRACING", kind: "boolean", default: false, description: "Export an OpenTelemetry trace per turn over OTLP/HTTP. Also on when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set (off again with OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none)." },
+  { key: "tracingEndpoint", flag: "tracing-endpoint", env: "CODA_TRACING_ENDPOINT", kind: "string", schema: z.url(), description: "OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces (default: from the OTEL_EXPORTER_OTLP_* variables, else that URL)." },
+  { key: "tracingContent", flag: "tracing-content", env: "CODA_TRACING_CONTENT", kind: "boolean", default: false, description: "Put user speech, answers, tool arguments and memory text in span attributes (off: only sizes, ids and timings)." },
   { key: "inspect", flag: "inspect", env: "CODA_INSPECT", kind: "boolean", default: false, description: "Connect the voice machine to the Stately inspector (loopback only); see docs/inspect.md." },
   // --- engines ---
   { key: "llmEngine", flag: "llm-engine", env: "CODA_LLM_ENGINE", kind: "string", default: "auto", schema: z.enum(["auto", "ollama", "openai", "builtin"]), description: "Language model: auto (Ollama if one answers with a model, else builtin), ollama, openai, builtin." },

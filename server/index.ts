@@ -6,7 +6,7 @@ export { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "./handshake.js";
 export { ServerOptionsSchema, resolveServerOptions, type ServerOptionsInput, type ServerSettings } from "./options.js";
 export type { CommandContext, CommandHandler } from "./router.js";
 export type { Pipeline, PipelineCommand, PipelineCommandType, CommandSource, AudioChunkOut } from "./pipeline.js";
-export { createStderrLogger, silentLogger, type Logger, type LogFields } from "./logger.js";
+export { createLogger, silentLogger, LOG_LEVELS, type Logger, type LogFields, type LoggerOptions, type LogLevel } from "./logger.js";
 export { SERVER_VERSION } from "./version.js";
 export {
   PROTOCOL_VERSION,

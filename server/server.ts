@@ -18,7 +18,7 @@ import { CODA_PROTOCOL, Gatekeeper, type Refusal } from "./handshake.js";
 import { handleHttp } from "./http-routes.js";
 import { parseRequestTarget } from "./request-target.js";
 import { closeAll, listenAll } from "./listen.js";
-import { createStderrLogger, type Logger } from "./logger.js";
+import { createLogger, type Logger } from "./logger.js";
 import { resolveServerOptions, type ServerOptionsInput, type ServerSettings } from "./options.js";
 import type { Pipeline, PipelineCommandType } from "./pipeline.js";
 import {
@@ -90,7 +90,7 @@ export class WebSocketServer {
     this.settings = resolveServerOptions(rest);
     this.#log = new EventLog(this.settings.replaySize);
     this.#gate = new Gatekeeper(this.settings);
-    this.#logger = logger ?? createStderrLogger();
+    this.#logger = logger ?? createLogger();
     this.#pipeline = pipeline;
     this.#registerBuiltinCommands();
   }

@@ -5,10 +5,8 @@
  * a streamed body read as UTF-8 lines, and sentence helpers for error text.
  */
 import { EngineError } from "../engine-error.js";
-import { fetchFailure, type Deadline, type EngineLogger, type ServiceInfo } from "../http.js";
+import { fetchFailure, type Deadline, type ServiceInfo } from "../http.js";
 
-/** Structured logger accepted by the language-model engines (compatible with server/logger.ts). */
-export type LlmLogger = EngineLogger;
 
 /** What a language-model engine needs to describe itself in error messages. */
 export interface LlmServiceInfo extends ServiceInfo {

@@ -23,7 +23,7 @@ import { Worker } from "node:worker_threads";
 import type { PcmFormat } from "../audio.js";
 import { EngineError } from "../engine-error.js";
 import { abortError } from "../http.js";
-import type { SpeechLogger } from "../speech-shared.js";
+import type { Logger } from "../logger.js";
 import type { WorkerRequest, WorkerResponse } from "./espeak-protocol.js";
 import { ESPEAK_PCM } from "./espeak-wasm.js";
 import type { TtsEngine } from "./types.js";
@@ -40,7 +40,7 @@ export interface EspeakTtsOptions {
   chunkMs?: number;
   /** How long the worker may take to load the WASM before requests fail with `timeout`. Default 20000. */
   startTimeoutMs?: number;
-  logger?: SpeechLogger;
+  logger?: Logger;
 }
 
 /** Counters that show the worker is reused (tests, system info, bench). */
@@ -79,7 +79,7 @@ export class EspeakTts implements TtsEngine {
   readonly pitch: number;
   readonly #chunkBytes: number;
   readonly #startTimeoutMs: number;
-  readonly #logger: SpeechLogger | undefined;
+  readonly #logger: Logger | undefined;
   #worker: Worker | null = null;
   #ready: Promise<void> | null = null;
   #queue: Job[] = [];
