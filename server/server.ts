@@ -35,6 +35,8 @@ import {
 } from "./protocol/index.js";
 import { CommandRouter, type CommandHandler } from "./router.js";
 import { buildSystemInfo } from "./system-info.js";
+import { CodaMetrics } from "./telemetry/prometheus.js";
+import { createWireTally } from "./telemetry/wire-tally.js";
 import { SERVER_VERSION } from "./version.js";
 
 export interface WebSocketServerOptions extends ServerOptionsInput {
@@ -63,6 +65,9 @@ export class WebSocketServer {
   readonly #logger: Logger;
   readonly #pipeline: Pipeline | undefined;
   readonly #connections = new Map<string, Connection>();
+  readonly #tally = createWireTally();
+  /** Prometheus metrics; null when the `metrics` option is false. */
+  readonly #prometheus: CodaMetrics | null;
   #wss: WsServer | undefined;
   #servers: Server[] = [];
   #port = 0;
@@ -80,6 +85,7 @@ export class WebSocketServer {
       this.#pipeline.pushAudio({ clientId: conn.id }, data);
     },
     onClose: (conn, code) => this.#connectionOnClose(conn, code),
+    tally: this.#tally,
   };
   #unsubscribe: (() => void)[] = [];
   #startedAt = performance.now();
@@ -92,6 +98,7 @@ export class WebSocketServer {
     this.#gate = new Gatekeeper(this.settings);
     this.#logger = logger ?? createLogger();
     this.#pipeline = pipeline;
+    this.#prometheus = this.settings.metrics ? new CodaMetrics({ clients: () => this.#connections.size, tally: this.#tally }) : null;
     this.#registerBuiltinCommands();
   }
 
@@ -152,6 +159,7 @@ export class WebSocketServer {
               checkToken: (r) => this.#gate.checkToken(r),
               health: () => ({ status: "ok", version: SERVER_VERSION, protocol_version: PROTOCOL_VERSION, clients: this.clientCount, last_seq: this.lastSeq, state: this.#pipeline?.state() ?? null }),
               metrics: () => this.#metrics(),
+              prometheus: this.#prometheus ? () => this.#prometheus!.text() : null,
               wsUrl: () => this.url,
             }),
           upgrade: (req, socket, head) => this.#serverOnUpgrade(req, socket, head),
@@ -253,6 +261,7 @@ export class WebSocketServer {
   #pipelineOnEvent(event: EventInput): void {
     try {
       this.#publish(validateEvent(event));
+      this.#prometheus?.observe(event);
     } catch (err) {
       // A pipeline event that fails its schema is our bug; drop it loudly rather than send garbage.
       this.#logger.error("pipeline produced an invalid event", { type: event.type, error: (err as Error).message });
@@ -337,6 +346,7 @@ export class WebSocketServer {
     for (const c of this.#connections.values()) {
       if (!c.alive) {
         this.#logger.info("terminating unresponsive client", { client: c.id });
+        this.#tally.drops.heartbeat++;
         c.socket.terminate();
         continue;
       }
