@@ -30,6 +30,7 @@ import type { Logger } from "./logger.js";
 import { registerMemoryCommands } from "./memory-commands.js";
 import { WebSocketServer, type WebSocketServerOptions } from "./server.js";
 import { playOnSpeakers } from "./speaker.js";
+import { startTracing, tracesUrl, tracingEnabled, type TracingSettings } from "./telemetry/tracing.js";
 
 export interface App {
   server: WebSocketServer;
@@ -231,12 +232,19 @@ export async function createApp(config: Config, options: { logger: Logger; signa
     rateBurst: config.rateBurst as number,
     audioFramesPerSecond: config.audioFramesPerSecond as number,
     ...(str(config.token) ? { token: str(config.token)! } : {}),
+    metrics: config.metrics !== false,
     ...options.server,
     pipeline: bridge,
     logger,
   });
   // A store that could not be opened answers every viewer command with its opening error (e.g. corrupt).
   registerMemoryCommands(server, memory, { logger });
+
+  // One trace per turn, read from the same events the clients get.
+  const traceSettings: TracingSettings = { tracing: config.tracing === true, tracingEndpoint: str(config.tracingEndpoint), tracingContent: config.tracingContent === true };
+  const tracing = tracingEnabled(traceSettings) ? startTracing(traceSettings) : null;
+  const untrace = tracing ? bridge.subscribe((e) => tracing.observe(e)) : undefined;
+  if (tracing) descriptions.push(`Tracing: one OpenTelemetry trace per turn, over OTLP/HTTP to ${tracesUrl(traceSettings)}${traceSettings.tracingContent ? " (with speech and memory text)" : ""}`);
 
   let stopSpeakers: (() => void) | undefined;
   if (config.speak === true) {
@@ -252,6 +260,8 @@ export async function createApp(config: Config, options: { logger: Logger; signa
     await server.stop();
     // A server that never started has not stopped its pipeline.
     await bridge.stop();
+    untrace?.();
+    await tracing?.close();
     stopSpeakers?.();
     await inspection?.close();
   };
