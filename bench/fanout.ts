@@ -3,7 +3,10 @@
  * WebSocketServer against a minimal broadcaster written directly on `ws`
  * (same payloads, one buffer per message), measured in the same run and
  * interleaved so machine noise hits both alike. Prints deliveries per second
- * for each and the ratio. Clients run in a worker thread.
+ * for each and the ratio. Coda runs twice per round, with Prometheus metrics
+ * off and on (one /metrics scrape during each metrics-on run, as Prometheus
+ * would), and the metrics cost is printed as the on/off ratio.
+ * Clients run in a worker thread.
  */
 import { cpus } from "node:os";
 import { Worker } from "node:worker_threads";
@@ -40,15 +43,23 @@ async function rawTarget(): Promise<Target> {
   };
 }
 
-async function codaTarget(): Promise<Target> {
-  const server = new WebSocketServer({ host: "127.0.0.1", port: 0, logger: silentLogger, maxClients: CLIENTS + 10 });
-  await server.start();
-  return {
-    url: `ws://127.0.0.1:${server.port}`,
-    send(i) {
-      void server.broadcast(event(i));
-    },
-    close: () => server.stop(),
+function codaTarget(metrics: boolean): () => Promise<Target> {
+  return async () => {
+    const server = new WebSocketServer({ host: "127.0.0.1", port: 0, logger: silentLogger, maxClients: CLIENTS + 10, metrics });
+    await server.start();
+    let scraped: Promise<unknown> = Promise.resolve();
+    return {
+      url: `ws://127.0.0.1:${server.port}`,
+      send(i) {
+        void server.broadcast(event(i));
+        // One scrape mid-run, answered by the same event loop that broadcasts.
+        if (metrics && i === MESSAGES >> 1) scraped = fetch(`http://127.0.0.1:${server.port}/metrics`).then((r) => r.text());
+      },
+      close: async () => {
+        await scraped;
+        await server.stop();
+      },
+    };
   };
 }
 
@@ -90,15 +101,30 @@ async function main() {
   console.log(`fan-out: ${CLIENTS} clients x ${MESSAGES} events in bursts of ${BURST}, ${ROUNDS} interleaved rounds; ${cpus()[0]?.model ?? "cpu"} x${cpus().length}, node ${process.version}`);
   const raw: number[] = [];
   const coda: number[] = [];
+  const codaMetrics: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
+    // Alternate which Coda variant goes first, so neither always runs on a warmer process.
     raw.push(await measure(rawTarget));
-    coda.push(await measure(codaTarget));
-    console.log(`round ${r + 1}: raw ws ${Math.round(raw[r]!)} deliveries/s, coda ${Math.round(coda[r]!)} deliveries/s, ratio ${(coda[r]! / raw[r]!).toFixed(2)}`);
+    if (r % 2 === 0) {
+      coda.push(await measure(codaTarget(false)));
+      codaMetrics.push(await measure(codaTarget(true)));
+    } else {
+      codaMetrics.push(await measure(codaTarget(true)));
+      coda.push(await measure(codaTarget(false)));
+    }
+    console.log(
+      `round ${r + 1}: raw ws ${Math.round(raw[r]!)} deliveries/s, coda ${Math.round(coda[r]!)} (metrics off), ${Math.round(codaMetrics[r]!)} (metrics on); ratio coda/raw ${(coda[r]! / raw[r]!).toFixed(2)}, metrics on/off ${(codaMetrics[r]! / coda[r]!).toFixed(3)}`,
+    );
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const mr = median(raw);
   const mc = median(coda);
+  const mm = median(codaMetrics);
+  const pairRatios = codaMetrics.map((m, i) => m / coda[i]!);
   console.log(`median: raw ws ${Math.round(mr)} deliveries/s, coda ${Math.round(mc)} deliveries/s, ratio coda/raw ${(mc / mr).toFixed(2)} (target >= 0.90)`);
+  console.log(
+    `metrics: coda with Prometheus metrics ${Math.round(mm)} deliveries/s, ratio on/off ${(mm / mc).toFixed(3)} (median of per-round ratios ${median(pairRatios).toFixed(3)}); cost ${((1 - mm / mc) * 100).toFixed(1)}% (target < 3%)`,
+  );
 }
 
 main().catch((err) => {
