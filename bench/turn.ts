@@ -28,7 +28,7 @@ import { ScriptedSttEngine } from "../actors/stt/testing/scripted.js";
 import { FakeToolRunner } from "../actors/tools/testing/fake-runner.js";
 import type { TtsEngine } from "../actors/tts/types.js";
 import { ScriptedTtsEngine } from "../actors/tts/testing/scripted.js";
-import { createServer } from "node:http";
+import { spawn } from "node:child_process";
 import { createBridge } from "../server/bridge.js";
 import type { EventInput } from "../server/protocol/index.js";
 import { CodaMetrics } from "../server/telemetry/prometheus.js";
@@ -188,20 +188,33 @@ async function audioTimes(pipelined: boolean): Promise<AudioTimes> {
 
 // --- (c) observability cost --------------------------------------------------------
 
-/** An OTLP/HTTP receiver on loopback that counts spans (what a collector does first: read and parse the request). */
-async function otlpSink(): Promise<{ url: string; spans: () => number; close(): Promise<void> }> {
-  let spans = 0;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (d: Buffer) => chunks.push(d));
-    req.on("end", () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as { resourceSpans: { scopeSpans: { spans: unknown[] }[] }[] };
-      for (const rs of body.resourceSpans) for (const ss of rs.scopeSpans) spans += ss.spans.length;
-      res.writeHead(200, { "content-type": "application/json" }).end("{}");
-    });
+/**
+ * An OTLP/HTTP receiver on loopback that parses and counts spans, in a child
+ * process as a real collector would be, so its own work is not billed to Coda.
+ * GET /count answers the number of spans received.
+ */
+const SINK = `
+const { createServer } = require("node:http");
+let spans = 0;
+const server = createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (d) => chunks.push(d));
+  req.on("end", () => {
+    if (req.method === "GET") return res.end(String(spans));
+    const body = JSON.parse(Buffer.concat(chunks).toString());
+    for (const rs of body.resourceSpans) for (const ss of rs.scopeSpans) spans += ss.spans.length;
+    res.writeHead(200, { "content-type": "application/json" }).end("{}");
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/traces`, spans: () => spans, close: () => new Promise((r) => server.close(() => r())) };
+});
+server.listen(0, "127.0.0.1", () => process.stdout.write(server.address().port + "\\n"));
+process.stdin.on("end", () => process.exit(0)).resume();
+`;
+
+async function otlpSink(): Promise<{ url: string; spans: () => Promise<number>; close(): void }> {
+  const child = spawn(process.execPath, ["-e", SINK], { stdio: ["pipe", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(Number(d.toString().trim()))));
+  const base = `http://127.0.0.1:${port}`;
+  return { url: `${base}/v1/traces`, spans: async () => Number(await (await fetch(`${base}/count`)).text()), close: () => child.stdin.end() };
 }
 
 const metricsWatcher = (): Watcher => {
@@ -264,14 +277,21 @@ async function main(): Promise<void> {
     const withMetrics: number[] = [];
     const withTracing: number[] = [];
     await bridgeTurns(200, instantLlm, tracingWatcher(sink.url)); // warm the exporter path
-    const before = sink.spans();
+    const before = await sink.spans();
+    const variants: [number[], (() => Watcher) | undefined][] = [
+      [plain, undefined],
+      [withMetrics, metricsWatcher],
+      [withTracing, tracingWatcher(sink.url)],
+    ];
     for (let r = 0; r < RUNS; r++) {
-      plain.push((await bridgeTurns(TURNS)).us);
-      withMetrics.push((await bridgeTurns(TURNS, instantLlm, metricsWatcher)).us);
-      withTracing.push((await bridgeTurns(TURNS, instantLlm, tracingWatcher(sink.url))).us);
+      // Rotate the order each run so no variant always runs first (or right after another).
+      for (let k = 0; k < variants.length; k++) {
+        const [into, watcher] = variants[(r + k) % variants.length]!;
+        into.push((await bridgeTurns(TURNS, instantLlm, watcher)).us);
+      }
     }
-    const spansPerTurn = (sink.spans() - before) / (TURNS * RUNS);
-    await sink.close();
+    const spansPerTurn = ((await sink.spans()) - before) / (TURNS * RUNS);
+    sink.close();
     const p0 = median(plain);
     const pm = median(withMetrics);
     const pt = median(withTracing);
