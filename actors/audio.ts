@@ -1,14 +1,10 @@
 /**
- * Raw PCM descriptions shared by the STT and TTS stages. Field names match
- * the wire's `AudioFormat` (server/protocol/common.ts) so no mapping is needed.
+ * PCM helpers shared by the STT and TTS stages: the input format and audio
+ * durations. The format type itself is a stage contract (contracts/audio.ts).
  */
-export interface PcmFormat {
-  /** Samples per second. */
-  sample_rate: number;
-  /** s16le: signed 16-bit little-endian; f32le: 32-bit float little-endian. */
-  sample_type: "s16le" | "f32le";
-  channels: 1 | 2;
-}
+import type { PcmFormat } from "./contracts/index.js";
+
+export type { PcmFormat };
 
 /** What clients stream to the server and what recognisers receive: 16 kHz, s16le, mono. */
 export const INPUT_PCM: PcmFormat = { sample_rate: 16000, sample_type: "s16le", channels: 1 };

@@ -1,10 +1,10 @@
 /**
  * The stage actors of the voice machine, built from engine instances.
- * `createVoiceActors(engines)` returns the object for
- * `voiceMachine.provide({ actors })`; the machine itself names only the slots.
+ * `createVoiceActors(engines)` returns the stage actors of a turn, for
+ * `withStageActors(actors)` (machines/voice.ts); the machines name only the slots.
  *
  * @example
- * const machine = voiceMachine.provide({ actors: createVoiceActors({ stt, llm, tts, memory, tools }) });
+ * const machine = withStageActors(createVoiceActors({ stt, llm, tts, memory, tools }));
  * const actor = createActor(machine, { input: { deadlines: { llmMs: 20_000 } } }).start();
  */
 import { createLlmLogic } from "./llm/actor.js";
@@ -39,7 +39,7 @@ export interface VoiceActorOptions {
   onVadEvent?: (event: VadEvent) => void;
 }
 
-/** Build the `.provide({ actors })` object of the voice machine from engine instances. */
+/** Build the stage actors of a turn (for `withStageActors`) from engine instances. */
 export function createVoiceActors(engines: VoiceEngines, options: VoiceActorOptions = {}) {
   return {
     stt: createSttLogic({

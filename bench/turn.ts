@@ -104,7 +104,7 @@ interface Watcher {
   finish?(): Promise<void>;
 }
 
-async function bridgeTurns(turns: number, llm: LlmEngine = instantLlm, watcher?: () => Watcher): Promise<{ us: number; events: number }> {
+async function bridgeTurns(turns: number, llm: LlmEngine = instantLlm, watcher?: () => Watcher): Promise<{ us: number; cpuUs: number; events: number }> {
   const memory = nullMemory();
   const bridge = createBridge({
     engines: { stt: new ScriptedSttEngine(), llm, tts: instantTts, memory, tools: new FakeToolRunner() },
@@ -117,6 +117,7 @@ async function bridgeTurns(turns: number, llm: LlmEngine = instantLlm, watcher?:
     if (e.type === "state_change" && e.data.state === "idle") done?.();
   });
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const w = watcher?.();
   if (w) bridge.subscribe((e) => w.observe(e));
   for (let i = 0; i < turns; i++) {
@@ -126,8 +127,10 @@ async function bridgeTurns(turns: number, llm: LlmEngine = instantLlm, watcher?:
   }
   await w?.finish?.();
   const us = ((performance.now() - started) * 1000) / turns;
+  const used = process.cpuUsage(cpu);
+  const cpuUs = (used.user + used.system) / turns;
   await bridge.stop();
-  return { us, events: events / turns };
+  return { us, cpuUs, events: events / turns };
 }
 
 /** The same engine work with no machine: recall, generate, synthesise each sentence, store. */
@@ -278,6 +281,11 @@ async function main(): Promise<void> {
     const withTracing: number[] = [];
     await bridgeTurns(200, instantLlm, tracingWatcher(sink.url)); // warm the exporter path
     const before = await sink.spans();
+    const wall = new Map<number[], number[]>([
+      [plain, []],
+      [withMetrics, []],
+      [withTracing, []],
+    ]);
     const variants: [number[], (() => Watcher) | undefined][] = [
       [plain, undefined],
       [withMetrics, metricsWatcher],
@@ -287,7 +295,9 @@ async function main(): Promise<void> {
       // Rotate the order each run so no variant always runs first (or right after another).
       for (let k = 0; k < variants.length; k++) {
         const [into, watcher] = variants[(r + k) % variants.length]!;
-        into.push((await bridgeTurns(TURNS, instantLlm, watcher)).us);
+        const run = await bridgeTurns(TURNS, instantLlm, watcher);
+        into.push(run.cpuUs);
+        wall.get(into)!.push(run.us);
       }
     }
     const spansPerTurn = ((await sink.spans()) - before) / (TURNS * RUNS);
@@ -295,10 +305,17 @@ async function main(): Promise<void> {
     const p0 = median(plain);
     const pm = median(withMetrics);
     const pt = median(withTracing);
-    process.stdout.write("(c) observability cost, the typed turns of (a), interleaved\n");
-    process.stdout.write(`    nothing watching             ${fmt(p0)} µs/turn\n`);
-    process.stdout.write(`    Prometheus turn metrics      ${fmt(pm)} µs/turn: ${fmt(pm - p0)} µs/turn (${fmt(((pm - p0) / p0) * 100)}%)\n`);
-    process.stdout.write(`    OpenTelemetry tracing        ${fmt(pt)} µs/turn: ${fmt(pt - p0)} µs/turn (${fmt(((pt - p0) / p0) * 100)}%), ${fmt(spansPerTurn)} spans per turn exported over OTLP/HTTP\n\n`);
+    const w0 = median(wall.get(plain)!);
+    const wm = median(wall.get(withMetrics)!);
+    const wt = median(wall.get(withTracing)!);
+    process.stdout.write("(c) observability cost, the typed turns of (a), rotated order; CPU time of this process per turn\n");
+    process.stdout.write("    (CPU time, not wall time: on a shared machine wall time mostly measures waiting for a core)\n");
+    process.stdout.write(`    nothing watching             ${fmt(p0)} µs CPU/turn (wall ${fmt(w0)} µs)\n`);
+    process.stdout.write(`    Prometheus turn metrics      ${fmt(pm)} µs CPU/turn: +${fmt(pm - p0)} µs/turn (${fmt(((pm - p0) / p0) * 100)}%) (wall ${fmt(wm)} µs)\n`);
+    process.stdout.write(
+      `    OpenTelemetry tracing        ${fmt(pt)} µs CPU/turn: +${fmt(pt - p0)} µs/turn (${fmt(((pt - p0) / p0) * 100)}%) (wall ${fmt(wt)} µs), ${fmt(spansPerTurn)} spans per turn built and exported over OTLP/HTTP\n`,
+    );
+    process.stdout.write(`    per-run CPU µs/turn: plain ${plain.map((x) => fmt(x, 0)).join(" ")}; metrics ${withMetrics.map((x) => fmt(x, 0)).join(" ")}; tracing ${withTracing.map((x) => fmt(x, 0)).join(" ")}\n\n`);
 
   }
   if (section("b")) {

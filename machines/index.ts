@@ -1,5 +1,7 @@
-/** Pure machine definitions (no I/O): the root voice-interaction machine and its types. */
-export { buildMessages, voiceMachine, type VoiceMachine } from "./voice.js";
+/** Pure machine definitions (no I/O): the session machine, the turn machine it invokes, and their types. */
+export { voiceMachine, withStageActors, type VoiceMachine } from "./voice.js";
+export { buildMessages, turnActorSlots, turnCutEvents, turnMachine, turnMessages, type TurnActorSlots, type TurnMachine } from "./turn.js";
+export type { RecalledMemory, TurnContext, TurnEvent, TurnInput, TurnOutput, TurnSettings, TurnSpeech } from "./turn-types.js";
 export {
   DEFAULT_DEADLINES,
   DEFAULT_DEMO_TEXT,
@@ -9,8 +11,10 @@ export {
   type EngineInfo,
   type ListenMode,
   type Phase,
-  type Turn,
   type TurnMode,
+  type TurnReport,
+  type TurnRequest,
+  type TurnStage,
   type VoiceContext,
   type VoiceEmitted,
   type VoiceEmittedType,

@@ -1,15 +1,29 @@
 /**
- * Types of the voice machine: its input (deadlines, engine names, prompt),
- * its context, the events it accepts (from clients through the bridge and
- * from its stage actors) and the domain events it emits. Type-only: the
- * stage actors (actors/) import the event shapes from here, so the machine
- * and its actors agree on one contract without the machine importing I/O.
+ * Types of the session machine (machines/voice.ts): its input (deadlines,
+ * engine names, prompt), its context, the events it accepts from clients
+ * through the bridge and from its turn, and the domain events the two
+ * machines emit. The stage actors' inputs and events are stage contracts
+ * (actors/contracts/), re-exported here for the machines' users.
  */
-import type { PcmFormat } from "../actors/audio.js";
-import type { ChatMessage, ToolCall } from "../actors/llm/types.js";
-import type { MemoryHit, MemoryItem } from "../actors/memory/types.js";
-import type { AudioSource } from "../actors/stt/types.js";
-import type { ToolOutcome } from "../actors/tools/types.js";
+import type { AudioSourceKind, ChatMessage, PcmFormat } from "../actors/contracts/index.js";
+
+export type {
+  DemoSttInput,
+  LlmEvent,
+  LlmInput,
+  RecallInput,
+  RecallOutput,
+  StageEvent,
+  StoreInput,
+  StoreOutput,
+  SttControlEvent,
+  SttEvent,
+  SttInput,
+  ToolsEvent,
+  ToolsInput,
+  TtsEvent,
+  TtsInput,
+} from "../actors/contracts/index.js";
 
 export type ListenMode = "push_to_talk" | "continuous";
 /** How a turn started (matches the wire's TurnMode). */
@@ -35,8 +49,8 @@ export const DEFAULT_DEADLINES: Deadlines = { sttMs: 30_000, memoryMs: 2_000, ll
 
 /** Engine names shown in stage events (the machine never touches the engines themselves). */
 export interface EngineInfo {
-  stt: { name: string; source: AudioSource["kind"] };
-  demoStt: { name: string; source: AudioSource["kind"] };
+  stt: { name: string; source: AudioSourceKind };
+  demoStt: { name: string; source: AudioSourceKind };
   llm: { name: string; model: string };
   tts: { name: string; voice: string; format: PcmFormat };
 }
@@ -71,55 +85,7 @@ export interface VoiceMachineInput {
   turnPrefix?: string;
 }
 
-/** A recalled memory as the machine keeps it (copied, so the store's objects are never frozen). */
-export interface RecalledMemory {
-  id: string;
-  kind: string;
-  text: string;
-  score: number;
-}
-
-/** Everything the machine tracks about the running turn. */
-export interface Turn {
-  id: string;
-  mode: TurnMode;
-  /** Demo utterance (demo turns only). */
-  demoText: string | null;
-  /** The user's words, once known. */
-  userText: string | null;
-  partials: number;
-  /** stt_start was announced and neither stt_result nor stt_error has closed it yet. */
-  listening: boolean;
-  recalled: RecalledMemory[];
-  /** Model request number (0-based). */
-  round: number;
-  /** Text of the current round. */
-  roundText: string;
-  /** The whole answer so far (all rounds). */
-  answer: string;
-  deltas: number;
-  /** idle: no request yet; running: a round is streaming; tools: a tool round runs; done: the answer is complete. */
-  llm: "idle" | "running" | "tools" | "done";
-  /** Calls of the running tool round, and which have reported. */
-  calls: ToolCall[];
-  reported: string[];
-  /** Messages of this turn (user, assistant with tool calls, tool results, answer). */
-  messages: ChatMessage[];
-  speech: {
-    started: boolean;
-    finished: boolean;
-    /** Sentences waiting for synthesis, in order. */
-    queue: string[];
-    /** The sentence being synthesised. */
-    current: string | null;
-    /** Index of `current` (0-based). */
-    sentence: number;
-    chunks: number;
-    chars: number;
-    audioMs: number;
-  };
-}
-
+/** What the session machine tracks; the running turn's own state lives in the turn machine (machines/turn.ts). */
 export interface VoiceContext {
   deadlines: Deadlines;
   engines: EngineInfo;
@@ -132,10 +98,12 @@ export interface VoiceContext {
   turnPrefix: string;
   /** Listening mode of the voice session; null outside one. */
   listenMode: ListenMode | null;
-  /** stt_stop arrived in a continuous session: rest at idle after this turn. */
+  /** stt_stop arrived in a continuous session (or the last turn ended the session): rest at idle after this turn. */
   stopAfterTurn: boolean;
+  /** Turns started so far; the running (or last) turn is `${turnPrefix}${turnCount}`. */
   turnCount: number;
-  turn: Turn | null;
+  /** How the running (or last) turn started: its mode, and its text (typed turns) or utterance (demo turns). */
+  request: TurnRequest;
   /** The conversation so far (finished turns), oldest first. */
   history: ChatMessage[];
   phase: Phase;
@@ -143,9 +111,16 @@ export interface VoiceContext {
   path: string;
 }
 
-// --- events the machine accepts ------------------------------------------
+/** How a turn was asked for. */
+export interface TurnRequest {
+  mode: TurnMode;
+  /** The typed text (text turns), the utterance (demo turns), null for voice turns. */
+  text: string | null;
+}
 
-/** From clients, through the bridge. */
+// --- events the session machine accepts ----------------------------------------
+
+/** From clients, through the bridge (event names the wire's commands map to). */
 export type UserEvent =
   | { type: "user.listen"; mode: ListenMode }
   | { type: "user.stop_listening" }
@@ -154,66 +129,18 @@ export type UserEvent =
   | { type: "user.stop_speaking" }
   | { type: "system.shutdown" };
 
-/** From the STT actor. */
-export type SttEvent =
-  | { type: "stt.partial"; text: string }
-  | { type: "stt.final"; text: string; confidence: number | null }
-  | { type: "stt.error"; code: string; message: string };
+/**
+ * What the turn machine sends its session: each domain event it emits (the
+ * session re-emits it, so listeners of the session see one ordered stream),
+ * and each stage it enters (what the user may do next depends on it).
+ */
+export type TurnReport = { type: "turn.emitted"; emitted: VoiceEmitted } | { type: "turn.stage"; stage: TurnStage };
 
-/** From the LLM actor. `llm.sentence` carries complete sentences cut from the deltas. */
-export type LlmEvent =
-  | { type: "llm.delta"; text: string }
-  | { type: "llm.sentence"; text: string }
-  | { type: "llm.done"; finishReason: "stop" | "length" | "tool_calls"; toolCalls: ToolCall[] }
-  | { type: "llm.error"; code: string; message: string };
+/** The turn's top-level stage, as the session mirrors it. */
+export type TurnStage = "listening" | "answering" | "remembering";
 
-/** From the tools actor: one outcome per call, in call order, then `tools.done`. */
-export type ToolsEvent = { type: "tools.outcome"; outcome: ToolOutcome } | { type: "tools.done" };
-
-/** From the TTS actor (one sentence). */
-export type TtsEvent =
-  | { type: "tts.chunk"; pcm: Uint8Array; audioMs: number }
-  | { type: "tts.done" }
-  | { type: "tts.error"; code: string; message: string };
-
-export type VoiceEvent = UserEvent | SttEvent | LlmEvent | ToolsEvent | TtsEvent;
-
-/** What the STT actors receive from the machine: stt_stop ends the audio of the utterance. */
-export type SttControlEvent = { type: "audio.end" };
-
-// --- actor inputs ----------------------------------------------------------------
-
-export interface SttInput {
-  turnId: string;
-}
-export interface DemoSttInput {
-  turnId: string;
-  text: string;
-}
-export interface RecallInput {
-  query: string;
-  limit: number;
-}
-export interface LlmInput {
-  turnId: string;
-  round: number;
-  messages: ChatMessage[];
-}
-export interface ToolsInput {
-  turnId: string;
-  calls: ToolCall[];
-}
-export interface TtsInput {
-  turnId: string;
-  text: string;
-}
-export interface StoreInput {
-  turnId: string;
-  user: string;
-  assistant: string;
-}
-export type RecallOutput = MemoryHit[];
-export type StoreOutput = MemoryItem;
+/** Everything the session machine accepts: client commands and its turn's reports. */
+export type VoiceEvent = UserEvent | TurnReport;
 
 // --- domain events the machine emits -------------------------------------------
 
@@ -232,7 +159,7 @@ export interface MemoryHitSummary {
 export type VoiceEmitted =
   | { type: "state.changed"; state: Phase; previous: Phase; path: string; turnId: string | null; mode: ListenMode | null }
   | { type: "turn.started"; turnId: string; mode: TurnMode }
-  | { type: "stt.started"; turnId: string; mode: "push_to_talk" | "continuous" | "demo"; engine: string; source: AudioSource["kind"] }
+  | { type: "stt.started"; turnId: string; mode: "push_to_talk" | "continuous" | "demo"; engine: string; source: AudioSourceKind }
   | { type: "stt.progress"; turnId: string; text: string; index: number }
   | { type: "stt.result"; turnId: string; text: string; confidence: number | null }
   | { type: "stt.failed"; turnId: string; code: string; message: string }

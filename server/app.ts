@@ -231,6 +231,7 @@ export async function createApp(config: Config, options: { logger: Logger; signa
     ratePerSecond: config.ratePerSecond as number,
     rateBurst: config.rateBurst as number,
     audioFramesPerSecond: config.audioFramesPerSecond as number,
+    compat: config.compat as "none" | "coda-lite",
     ...(str(config.token) ? { token: str(config.token)! } : {}),
     metrics: config.metrics !== false,
     ...options.server,

@@ -17,7 +17,7 @@ import { silentLogger, type Logger } from "../actors/logger.js";
 import { ClientAudioSource } from "../actors/stt/sources.js";
 import type { AudioSource } from "../actors/stt/types.js";
 import type { VadOptions } from "../actors/stt/vad.js";
-import { voiceMachine } from "../machines/voice.js";
+import { voiceMachine, withStageActors } from "../machines/voice.js";
 import type { Phase, UserEvent, VoiceEmitted, VoiceMachineInput } from "../machines/voice-types.js";
 import { LatencyTracker } from "./latency.js";
 import { LatencyWindow } from "./metrics.js";
@@ -90,14 +90,14 @@ export function createBridge(options: BridgeOptions): Bridge {
       tts: { name: engines.tts.name, voice: engines.tts.voice, format: { ...engines.tts.format } },
     },
   };
-  const machine = voiceMachine.provide({
-    actors: createVoiceActors(engines, {
+  const machine = withStageActors(
+    createVoiceActors(engines, {
       audio,
       demoPartialDelayMs: options.demoPartialDelayMs ?? 40,
       ...(options.vad !== undefined ? { vad: options.vad } : {}),
       onVadEvent: (e) => logger.info(e.type === "speech_start" ? "speech started" : "speech ended", { ...e }),
     }),
-  });
+  );
   const actor = createActor(machine, { ...options.actorOptions, input });
 
   function flush(): void {

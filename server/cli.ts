@@ -2,11 +2,13 @@
 /**
  * Command-line entry point: `npm start -- [options]`. Reads the
  * configuration, starts the server, prints one line with the ws:// URL and
- * stops gracefully on SIGINT/SIGTERM (clients get 1001, exit code 0).
+ * stops gracefully on SIGINT/SIGTERM (clients get 1001, exit code 0), and,
+ * when npm started it, when npm goes away.
  */
 import { AppConfigError, createApp, type App } from "./app.js";
 import { ConfigError, helpText, loadConfig } from "./config.js";
 import { createLogger, LOG_LEVELS, type LogLevel } from "./logger.js";
+import { watchParent } from "./parent-watch.js";
 import { SERVER_VERSION } from "./version.js";
 
 async function main(argv: string[]): Promise<number> {
@@ -75,6 +77,12 @@ async function main(argv: string[]): Promise<number> {
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
+    // Under `npm start`, a SIGTERM to npm ends npm and its shell but not us: leave with them.
+    if (process.env.npm_lifecycle_event !== undefined) {
+      watchParent(() => {
+        if (!stopping) onSignal("SIGTERM");
+      });
+    }
   });
 }
 

@@ -45,6 +45,7 @@ export const SETTINGS: SettingSpec[] = [
   { key: "vadThreshold", flag: "vad-threshold", env: "CODA_VAD_THRESHOLD", kind: "number", default: 0.01, schema: z.number().min(0).max(1), description: "Voice-activity level (RMS, 0..1) above which a 20 ms frame counts as speech." },
   { key: "vadHangoverMs", flag: "vad-hangover-ms", env: "CODA_VAD_HANGOVER_MS", kind: "number", default: 700, schema: positiveInt, description: "Silence after speech that ends an utterance." },
   { key: "vadMaxUtteranceMs", flag: "vad-max-utterance-ms", env: "CODA_VAD_MAX_UTTERANCE_MS", kind: "number", default: 30000, schema: positiveInt, description: "Longest utterance before it is ended anyway." },
+  { key: "compat", flag: "compat", env: "CODA_COMPAT", kind: "string", default: "none", schema: z.enum(["none", "coda-lite"]), description: "Compatibility profile for clients that do not ask with ?compat=: none (protocol v1 only) or coda-lite (Coda Lite's dashboard and test clients; see docs/compat-coda-lite.md)." },
   { key: "verbose", flag: "verbose", env: "CODA_VERBOSE", kind: "boolean", default: false, description: "Log connections and other info lines to stderr (the same as --log-level info)." },
   // --- operations (docs/operations.md) ---
   { key: "logLevel", flag: "log-level", env: "CODA_LOG_LEVEL", kind: "string", default: "warn", schema: z.enum(["debug", "info", "warn", "error", "silent"]), description: "Lowest log level written to stderr: debug, info, warn, error or silent. JSON lines unless stderr is a terminal." },
@@ -185,7 +186,9 @@ export function helpText(specs: SettingSpec[] = SETTINGS): string {
   for (const s of specs) {
     const arg = s.kind === "boolean" ? "" : s.kind === "number" ? " N" : s.kind === "list" ? " VALUE" : " VALUE";
     const def = s.default === undefined || (Array.isArray(s.default) && s.default.length === 0) ? "" : ` (default: ${Array.isArray(s.default) ? s.default.join(",") : s.default})`;
-    lines.push(`  --${s.flag}${arg}`.padEnd(29) + `${s.description}${def} Env: ${s.env}`);
+    const head = `  --${s.flag}${arg}`;
+    // At least one space after a flag longer than the column.
+    lines.push(head.padEnd(Math.max(29, head.length + 1)) + `${s.description}${def} Env: ${s.env}`);
   }
   return lines.join("\n") + "\n";
 }

@@ -12,6 +12,7 @@ import {
   ProtocolError,
   toCommandError,
   type Command,
+  type CommandDialect,
   type CommandHead,
   type ServerEvent,
 } from "./protocol/index.js";
@@ -43,6 +44,10 @@ export class Connection {
   alive = true;
   /** Whether this client asked (?audio=1) to receive synthesised speech as binary frames. */
   wantsAudio = false;
+  /** The compatibility profile this client asked for (?compat=) or the server defaults to. */
+  compat: "none" | "coda-lite" = "none";
+  /** The older protocol this client's commands may be in (from its profile), if any. */
+  dialect: CommandDialect | undefined;
   #closing = false;
   readonly #commands: TokenBucket;
   /** Audio frames have their own budget: a microphone sends 10-100 ms frames, far more often than anyone types commands. */
@@ -162,15 +167,18 @@ export class Connection {
       return;
     }
     const head: CommandHead = { id: null, type: null };
-    let command: Command;
+    let decoded: Command | null;
     try {
-      command = decodeCommand(data.toString("utf8"), head);
+      decoded = decodeCommand(data.toString("utf8"), head, this.dialect);
     } catch (err) {
       this.sendError(err, head);
       return;
     }
+    if (decoded === null) return; // a legacy message the dialect drops silently
+    const command = decoded;
     const ack = () => {
-      if (command.id !== undefined) this.sendEvent(makeEvent("command_ack", { id: command.id, command: command.type }));
+      if (command.id === undefined) return;
+      this.sendEvent(makeEvent("command_ack", { id: command.id, command: command.type, ...(head.ignored ? { ignored: head.ignored } : {}) }));
     };
     let pending: void | Promise<void>;
     try {

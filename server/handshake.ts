@@ -4,12 +4,22 @@
  * and the client limit. Each refusal is an HTTP status with a reason.
  */
 import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import { timingSafeEqual, createHash } from "node:crypto";
 import { LOOPBACK_HOSTS, type ServerSettings } from "./options.js";
 
 export interface Refusal {
-  status: 400 | 401 | 403 | 503;
+  status: 400 | 401 | 403 | 404 | 503;
   reason: string;
+}
+
+/** Answer an upgrade request with the refusal's status and reason (plain text), and close. */
+export function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
+  const text = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 503: "Service Unavailable" }[refusal.status];
+  const body = `${refusal.reason}\n`;
+  socket.end(
+    `HTTP/1.1 ${refusal.status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 /** Subprotocol that carries the token for browsers, which cannot set headers: `coda-token.<token>`. */
@@ -84,8 +94,9 @@ export class Gatekeeper {
   checkToken(req: IncomingMessage): Refusal | null {
     const token = this.#settings.token;
     if (!token) return null;
-    const auth = req.headers.authorization;
-    if (auth?.startsWith("Bearer ") && sameSecret(auth.slice(7).trim(), token)) return null;
+    // The scheme is case-insensitive (RFC 7235 section 2.1): "bearer" and "BEARER" are "Bearer".
+    const auth = /^bearer +(.*)$/i.exec(req.headers.authorization ?? "");
+    if (auth && sameSecret(auth[1]!.trim(), token)) return null;
     const offered = (req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
     for (const p of offered) if (p.startsWith(TOKEN_PROTOCOL_PREFIX) && sameSecret(p.slice(TOKEN_PROTOCOL_PREFIX.length), token)) return null;
     return { status: 401, reason: "Missing or wrong token" };

@@ -3,6 +3,7 @@
  * validation and the documentation (docs/configuration.md).
  */
 import { z } from "zod";
+import { COMPAT_PROFILES } from "./compat/coda-lite.js";
 import { describeIssues, issuesFromZod } from "./protocol/index.js";
 
 export const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"] as const;
@@ -18,6 +19,8 @@ export const ServerOptionsSchema = z.strictObject({
   maxCommandBytes: z.number().int().min(256).default(64 * 1024).describe("Largest text command; bigger ones get command_error too_large"),
   maxBufferedBytes: z.number().int().min(1024).default(4 * 1024 * 1024).describe("Bytes queued for one client before it is closed with 1013 as too slow"),
   maxClients: z.number().int().min(1).default(256).describe("Concurrent WebSocket clients; more are refused with HTTP 503"),
+  maxPendingConnections: z.number().int().min(1).default(64).describe("TCP connections kept that have not become WebSocket clients (HTTP requests, handshakes, idle sockets); past it the oldest is closed"),
+  headersTimeoutMs: z.number().int().min(100).default(10_000).describe("A connection whose request headers are not complete by then gets 408 and is closed"),
   presenceIntervalMs: z.number().int().min(0).default(500).describe("Clients coming and going within this window are announced in one connection_status"),
   heartbeatMs: z.number().int().min(10).default(30_000).describe("Ping interval; a client that misses one pong is terminated"),
   ratePerSecond: z.number().positive().default(20).describe("Sustained commands per second per client (token bucket refill rate)"),
@@ -26,6 +29,8 @@ export const ServerOptionsSchema = z.strictObject({
   rateViolationsBeforeClose: z.number().int().min(1).default(200).describe("Consecutive rate-limited commands after which the client is closed with 1008"),
   metrics: z.boolean().default(true).describe("Serve Prometheus metrics at /metrics (the JSON latency figures stay at /metrics.json either way)"),
   closeTimeoutMs: z.number().int().min(0).default(2000).describe("How long a client has to answer a close frame (on stop, or when cut as too slow) before its connection is dropped"),
+  compat: z.enum(COMPAT_PROFILES).default("none").describe("Compatibility profile for clients that do not ask for one with ?compat=: none (protocol v1 only) or coda-lite (Coda Lite's dashboard and test clients)"),
+  systemMetricsIntervalMs: z.number().int().min(100).default(5000).describe("How often clients with the coda-lite profile get system_metrics"),
 });
 
 export type ServerOptionsInput = z.input<typeof ServerOptionsSchema>;

@@ -12,10 +12,12 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer as WsServer, type WebSocket } from "ws";
+import { codaLiteDialect, CodaLiteEncoder, codaLiteReplay, COMPAT_PROFILES, SystemMetricsSampler, type CompatProfile, type LegacyEvent } from "./compat/coda-lite.js";
 import { CloseCode, Connection, type ConnectionHooks } from "./connection.js";
 import { EventLog } from "./event-log.js";
-import { CODA_PROTOCOL, Gatekeeper, type Refusal } from "./handshake.js";
+import { CODA_PROTOCOL, Gatekeeper, refuseUpgrade } from "./handshake.js";
 import { handleHttp } from "./http-routes.js";
+import { PendingConnections } from "./pending-connections.js";
 import { parseRequestTarget } from "./request-target.js";
 import { closeAll, listenAll } from "./listen.js";
 import { createLogger, type Logger } from "./logger.js";
@@ -32,6 +34,7 @@ import {
   type EventInput,
   type LoggedEvent,
   type ServerEvent,
+  type ServerEventOf,
 } from "./protocol/index.js";
 import { CommandRouter, type CommandHandler } from "./router.js";
 import { buildSystemInfo } from "./system-info.js";
@@ -47,14 +50,6 @@ export interface WebSocketServerOptions extends ServerOptionsInput {
 
 const PIPELINE_COMMANDS: PipelineCommandType[] = ["stt_start", "stt_stop", "demo_flow", "text_input", "stop_speaking"];
 
-function refuseUpgrade(socket: Duplex, refusal: Refusal): void {
-  const text = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 503: "Service Unavailable" }[refusal.status];
-  const body = `${refusal.reason}\n`;
-  socket.end(
-    `HTTP/1.1 ${refusal.status} ${text}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-}
-
 export class WebSocketServer {
   readonly settings: ServerSettings;
   /** Random id of this server run; a client seeing a new epoch knows seq restarted. */
@@ -68,6 +63,7 @@ export class WebSocketServer {
   readonly #tally = createWireTally();
   /** Prometheus metrics; null when the `metrics` option is false. */
   readonly #prometheus: CodaMetrics | null;
+  readonly #pending: PendingConnections;
   #wss: WsServer | undefined;
   #servers: Server[] = [];
   #port = 0;
@@ -77,6 +73,8 @@ export class WebSocketServer {
   #starting: Promise<void> | undefined;
   #stopRequested = false;
   #presence: { joined: string[]; left: string[]; timer?: NodeJS.Timeout } = { joined: [], left: [] };
+  /** Clients with the coda-lite profile, the encoder of their legacy events and their system_metrics timer. */
+  readonly #codaLite = { clients: 0, encoder: new CodaLiteEncoder(), sampler: new SystemMetricsSampler(), timer: undefined as NodeJS.Timeout | undefined };
   /** One set of connection callbacks for every client (per-client closures cost memory at thousands of clients). */
   readonly #hooks: ConnectionHooks = {
     onCommand: (conn, command) => this.#router.route(command, { clientId: conn.id, reply: (event) => conn.sendEvent(event) }),
@@ -99,6 +97,9 @@ export class WebSocketServer {
     this.#logger = logger ?? createLogger();
     this.#pipeline = pipeline;
     this.#prometheus = this.settings.metrics ? new CodaMetrics({ clients: () => this.#connections.size, tally: this.#tally }) : null;
+    this.#pending = new PendingConnections(this.settings.maxPendingConnections, () =>
+      this.#logger.info("closed the oldest pending connection", { limit: this.settings.maxPendingConnections }),
+    );
     this.#registerBuiltinCommands();
   }
 
@@ -162,10 +163,16 @@ export class WebSocketServer {
               prometheus: this.#prometheus ? () => this.#prometheus!.text() : null,
               wsUrl: () => this.url,
             }),
-          upgrade: (req, socket, head) => this.#serverOnUpgrade(req, socket, head),
+          upgrade: (req, socket, head) => {
+            this.#pending.release(req.socket);
+            this.#serverOnUpgrade(req, socket, head);
+          },
+          connection: (socket) => this.#pending.add(socket),
+          error: (err) => this.#logger.error("listening socket error", { error: err.message }),
         },
         this.settings.host,
         this.settings.port,
+        { headersTimeoutMs: this.settings.headersTimeoutMs },
       );
       this.#servers = servers;
       this.#port = port;
@@ -204,6 +211,7 @@ export class WebSocketServer {
     }
     this.#state = "stopping";
     clearInterval(this.#heartbeat);
+    clearInterval(this.#codaLite.timer);
     clearTimeout(this.#presence.timer);
     const closed = [...this.#connections.values()].map(
       (c) =>
@@ -233,7 +241,18 @@ export class WebSocketServer {
 
   #publish(event: ServerEvent): LoggedEvent {
     const logged = this.#log.append(event);
-    this.#sendToAll(encodeEvent(logged));
+    const frame = encodeEvent(logged);
+    if (this.#codaLite.clients === 0) {
+      this.#sendToAll(frame);
+      return logged;
+    }
+    // Encoded once for every coda-lite client, as the v1 frame is for the others.
+    const legacy = this.#codaLite.encoder.translate(logged).map(encodeLegacy);
+    this.#coalesce();
+    for (const c of this.#connections.values()) {
+      if (c.compat === "coda-lite") for (const f of legacy) c.sendFrame(f);
+      else c.sendFrame(frame);
+    }
     return logged;
   }
 
@@ -290,13 +309,19 @@ export class WebSocketServer {
       if (Number.isNaN(since)) return refuseUpgrade(socket, { status: 400, reason: "since must be a non-negative integer (the last seq you saw)" });
     }
     const wantsAudio = query.get("audio") === "1";
-    this.#wss!.handleUpgrade(req, socket, head, (ws) => this.#wssOnConnection(ws, socket, since, wantsAudio));
+    const compatParam = query.get("compat");
+    if (compatParam !== null && !(COMPAT_PROFILES as readonly string[]).includes(compatParam)) {
+      return refuseUpgrade(socket, { status: 400, reason: `compat must be one of: ${COMPAT_PROFILES.join(", ")}` });
+    }
+    const compat = (compatParam as CompatProfile | null) ?? this.settings.compat;
+    this.#wss!.handleUpgrade(req, socket, head, (ws) => this.#wssOnConnection(ws, socket, since, wantsAudio, compat));
   }
 
-  #wssOnConnection(ws: WebSocket, stream: Duplex, since: number | null, wantsAudio: boolean): void {
+  #wssOnConnection(ws: WebSocket, stream: Duplex, since: number | null, wantsAudio: boolean, compat: CompatProfile): void {
     const id = `c${++this.#nextClient}`;
     const conn = new Connection(id, ws, this.settings, this.#hooks, this.#logger, stream);
     conn.wantsAudio = wantsAudio;
+    if (compat === "coda-lite") this.#codaLiteJoined(conn);
     this.#connections.set(id, conn);
     conn.sendEvent(
       makeEvent("connection_status", {
@@ -311,13 +336,19 @@ export class WebSocketServer {
         state: this.#pipeline ? this.#pipeline.state() : null,
       }),
     );
-    conn.sendEvent(makeEvent("replay", this.#log.since(since)));
+    const replay: ServerEventOf<"replay"> = { type: "replay", data: this.#log.since(since), timestamp: new Date().toISOString() };
+    if (conn.compat === "coda-lite") conn.sendFrame(encodeLegacy(codaLiteReplay(replay)));
+    else conn.sendEvent(replay);
     this.#notePresence("joined", id);
     this.#logger.info("client connected", { client: id, clients: this.#connections.size });
   }
 
   #connectionOnClose(conn: Connection, code: number): void {
     if (!this.#connections.delete(conn.id)) return;
+    if (conn.compat === "coda-lite" && --this.#codaLite.clients === 0) {
+      clearInterval(this.#codaLite.timer);
+      this.#codaLite.timer = undefined;
+    }
     this.#logger.info("client disconnected", { client: conn.id, code });
     if (this.#state === "running") this.#notePresence("left", conn.id);
   }
@@ -340,6 +371,20 @@ export class WebSocketServer {
     if (this.#state !== "running") return;
     const data: EventData<"connection_status"> = { status: "clients_changed", clients: this.#connections.size, joined, left };
     this.#sendToAll(encodeEvent(makeEvent("connection_status", data)));
+  }
+
+  /** A client with the coda-lite profile: it speaks Coda Lite's commands and gets its events, system_metrics included. */
+  #codaLiteJoined(conn: Connection): void {
+    conn.compat = "coda-lite";
+    conn.dialect = codaLiteDialect;
+    if (this.#codaLite.clients++ > 0) return;
+    this.#codaLite.timer = setInterval(() => this.#codaLiteOnMetricsTick(), this.settings.systemMetricsIntervalMs);
+    this.#codaLite.timer.unref();
+  }
+
+  #codaLiteOnMetricsTick(): void {
+    const frame = encodeLegacy(this.#codaLite.sampler.sample());
+    for (const c of this.#connections.values()) if (c.compat === "coda-lite") c.sendFrame(frame);
   }
 
   #heartbeatOnTick(): void {
@@ -371,4 +416,9 @@ export class WebSocketServer {
       });
     }
   }
+}
+
+/** A legacy (compatibility profile) frame: not a v1 event, so not validated against the v1 schemas. */
+function encodeLegacy(event: LegacyEvent): Buffer {
+  return Buffer.from(JSON.stringify(event));
 }

@@ -9,7 +9,7 @@
  * after that.
  */
 import { fromCallback, type AnyEventObject } from "xstate";
-import type { LlmEvent, LlmInput } from "../../machines/voice-types.js";
+import type { LlmEvent, LlmInput } from "../contracts/index.js";
 import { EngineError, isAbortError } from "../engine-error.js";
 import { LlmChunkSchema, MALFORMED_OUTPUT, parseEngineOutput } from "../engine-output.js";
 import { STAGE_STOPPED } from "../sleep.js";

@@ -81,14 +81,16 @@ export class BuiltinResponder implements LlmEngine {
       const asked = lastUserText(request.messages);
       text = results.map((r) => this.#answerFromTool(r.call, r.content, asked)).join(" ");
     } else {
-      const intent = this.#understand(lastUserText(request.messages));
-      if (intent.kind === "tool" && offered.has(intent.name)) {
-        const id = `builtin_call_${countToolCalls(request.messages) + 1}`;
-        yield { kind: "tool_call", call: { id, name: intent.name, arguments: intent.arguments } };
+      // One intent per part of the question ("What time is it, and what did I tell you about my plans?").
+      const intents = this.#understandParts(lastUserText(request.messages));
+      const calls = intents.filter((i): i is Extract<Intent, { kind: "tool" }> => i.kind === "tool" && offered.has(i.name));
+      if (calls.length > 0) {
+        let n = countToolCalls(request.messages);
+        for (const intent of calls) yield { kind: "tool_call", call: { id: `builtin_call_${++n}`, name: intent.name, arguments: intent.arguments } };
         yield { kind: "done", finishReason: "tool_calls" };
         return;
       }
-      text = intent.kind === "tool" ? intent.withoutTool() : intent.text;
+      text = intents.map((intent) => (intent.kind === "tool" ? intent.withoutTool() : intent.text)).join(" ");
     }
     for (const word of text.match(/\S+\s*/g) ?? []) {
       // A turn between words keeps the event loop free and lets an abort land mid-answer.
@@ -109,6 +111,33 @@ export class BuiltinResponder implements LlmEngine {
 
   async close(): Promise<void> {
     // Holds nothing.
+  }
+
+  /**
+   * The intents of a question with several parts, each answered: parts are
+   * split at commas, semicolons and question marks, and at "and" before a
+   * new question. Used only when at least two parts each need a tool (so a
+   * "remember that I like apples, pears and plums" stays one fact);
+   * otherwise the whole text is one intent.
+   */
+  #understandParts(raw: string): Intent[] {
+    const whole = this.#understand(raw);
+    if (whole.kind === "tool" && whole.name === "remember") return [whole];
+    const parts = raw
+      .split(/\s*[,;?]+\s*|\s+and\s+(?=(?:what|what's|who|when|where|which|how|remember|tell|do|did|is|are|can|could)\b)/i)
+      .map((p) => p.trim())
+      .filter((p) => /[\p{L}\p{N}]/u.test(p));
+    if (parts.length < 2) return [whole];
+    const seen = new Set<string>();
+    const intents = parts
+      .map((p) => this.#understand(p))
+      .filter((i) => {
+        const key = i.kind === "tool" ? JSON.stringify([i.name, i.arguments]) : null;
+        if (key === null || seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+    return intents.length >= 2 ? intents : [whole];
   }
 
   #understand(raw: string): Intent {
@@ -224,10 +253,13 @@ export class BuiltinResponder implements LlmEngine {
       case "recall": {
         const query = typeof args.query === "string" ? args.query : "";
         if (failure) return `Sorry, I couldn't search my memory: ${sentence(failure)}`;
-        const facts = memoryTexts(value);
+        const { texts, kind } = memoryTexts(value);
         const about = query && query !== RECALL_EVERYTHING ? ` about ${toSecondPerson(query)}` : "";
-        if (facts.length === 0) return `I don't remember anything${about} yet.`;
-        return `Here's what I remember${about}: ${facts.map((f) => toSecondPerson(f).replace(/[.\s]+$/, "")).join("; ")}.`;
+        if (texts.length === 0) return `I don't remember anything${about} yet.`;
+        const told = texts.map((f) => toSecondPerson(f).replace(/[.\s]+$/, ""));
+        // Facts are told back as what the user said; earlier turns are quoted as such.
+        if (kind === "turn") return `From our earlier conversation${about}: ${told.join("; ")}.`;
+        return `You told me that ${told.join(", and that ")}.`;
       }
       case "system_info": {
         if (failure) return `Sorry, I couldn't read the system information: ${sentence(failure)}`;
@@ -281,6 +313,10 @@ const RECALL_EVERYTHING = "me my I";
 function recallQuery(lower: string, text: string): string | undefined {
   const about = /^(?:what|which|anything)\s+(?:else\s+)?(?:do|did)\s+you\s+(?:remember|know|recall)\s+about\s+(.+)$/i.exec(text);
   if (about) return cleanTopic(about[1]!);
+  const told = /^(?:what|anything)\s+(?:else\s+)?(?:did\s+i|have\s+i|i've)\s+(?:tell|told|say|said|mention|mentioned)\s+(?:to\s+)?(?:you\s+)?(?:about|regarding|on)\s+(.+)$/i.exec(text);
+  if (told) return cleanTopic(told[1]!);
+  const remind = /^remind\s+me\s+(?:about|of)\s+(.+)$/i.exec(text);
+  if (remind) return cleanTopic(remind[1]!);
   const doYou = /^do\s+you\s+(?:remember|recall|know)\s+(?:about\s+|what\s+)?(.+)$/i.exec(text);
   if (doYou && !/^(?:the\s+)?(?:time|date)\b/i.test(doYou[1]!)) return cleanTopic(doYou[1]!);
   if (/^what\s+(?:do|did)\s+you\s+(?:remember|know|recall)(?:\s+about\s+me)?$/.test(lower)) return RECALL_EVERYTHING;
@@ -290,7 +326,12 @@ function recallQuery(lower: string, text: string): string | undefined {
 }
 
 function cleanTopic(topic: string): string {
-  const t = topic.trim().replace(/^(?:that|the fact that)\s+/i, "");
+  // "my dog called" / "my dog named" (from "what is my dog called?"): the topic is the dog.
+  const t = topic
+    .trim()
+    .replace(/^(?:that|the fact that)\s+/i, "")
+    .replace(/\s+(?:called|named|again)$/i, "")
+    .trim();
   return /^(?:me|myself)$/i.test(t) ? RECALL_EVERYTHING : t;
 }
 
@@ -469,7 +510,7 @@ function formatNumber(n: number): string {
 }
 
 /** The remembered texts in a recall result, facts before conversation turns, at most three. */
-function memoryTexts(value: unknown): string[] {
+function memoryTexts(value: unknown): { texts: string[]; kind: "fact" | "turn" } {
   const facts: string[] = [];
   const turns: string[] = [];
   const visit = (node: unknown, depth: number): void => {
@@ -492,7 +533,7 @@ function memoryTexts(value: unknown): string[] {
     for (const key of ["hits", "memories", "items", "results", "facts"]) if (Array.isArray(o[key])) return visit(o[key], depth + 1);
   };
   visit(value, 0);
-  return (facts.length > 0 ? facts : turns).slice(0, 3);
+  return facts.length > 0 || turns.length === 0 ? { texts: facts.slice(0, 3), kind: "fact" } : { texts: turns.slice(0, 3), kind: "turn" };
 }
 
 function summarise(value: unknown): string {

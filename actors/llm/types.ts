@@ -2,32 +2,9 @@
  * The language-model engine interface: a conversation in, a stream of text
  * deltas and tool calls out, AbortSignal to cancel.
  */
+import type { ChatMessage, LlmChunk, ToolSpec } from "../contracts/index.js";
 
-/** A tool the model may call, described by JSON Schema (from the tool's zod schema). */
-export interface ToolSpec {
-  name: string;
-  description: string;
-  /** JSON Schema of the tool's arguments object. */
-  parameters: Record<string, unknown>;
-}
-
-/** One call the model asked for. `arguments` is parsed JSON (or the raw string if it did not parse). */
-export interface ToolCall {
-  id: string;
-  name: string;
-  arguments: unknown;
-}
-
-export type ChatMessage =
-  | { role: "system"; content: string }
-  | { role: "user"; content: string }
-  | { role: "assistant"; content: string; toolCalls?: ToolCall[]; cut?: boolean }
-  | { role: "tool"; toolCallId: string; name: string; content: string };
-
-export type LlmChunk =
-  | { kind: "delta"; text: string }
-  | { kind: "tool_call"; call: ToolCall }
-  | { kind: "done"; finishReason: "stop" | "length" | "tool_calls" };
+export type { ChatMessage, LlmChunk, ToolCall, ToolSpec } from "../contracts/index.js";
 
 export interface GenerateRequest {
   messages: ChatMessage[];

@@ -7,7 +7,7 @@
  * EngineError `malformed_output`.
  */
 import { fromPromise } from "xstate";
-import type { RecallInput, RecallOutput, StoreInput, StoreOutput } from "../../machines/voice-types.js";
+import type { RecallInput, RecallOutput, StoreInput, StoreOutput } from "../contracts/index.js";
 import { MemoryHitsSchema, MemoryItemSchema, parseEngineOutput } from "../engine-output.js";
 import type { MemoryStore } from "./types.js";
 

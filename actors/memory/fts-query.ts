@@ -3,15 +3,28 @@
  * never passed to FTS5 as syntax: it is split into word tokens (letters and
  * digits only), each token is wrapped in double quotes (so `OR`, `NEAR`,
  * `AND`, `NOT`, column filters and `*` are plain words), and the tokens are
- * joined by the operator we choose.
+ * joined by the operator we choose. Each word also matches its other
+ * spellings (colour / color, actors/memory/spelling-variants.ts); plural and
+ * tense are left to the index's porter stemmer.
  */
+import { spellingVariants } from "./spelling-variants.js";
 
 /** Words too common to say anything about relevance in a spoken question. */
 const STOPWORDS = new Set(
   (
     "a an and are as at be but by can could did do does for from had has have how i if in into is it its " +
     "me my of on or our so than that the their them then there these they this to was we were what when " +
-    "where which who whom why will with would you your yours please tell know about just"
+    "where which who whom why will with would you your yours please tell know about just " +
+    // what is left of contractions once the apostrophe splits them (what's, don't, I'll, we're, I've, I'm, I'd)
+    "s t ll re ve m d"
+  ).split(" "),
+);
+
+/** Words of an arithmetic question besides its numbers. */
+const ARITHMETIC_WORDS = new Set(
+  (
+    "plus minus times multiplied divided by over mod modulo squared cubed power root square sqrt cbrt percent of " +
+    "calculate compute evaluate solve work out equal equals make makes much many sum product half double"
   ).split(" "),
 );
 
@@ -44,9 +57,11 @@ export function queryTokens(text: string, options: { dropStopwords?: boolean } =
  */
 export function ftsAnyQuery(text: string): string | null {
   let tokens = queryTokens(text, { dropStopwords: true });
+  // "what is 12 times 3" is about no memory: numbers and operator words alone recall nothing.
+  if (tokens.length > 0 && tokens.every((t) => /^\d+$/.test(t) || ARITHMETIC_WORDS.has(t))) return null;
   if (tokens.length === 0) tokens = queryTokens(text);
   if (tokens.length === 0) return null;
-  return tokens.map(quote).join(" OR ");
+  return tokens.flatMap((t) => spellingVariants(t).map(quote)).join(" OR ");
 }
 
 /**
@@ -57,9 +72,13 @@ export function ftsAnyQuery(text: string): string | null {
 export function ftsAllQuery(text: string): string | null {
   const tokens = queryTokens(text);
   if (tokens.length === 0) return null;
-  const parts = tokens.map(quote);
-  parts[parts.length - 1] = `${parts[parts.length - 1]}*`;
-  return parts.join(" AND ");
+  const last = tokens.length - 1;
+  return tokens
+    .map((t, i) => {
+      const alternatives = spellingVariants(t).map((v) => (i === last ? `${quote(v)}*` : quote(v)));
+      return alternatives.length === 1 ? alternatives[0]! : `(${alternatives.join(" OR ")})`;
+    })
+    .join(" AND ");
 }
 
 /** Tokens contain only letters and digits, so quoting cannot be escaped; doubling quotes is belt and braces. */

@@ -9,11 +9,11 @@
  * signatures keep the MemoryStore contract open for engines that do not.
  */
 import { randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import Database from "better-sqlite3";
 import { EngineError } from "../engine-error.js";
+import { ensureDatabaseFolder } from "./db-folder.js";
 import { ftsAllQuery, ftsAnyQuery } from "./fts-query.js";
 import { migrate } from "./migrations.js";
 import { toMemoryError } from "./sqlite-errors.js";
@@ -98,7 +98,7 @@ export class SqliteMemoryStore implements MemoryStore {
     const inMemory = this.path === ":memory:";
     let db: Database.Database | undefined;
     try {
-      if (!inMemory) mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+      if (!inMemory) ensureDatabaseFolder(this.path);
       db = new Database(this.path, { timeout: busyTimeoutMs });
       // Reading the header happens here: a file that is not a database fails
       // with SQLITE_NOTADB before anything is written to it.

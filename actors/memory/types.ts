@@ -4,24 +4,9 @@
  * (codes: locked, full, corrupt, storage_error, timeout).
  */
 
-export type MemoryKind = "turn" | "fact" | "preference";
+import type { MemoryHit, MemoryItem, MemoryKind } from "../contracts/index.js";
 
-export interface MemoryItem {
-  id: string;
-  kind: MemoryKind;
-  text: string;
-  /** 0 (trivia) to 1 (never forget). */
-  importance: number;
-  /** ISO 8601 UTC. */
-  createdAt: string;
-  turnId: string | null;
-}
-
-export interface MemoryHit {
-  item: MemoryItem;
-  /** Relevance, higher is better. */
-  score: number;
-}
+export type { MemoryHit, MemoryItem, MemoryKind } from "../contracts/index.js";
 
 export interface MemoryStore {
   readonly name: string;

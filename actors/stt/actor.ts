@@ -11,7 +11,7 @@
  * actor aborts the engine and the source; nothing is sent back after that.
  */
 import { fromCallback } from "xstate";
-import type { DemoSttInput, SttControlEvent, SttEvent, SttInput } from "../../machines/voice-types.js";
+import type { DemoSttInput, SttControlEvent, SttEvent, SttInput } from "../contracts/index.js";
 import type { PcmFormat } from "../audio.js";
 import { EngineError, isAbortError } from "../engine-error.js";
 import { parseEngineOutput, SttUpdateSchema } from "../engine-output.js";

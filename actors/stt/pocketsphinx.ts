@@ -15,7 +15,6 @@
  *
  * Recognition runs in that child process, never on the event loop.
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { INPUT_PCM } from "../audio.js";
@@ -24,6 +23,7 @@ import { EngineError } from "../engine-error.js";
 import { findProgram } from "../find-program.js";
 import { abortError } from "../http.js";
 import type { Logger } from "../logger.js";
+import { startProgram } from "../start-program.js";
 import type { SttEngine, SttUpdate, TranscribeOptions } from "./types.js";
 
 /** Options of the PocketSphinx engine; every field has a default. */
@@ -102,10 +102,12 @@ export class PocketSphinxStt implements SttEngine {
     // turns it into a real pipe. The program path and arguments go in as positional parameters
     // (never interpolated into the script). The shell leads its own process group so one kill
     // stops cat and the recogniser together.
-    const child = spawn(
+    const child = await startProgram(
       "/bin/sh",
       ["-c", 'cat | "$0" "$@"', path, "-infile", "/dev/stdin", "-hmm", this.#model.hmm, "-lm", this.#model.lm, "-dict", this.#model.dict],
-      { env: this.#env, stdio: ["pipe", "pipe", "pipe"], detached: true },
+      ["pipe", "pipe", "pipe"],
+      { env: this.#env, detached: true },
+      { code: "engine_error", what: "PocketSphinx" },
     );
     const kill = () => {
       try {

@@ -18,12 +18,12 @@
  * reader; one closed early (a `break`, or the VAD ending the utterance)
  * detaches, so continuous mode opens the next reader for the next utterance.
  */
-import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { INPUT_PCM, type PcmFormat } from "../audio.js";
 import { convertPcm } from "../audio-resample.js";
 import { findProgram } from "../find-program.js";
 import { EngineError } from "../engine-error.js";
+import { startProgram } from "../start-program.js";
 import { decodeWav } from "../wav.js";
 import type { AudioSource } from "./types.js";
 
@@ -194,7 +194,7 @@ export class MicrophoneSource implements AudioSource {
     const env = this.#env;
     async function* reader(): AsyncGenerator<Uint8Array> {
       if (signal.aborted) return;
-      const child = spawn(recorder.path, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+      const child = await startProgram(recorder.path, args, ["ignore", "pipe", "pipe"], { env }, { code: "audio_error", what: `Recorder ${recorder.name}` });
       let stderr = "";
       child.stderr.setEncoding("utf8");
       child.stderr.on("data", (t: string) => {

@@ -2,11 +2,9 @@
  * The speech-to-text engine interface: audio in as an async iterable of PCM
  * chunks, transcript updates out as an async iterable, AbortSignal to cancel.
  */
-import type { PcmFormat } from "../audio.js";
+import type { AudioSourceKind, PcmFormat, SttUpdate } from "../contracts/index.js";
 
-export type SttUpdate =
-  | { kind: "partial"; text: string }
-  | { kind: "final"; text: string; confidence: number | null };
+export type { SttUpdate } from "../contracts/index.js";
 
 export interface TranscribeOptions {
   signal: AbortSignal;
@@ -28,7 +26,7 @@ export interface SttEngine {
 
 /** Where the audio of an utterance comes from (client stream, microphone, file, nothing). */
 export interface AudioSource {
-  readonly kind: "client" | "microphone" | "file" | "scripted" | "none";
+  readonly kind: AudioSourceKind;
   readonly format: PcmFormat;
   /** Open a stream of PCM chunks that ends when the source ends or `signal` aborts. */
   open(signal: AbortSignal): AsyncIterable<Uint8Array>;

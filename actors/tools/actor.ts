@@ -7,7 +7,7 @@
  * outcome with code `malformed_output`.
  */
 import { fromCallback, type AnyEventObject } from "xstate";
-import type { ToolsEvent, ToolsInput } from "../../machines/voice-types.js";
+import type { ToolsEvent, ToolsInput } from "../contracts/index.js";
 import { describeIssues, MALFORMED_OUTPUT, ToolOutcomeSchema } from "../engine-output.js";
 import type { ToolCall } from "../llm/types.js";
 import { STAGE_STOPPED } from "../sleep.js";

@@ -4,7 +4,9 @@
  * models as JSON Schema.
  */
 import type { z } from "zod";
-import type { ToolCall, ToolSpec } from "../llm/types.js";
+import type { ToolCall, ToolOutcome, ToolSpec } from "../contracts/index.js";
+
+export type { ToolOutcome } from "../contracts/index.js";
 
 export interface ToolContext {
   signal: AbortSignal;
@@ -18,19 +20,6 @@ export interface Tool<I = any, O = unknown> {
   timeoutMs?: number;
   handler(input: I, context: ToolContext): O | Promise<O>;
 }
-
-export type ToolOutcome =
-  | { ok: true; callId: string; name: string; result: unknown; preview: string; durationMs: number }
-  | {
-      ok: false;
-      callId: string;
-      name: string;
-      /** unknown_tool, invalid_arguments, timeout, tool_failed, cancelled */
-      code: string;
-      message: string;
-      issues?: { path: string; message: string }[];
-      durationMs: number;
-    };
 
 export interface ToolRunner {
   /** JSON Schema descriptions for models with native tool calling. */

@@ -5,7 +5,7 @@
  * order. Stopping the actor aborts the synthesis; no chunk is sent back after.
  */
 import { fromCallback, type AnyEventObject } from "xstate";
-import type { TtsEvent, TtsInput } from "../../machines/voice-types.js";
+import type { TtsEvent, TtsInput } from "../contracts/index.js";
 import { pcmDurationMs } from "../audio.js";
 import { EngineError, isAbortError } from "../engine-error.js";
 import { MALFORMED_OUTPUT } from "../engine-output.js";

@@ -6,11 +6,11 @@
  * (ffmpeg), play (sox). Raw PCM goes to the player's stdin, so nothing is
  * written to disk.
  */
-import { spawn } from "node:child_process";
 import type { PcmFormat } from "../audio.js";
 import { EngineError } from "../engine-error.js";
 import { findProgram } from "../find-program.js";
 import { abortError } from "../http.js";
+import { startProgram } from "../start-program.js";
 
 /** The players this module knows, in the order they are looked for. */
 export const PLAYER_NAMES = ["aplay", "paplay", "ffplay", "play"] as const;
@@ -73,7 +73,10 @@ export async function playPcm(audio: AsyncIterable<Uint8Array>, format: PcmForma
   const env = options.env ?? process.env;
   const player = options.player ?? findPlayer({ env });
   if (player === null) throw new EngineError("audio_error", NO_PLAYER_MESSAGE);
-  const child = spawn(player.path, playerArgs(player.name, format), { env, stdio: ["pipe", "ignore", "pipe"] });
+  const child = await startProgram(player.path, playerArgs(player.name, format), ["pipe", "ignore", "pipe"], { env }, {
+    code: "audio_error",
+    what: `Audio player ${player.name}`,
+  });
   let stderr = "";
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (text: string) => {

@@ -2,7 +2,7 @@
  * The text-to-speech engine interface: one sentence in, PCM chunks out as an
  * async iterable, AbortSignal to cancel.
  */
-import type { PcmFormat } from "../audio.js";
+import type { PcmFormat } from "../contracts/index.js";
 
 export interface TtsEngine {
   /** Engine name, e.g. "espeak-ng", "openai", "scripted". */

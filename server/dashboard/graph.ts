@@ -1,11 +1,14 @@
 /**
- * The voice machine's statechart as plain JSON for the dashboard to draw:
- * the state tree (with each state's invoked actor), the transitions
- * (event, guard, source, target) and where each coarse phase shown on the
- * wire (`state_change.path`) lives in the tree. Everything is read from
- * `voiceMachine.root`, so the diagram follows the machine when it changes.
+ * The voice machines' statechart as plain JSON for the dashboard to draw:
+ * the session machine with the turn machine drawn inside the session state
+ * that invokes it, the state tree (with each state's invoked actor), the
+ * transitions (event, guard, source, target) and where each coarse phase
+ * shown on the wire (`state_change.path`) lives in the tree. Everything is
+ * read from `voiceMachine.root` and `turnMachine.root`, so the diagram
+ * follows the machines when they change.
  */
 import type { AnyStateNode } from "xstate";
+import { turnMachine } from "../../machines/turn.js";
 import { voiceMachine } from "../../machines/voice.js";
 
 /** One state of the diagram. */
@@ -63,6 +66,7 @@ function guardName(guard: unknown): string | null {
 
 /** Human label of an event type, with xstate's internal event names shortened. */
 export function edgeLabel(eventType: string, sourceInvoke: string[]): string {
+  if (eventType === "") return "always";
   const after = /^xstate\.after\.([^.]+)\./.exec(eventType);
   if (after) return `after ${after[1]}`;
   if (eventType.startsWith("xstate.done.state.")) return "done";
@@ -83,8 +87,8 @@ function announcedPath(actions: readonly unknown[] | undefined): string | null {
   return null;
 }
 
-/** Build the diagram of a machine's root state node (default: the voice machine). */
-export function buildMachineDiagram(root: AnyStateNode = voiceMachine.root): MachineDiagram {
+/** Build the diagram of one machine's root state node. */
+export function buildMachineDiagram(root: AnyStateNode): MachineDiagram {
   const edges: DiagramEdge[] = [];
   const phases: Record<string, string> = {};
 
@@ -99,7 +103,9 @@ export function buildMachineDiagram(root: AnyStateNode = voiceMachine.root): Mac
     const deadlines = new Set<string>();
     const entryPath = announcedPath(def.entry);
     if (entryPath) phases[entryPath] = node.id;
-    for (const t of def.transitions) {
+    // Eventless transitions (`always`) are not in the definition's list.
+    const always: TransitionLike[] = (node.always ?? []).map((t) => ({ eventType: "", target: t.target ?? [], guard: t.guard, actions: t.actions }));
+    for (const t of [...def.transitions, ...always]) {
       const after = /^xstate\.after\.([^.]+)\./.exec(t.eventType);
       if (after) deadlines.add(after[1]!);
       for (const target of t.target ?? []) {
@@ -122,10 +128,49 @@ export function buildMachineDiagram(root: AnyStateNode = voiceMachine.root): Mac
   return { id: root.id, root: visit(root), edges, phases };
 }
 
+/**
+ * The session's diagram with the turn machine's states drawn inside the
+ * session state that invokes it (ids prefixed with that state's id, e.g.
+ * "voice.turn.answering"). The session's own substates of that state mirror
+ * the turn's stages under the same names, so its edges (barge-in, stop)
+ * start from the turn's drawn states; a mirror substate the turn does not
+ * have (`starting`) is left out with its edges.
+ */
+export function buildVoiceDiagram(): MachineDiagram {
+  const session = buildMachineDiagram(voiceMachine.root);
+  const turn = buildMachineDiagram(turnMachine.root);
+  const host = session.root.children.find((c) => c.invoke.includes("turn"));
+  if (!host) return session;
+  const rename = (id: string) => `${host.id}${id.slice(turn.root.id.length)}`;
+  const renameNode = (n: DiagramNode): DiagramNode => ({
+    ...n,
+    id: rename(n.id),
+    initial: n.initial === null ? null : rename(n.initial),
+    children: n.children.map(renameNode),
+  });
+  const drawn = turn.root.children.map(renameNode);
+  const ids = new Set<string>();
+  const collect = (n: DiagramNode) => (ids.add(n.id), n.children.forEach(collect));
+  drawn.forEach(collect);
+  const keep = (id: string) => !id.startsWith(`${host.id}.`) || ids.has(id);
+  const root: DiagramNode = {
+    ...session.root,
+    children: session.root.children.map((c) => (c === host ? { ...host, initial: drawn[0]?.id ?? null, children: drawn } : c)),
+  };
+  const edges = [
+    // The mirror's own bookkeeping (following the turn's stage reports) is the turn's transitions, drawn below.
+    ...session.edges.filter((e) => keep(e.source) && keep(e.target) && !e.event.startsWith("turn.")),
+    ...turn.edges.map((e) => ({ ...e, source: rename(e.source), target: rename(e.target) })),
+  ];
+  const phases: Record<string, string> = { ...session.phases };
+  for (const [path, id] of Object.entries(turn.phases)) phases[path] = rename(id);
+  return { id: session.id, root, edges, phases };
+}
+
 let cached: string | undefined;
 
-/** The voice machine's diagram as JSON text (computed once). */
+/** The voice machines' diagram as JSON text (computed once). */
 export function voiceMachineDiagramJson(): string {
-  cached ??= JSON.stringify(buildMachineDiagram());
+  cached ??= JSON.stringify(buildVoiceDiagram());
   return cached;
 }

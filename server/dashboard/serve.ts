@@ -110,7 +110,8 @@ export function serveDashboard(req: IncomingMessage, res: ServerResponse, path: 
 }
 
 async function answer(res: ServerResponse, path: string, ctx: DashboardContext): Promise<void> {
-  if (path === "/" || path === "/dashboard/") {
+  // The page under any of its names gets its CSP and its URL; never the raw template.
+  if (path === "/" || path === "/dashboard/" || path === "/dashboard/index.html") {
     const file = (await listFiles()).get("index.html");
     if (!file) throw new Error("index.html is missing");
     const html = (await readFile(file, "utf8")).replaceAll("{{WS_URL}}", escapeHtml(ctx.wsUrl()));

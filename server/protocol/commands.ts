@@ -1,16 +1,18 @@
 /**
  * Data schemas of every client-to-server command, keyed by command type,
- * and the command envelope. Unknown keys are refused so typos surface.
+ * and the command envelope. Lenient envelope, strict meaning: keys a schema
+ * does not name are ignored (and listed in the command_ack's `ignored`), while
+ * a named key of the wrong type, or a missing required one, is refused.
  */
 import { z } from "zod";
 import { ClientTimestamp, CommandId, ListenMode } from "./common.js";
 
-const empty = z.strictObject({});
+const empty = z.object({});
 
 /** Every command type the server accepts, with its `data` schema. */
 export const COMMAND_DATA = {
   stt_start: z
-    .strictObject({
+    .object({
       mode: ListenMode.default("push_to_talk").describe(
         "push_to_talk: one utterance, ended by stt_stop or end of speech; continuous: listen again after each answer until stt_stop",
       ),
@@ -18,12 +20,12 @@ export const COMMAND_DATA = {
     .describe("Start listening (speech to text)"),
   stt_stop: empty.describe("Stop listening; in push_to_talk the utterance heard so far is the user's turn"),
   demo_flow: z
-    .strictObject({
+    .object({
       text: z.string().trim().min(1).max(2000).optional().describe("What the scripted recogniser 'hears'; a built-in demo utterance when omitted"),
     })
     .describe("Run a scripted turn through the real machine: the scripted recogniser hears `text`, everything else runs as in a real turn"),
   text_input: z
-    .strictObject({
+    .object({
       text: z.string().trim().min(1).max(4000).describe("What the user typed"),
     })
     .describe("Start a turn from typed text instead of speech (barges in on a running turn)"),
@@ -31,23 +33,23 @@ export const COMMAND_DATA = {
   get_system_info: empty.describe("Ask for system_info (sent to you only)"),
   get_performance_metrics: empty.describe("Ask for performance_metrics over recent turns (sent to you only)"),
   get_replay: z
-    .strictObject({
+    .object({
       since: z.number().int().nonnegative().optional().describe("Last seq you saw; omitted: the recent buffer"),
     })
     .describe("Ask for a replay of logged events after `since` (sent to you only)"),
   memory_list: z
-    .strictObject({
-      limit: z.number().int().min(1).max(100).default(20).describe("Most memories to list (default 20)"),
+    .object({
+      limit: z.number().int().min(1).max(100).default(20).describe("Most memories to list"),
     })
     .describe("List long-term memories, newest first (answer: memory_items, sent to you only)"),
   memory_search: z
-    .strictObject({
+    .object({
       query: z.string().trim().min(1).max(500).describe("Words every listed memory must contain; the last word also matches as a prefix"),
-      limit: z.number().int().min(1).max(100).default(20).describe("Most memories to list (default 20)"),
+      limit: z.number().int().min(1).max(100).default(20).describe("Most memories to list"),
     })
     .describe("Search long-term memories, best match first (answer: memory_items, sent to you only)"),
   memory_forget: z
-    .strictObject({
+    .object({
       id: z.string().min(1).max(128).describe("Id of the memory, as in memory_items or memory_store"),
     })
     .describe("Forget one memory: command_ack when it was removed, command_error not_found when there is none with that id"),
@@ -59,7 +61,7 @@ export type CommandData<T extends CommandType> = z.output<(typeof COMMAND_DATA)[
 
 /** The outer shape every command must have before its type is known. */
 export const CommandEnvelopeSchema = z
-  .strictObject({
+  .object({
     type: z.string().min(1).max(64),
     data: z.record(z.string(), z.unknown()).default({}).describe("Command payload; may be omitted when the command takes none"),
     timestamp: ClientTimestamp.optional(),
@@ -69,7 +71,7 @@ export const CommandEnvelopeSchema = z
 
 function commandSchema<T extends CommandType>(type: T) {
   return z
-    .strictObject({
+    .object({
       type: z.literal(type),
       data: (COMMAND_DATA[type] as (typeof COMMAND_DATA)[T]).optional(),
       timestamp: ClientTimestamp.optional(),
@@ -83,7 +85,7 @@ export const COMMAND_SCHEMAS = Object.fromEntries(COMMAND_TYPES.map((t) => [t, c
   [T in CommandType]: ReturnType<typeof commandSchema<T>>;
 };
 
-type CommandOf<T extends CommandType> = { type: T; data: CommandData<T>; timestamp?: string; id?: string | number };
+type CommandOf<T extends CommandType> = { type: T; data: CommandData<T>; timestamp?: string | number; id?: string | number };
 /** A parsed, validated command. */
 export type Command = { [T in CommandType]: CommandOf<T> }[CommandType];
 export type CommandOfType<T extends CommandType> = CommandOf<T>;

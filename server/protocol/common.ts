@@ -12,10 +12,10 @@ export const Timestamp = z.iso
   .datetime({ precision: 3 })
   .describe("ISO 8601 UTC time with milliseconds and Z, e.g. 2026-05-01T12:34:56.789Z");
 
-/** A client-supplied timestamp: any ISO 8601 date-time, offsets allowed. */
-export const ClientTimestamp = z.iso
-  .datetime({ offset: true })
-  .describe("ISO 8601 date-time chosen by the client (informational)");
+/** A client-supplied timestamp: any ISO 8601 date-time (offsets allowed), or epoch milliseconds as Coda Lite's test clients send. */
+export const ClientTimestamp = z
+  .union([z.iso.datetime({ offset: true }), z.number().nonnegative().finite()])
+  .describe("ISO 8601 date-time, or milliseconds since 1970-01-01 UTC, chosen by the client (informational)");
 
 /** Position of an event in the server's event log. */
 export const Seq = z.number().int().positive().describe("Event log position: +1 per logged event, never reused while the server runs");

@@ -296,6 +296,10 @@ export const EVENT_DATA = {
     .strictObject({
       id: CommandId,
       command: z.string(),
+      ignored: z
+        .array(z.string())
+        .optional()
+        .describe("Keys the command carried that no schema names (top level, or data.<key>): accepted and ignored; absent when there were none"),
     })
     .describe("The command with this id was accepted"),
   command_error: z

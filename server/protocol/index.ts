@@ -36,7 +36,7 @@ export {
   type CommandType,
 } from "./commands.js";
 export { COMMAND_ERROR_CODES, ProtocolError, describeIssues, issuesFromZod, toCommandError, type CommandErrorCode } from "./errors.js";
-export { decodeCommand, type CommandHead } from "./decode.js";
+export { decodeCommand, type CommandDialect, type CommandHead } from "./decode.js";
 export { encodeEvent, makeEvent, validateEvent } from "./encode.js";
 export { buildProtocolSchema } from "./json-schema.js";
 export { buildAsyncApiDocument, buildAsyncApiYaml } from "./asyncapi.js";

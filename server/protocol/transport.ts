@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { INPUT_PCM } from "../../actors/audio.js";
+import { COMPAT_PROFILES } from "../compat/coda-lite.js";
 
 /** Query parameters of `ws://host:port/?since=41&audio=1&compat=coda-lite`. All optional. */
 export const ConnectQuery = z
@@ -24,9 +25,11 @@ export const ConnectQuery = z
       .describe("`1`: also receive synthesised speech as binary frames (any other value: no audio)")
       .meta({ examples: ["1"] }),
     compat: z
-      .enum(["coda-lite"])
+      .enum(COMPAT_PROFILES)
       .optional()
-      .describe("`coda-lite`: speak Coda Lite's wire protocol on this connection (see coda-lite-protocol.md) instead of Coda Core's")
+      .describe(
+        "Compatibility profile of this connection: `coda-lite` speaks Coda Lite's wire protocol (docs/compat-coda-lite.md), `none` protocol v1 only. Default: the server's --compat setting. Another value: HTTP 400",
+      )
       .meta({ examples: ["coda-lite"] }),
   })
   .describe("Query parameters of the WebSocket URL");

@@ -73,22 +73,24 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${hasChromium ? "" : ` (${SK
 
     expect(await texts(page, ".turn .user")).toEqual(["What time is it, and what did I tell you about my plans?"]);
     const [answer] = await texts(page, ".turn .assistant");
-    expect(answer).toMatch(/^It's \d{1,2}:\d{2} [AP]M \(UTC\)\.$/);
+    // Both parts of the demo question are answered.
+    expect(answer).toMatch(/^It's \d{1,2}:\d{2} [AP]M \(UTC\)\. I don't remember anything about your plans yet\.$/);
     const seen = await page.evaluate(() => (window as unknown as { seen: { answers: string[]; states: string[] } }).seen);
     // Streamed: the answer grew word by word before it was complete.
     expect(seen.answers.length).toBeGreaterThan(2);
     expect(seen.answers.every((a) => answer!.startsWith(a))).toBe(true);
-    expect(seen.states).toEqual(["voice.idle", "voice.listening.demo", "voice.answering", "voice.answering.speech.synthesizing", "voice.idle"]);
+    expect(seen.states).toEqual(["voice.idle", "voice.turn.listening.demo", "voice.turn.answering", "voice.turn.answering.speech.synthesizing", "voice.idle"]);
     const tools = await texts(page, ".turn .chip.tool");
-    expect(tools).toHaveLength(1);
+    expect(tools).toHaveLength(2);
     expect(tools[0]).toMatch(/^tool get_time\(\) → \{"timezone":"UTC",/);
+    expect(tools[1]).toMatch(/^tool recall\(/);
     expect(await texts(page, ".latency .turn-total")).toEqual([expect.stringMatching(/^\d+ ms$|^\d+\.\d\d s$/)]);
     expect(await page.locator("#log tbody tr").count()).toBeGreaterThan(20);
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
     // The log's type filter shows only the chosen type.
     await page.selectOption("#log-filter", "tool_call");
-    expect(await page.locator("#log tbody tr:visible").count()).toBe(1);
+    expect(await page.locator("#log tbody tr:visible").count()).toBe(2);
     await page.selectOption("#log-filter", "");
 
     // A typed question, sent with the keyboard.
@@ -119,7 +121,7 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${hasChromium ? "" : ` (${SK
     const ptt = page.locator("#ptt");
     await ptt.focus();
     await page.keyboard.down("Space");
-    await page.locator('#statechart[data-active="voice.listening.voice"]').waitFor();
+    await page.locator('#statechart[data-active="voice.turn.listening.voice"]').waitFor();
     await expect.poll(() => f.stt.calls[0]?.chunks ?? 0, { timeout: 5000 }).toBeGreaterThan(3);
     await page.keyboard.up("Space");
     await page.locator(".turn .latency-line:not([hidden])").waitFor();

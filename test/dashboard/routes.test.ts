@@ -6,7 +6,7 @@
  * for the dashboard's code while the data routes still require it.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { buildMachineDiagram } from "../../server/dashboard/graph.js";
+import { buildVoiceDiagram } from "../../server/dashboard/graph.js";
 import { startCoda, type CodaFixture } from "../client/fixture.js";
 
 let fixture: CodaFixture | undefined;
@@ -63,7 +63,7 @@ describe("dashboard routes", () => {
     fixture = await startCoda();
     const res = await fetch(`${fixture.httpUrl}/dashboard/machine.json`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual(JSON.parse(JSON.stringify(buildMachineDiagram())));
+    expect(await res.json()).toEqual(JSON.parse(JSON.stringify(buildVoiceDiagram())));
   });
 
   it("needs no token for the dashboard's code, but still for the data routes", async () => {
@@ -77,42 +77,60 @@ describe("dashboard routes", () => {
   });
 });
 
-describe("buildMachineDiagram", () => {
-  const d = buildMachineDiagram();
+describe("buildVoiceDiagram", () => {
+  const d = buildVoiceDiagram();
 
-  it("maps every phase the machine announces to the state that announces it", () => {
+  it("maps every phase the machines announce to the state that announces it", () => {
     expect(d.phases).toEqual({
       idle: "voice.idle",
-      "listening.voice": "voice.listening.voice",
-      "listening.demo": "voice.listening.demo",
-      "thinking.recalling": "voice.answering",
-      speaking: "voice.answering.speech.synthesizing",
+      "listening.voice": "voice.turn.listening.voice",
+      "listening.demo": "voice.turn.listening.demo",
+      "thinking.recalling": "voice.turn.answering",
+      speaking: "voice.turn.answering.speech.synthesizing",
       stopped: "voice.stopped",
     });
   });
 
-  it("lists states with their invoked actors and deadlines, and labelled transitions", () => {
+  it("draws the turn machine inside the session state that invokes it, with invoked actors, deadlines and labelled transitions", () => {
     const find = (id: string, n = d.root): typeof d.root | undefined => (n.id === id ? n : n.children.map((c) => find(id, c)).find(Boolean));
     expect(d.root.children.map((c) => [c.key, c.type])).toEqual([
       ["idle", "atomic"],
+      ["turn", "compound"],
+      ["after_turn", "atomic"],
+      ["stopped", "final"],
+    ]);
+    expect(find("voice.turn")!.children.map((c) => [c.key, c.type])).toEqual([
+      ["start", "atomic"],
       ["listening", "compound"],
       ["answering", "parallel"],
       ["remembering", "atomic"],
-      ["stopped", "final"],
+      ["completed", "final"],
+      ["failed", "final"],
     ]);
-    expect(find("voice.answering.generation.calling_tools")).toMatchObject({ invoke: ["tools"], deadlines: ["toolDeadline"] });
-    expect(find("voice.listening")).toMatchObject({ initial: "voice.listening.voice", deadlines: ["sttDeadline"] });
+    expect(find("voice.turn")).toMatchObject({ invoke: ["turn"], initial: "voice.turn.start" });
+    expect(find("voice.turn.answering.generation.calling_tools")).toMatchObject({ invoke: ["tools"], deadlines: ["toolDeadline"] });
+    expect(find("voice.turn.listening")).toMatchObject({ initial: "voice.turn.listening.voice", deadlines: ["sttDeadline"] });
     expect(d.edges.filter((e) => e.source === "voice.idle").map((e) => `${e.label}>${e.target}`)).toEqual([
-      "user.listen>voice.listening.voice",
-      "user.demo>voice.listening.demo",
-      "user.text>voice.answering",
+      "user.listen>voice.turn",
+      "user.demo>voice.turn",
+      "user.text>voice.turn",
       "system.shutdown>voice.stopped",
     ]);
-    expect(d.edges.filter((e) => e.source === "voice.remembering" && e.target === "voice.idle").map((e) => [e.label, e.guard])).toEqual([
+    expect(d.edges.filter((e) => e.source === "voice.turn.remembering" && e.target === "voice.turn.completed").map((e) => [e.label, e.guard])).toEqual([
       ["done (store)", null],
       ["error (store)", null],
       ["after memoryDeadline", null],
     ]);
-    expect(d.edges.find((e) => e.source === "voice.listening" && e.target === "voice.listening")).toMatchObject({ label: "after sttDeadline", guard: "shouldRelisten" });
+    // The session's barge-in edges start from the turn's drawn stages; the one decision after a turn is drawn.
+    expect(d.edges.filter((e) => e.source === "voice.turn.answering" && e.target === "voice.turn").map((e) => e.label)).toEqual(["user.listen", "user.text"]);
+    expect(d.edges.filter((e) => e.source === "voice.after_turn").map((e) => [e.label, e.guard, e.target])).toEqual([
+      ["always", "shouldRelisten", "voice.turn"],
+      ["always", null, "voice.idle"],
+    ]);
+    // Every edge joins two drawn states.
+    const ids = new Set<string>();
+    const collect = (n: typeof d.root) => (ids.add(n.id), n.children.forEach(collect));
+    collect(d.root);
+    expect(d.edges.filter((e) => !ids.has(e.source) || !ids.has(e.target))).toEqual([]);
   });
 });

@@ -240,7 +240,8 @@ describe("an interrupted turn closes every stage it started", () => {
     try {
       bridge.dispatch(start as never, { clientId: "c1" });
       const end = Date.now() + 2000;
-      const where = () => JSON.stringify(bridge.actor.getSnapshot().value);
+      // Where the session is, and where its running turn is.
+      const where = () => JSON.stringify([bridge.actor.getSnapshot().value, bridge.actor.getSnapshot().children.turn?.getSnapshot().value ?? null]);
       while (!where().includes(during) && Date.now() < end) await new Promise((r) => setTimeout(r, 1));
       expect(where()).toContain(during);
       bridge.dispatch(cut as never, { clientId: "c1" });

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import { createVoiceActors } from "../../actors/index.js";
-import { voiceMachine } from "../../machines/index.js";
+import { turnMachine } from "../../machines/index.js";
 import { createBridge, type Bridge } from "../../server/bridge.js";
 import type { AudioChunkOut, Pipeline } from "../../server/pipeline.js";
 import { client, createFixture, type Fixture } from "./bridge-fixture.js";
@@ -36,6 +36,7 @@ describe("public types", () => {
     expectTypeOf(createBridge).returns.toEqualTypeOf<Bridge>();
     expectTypeOf<Bridge>().toMatchTypeOf<Pipeline>();
     expectTypeOf<Bridge["pushAudio"]>().toBeFunction();
-    expectTypeOf(voiceMachine.provide({ actors: createVoiceActors({} as Parameters<typeof createVoiceActors>[0]) })).toMatchTypeOf<typeof voiceMachine>();
+    // The stage actors fill the turn machine's slots (withStageActors puts them there).
+    expectTypeOf(turnMachine.provide({ actors: createVoiceActors({} as Parameters<typeof createVoiceActors>[0]) })).toMatchTypeOf<typeof turnMachine>();
   });
 });

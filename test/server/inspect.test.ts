@@ -7,13 +7,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
-import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
-import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
-import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
-import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
-import { createBridge } from "../../server/bridge.js";
 import { attachInspector } from "../../server/inspect.js";
+import { demoTurn as runDemoTurn } from "./inspect-turn.js";
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -28,17 +23,6 @@ interface Frame {
   snapshot?: { value?: unknown };
 }
 
-async function demoTurn(actorOptions: object): Promise<void> {
-  const bridge = createBridge({
-    engines: { stt: new ScriptedSttEngine(), llm: new ScriptedLlmEngine({ answer: "Hello there. Bye." }), tts: new ScriptedTtsEngine(), memory: new InMemoryStore(), tools: new FakeToolRunner() },
-    demoPartialDelayMs: 0,
-    actorOptions,
-  });
-  cleanup.push(() => bridge.stop());
-  const idle = new Promise<void>((resolve) => bridge.subscribe((e) => e.type === "state_change" && e.data.state === "idle" && resolve()));
-  bridge.dispatch({ type: "demo_flow", data: { text: "hi there" } }, { clientId: "c1" });
-  await idle;
-}
 
 function collect(ws: WebSocket): Frame[] {
   const frames: Frame[] = [];
@@ -50,6 +34,8 @@ async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
 }
 
+const demoTurn = (actorOptions: object) => runDemoTurn(actorOptions, cleanup);
+
 /** The turn is over in the frames: an idle snapshot follows a remembering one. */
 function turnDone(frames: Frame[]): boolean {
   const values = frames.filter((f) => f.type === "@xstate.snapshot").map((f) => JSON.stringify(f.snapshot?.value));
@@ -58,15 +44,27 @@ function turnDone(frames: Frame[]): boolean {
 }
 
 function checkFrames(frames: Frame[]): void {
-  const voice = frames.find((f) => f.type === "@xstate.actor" && f.name === "voice");
-  expect(voice).toBeDefined();
-  const events = frames.filter((f) => f.type === "@xstate.event" && f.sessionId === voice!.sessionId).map((f) => f.event!.type);
-  expect(events).toEqual(expect.arrayContaining(["user.demo", "stt.final", "llm.delta", "llm.done", "tts.chunk", "tts.done"]));
-  const snapshots = frames.filter((f) => f.type === "@xstate.snapshot" && f.sessionId === voice!.sessionId);
-  expect(snapshots.map((s) => JSON.stringify(s.snapshot!.value))).toEqual(expect.arrayContaining(['{"listening":"demo"}', '"remembering"', '"idle"']));
-  // Audio samples are not shipped to the inspector, only their size.
-  const chunk = frames.find((f) => f.type === "@xstate.event" && f.event!.type === "tts.chunk")!;
-  expect(chunk.event!.pcm).toEqual({ bytes: expect.any(Number) });
+  const session = (name: string) => {
+    const actor = frames.find((f) => f.type === "@xstate.actor" && f.name === name);
+    expect(actor, `actor ${name}`).toBeDefined();
+    return {
+      events: frames.filter((f) => f.type === "@xstate.event" && f.sessionId === actor!.sessionId).map((f) => f.event!),
+      values: frames.filter((f) => f.type === "@xstate.snapshot" && f.sessionId === actor!.sessionId).map((f) => JSON.stringify(f.snapshot!.value)),
+    };
+  };
+  // The session machine takes the command and its turn's reports, and rests at idle.
+  const voice = session("voice");
+  expect(voice.events.map((e) => e.type)).toEqual(expect.arrayContaining(["user.demo", "turn.stage", "turn.emitted", "xstate.done.actor.turn"]));
+  expect(voice.values).toEqual(expect.arrayContaining(['{"turn":"listening"}', '{"turn":"answering"}', '{"turn":"remembering"}', '"idle"']));
+  // The turn machine is inspected too: its stage actors' events and its states.
+  const turn = session("turn");
+  expect(turn.events.map((e) => e.type)).toEqual(expect.arrayContaining(["stt.final", "llm.delta", "llm.done", "tts.chunk", "tts.done"]));
+  expect(turn.values).toEqual(expect.arrayContaining(['{"listening":"demo"}', '"remembering"', '"completed"']));
+  // Audio samples are not shipped to the inspector, only their size (also when a turn reports its audio).
+  const chunk = turn.events.find((e) => e.type === "tts.chunk")!;
+  expect(chunk.pcm).toEqual({ bytes: expect.any(Number) });
+  const audio = voice.events.find((e) => e.type === "turn.emitted" && (e as { emitted?: { type?: string } }).emitted?.type === "tts.audio") as { emitted?: { pcm?: unknown } };
+  expect(audio.emitted!.pcm).toEqual({ bytes: expect.any(Number) });
   // Stage actors show up as children.
   expect(frames.filter((f) => f.type === "@xstate.actor").map((f) => f.name)).toEqual(expect.arrayContaining(["stt", "llm", "tts"]));
 }
@@ -95,13 +93,14 @@ describe("attachInspector", () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("https://stately.ai/inspect");
     const origin = inspection.pageUrl!.replace(/\/$/, "");
-    const browser = new WebSocket(inspection.receiverUrl, { origin });
+    const pageSocketUrl = inspection.pageUrl!.replace(/^http/, "ws");
+    const browser = new WebSocket(pageSocketUrl, { origin });
     cleanup.push(() => browser.terminate());
     await new Promise((r, j) => (browser.once("open", r), browser.once("error", j)));
     const frames = collect(browser);
-    const foreign = new WebSocket(inspection.receiverUrl, { origin: "https://evil.example" });
+    const foreign = new WebSocket(pageSocketUrl, { origin: "https://evil.example" });
     const refused = await new Promise<number>((r) => foreign.once("unexpected-response", (_q, res) => r(res.statusCode!)));
-    expect(refused).toBe(401);
+    expect(refused).toBe(403);
     await demoTurn(inspection.actorOptions);
     await until(() => turnDone(frames));
     checkFrames(frames);

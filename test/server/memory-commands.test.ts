@@ -98,7 +98,6 @@ describe("memory_list", () => {
     const bad = [
       ["memory_list", { limit: 0 }, "data.limit"],
       ["memory_list", { limit: 101 }, "data.limit"],
-      ["memory_list", { limit: 5, extra: true }, "data"],
       ["memory_search", {}, "data.query"],
       ["memory_search", { query: "   " }, "data.query"],
       ["memory_forget", { id: "" }, "data.id"],

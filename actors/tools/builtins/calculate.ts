@@ -23,6 +23,18 @@ const parse = math.parse;
 const format = math.format;
 const typeOf = math.typeOf;
 
+/**
+ * Exact floored remainder of two numbers. JavaScript's `%` (C's fmod) is
+ * exact for doubles; mathjs's x - y * floor(x / y) is not (2^60 mod 10
+ * gave 0). The sign follows the divisor and x mod 0 is x, as in mathjs.
+ */
+function exactMod(x: unknown, y: unknown): number {
+  if (typeof x !== "number" || typeof y !== "number") throw new TypeError("mod takes two real numbers");
+  if (y === 0) return x;
+  const r = x % y;
+  return r !== 0 && r < 0 !== y < 0 ? r + y : r;
+}
+
 const refuse = (what: string) => () => {
   throw new Error(`${what} is disabled in the calculator`);
 };
@@ -45,6 +57,7 @@ math.import(
     parser: refuse("parser"),
     rationalize: refuse("rationalize"),
     config: refuse("config"),
+    mod: exactMod,
   },
   { override: true },
 );

@@ -66,14 +66,53 @@ describe("BuiltinResponder with the real tools", () => {
       "Okay, I'll remember that your favourite colour is blue.",
     );
     expect((await memory.list()).map((m) => m.text)).toEqual(["my favourite colour is blue"]);
-    expect((await turn("What is my favourite colour?")).answer).toBe(
-      "Here's what I remember about your favourite colour: your favourite colour is blue.",
-    );
+    expect((await turn("What is my favourite colour?")).answer).toBe("You told me that your favourite colour is blue.");
     expect((await turn("what do you remember about my sister")).answer).toBe("I don't remember anything about your sister yet.");
   });
 
   it("summarises system_info", async () => {
     const { answer } = await turn("system status");
     expect(answer).toMatch(/^Here's the system information: Coda version \d+\.\d+\.\d+; up for \d+ (?:seconds|minutes|hours|days); using \d+ MB of memory\. I'm the built-in rule-based responder\.$/);
+  });
+
+  it("answers each part of the demo question: the time, and what it was told about the plans", async () => {
+    await turn("Remember that my plans are to visit Lisbon in June");
+    const { calls, answer } = await turn("What time is it, and what did I tell you about my plans?");
+    expect(calls.map((c) => [c.name, c.arguments])).toEqual([
+      ["get_time", {}],
+      ["recall", { query: "my plans" }],
+    ]);
+    expect(answer).toBe("It's 9:30 AM (UTC). You told me that your plans are to visit Lisbon in June.");
+  });
+
+  it("says plainly when one part has nothing to recall", async () => {
+    const { answer } = await turn("What time is it, and what did I tell you about my plans?");
+    expect(answer).toBe("It's 9:30 AM (UTC). I don't remember anything about your plans yet.");
+  });
+
+  it("phrases a recalled fact naturally: 'what is my dog called?'", async () => {
+    await turn("remember that my dog is called Rex");
+    const { calls, answer } = await turn("what is my dog called?");
+    expect(calls.at(-1)).toMatchObject({ name: "recall", arguments: { query: "my dog" } });
+    expect(answer).toBe("You told me that your dog is called Rex.");
+    await turn("remember that my dog likes long walks");
+    // Equal matches come newest first.
+    expect((await turn("what did I say about my dog")).answer).toBe("You told me that your dog likes long walks, and that your dog is called Rex.");
+  });
+
+  it("keeps a fact with commas in it whole", async () => {
+    const { calls } = await turn("Remember that I like apples, pears and plums, and what time is it");
+    expect(calls.map((c) => c.name)).toEqual(["remember"]);
+  });
+
+  it("an arithmetic question recalls no unrelated memory", async () => {
+    await turn("remember that I take my pills 3 times a day");
+    await turn("remember that the user's cat is called Miso");
+    expect(await memory.recall("what is 12 times 3")).toEqual([]);
+    expect(await memory.recall("what's 2 + 2?")).toEqual([]);
+    expect(await memory.recall("calculate 7 divided by 3")).toEqual([]);
+    // A question with a topic word still recalls by it.
+    expect((await memory.recall("how many times a day do I take pills?")).length).toBe(1);
+    expect((await turn("what is 12 times 3")).answer).toBe("12 * 3 is 36.");
   });
 });

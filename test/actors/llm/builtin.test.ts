@@ -153,7 +153,7 @@ describe("BuiltinResponder conversation", () => {
     ];
     const { calls, answer } = await turn(engine, "What is my favourite colour?", { recall: () => JSON.stringify(hits) });
     expect(calls).toEqual([{ id: "builtin_call_1", name: "recall", arguments: { query: "my favourite colour" } }]);
-    expect(answer).toBe("Here's what I remember about your favourite colour: your favourite colour is blue.");
+    expect(answer).toBe("You told me that your favourite colour is blue.");
   });
 
   it("says so when recall finds nothing", async () => {
@@ -167,7 +167,7 @@ describe("BuiltinResponder conversation", () => {
       recall: () => JSON.stringify([{ text: "I am vegetarian" }, { text: "my cat is called Miso." }]),
     });
     expect(calls[0]!.arguments).toEqual({ query: "me my I" });
-    expect(answer).toBe("Here's what I remember: you are vegetarian; your cat is called Miso.");
+    expect(answer).toBe("You told me that you are vegetarian, and that your cat is called Miso.");
   });
 
   it("remembers then recalls across turns with a real in-test memory", async () => {
@@ -179,7 +179,7 @@ describe("BuiltinResponder conversation", () => {
     };
     await turn(engine, "remember that my sister's name is Ana", answers);
     const { answer } = await turn(engine, "what do you remember about my sister's name", answers);
-    expect(answer).toBe("Here's what I remember about your sister's name: your sister's name is Ana.");
+    expect(answer).toBe("You told me that your sister's name is Ana.");
   });
 
   it("gets system information through the system_info tool", async () => {

@@ -1,0 +1,85 @@
+/**
+ * The contract of each stage actor with the machine that invokes it: what
+ * the actor gets as input, the events it sends back (or the output it
+ * resolves), and what engines yield to the actor. The machine (machines/)
+ * and the stage actors (actors/<stage>/actor.ts) both import these; neither
+ * imports the other.
+ */
+import type { ChatMessage, MemoryHit, MemoryItem, ToolCall, ToolOutcome } from "./messages.js";
+
+// --- what engines yield (checked at the actor edge by ./schemas.ts) -------------
+
+/** A recogniser's update: partials, then exactly one final. */
+export type SttUpdate = { kind: "partial"; text: string } | { kind: "final"; text: string; confidence: number | null };
+
+/** One chunk of a model's stream. */
+export type LlmChunk =
+  | { kind: "delta"; text: string }
+  | { kind: "tool_call"; call: ToolCall }
+  | { kind: "done"; finishReason: "stop" | "length" | "tool_calls" };
+
+// --- speech recognition --------------------------------------------------------
+
+export interface SttInput {
+  turnId: string;
+}
+export interface DemoSttInput {
+  turnId: string;
+  text: string;
+}
+/** From the STT actor. */
+export type SttEvent =
+  | { type: "stt.partial"; text: string }
+  | { type: "stt.final"; text: string; confidence: number | null }
+  | { type: "stt.error"; code: string; message: string };
+/** What the STT actors receive: stt_stop ends the audio of the utterance. */
+export type SttControlEvent = { type: "audio.end" };
+
+// --- memory --------------------------------------------------------------------
+
+export interface RecallInput {
+  query: string;
+  limit: number;
+}
+export type RecallOutput = MemoryHit[];
+export interface StoreInput {
+  turnId: string;
+  user: string;
+  assistant: string;
+}
+export type StoreOutput = MemoryItem;
+
+// --- generation ----------------------------------------------------------------
+
+export interface LlmInput {
+  turnId: string;
+  round: number;
+  messages: ChatMessage[];
+}
+/** From the LLM actor. `llm.sentence` carries complete sentences cut from the deltas. */
+export type LlmEvent =
+  | { type: "llm.delta"; text: string }
+  | { type: "llm.sentence"; text: string }
+  | { type: "llm.done"; finishReason: "stop" | "length" | "tool_calls"; toolCalls: ToolCall[] }
+  | { type: "llm.error"; code: string; message: string };
+
+// --- tools ---------------------------------------------------------------------
+
+export interface ToolsInput {
+  turnId: string;
+  calls: ToolCall[];
+}
+/** From the tools actor: one outcome per call, in call order, then `tools.done`. */
+export type ToolsEvent = { type: "tools.outcome"; outcome: ToolOutcome } | { type: "tools.done" };
+
+// --- speech synthesis ----------------------------------------------------------
+
+export interface TtsInput {
+  turnId: string;
+  text: string;
+}
+/** From the TTS actor (one sentence). */
+export type TtsEvent = { type: "tts.chunk"; pcm: Uint8Array; audioMs: number } | { type: "tts.done" } | { type: "tts.error"; code: string; message: string };
+
+/** Every event a stage actor sends back to the turn. */
+export type StageEvent = SttEvent | LlmEvent | ToolsEvent | TtsEvent;

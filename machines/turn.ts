@@ -1,0 +1,664 @@
+/**
+ * The turn machine: one conversation turn, from listening (or typed text,
+ * or a scripted demo utterance) through memory recall, model generation
+ * with tool rounds and pipelined speech, to the stored memory. The session
+ * machine (machines/voice.ts) invokes one per turn and decides what comes
+ * after it; stopping the turn actor (barge-in, stop, shutdown) stops every
+ * stage actor it runs. Pure XState: every actor, action, guard and delay is
+ * named in `setup`; the stage actor slots hold placeholders and the real
+ * stage actors are supplied with `.provide({ actors })` on the session.
+ *
+ * Shape (docs/machines.md has the generated diagram, docs/voice-machine.md the prose):
+ *
+ *   start ─▶ listening.voice | listening.demo ─ stt.final ─▶ answering ─▶ remembering ─▶ completed
+ *         └────────────── (typed text) ─────────────────────▶ answering
+ *
+ *   answering (parallel)
+ *     generation: recalling ─▶ generating ⇄ calling_tools ─▶ done
+ *     speech:     pending ─▶ synthesizing ⇄ gap ─▶ done      (sentence by sentence, in order)
+ *
+ * Every stage state has a named `after` deadline; errors and deadlines emit
+ * the stage's failure and end the turn in `failed`. Each domain event is
+ * emitted (typed `emit`) and reported to the session (`turn.emitted`), and
+ * each top-level stage entered is reported as `turn.stage`.
+ *
+ * Extending: a state after speech (e.g. waiting for playout) goes between
+ * `answering` and `remembering`; a stage the session must know about gets a
+ * `reportStage` entry and a mirror state in the session.
+ */
+import { Immer, type Draft } from "immer";
+import { enqueueActions, fromCallback, fromPromise, sendTo, setup, type AnyActorRef, type AnyEventObject, type DoneActorEvent, type ErrorActorEvent } from "xstate";
+import type {
+  ChatMessage,
+  DemoSttInput,
+  LlmInput,
+  RecallInput,
+  RecallOutput,
+  StoreInput,
+  StoreOutput,
+  SttControlEvent,
+  SttInput,
+  ToolsInput,
+  TtsInput,
+} from "../actors/contracts/index.js";
+import type { TurnContext, TurnEvent, TurnInput, TurnOutput } from "./turn-types.js";
+import type { Phase, TurnStage, VoiceEmitted } from "./voice-types.js";
+
+// Snapshots are never mutated (XState copies on assign), so deep-freezing every update is cost
+// without benefit on the hot path (one update per streamed token).
+const { produce } = new Immer({ autoFreeze: false });
+
+// --- placeholders: typed actor slots, replaced by .provide({ actors }) ----------
+// Each reports "unavailable" instead of hanging, so an unprovided stage fails plainly.
+
+const unavailable = (stage: string) => `No ${stage} engine was provided to the voice machine`;
+
+const sttSlot = fromCallback<SttControlEvent, SttInput>(({ sendBack }) => {
+  sendBack({ type: "stt.error", code: "unavailable", message: unavailable("speech recognition") });
+});
+const demoSttSlot = fromCallback<SttControlEvent, DemoSttInput>(({ sendBack }) => {
+  sendBack({ type: "stt.error", code: "unavailable", message: unavailable("demo recognition") });
+});
+const llmSlot = fromCallback<AnyEventObject, LlmInput>(({ sendBack }) => {
+  sendBack({ type: "llm.error", code: "unavailable", message: unavailable("language model") });
+});
+const toolsSlot = fromCallback<AnyEventObject, ToolsInput>(({ sendBack }) => {
+  sendBack({ type: "tools.done" });
+});
+const ttsSlot = fromCallback<AnyEventObject, TtsInput>(({ sendBack }) => {
+  sendBack({ type: "tts.error", code: "unavailable", message: unavailable("speech synthesis") });
+});
+const recallSlot = fromPromise<RecallOutput, RecallInput>(async () => []);
+const storeSlot = fromPromise<StoreOutput, StoreInput>(async () => {
+  throw Object.assign(new Error(unavailable("memory")), { code: "unavailable" });
+});
+
+/** The stage actor slots of a turn (what `createVoiceActors` provides). */
+export const turnActorSlots = {
+  stt: sttSlot,
+  demoStt: demoSttSlot,
+  recall: recallSlot,
+  llm: llmSlot,
+  tools: toolsSlot,
+  tts: ttsSlot,
+  store: storeSlot,
+};
+export type TurnActorSlots = typeof turnActorSlots;
+
+// --- pure helpers ------------------------------------------------------------
+
+const PREVIEW_CHARS = 80;
+const preview = (text: string) => (text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text);
+
+function initialContext(input: TurnInput): TurnContext {
+  return {
+    id: input.id,
+    mode: input.mode,
+    demoText: input.demoText,
+    userText: input.userText,
+    partials: 0,
+    listening: false,
+    recalled: [],
+    round: 0,
+    roundText: "",
+    answer: "",
+    deltas: 0,
+    llm: "idle",
+    calls: [],
+    reported: [],
+    messages: input.userText === null ? [] : [{ role: "user", content: input.userText }],
+    speech: { started: false, finished: false, queue: [], current: null, sentence: 0, chunks: 0, chars: 0, audioMs: 0 },
+    settings: input.settings,
+    history: input.history,
+    listenMode: input.listenMode,
+    phase: input.phase,
+    path: input.path,
+    ending: { outcome: "completed", endSession: false },
+  };
+}
+
+/** The model request of the current round: system prompt with recalled memories, history, this turn so far. */
+export function buildMessages(c: TurnContext): ChatMessage[] {
+  let system = c.settings.systemPrompt;
+  if (c.recalled.length) system += `\n\nThings you remember that may help:\n${c.recalled.map((m) => `- ${m.text}`).join("\n")}`;
+  return [{ role: "system", content: system }, ...c.history, ...c.messages];
+}
+
+/** The turn's messages for the history; a cut turn keeps its unfinished round's text, marked `cut`. */
+export function turnMessages(c: TurnContext, cut: boolean): ChatMessage[] {
+  const messages = [...c.messages];
+  if (cut && c.roundText && c.llm !== "done") messages.push({ role: "assistant", content: c.roundText, cut: true });
+  return messages;
+}
+
+export type CutReason = "barge_in" | "stop" | "shutdown" | "failure";
+
+const CUT_WHY: Record<CutReason, string> = {
+  barge_in: "a new turn started (barge-in)",
+  stop: "the user stopped the answer",
+  shutdown: "the server is stopping",
+  failure: "another stage of the turn failed",
+};
+
+/**
+ * The events that close a turn cut short, so that every start the turn
+ * announced gets its end: open listening (`stt.failed` code `interrupted`),
+ * tool calls still running (`tool.failed` code `cancelled`), the running
+ * generation and speech (reported as interrupted), then the turn's end (for
+ * its latency trace). The session calls it when it interrupts a turn.
+ */
+export function turnCutEvents(turn: TurnContext, outcome: "failed" | "interrupted", cutLlm: boolean, why: CutReason): VoiceEmitted[] {
+  const id = turn.id;
+  const out: VoiceEmitted[] = [];
+  if (turn.listening) {
+    out.push({ type: "stt.failed", turnId: id, code: "interrupted", message: `Listening ended without a transcript: ${CUT_WHY[why]}` });
+  }
+  if (cutLlm && turn.llm === "tools") {
+    for (const call of turn.calls) {
+      if (turn.reported.includes(call.id)) continue;
+      out.push({ type: "tool.failed", turnId: id, callId: call.id, name: call.name, code: "cancelled", message: `The tool call was cancelled: ${CUT_WHY[why]}`, durationMs: null });
+    }
+  }
+  if (cutLlm && turn.llm === "running") out.push({ type: "llm.round_ended", turnId: id, round: turn.round, reason: "interrupted" });
+  if (cutLlm && (turn.llm === "running" || turn.llm === "tools")) {
+    out.push({ type: "llm.result", turnId: id, text: turn.answer, finishReason: "interrupted", rounds: turn.round + 1 });
+  }
+  if (turn.speech.started && !turn.speech.finished) {
+    out.push({
+      type: "tts.result",
+      turnId: id,
+      sentences: turn.speech.sentence + (turn.speech.current ? 1 : 0),
+      chunks: turn.speech.chunks,
+      chars: turn.speech.chars,
+      audioMs: turn.speech.audioMs,
+      interrupted: true,
+    });
+  }
+  out.push({ type: "turn.ended", turnId: id, mode: turn.mode, outcome });
+  return out;
+}
+
+/** Code of a failed promise actor (EngineError-like errors carry one). */
+function errorCode(error: unknown, fallback: string): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^[a-z][a-z0-9_]*$/.test(code) ? code : fallback;
+}
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+// What an action gets to emit and assign with.
+interface Enqueue {
+  assign: (next: TurnContext) => void;
+  emit: (e: VoiceEmitted) => void;
+  sendTo: (to: AnyActorRef, event: AnyEventObject) => void;
+}
+
+/** Apply `recipe` to the context with immer, assign the result and return it (for emitting from the new state). */
+function update(context: TurnContext, enqueue: Pick<Enqueue, "assign">, recipe: (d: Draft<TurnContext>) => void): TurnContext {
+  const next = produce(context, recipe);
+  enqueue.assign(next);
+  return next;
+}
+
+/** Emit a domain event, and report it to the session (when the turn runs under one). */
+function report(enqueue: Enqueue, self: AnyActorRef, e: VoiceEmitted): void {
+  enqueue.emit(e);
+  if (self._parent) enqueue.sendTo(self._parent, { type: "turn.emitted", emitted: e });
+}
+
+// --- the machine ---------------------------------------------------------------
+
+export const turnMachine = setup({
+  types: {
+    context: {} as TurnContext,
+    events: {} as TurnEvent,
+    input: {} as TurnInput,
+    output: {} as TurnOutput,
+    emitted: {} as VoiceEmitted,
+  },
+  actors: turnActorSlots,
+  delays: {
+    sttDeadline: ({ context }) => context.settings.deadlines.sttMs,
+    memoryDeadline: ({ context }) => context.settings.deadlines.memoryMs,
+    llmDeadline: ({ context }) => context.settings.deadlines.llmMs,
+    toolDeadline: ({ context }) => context.settings.deadlines.toolMs,
+    ttsDeadline: ({ context }) => context.settings.deadlines.ttsMs,
+  },
+  guards: {
+    isDemo: ({ context }) => context.mode === "demo",
+    isVoice: ({ context }) => context.mode === "push_to_talk" || context.mode === "continuous",
+    heardNothing: ({ event }) => event.type === "stt.final" && event.text.trim() === "",
+    /** The model asked for tools and the turn still has tool rounds left. */
+    canCallTools: ({ context, event }) => event.type === "llm.done" && event.toolCalls.length > 0 && context.round < context.settings.maxToolRounds,
+    wantsTools: ({ event }) => event.type === "llm.done" && event.toolCalls.length > 0,
+    isPipelined: ({ context }) => context.settings.pipelined,
+    /** The model's last round ended (no tool calls): the answer text is complete. */
+    answerComplete: ({ event }) => event.type === "llm.done" && event.toolCalls.length === 0,
+    answerCompleteWithQueue: ({ context, event }) => event.type === "llm.done" && event.toolCalls.length === 0 && context.speech.queue.length > 0,
+    hasQueuedSentence: ({ context }) => context.speech.queue.length > 0,
+    generationDone: ({ context }) => context.llm === "done",
+  },
+  actions: {
+    /** Publish a coarse state change (skipped when nothing a UI shows changed). */
+    announce: enqueueActions(({ context, enqueue, self }, params: { state: Phase; path: string }) => {
+      if (context.phase === params.state && context.path === params.path) return;
+      report(enqueue, self, { type: "state.changed", state: params.state, previous: context.phase, path: params.path, turnId: context.id, mode: context.listenMode });
+      enqueue.assign({ phase: params.state, path: params.path });
+    }),
+    /** Tell the session which stage the turn is in (what the user may do depends on it). */
+    reportStage: enqueueActions(({ enqueue, self }, params: { stage: TurnStage }) => {
+      if (self._parent) enqueue.sendTo(self._parent, { type: "turn.stage", stage: params.stage });
+    }),
+    /** Close the turn: announce its end, keep how it ended for the output. */
+    endTurn: enqueueActions(({ context, enqueue, self }, params: { outcome: "completed" | "failed"; endSession: boolean }) => {
+      report(enqueue, self, { type: "turn.ended", turnId: context.id, mode: context.mode, outcome: params.outcome });
+      enqueue.assign({ ending: { outcome: params.outcome, endSession: params.endSession } });
+    }),
+
+    // listening
+    emitSttStarted: enqueueActions(({ context, enqueue, self }, params: { demo: boolean }) => {
+      const info = params.demo ? context.settings.engines.demoStt : context.settings.engines.stt;
+      const mode = context.mode === "demo" ? "demo" : context.mode === "continuous" ? "continuous" : "push_to_talk";
+      report(enqueue, self, { type: "stt.started", turnId: context.id, mode, engine: info.name, source: info.source });
+      enqueue.assign({ listening: true });
+    }),
+    // Looked up rather than named: pure traversals (xstate/graph) run without live children.
+    endAudio: sendTo(({ self }) => self.getSnapshot()?.children?.stt as AnyActorRef, { type: "audio.end" }),
+    recordPartial: enqueueActions(({ context, event, enqueue, self }) => {
+      if (event.type !== "stt.partial") return;
+      report(enqueue, self, { type: "stt.progress", turnId: context.id, text: event.text, index: context.partials });
+      enqueue.assign({ partials: context.partials + 1 });
+    }),
+    acceptTranscript: enqueueActions(({ context, event, enqueue, self }) => {
+      if (event.type !== "stt.final") return;
+      const text = event.text.trim();
+      report(enqueue, self, { type: "stt.result", turnId: context.id, text, confidence: event.confidence });
+      update(context, enqueue, (c) => {
+        c.listening = false;
+        if (!text) return;
+        c.userText = text;
+        c.messages.push({ role: "user", content: text });
+      });
+    }),
+    failStt: enqueueActions(({ context, event, enqueue, self }, params: { timeout: boolean }) => {
+      const code = params.timeout ? "timeout" : event.type === "stt.error" ? event.code : "engine_error";
+      const message = params.timeout
+        ? `No final transcript within ${context.settings.deadlines.sttMs} ms`
+        : event.type === "stt.error"
+          ? event.message
+          : "Speech recognition failed";
+      report(enqueue, self, { type: "stt.failed", turnId: context.id, code, message });
+      enqueue.assign({ listening: false });
+    }),
+
+    // memory
+    beginRecall: enqueueActions(({ context, enqueue, self }) => {
+      report(enqueue, self, { type: "memory.recall_started", turnId: context.id, query: context.userText ?? "" });
+    }),
+    applyRecall: enqueueActions(({ context, enqueue, self }, params: { hits: RecallOutput }) => {
+      const hits = params.hits ?? [];
+      report(enqueue, self, {
+        type: "memory.recalled",
+        turnId: context.id,
+        query: context.userText ?? "",
+        hits: hits.map((h) => ({ id: h.item.id, kind: h.item.kind, preview: preview(h.item.text), score: h.score })),
+      });
+      enqueue.assign({ recalled: hits.map((h) => ({ id: h.item.id, kind: h.item.kind, text: h.item.text, score: h.score })) });
+    }),
+    failMemory: enqueueActions(({ context, enqueue, self }, params: { operation: "recall" | "store"; error: unknown; timeout: boolean }) => {
+      report(enqueue, self, {
+        type: "memory.failed",
+        turnId: context.id,
+        operation: params.operation,
+        code: params.timeout ? "timeout" : errorCode(params.error, "storage_error"),
+        message: params.timeout ? `Memory ${params.operation} took longer than ${context.settings.deadlines.memoryMs} ms` : errorMessage(params.error),
+      });
+    }),
+    applyStored: enqueueActions(({ context, enqueue, self }, params: { item: StoreOutput }) => {
+      const { item } = params;
+      report(enqueue, self, { type: "memory.stored", turnId: context.id, id: item.id, kind: item.kind, preview: preview(item.text) });
+    }),
+
+    // generation
+    startRound: enqueueActions(({ context, enqueue, self }) => {
+      enqueue.assign({ llm: "running", roundText: "" });
+      const { llm } = context.settings.engines;
+      report(enqueue, self, { type: "llm.started", turnId: context.id, engine: llm.name, model: llm.model, round: context.round });
+    }),
+    appendDelta: enqueueActions(({ context, event, enqueue, self }) => {
+      if (event.type !== "llm.delta" || !event.text) return;
+      report(enqueue, self, { type: "llm.progress", turnId: context.id, delta: event.text, index: context.deltas });
+      enqueue.assign({ roundText: context.roundText + event.text, answer: context.answer + event.text, deltas: context.deltas + 1 });
+    }),
+    requestTools: enqueueActions(({ context, event, enqueue, self }) => {
+      if (event.type !== "llm.done") return;
+      report(enqueue, self, { type: "llm.round_ended", turnId: context.id, round: context.round, reason: "tool_calls" });
+      const next = update(context, enqueue, (t) => {
+        t.messages.push({ role: "assistant", content: t.roundText, toolCalls: event.toolCalls });
+        t.calls = event.toolCalls;
+        t.reported = [];
+        t.llm = "tools";
+        // A round's text may lack a sentence end ("Let me check"): keep spoken words apart.
+        if (t.answer && !/\s$/.test(t.answer)) t.answer += " ";
+      });
+      for (const call of next.calls) {
+        report(enqueue, self, { type: "tool.called", turnId: context.id, callId: call.id, name: call.name, arguments: call.arguments });
+      }
+    }),
+    reportToolOutcome: enqueueActions(({ context, event, enqueue, self }) => {
+      if (event.type !== "tools.outcome") return;
+      const o = event.outcome;
+      if (context.reported.includes(o.callId) || !context.calls.some((c) => c.id === o.callId)) return;
+      const durationMs = Math.max(0, o.durationMs);
+      if (o.ok) {
+        report(enqueue, self, { type: "tool.result", turnId: context.id, callId: o.callId, name: o.name, preview: o.preview, durationMs });
+      } else {
+        report(enqueue, self, {
+          type: "tool.failed",
+          turnId: context.id,
+          callId: o.callId,
+          name: o.name,
+          code: o.code,
+          message: o.message,
+          ...(o.issues ? { issues: o.issues } : {}),
+          durationMs,
+        });
+      }
+      update(context, enqueue, (t) => {
+        t.reported.push(o.callId);
+        // A failure goes back to the model as a tool message; the turn goes on.
+        const content = o.ok ? (typeof o.result === "string" ? o.result : JSON.stringify(o.result) ?? "null") : `Error (${o.code}): ${o.message}`;
+        t.messages.push({ role: "tool", toolCallId: o.callId, name: o.name, content });
+      });
+    }),
+    /** The tool round ended (all reported, or the deadline passed: the rest fail with `timeout`). */
+    finishToolRound: enqueueActions(({ context, enqueue, self }, params: { timeout: boolean }) => {
+      const missing = context.calls.filter((c) => !context.reported.includes(c.id));
+      const message = `The tool did not answer within ${context.settings.deadlines.toolMs} ms`;
+      for (const call of missing) {
+        report(enqueue, self, {
+          type: "tool.failed",
+          turnId: context.id,
+          callId: call.id,
+          name: call.name,
+          code: params.timeout ? "timeout" : "tool_failed",
+          message: params.timeout ? message : "The tool runner reported no outcome",
+          durationMs: params.timeout ? context.settings.deadlines.toolMs : 0,
+        });
+      }
+      report(enqueue, self, { type: "tools.finished", turnId: context.id, round: context.round });
+      update(context, enqueue, (t) => {
+        for (const call of missing) {
+          t.messages.push({ role: "tool", toolCallId: call.id, name: call.name, content: `Error (${params.timeout ? "timeout" : "tool_failed"}): ${message}` });
+        }
+        t.calls = [];
+        t.reported = [];
+        t.round += 1;
+      });
+    }),
+    finishGeneration: enqueueActions(({ context, event, enqueue, self }) => {
+      if (event.type !== "llm.done") return;
+      const reason = event.finishReason === "length" ? "length" : "stop";
+      report(enqueue, self, { type: "llm.round_ended", turnId: context.id, round: context.round, reason });
+      report(enqueue, self, { type: "llm.result", turnId: context.id, text: context.answer.trim(), finishReason: reason, rounds: context.round + 1 });
+      update(context, enqueue, (t) => {
+        t.messages.push({ role: "assistant", content: t.roundText });
+        t.llm = "done";
+      });
+    }),
+    /** The model failed (engine error, deadline, endless tool rounds): report it and close the turn as failed. */
+    failGeneration: enqueueActions(({ context, event, enqueue, self }, params: { reason: "error" | "timeout" | "tool_rounds" }) => {
+      const [code, message] =
+        params.reason === "timeout"
+          ? ["timeout", `The model did not finish within ${context.settings.deadlines.llmMs} ms`]
+          : params.reason === "tool_rounds"
+            ? ["tool_rounds_exceeded", `The model asked for tools more than ${context.settings.maxToolRounds} times in one turn`]
+            : event.type === "llm.error"
+              ? [event.code, event.message]
+              : ["engine_error", "The model failed"];
+      report(enqueue, self, { type: "llm.round_ended", turnId: context.id, round: context.round, reason: "failed" });
+      report(enqueue, self, { type: "llm.failed", turnId: context.id, code, message, partialText: context.answer });
+      for (const e of turnCutEvents({ ...context, llm: "done" }, "failed", false, "failure")) report(enqueue, self, e);
+      // The round's text stays in the history as a cut answer (the context's `llm` is still "running").
+      enqueue.assign({ ending: { outcome: "failed", endSession: params.reason === "tool_rounds" } });
+    }),
+
+    // speech
+    startSpeech: enqueueActions(({ context, enqueue, self }) => {
+      const { tts } = context.settings.engines;
+      report(enqueue, self, { type: "tts.started", turnId: context.id, engine: tts.name, voice: tts.voice, format: tts.format });
+      enqueue.assign({ speech: { ...context.speech, started: true } });
+    }),
+    takeSentence: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "llm.sentence") return;
+      enqueue.assign({ speech: { ...context.speech, current: event.text, chars: context.speech.chars + event.text.length } });
+    }),
+    queueSentence: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "llm.sentence") return;
+      enqueue.assign({ speech: { ...context.speech, queue: [...context.speech.queue, event.text] } });
+    }),
+    takeQueuedSentence: enqueueActions(({ context, enqueue }) => {
+      const [current = null, ...queue] = context.speech.queue;
+      enqueue.assign({ speech: { ...context.speech, queue, current, chars: context.speech.chars + (current?.length ?? 0) } });
+    }),
+    emitAudio: enqueueActions(({ context, event, enqueue, self }) => {
+      if (event.type !== "tts.chunk") return;
+      const s = context.speech;
+      const text = s.current ?? "";
+      report(enqueue, self, {
+        type: "tts.audio",
+        turnId: context.id,
+        sentenceIndex: s.sentence,
+        chunkIndex: s.chunks,
+        text,
+        chars: text.length,
+        audioMs: event.audioMs,
+        bytes: event.pcm.byteLength,
+        pcm: event.pcm,
+      });
+      enqueue.assign({ speech: { ...s, chunks: s.chunks + 1, audioMs: s.audioMs + event.audioMs } });
+    }),
+    finishSentence: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ speech: { ...context.speech, sentence: context.speech.sentence + 1, current: null } });
+    }),
+    finishSpeech: enqueueActions(({ context, enqueue, self }) => {
+      const s = context.speech;
+      if (s.started) {
+        report(enqueue, self, { type: "tts.result", turnId: context.id, sentences: s.sentence, chunks: s.chunks, chars: s.chars, audioMs: s.audioMs, interrupted: false });
+      }
+      enqueue.assign({ speech: { ...s, finished: true } });
+    }),
+    /** Synthesis failed: report it, cut the generation, close the turn as failed. */
+    failSpeech: enqueueActions(({ context, event, enqueue, self }, params: { timeout: boolean }) => {
+      const code = params.timeout ? "timeout" : event.type === "tts.error" ? event.code : "engine_error";
+      const message = params.timeout
+        ? `Synthesis of one sentence took longer than ${context.settings.deadlines.ttsMs} ms`
+        : event.type === "tts.error"
+          ? event.message
+          : "Speech synthesis failed";
+      report(enqueue, self, { type: "tts.failed", turnId: context.id, code, message });
+      for (const e of turnCutEvents({ ...context, speech: { ...context.speech, finished: true } }, "failed", true, "failure")) report(enqueue, self, e);
+      enqueue.assign({ ending: { outcome: "failed", endSession: false } });
+    }),
+  },
+}).createMachine({
+  id: "turn",
+  context: ({ input }) => initialContext(input),
+  output: ({ context }): TurnOutput => ({
+    turnId: context.id,
+    ...context.ending,
+    messages: turnMessages(context, context.ending.outcome === "failed"),
+  }),
+  initial: "start",
+  states: {
+    // Where the turn begins depends on how it was asked for.
+    start: {
+      always: [{ guard: "isDemo", target: "listening.demo" }, { guard: "isVoice", target: "listening.voice" }, { target: "answering" }],
+    },
+
+    listening: {
+      initial: "voice",
+      states: {
+        voice: {
+          entry: [{ type: "announce", params: { state: "listening", path: "listening.voice" } }, { type: "emitSttStarted", params: { demo: false } }],
+          invoke: { id: "stt", src: "stt", input: ({ context }) => ({ turnId: context.id }) },
+        },
+        demo: {
+          entry: [{ type: "announce", params: { state: "listening", path: "listening.demo" } }, { type: "emitSttStarted", params: { demo: true } }],
+          invoke: { id: "stt", src: "demoStt", input: ({ context }) => ({ turnId: context.id, text: context.demoText ?? "" }) },
+        },
+      },
+      after: {
+        sttDeadline: { target: "failed", actions: [{ type: "failStt", params: { timeout: true } }, { type: "endTurn", params: { outcome: "failed", endSession: false } }] },
+      },
+      on: {
+        "stt.partial": { actions: "recordPartial" },
+        "stt.final": [
+          // Nothing heard: the turn (and a voice session) ends quietly.
+          { guard: "heardNothing", target: "completed", actions: ["acceptTranscript", { type: "endTurn", params: { outcome: "completed", endSession: true } }] },
+          { target: "answering", actions: "acceptTranscript" },
+        ],
+        // A recogniser that fails ends the session even in continuous mode (listening again would spin on a broken engine).
+        "stt.error": { target: "failed", actions: [{ type: "failStt", params: { timeout: false } }, { type: "endTurn", params: { outcome: "failed", endSession: true } }] },
+        "user.stop_listening": { actions: "endAudio" },
+      },
+    },
+
+    answering: {
+      type: "parallel",
+      entry: [{ type: "reportStage", params: { stage: "answering" } }, { type: "announce", params: { state: "thinking", path: "thinking.recalling" } }],
+      states: {
+        generation: {
+          initial: "recalling",
+          states: {
+            recalling: {
+              entry: "beginRecall",
+              invoke: {
+                id: "recall",
+                src: "recall",
+                input: ({ context }) => ({ query: context.userText ?? "", limit: context.settings.recallLimit }),
+                onDone: { target: "generating", actions: { type: "applyRecall", params: ({ event }: { event: DoneActorEvent<RecallOutput> }) => ({ hits: event.output }) } },
+                // Memory failures are reported and the turn goes on without memories.
+                onError: {
+                  target: "generating",
+                  actions: { type: "failMemory", params: ({ event }: { event: ErrorActorEvent }) => ({ operation: "recall" as const, error: event.error, timeout: false }) },
+                },
+              },
+              after: { memoryDeadline: { target: "generating", actions: { type: "failMemory", params: { operation: "recall", error: null, timeout: true } } } },
+            },
+            generating: {
+              entry: "startRound",
+              invoke: {
+                id: "llm",
+                src: "llm",
+                input: ({ context }) => ({ turnId: context.id, round: context.round, messages: buildMessages(context) }),
+              },
+              on: {
+                "llm.delta": { actions: "appendDelta" },
+                "llm.done": [
+                  { guard: "canCallTools", target: "calling_tools", actions: "requestTools" },
+                  { guard: "wantsTools", target: "#turn.failed", actions: { type: "failGeneration", params: { reason: "tool_rounds" } } },
+                  { target: "done", actions: "finishGeneration" },
+                ],
+                "llm.error": { target: "#turn.failed", actions: { type: "failGeneration", params: { reason: "error" } } },
+              },
+              after: { llmDeadline: { target: "#turn.failed", actions: { type: "failGeneration", params: { reason: "timeout" } } } },
+            },
+            calling_tools: {
+              invoke: { id: "tools", src: "tools", input: ({ context }) => ({ turnId: context.id, calls: context.calls }) },
+              on: {
+                "tools.outcome": { actions: "reportToolOutcome" },
+                "tools.done": { target: "generating", actions: { type: "finishToolRound", params: { timeout: false } } },
+              },
+              after: { toolDeadline: { target: "generating", actions: { type: "finishToolRound", params: { timeout: true } } } },
+            },
+            done: { type: "final" },
+          },
+        },
+        speech: {
+          initial: "pending",
+          states: {
+            // Nothing spoken yet: the coarse state is still "thinking".
+            pending: {
+              on: {
+                "llm.sentence": [
+                  {
+                    guard: "isPipelined",
+                    target: "synthesizing",
+                    actions: [{ type: "announce", params: { state: "speaking", path: "speaking" } }, "startSpeech", "takeSentence"],
+                  },
+                  { actions: "queueSentence" },
+                ],
+                "llm.done": [
+                  {
+                    guard: "answerCompleteWithQueue",
+                    target: "synthesizing",
+                    actions: [{ type: "announce", params: { state: "speaking", path: "speaking" } }, "startSpeech", "takeQueuedSentence"],
+                  },
+                  { guard: "answerComplete", target: "done", actions: "finishSpeech" },
+                ],
+              },
+            },
+            synthesizing: {
+              invoke: { id: "tts", src: "tts", input: ({ context }) => ({ turnId: context.id, text: context.speech.current ?? "" }) },
+              on: {
+                "tts.chunk": { actions: "emitAudio" },
+                "llm.sentence": { actions: "queueSentence" },
+                "tts.done": [
+                  { guard: "hasQueuedSentence", target: "synthesizing", reenter: true, actions: ["finishSentence", "takeQueuedSentence"] },
+                  { guard: "generationDone", target: "done", actions: ["finishSentence", "finishSpeech"] },
+                  { target: "gap", actions: "finishSentence" },
+                ],
+                "tts.error": { target: "#turn.failed", actions: { type: "failSpeech", params: { timeout: false } } },
+              },
+              after: { ttsDeadline: { target: "#turn.failed", actions: { type: "failSpeech", params: { timeout: true } } } },
+            },
+            // Spoke everything so far; the model is still generating.
+            gap: {
+              on: {
+                "llm.sentence": { target: "synthesizing", actions: "takeSentence" },
+                "llm.done": { guard: "answerComplete", target: "done", actions: "finishSpeech" },
+              },
+            },
+            done: { type: "final" },
+          },
+        },
+      },
+      onDone: { target: "remembering" },
+    },
+
+    // The answer is out; keep the turn in long-term memory before ending.
+    remembering: {
+      entry: { type: "reportStage", params: { stage: "remembering" } },
+      invoke: {
+        id: "store",
+        src: "store",
+        input: ({ context }) => ({ turnId: context.id, user: context.userText ?? "", assistant: context.answer.trim() }),
+        onDone: {
+          target: "completed",
+          actions: [
+            { type: "applyStored", params: ({ event }: { event: DoneActorEvent<StoreOutput> }) => ({ item: event.output }) },
+            { type: "endTurn", params: { outcome: "completed", endSession: false } },
+          ],
+        },
+        onError: {
+          target: "completed",
+          actions: [
+            { type: "failMemory", params: ({ event }: { event: ErrorActorEvent }) => ({ operation: "store" as const, error: event.error, timeout: false }) },
+            { type: "endTurn", params: { outcome: "completed", endSession: false } },
+          ],
+        },
+      },
+      after: {
+        memoryDeadline: {
+          target: "completed",
+          actions: [{ type: "failMemory", params: { operation: "store", error: null, timeout: true } }, { type: "endTurn", params: { outcome: "completed", endSession: false } }],
+        },
+      },
+    },
+
+    completed: { type: "final" },
+    failed: { type: "final" },
+  },
+});
+
+export type TurnMachine = typeof turnMachine;
