@@ -13,7 +13,7 @@ import { createRecallLogic, createStoreLogic } from "./memory/actor.js";
 import type { MemoryStore } from "./memory/types.js";
 import { createDemoSttLogic, createSttLogic } from "./stt/actor.js";
 import type { AudioSource, SttEngine } from "./stt/types.js";
-import type { VadEvent, VadOptions } from "./stt/vad.js";
+import type { VadEvent, VadOptions, VadProvider } from "./stt/vad.js";
 import { createToolsLogic } from "./tools/actor.js";
 import type { ToolRunner } from "./tools/types.js";
 import { createTtsLogic } from "./tts/actor.js";
@@ -33,8 +33,8 @@ export interface VoiceActorOptions {
   audio?: AudioSource;
   /** Delay before each partial result of demo turns' scripted recogniser (ms). Default 40. */
   demoPartialDelayMs?: number;
-  /** End-of-speech detection on voice turns' audio (see createSttLogic). Default: on, VAD_DEFAULTS. */
-  vad?: VadOptions | false;
+  /** End-of-speech detection on voice turns' audio (see createSttLogic): a provider from loadVad, energy thresholds, or false. Default: energy, VAD_DEFAULTS. */
+  vad?: VadOptions | VadProvider | false;
   /** Sees each VAD event (for logs and tests). */
   onVadEvent?: (event: VadEvent) => void;
 }

@@ -16,6 +16,8 @@ import { PocketSphinxStt } from "../actors/stt/pocketsphinx.js";
 import { FileSource, MicrophoneSource } from "../actors/stt/sources.js";
 import type { AudioSource, SttEngine } from "../actors/stt/types.js";
 import { UnavailableStt } from "../actors/stt/unavailable.js";
+import type { VadProvider } from "../actors/stt/vad.js";
+import { loadVad } from "../actors/stt/vad-select.js";
 import { createBuiltinTools } from "../actors/tools/builtins/index.js";
 import { ToolRegistry } from "../actors/tools/registry.js";
 import { EspeakTts } from "../actors/tts/espeak.js";
@@ -151,6 +153,29 @@ function chooseAudio(config: Config, descriptions: string[]): AudioSource | unde
   return undefined;
 }
 
+/** The voice-activity detector of the settings (Silero unless told otherwise, energy when Silero cannot load), or false for `--vad off`. */
+async function chooseVad(config: Config, descriptions: string[]): Promise<VadProvider | false> {
+  const detector = str(config.vad) ?? "silero";
+  if (detector === "off") {
+    descriptions.push("VAD: off (--vad off): only stt_stop or the end of the audio ends an utterance");
+    return false;
+  }
+  const vad = await loadVad({
+    detector: detector === "energy" ? "energy" : "silero",
+    ...(num(config.vadThreshold) !== undefined ? { threshold: num(config.vadThreshold)! } : {}),
+    ...(num(config.vadEnergyThreshold) !== undefined ? { energyThreshold: num(config.vadEnergyThreshold)! } : {}),
+    endpointing: {
+      ...(num(config.vadMinSpeechMs) !== undefined ? { startMs: num(config.vadMinSpeechMs)! } : {}),
+      ...(num(config.vadHangoverMs) !== undefined ? { hangoverMs: num(config.vadHangoverMs)! } : {}),
+      ...(num(config.vadMaxUtteranceMs) !== undefined ? { maxUtteranceMs: num(config.vadMaxUtteranceMs)! } : {}),
+    },
+  }).catch((err: unknown) => {
+    throw err instanceof TypeError ? new AppConfigError(err.message) : err;
+  });
+  descriptions.push(vad.description);
+  return vad;
+}
+
 /**
  * Build engines, bridge and server from a resolved configuration. Nothing
  * listens until `app.server.start()`.
@@ -161,6 +186,14 @@ export async function createApp(config: Config, options: { logger: Logger; signa
   const signal = options.signal ?? new AbortController().signal;
   const descriptions: string[] = [];
   const audio = chooseAudio(config, descriptions);
+  // The model loads (in its worker) while the language model is probed.
+  const vadDescriptions: string[] = [];
+  const vadLoading = chooseVad(config, vadDescriptions);
+  vadLoading.catch(() => {});
+  const closeVad = async () => {
+    const vad = await vadLoading.catch(() => false as const);
+    if (vad) await vad.close();
+  };
   const memory = openMemory(config, descriptions);
   const tools = new ToolRegistry({ tools: createBuiltinTools({ memory, ...(str(config.timezone) ? { timezone: str(config.timezone)! } : {}) }) });
   let llm;
@@ -183,11 +216,22 @@ export async function createApp(config: Config, options: { logger: Logger; signa
     );
   } catch (err) {
     await memory.close();
+    await closeVad();
     if (err instanceof EngineError) throw new AppConfigError(err.message);
     throw err;
   }
   descriptions.unshift(llm.description);
-  const stt = chooseStt(config, descriptions);
+  let stt: SttEngine;
+  let vad: VadProvider | false;
+  try {
+    stt = chooseStt(config, descriptions);
+    vad = await vadLoading;
+    descriptions.push(...vadDescriptions);
+  } catch (err) {
+    await memory.close();
+    await closeVad();
+    throw err;
+  }
   const tts = chooseTts(config, descriptions);
   const engines: VoiceEngines = { stt, llm: llm.engine, tts, memory, tools };
 
@@ -206,11 +250,7 @@ export async function createApp(config: Config, options: { logger: Logger; signa
       },
       ...(str(config.systemPrompt) ? { systemPrompt: str(config.systemPrompt)! } : {}),
     },
-    vad: {
-      threshold: num(config.vadThreshold) ?? 0.01,
-      hangoverMs: num(config.vadHangoverMs) ?? 700,
-      maxUtteranceMs: num(config.vadMaxUtteranceMs) ?? 30_000,
-    },
+    vad,
     ...(audio ? { audio } : {}),
     ...(inspection ? { actorOptions: inspection.actorOptions } : {}),
     logger,
@@ -265,6 +305,7 @@ export async function createApp(config: Config, options: { logger: Logger; signa
     await tracing?.close();
     stopSpeakers?.();
     await inspection?.close();
+    if (vad) await vad.close();
   };
   return { server, bridge, engines, descriptions, stop };
 }

@@ -16,7 +16,7 @@ import { createVoiceActors, type VoiceEngines } from "../actors/index.js";
 import { silentLogger, type Logger } from "../actors/logger.js";
 import { ClientAudioSource } from "../actors/stt/sources.js";
 import type { AudioSource } from "../actors/stt/types.js";
-import type { VadOptions } from "../actors/stt/vad.js";
+import type { VadOptions, VadProvider } from "../actors/stt/vad.js";
 import { voiceMachine, withStageActors } from "../machines/voice.js";
 import type { Phase, UserEvent, VoiceEmitted, VoiceMachineInput } from "../machines/voice-types.js";
 import { LatencyTracker } from "./latency.js";
@@ -35,11 +35,13 @@ export interface BridgeOptions {
   demoPartialDelayMs?: number;
   /**
    * End-of-speech detection on voice turns' audio: an utterance ends after
-   * `hangoverMs` of quiet following speech, without stt_stop (both modes).
-   * Thresholds default to VAD_DEFAULTS (actors/stt/vad.ts); false turns it off
-   * (then only stt_stop or the end of the source ends an utterance).
+   * `hangoverMs` of non-speech following speech, without stt_stop (both
+   * modes). A provider from `loadVad` (actors/stt/vad-select.ts: Silero, as
+   * the server uses by default, or energy); plain thresholds mean the energy
+   * detector (defaults VAD_DEFAULTS); false turns it off (then only stt_stop
+   * or the end of the source ends an utterance). Default: energy.
    */
-  vad?: VadOptions | false;
+  vad?: VadOptions | VadProvider | false;
   /** Recent turns covered by `metrics()`. Default 100. */
   metricsWindow?: number;
   /** Extra options for the machine's actor (e.g. `inspect` from server/inspect.ts). */

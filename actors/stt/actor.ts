@@ -2,9 +2,9 @@
  * The speech-to-text stage as XState logic. It opens the audio source, runs
  * the engine over it and reports `stt.partial` / `stt.final` / `stt.error`
  * to the machine. The utterance's audio ends at whichever comes first:
- * - the voice-activity detector (actors/stt/vad.ts) hears the end of speech
- *   (`hangoverMs` of quiet after speech) on live and file audio, in both
- *   listening modes;
+ * - the voice-activity detector (actors/stt/vad.ts; Silero or energy, one
+ *   detector per utterance) hears the end of speech (`hangoverMs` of
+ *   non-speech after speech) on live and file audio, in both listening modes;
  * - `audio.end` from the machine (stt_stop);
  * - the source itself ends.
  * The engine then finishes the utterance with what it has. Stopping the
@@ -18,7 +18,7 @@ import { parseEngineOutput, SttUpdateSchema } from "../engine-output.js";
 import { aborted, sleep, STAGE_STOPPED } from "../sleep.js";
 import { ScriptedSttEngine, silentAudioSource } from "./testing/scripted.js";
 import type { AudioSource, SttEngine } from "./types.js";
-import { EnergyVad, untilUtteranceEnd, type VadEvent, type VadOptions } from "./vad.js";
+import { energyVadProvider, isVadProvider, untilUtteranceEnd, type VadEvent, type VadOptions, type VadProvider } from "./vad.js";
 
 export interface SttLogicOptions {
   engine: SttEngine;
@@ -26,11 +26,14 @@ export interface SttLogicOptions {
   source?: AudioSource;
   /**
    * Voice-activity detection that ends the utterance at the end of speech:
-   * thresholds (defaults: VAD_DEFAULTS), or false to end utterances only by
-   * stt_stop or the end of the source. Applies to client, microphone and
-   * file sources in s16le mono. Default: on, with the defaults.
+   * a detector from `loadVad` (actors/stt/vad-select.ts; Silero or energy),
+   * plain thresholds for the energy detector (defaults: VAD_DEFAULTS), or
+   * false to end utterances only by stt_stop or the end of the source.
+   * Applies to client, microphone and file sources, in any PCM format.
+   * Default: the energy detector with its defaults (a model cannot be loaded
+   * synchronously here; the server passes Silero).
    */
-  vad?: VadOptions | false;
+  vad?: VadOptions | VadProvider | false;
   /** Sees each VAD event of an utterance (speech_start, speech_end). */
   onVadEvent?: (event: VadEvent) => void;
 }
@@ -38,19 +41,17 @@ export interface SttLogicOptions {
 /** Sources whose audio is speech as it happens (or as recorded) and so has an end of speech to detect. */
 const LIVE_KINDS: ReadonlySet<AudioSource["kind"]> = new Set(["client", "microphone", "file"]);
 
-/** Whether `options.vad` applies to `source`. */
-function vadFor(source: AudioSource, vad: VadOptions | false | undefined): VadOptions | null {
+/** The detector that applies to `source`, if any. Throws TypeError for invalid thresholds. */
+function vadFor(source: AudioSource, vad: VadOptions | VadProvider | false | undefined): VadProvider | null {
   if (vad === false || !LIVE_KINDS.has(source.kind)) return null;
-  if (source.format.sample_type !== "s16le" || source.format.channels !== 1) return null;
-  return vad ?? {};
+  return isVadProvider(vad) ? vad : energyVadProvider(vad ?? {});
 }
 
 /** Logic for the machine's `stt` slot. */
 export function createSttLogic(options: SttLogicOptions) {
   const source = options.source ?? silentAudioSource("none");
+  // Thresholds are checked once, here (TypeError on bad ones), not on every utterance.
   const vad = vadFor(source, options.vad);
-  // Thresholds are checked once, here (EnergyVad throws TypeError on bad ones), not on every utterance.
-  if (vad) new EnergyVad(vad, source.format);
   return fromCallback<SttControlEvent, SttInput>(({ sendBack, receive }) => {
     const controller = new AbortController();
     const audioEnd = new AbortController();
@@ -61,8 +62,8 @@ export function createSttLogic(options: SttLogicOptions) {
     // The source ends the stream itself on stt_stop (after handing over what it already has);
     // endWhen is the safety net for a source that does not.
     const stream = endWhen(source.open(AbortSignal.any([controller.signal, audioEnd.signal])), audioEnd.signal, END_GRACE_MS);
-    // One detector per utterance: its clock starts at stt_start.
-    const audio = vad ? untilUtteranceEnd(stream, new EnergyVad(vad, source.format), options.onVadEvent) : stream;
+    // One detector per utterance: its clock and (Silero) recurrent state start at stt_start.
+    const audio = vad ? untilUtteranceEnd(stream, vad.create(source.format), options.onVadEvent) : stream;
     void transcribeUtterance(options.engine, audio, source.format, controller.signal, (e) => {
       if (open) sendBack(e);
     });

@@ -5,7 +5,21 @@ export { ScriptedSttEngine, silentAudioSource, type ScriptedSttCall, type Script
 export { OpenAiStt, type OpenAiSttOptions } from "./openai.js";
 export { PocketSphinxStt, POCKETSPHINX_DEFAULTS, type PocketSphinxOptions } from "./pocketsphinx.js";
 export { UnavailableStt, STT_UNAVAILABLE_MESSAGE } from "./unavailable.js";
-export { EnergyVad, VAD_DEFAULTS, rmsS16, untilUtteranceEnd, type VadEvent, type VadOptions } from "./vad.js";
+export {
+  EnergyVad,
+  energyVadProvider,
+  VAD_DEFAULTS,
+  rmsS16,
+  untilUtteranceEnd,
+  type DetectorOptions,
+  type SpeechDetector,
+  type VadEvent,
+  type VadFrame,
+  type VadOptions,
+  type VadProvider,
+} from "./vad.js";
+export { SileroModel, SileroVad, SILERO_DEFAULTS, SILERO_MODEL_SOURCE, sileroModelPath } from "./vad-silero.js";
+export { loadVad, type LoadVadOptions } from "./vad-select.js";
 export {
   ClientAudioSource,
   MicrophoneSource,

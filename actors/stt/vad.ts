@@ -1,31 +1,46 @@
 /**
- * Energy-based voice-activity detection: decides where an utterance starts
- * and ends in 16 kHz s16le mono PCM, so that listening (continuous and
+ * Voice-activity detection: the contract every detector keeps, and the
+ * endpointing rules they share. A detector decides where an utterance starts
+ * and ends in a stream of PCM, so that listening (continuous and
  * push-to-talk) hands one utterance at a time to the recogniser. The STT
  * actor (actors/stt/actor.ts) runs one detector per utterance on client,
  * microphone and file audio.
  *
- * The audio is cut into frames of `frameMs`. A frame is loud when its RMS
- * (on a 0..1 scale, 1 = full-scale square wave) exceeds `threshold`.
- * - Speech starts after `startMs` of consecutive loud frames (so a click or
+ * Two detectors implement it:
+ * - Silero VAD v5, a small neural network (actors/stt/vad-silero.ts): the
+ *   server's default;
+ * - an energy threshold (actors/stt/vad-energy.ts): `--vad energy`, and the
+ *   fallback when the model cannot load. It is also what a bare `VadOptions`
+ *   means to createSttLogic / createBridge, which cannot load a model
+ *   synchronously; actors/stt/vad-select.ts loads either.
+ *
+ * Endpointing (actors/stt/endpointer.ts), the same for both: the detector classifies each
+ * frame as speech or not (energy: 20 ms frames; Silero: 32 ms).
+ * - Speech starts after `startMs` of consecutive speech frames (so a click or
  *   a cough shorter than that is ignored). The start is dated to the first
  *   of those frames.
- * - Speech ends after `hangoverMs` of consecutive quiet frames (the pause
- *   between words and sentences is shorter), or when the utterance reaches
- *   `maxUtteranceMs`.
- * Defaults: frameMs 20, threshold 0.01 (about -40 dBFS), startMs 60,
- * hangoverMs 700, maxUtteranceMs 30000.
- *
- * Pure: no timers and no I/O; time is counted in audio samples.
+ * - Speech ends after `hangoverMs` of consecutive non-speech frames (the
+ *   pause between words and sentences is shorter), or when the utterance
+ *   reaches `maxUtteranceMs`.
+ * Durations are rounded up to whole frames. No timers: time is counted in
+ * audio, from the detector's creation (or last reset).
  */
-import { INPUT_PCM, type PcmFormat } from "../audio.js";
+import type { PcmFormat } from "../audio.js";
 
-/** VAD thresholds; see the module comment for their meaning and defaults. */
+export { Endpointer, checkEndpointOptions } from "./endpointer.js";
+export { EnergyVad, energyVadProvider, rmsS16, VAD_DEFAULTS } from "./vad-energy.js";
+
+/** Detector thresholds; see the module comment for their meaning. Defaults: VAD_DEFAULTS (energy) and SILERO_DEFAULTS. */
 export interface VadOptions {
+  /** Energy detector only: frame length in ms. Default 20. */
   frameMs?: number;
+  /** Speech threshold: RMS level 0..1 (energy) or speech probability 0..1 (Silero). */
   threshold?: number;
+  /** Minimum speech: consecutive speech that starts an utterance. */
   startMs?: number;
+  /** End-of-speech silence: consecutive non-speech that ends an utterance. */
   hangoverMs?: number;
+  /** Maximum utterance: an utterance this long is ended anyway. */
   maxUtteranceMs?: number;
 }
 
@@ -34,121 +49,61 @@ export type VadEvent =
   | { type: "speech_start"; atMs: number }
   | { type: "speech_end"; atMs: number; reason: "silence" | "max_length" };
 
-/** The defaults, exported so docs and callers can show them. */
-export const VAD_DEFAULTS: Required<VadOptions> = {
-  frameMs: 20,
-  threshold: 0.01,
-  startMs: 60,
-  hangoverMs: 700,
-  maxUtteranceMs: 30_000,
-};
+/** Endpointing durations (ms). */
+export type EndpointOptions = Required<Pick<VadOptions, "startMs" | "hangoverMs" | "maxUtteranceMs">>;
 
-/** Root-mean-square level of s16le PCM on a 0..1 scale (0 for empty input). */
-export function rmsS16(bytes: Uint8Array): number {
-  const samples = Math.floor(bytes.byteLength / 2);
-  if (samples === 0) return 0;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, samples * 2);
-  let sum = 0;
-  for (let i = 0; i < samples; i++) {
-    const s = view.getInt16(i * 2, true) / 32768;
-    sum += s * s;
-  }
-  return Math.sqrt(sum / samples);
+/** One frame as a detector classified it (for benchmarks and diagnostics). */
+export interface VadFrame {
+  /** Start of the frame, ms of audio since the detector started. */
+  atMs: number;
+  durationMs: number;
+  /** The detector's score: RMS level (energy) or speech probability (Silero). */
+  score: number;
+  /** Whether the frame counted as speech. */
+  speech: boolean;
 }
 
 /**
- * Frame-by-frame detector. Feed it PCM with `push`; it returns the events the
- * new audio caused, in order.
- * @example
- * const vad = new EnergyVad();
- * for (const event of vad.push(chunk)) if (event.type === "speech_end") finishUtterance();
+ * One stream's detector. Feed it PCM in order with `push`; it returns the
+ * events the new audio caused. `push` may be asynchronous (Silero runs its
+ * model off the main thread): await each call before the next.
  */
-export class EnergyVad {
-  readonly options: Required<VadOptions>;
-  #frameBytes: number;
-  #frameSamples: number;
-  #sampleRate: number;
-  #pending: Uint8Array = new Uint8Array(0);
-  #framesSeen = 0;
-  #inSpeech = false;
-  #loudRun = 0;
-  #quietRun = 0;
-  #speechStartFrame = 0;
-
-  constructor(options: VadOptions = {}, format: PcmFormat = INPUT_PCM) {
-    if (format.sample_type !== "s16le" || format.channels !== 1) {
-      throw new TypeError("EnergyVad needs s16le mono PCM; convert with convertPcm first");
-    }
-    this.options = { ...VAD_DEFAULTS, ...options };
-    const o = this.options;
-    if (!(o.frameMs >= 5 && o.frameMs <= 100)) throw new TypeError("vad frameMs must be between 5 and 100");
-    if (!(o.threshold > 0 && o.threshold < 1)) throw new TypeError("vad threshold must be between 0 and 1 (RMS of full scale)");
-    if (!(o.startMs >= 0 && o.hangoverMs > 0 && o.maxUtteranceMs > o.hangoverMs)) {
-      throw new TypeError("vad needs startMs >= 0, hangoverMs > 0 and maxUtteranceMs > hangoverMs");
-    }
-    this.#sampleRate = format.sample_rate;
-    this.#frameSamples = Math.max(1, Math.round((format.sample_rate * o.frameMs) / 1000));
-    this.#frameBytes = this.#frameSamples * 2;
-  }
-
+export interface SpeechDetector {
+  /** "silero" or "energy". */
+  readonly name: string;
+  push(chunk: Uint8Array): VadEvent[] | Promise<VadEvent[]>;
+  /** Forget everything, as if newly created (times restart at 0). */
+  reset(): void;
   /** True between a speech_start and the following speech_end. */
-  get inSpeech(): boolean {
-    return this.#inSpeech;
-  }
+  readonly inSpeech: boolean;
+}
 
-  /** Process more audio; a partial frame at the end waits for the next push. */
-  push(chunk: Uint8Array): VadEvent[] {
-    const events: VadEvent[] = [];
-    let data = chunk;
-    if (this.#pending.byteLength > 0) {
-      data = new Uint8Array(this.#pending.byteLength + chunk.byteLength);
-      data.set(this.#pending, 0);
-      data.set(chunk, this.#pending.byteLength);
-    }
-    let at = 0;
-    for (; at + this.#frameBytes <= data.byteLength; at += this.#frameBytes) {
-      const event = this.#frame(rmsS16(data.subarray(at, at + this.#frameBytes)) > this.options.threshold);
-      if (event !== null) events.push(event);
-    }
-    this.#pending = data.slice(at);
-    return events;
-  }
+/** Options of `VadProvider.create`. */
+export interface DetectorOptions {
+  /** Sees every frame's score and decision. */
+  onFrame?: (frame: VadFrame) => void;
+}
 
-  /** Forget everything, as if newly constructed (times restart at 0). */
-  reset(): void {
-    this.#pending = new Uint8Array(0);
-    this.#framesSeen = 0;
-    this.#inSpeech = false;
-    this.#loudRun = 0;
-    this.#quietRun = 0;
-  }
+/**
+ * A configured detector kind, shared by all streams: `create` gives each
+ * stream (each utterance, or a barge-in monitor) its own detector with its
+ * own state. Built by actors/stt/vad-select.ts (`loadVad`) or `energyVadProvider`.
+ */
+export interface VadProvider {
+  readonly name: "silero" | "energy";
+  /** One line for the start-up output: which detector runs and why. */
+  readonly description: string;
+  /** The thresholds in force. */
+  readonly options: Readonly<Required<Omit<VadOptions, "frameMs">>>;
+  /** A detector for one stream of `format` audio (any rate, sample type and channel count). */
+  create(format: PcmFormat, options?: DetectorOptions): SpeechDetector;
+  /** Release the model (if any). Detectors already created may fail afterwards. */
+  close(): Promise<void>;
+}
 
-  #frame(loud: boolean): VadEvent | null {
-    const index = this.#framesSeen++;
-    const o = this.options;
-    const startFrames = Math.max(1, Math.ceil(o.startMs / o.frameMs));
-    const hangoverFrames = Math.max(1, Math.ceil(o.hangoverMs / o.frameMs));
-    const maxFrames = Math.ceil(o.maxUtteranceMs / o.frameMs);
-    if (!this.#inSpeech) {
-      this.#loudRun = loud ? this.#loudRun + 1 : 0;
-      if (this.#loudRun < startFrames) return null;
-      this.#inSpeech = true;
-      this.#quietRun = 0;
-      this.#speechStartFrame = index - startFrames + 1;
-      return { type: "speech_start", atMs: this.#ms(this.#speechStartFrame) };
-    }
-    this.#quietRun = loud ? 0 : this.#quietRun + 1;
-    const endsBySilence = this.#quietRun >= hangoverFrames;
-    const endsByLength = index + 1 - this.#speechStartFrame >= maxFrames;
-    if (!endsBySilence && !endsByLength) return null;
-    this.#inSpeech = false;
-    this.#loudRun = 0;
-    return { type: "speech_end", atMs: this.#ms(index + 1), reason: endsBySilence ? "silence" : "max_length" };
-  }
-
-  #ms(frames: number): number {
-    return Math.round((frames * this.#frameSamples * 1000) / this.#sampleRate);
-  }
+/** True when `value` is a VadProvider rather than plain thresholds. */
+export function isVadProvider(value: unknown): value is VadProvider {
+  return typeof value === "object" && value !== null && typeof (value as VadProvider).create === "function";
 }
 
 /**
@@ -159,12 +114,12 @@ export class EnergyVad {
  */
 export async function* untilUtteranceEnd(
   audio: AsyncIterable<Uint8Array>,
-  vad: EnergyVad,
+  vad: SpeechDetector,
   onEvent?: (event: VadEvent) => void,
 ): AsyncGenerator<Uint8Array> {
   for await (const chunk of audio) {
     let ended = false;
-    for (const event of vad.push(chunk)) {
+    for (const event of await vad.push(chunk)) {
       onEvent?.(event);
       if (event.type === "speech_end") ended = true;
     }

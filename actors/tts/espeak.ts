@@ -15,15 +15,12 @@
  *   would cost ~100 ms of reloading on the next sentence.
  * - `close()` terminates the worker and fails anything still pending.
  */
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { PcmFormat } from "../audio.js";
 import { EngineError } from "../engine-error.js";
 import { abortError } from "../http.js";
 import type { Logger } from "../logger.js";
+import { spawnWorker } from "../spawn-worker.js";
 import type { WorkerRequest, WorkerResponse } from "./espeak-protocol.js";
 import { ESPEAK_PCM } from "./espeak-wasm.js";
 import type { TtsEngine } from "./types.js";
@@ -183,7 +180,7 @@ export class EspeakTts implements TtsEngine {
 
   #ensureWorker(): Promise<void> {
     if (this.#ready !== null) return this.#ready;
-    const worker = spawnWorker();
+    const worker = spawnWorker(import.meta.url, "./espeak-worker");
     worker.unref();
     this.#worker = worker;
     this.#stats.workerStarts++;
@@ -262,22 +259,4 @@ export class EspeakTts implements TtsEngine {
       job.reject(err);
     }
   }
-}
-
-/**
- * Start the worker: the compiled `.js` next to this file in dist/, or, under
- * tsx/vitest, the `.ts` source loaded through tsx's API (a runtime
- * dependency) from a one-line bootstrap, because a worker is a fresh isolate
- * that inherits neither the test runner's transpiler nor (on Node 20)
- * loader hooks given as `--import` in its execArgv.
- */
-function spawnWorker(): Worker {
-  const compiled = new URL("./espeak-worker.js", import.meta.url);
-  if (existsSync(fileURLToPath(compiled))) return new Worker(compiled);
-  const source = new URL("./espeak-worker.ts", import.meta.url).href;
-  // The ESM build of tsx's API (its "./esm/api" export under the "import" condition).
-  const tsxRoot = dirname(createRequire(import.meta.url).resolve("tsx/package.json"));
-  const tsxApi = pathToFileURL(join(tsxRoot, "dist/esm/api/index.mjs")).href;
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then((api) => api.tsImport(${JSON.stringify(source)}, ${JSON.stringify(source)}))`;
-  return new Worker(bootstrap, { eval: true });
 }

@@ -9,6 +9,7 @@ import { EngineError } from "../../actors/engine-error.js";
 import { INPUT_PCM, type PcmFormat } from "../../actors/audio.js";
 import type { GenerateRequest, LlmChunk, LlmEngine, ToolCall, ToolSpec } from "../../actors/llm/types.js";
 import type { MemoryHit, MemoryItem, MemoryStore } from "../../actors/memory/types.js";
+import { seededRandom } from "../../actors/stt/testing/speech-in-noise.js";
 import type { AudioSource, SttEngine, SttUpdate, TranscribeOptions } from "../../actors/stt/types.js";
 import type { ToolOutcome, ToolRunner } from "../../actors/tools/types.js";
 import type { TtsEngine } from "../../actors/tts/types.js";
@@ -16,17 +17,8 @@ import type { TtsEngine } from "../../actors/tts/types.js";
 /** "Deaf" engines answer this late (ms), past every deadline the chaos suite sets. */
 export const LATE_MS = 80;
 
-/** mulberry32: small seeded PRNG so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small seeded PRNG (mulberry32) so a failing run can be replayed. */
+const prng = seededRandom;
 let rand = prng(1);
 /** Reseed the generator (each run starts from a known seed). */
 export function seedChaos(seed: number): void {

