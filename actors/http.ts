@@ -1,7 +1,7 @@
 /**
  * HTTP and abort plumbing shared by every engine that talks to a server
  * (the language-model engines in actors/llm, the speech engines in
- * actors/tts and actors/stt): the logger shape they accept, the AbortError
+ * actors/tts and actors/stt): the AbortError
  * they throw when the caller aborts, a per-request deadline combined with
  * the caller's signal, the classification of fetch failures (caller abort,
  * deadline, unreachable host, other), and the reading of HTTP error bodies.
@@ -28,16 +28,6 @@ export const HttpUrl = z
 export function checkBaseUrl(baseUrl: string, label: string): string {
   if (!HttpUrl.safeParse(baseUrl).success) throw new TypeError(`${label} baseUrl "${baseUrl}" is not an http:// or https:// URL`);
   return baseUrl;
-}
-
-/** Field values an engine logs (the same as server/logger.ts `LogFields`). */
-export type EngineLogFields = Record<string, string | number | boolean | null | undefined>;
-
-/** Structured logger accepted by the engines (compatible with server/logger.ts). Messages are static text. */
-export interface EngineLogger {
-  info(message: string, fields?: EngineLogFields): void;
-  warn(message: string, fields?: EngineLogFields): void;
-  error(message: string, fields?: EngineLogFields): void;
 }
 
 import { abortError } from "./engine-error.js";

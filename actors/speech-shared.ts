@@ -6,10 +6,8 @@
  * or `http_error`, with FastAPI's `detail` read from the error body.
  */
 import { EngineError } from "./engine-error.js";
-import { errorMessageOf, excerpt, fetchFailure, readErrorBody, type Deadline, type EngineLogger, type ServiceInfo } from "./http.js";
+import { errorMessageOf, excerpt, fetchFailure, readErrorBody, type Deadline, type ServiceInfo } from "./http.js";
 
-/** Structured logger accepted by the speech engines (compatible with server/logger.ts). Messages are static text. */
-export type SpeechLogger = EngineLogger;
 
 /** Describes the service in error messages: "speech server at http://127.0.0.1:8880/v1", and its deadline. */
 export interface SpeechServiceInfo extends ServiceInfo {

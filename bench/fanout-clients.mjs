@@ -4,10 +4,12 @@
  * Clients count frames without parsing, so the receiving cost is identical
  * for every server measured.
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort as workerPort, workerData } from "node:worker_threads";
 import WebSocket from "ws";
 
-const { url, clients } = workerData;
+// Run as a worker thread, or as a child process (fork) so the parent's CPU time is the server's alone.
+const parentPort = workerPort ?? { postMessage: (m) => process.send(m), on: (event, fn) => process.on(event, fn) };
+const { url, clients } = workerData ?? JSON.parse(process.env.FANOUT_CLIENTS);
 let expectFrames = Infinity;
 let done = 0;
 const counts = new Array(clients).fill(0);

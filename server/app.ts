@@ -31,7 +31,7 @@ import type { TtsEngine } from "../actors/tts/types.js";
 import { createBridge } from "./bridge.js";
 import { SettingsSchema, type CodaSettings, type CodaSettingsInput } from "./config.js";
 import { attachInspector } from "./inspect.js";
-import { createStderrLogger, type Logger } from "./logger.js";
+import { createLogger, LOG_LEVELS, type Logger } from "./logger.js";
 import { registerMemoryCommands } from "./memory-commands.js";
 import type { Pipeline } from "./pipeline.js";
 import { describeIssues, issuesFromZod } from "./protocol/index.js";
@@ -39,6 +39,7 @@ import { resolveServerOptions, type ServerOptionsInput } from "./options.js";
 import { WebSocketServer } from "./server.js";
 import { playOnSpeakers } from "./speaker.js";
 import { resolveToolSources, ToolModuleError, type ToolSource } from "./tool-modules.js";
+import { startTracing, tracesUrl, tracingEnabled, type TracingSettings } from "./telemetry/tracing.js";
 
 /** Engines given as objects instead of being built from the settings; each replaces its stage's settings. */
 export interface CodaEngines {
@@ -91,6 +92,17 @@ export class AppConfigError extends Error {
 
 /** The engine's own deadline is a backstop behind the machine's per-request deadline, so it is set a little later. */
 export const LLM_BACKSTOP_GRACE_MS = 1000;
+
+/**
+ * The stderr logger the settings ask for: `logLevel`, lowered to info by
+ * `verbose` (which never hides what `logLevel` asked for), with the token and
+ * API keys scrubbed from anything it writes. `npm start` and createCodaServer
+ * without a `logger` both use it.
+ */
+export function loggerFor(settings: Pick<CodaSettings, "logLevel" | "verbose" | "token" | "openaiApiKey" | "sttApiKey" | "ttsApiKey">): Logger {
+  const level = settings.verbose && LOG_LEVELS.indexOf(settings.logLevel) > LOG_LEVELS.indexOf("info") ? "info" : settings.logLevel;
+  return createLogger({ level, secrets: [settings.token, settings.openaiApiKey, settings.sttApiKey, settings.ttsApiKey] });
+}
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -262,13 +274,14 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
   const { engines: given = {}, tools: toolSources = [], logger: givenLogger, server: serverExtra, signal = new AbortController().signal, ...settingsInput } = options;
   const settings = resolveSettings({ ...settingsInput, tools: toolSources.filter((t): t is string => typeof t === "string") });
   if (given.tools && toolSources.length > 0) throw new TypeError("Give custom tools either as `tools` or as `engines.tools` (a whole ToolRunner), not both");
-  const logger = givenLogger ?? createStderrLogger({ verbose: settings.verbose });
+  const logger = givenLogger ?? loggerFor(settings);
   const serverOptions: ServerOptionsInput = {
     host: settings.host,
     port: settings.port,
     replaySize: settings.replaySize,
     replayMaxBytes: settings.replayMaxBytes,
     replayTurns: settings.replayTurns,
+    metrics: settings.metrics,
     allowedOrigins: settings.allowedOrigins,
     allowedHosts: settings.allowedHosts,
     maxFrameBytes: settings.maxFrameBytes,
@@ -373,6 +386,12 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
   // A store that could not be opened answers every viewer command with its opening error (e.g. corrupt).
   registerMemoryCommands(server, engines.memory, { logger });
 
+  // One trace per turn, read from the same events the clients get.
+  const traceSettings: TracingSettings = { tracing: settings.tracing, tracingEndpoint: settings.tracingEndpoint, tracingContent: settings.tracingContent };
+  const tracing = tracingEnabled(traceSettings) ? startTracing(traceSettings) : null;
+  const untrace = tracing ? bridge.subscribe((e) => tracing.observe(e)) : undefined;
+  if (tracing) descriptions.push(`Tracing: one OpenTelemetry trace per turn, over OTLP/HTTP to ${tracesUrl(traceSettings)}${traceSettings.tracingContent ? " (with speech and memory text)" : ""}`);
+
   let stopSpeakers: (() => void) | undefined;
   if (settings.speak) {
     const player = findPlayer();
@@ -387,6 +406,8 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     await server.stop();
     // A server that never started has not stopped its pipeline.
     await bridge.stop();
+    untrace?.();
+    await tracing?.close();
     stopSpeakers?.();
     await inspection?.close();
     if (vad) await vad.close();

@@ -13,6 +13,7 @@
  */
 import { createActor, type ActorOptions, type Subscription } from "xstate";
 import { createVoiceActors, type VoiceEngines } from "../actors/index.js";
+import { silentLogger, type Logger } from "../actors/logger.js";
 import { ClientAudioSource } from "../actors/stt/sources.js";
 import { toSpeakable } from "../actors/tts/speakable.js";
 import type { AudioSource } from "../actors/stt/types.js";
@@ -25,13 +26,6 @@ import type { CommandSource, Pipeline, PipelineCommand } from "./pipeline.js";
 import { Playout, type Clock, type Heard } from "./playout.js";
 import { TtsProgressFolder } from "./tts-progress.js";
 import { ProtocolError, type EventData, type EventInput, type MachineState } from "./protocol/index.js";
-
-/** Optional structured logger (static messages, fields apart). */
-export interface BridgeLogger {
-  info(msg: string, fields?: object): void;
-  warn(msg: string, fields?: object): void;
-  error(msg: string, fields?: object): void;
-}
 
 export interface BridgeOptions {
   /** The engines behind the stages. The bridge closes them on `stop()` unless `closeEngines` is false. */
@@ -57,7 +51,7 @@ export interface BridgeOptions {
   actorOptions?: Pick<ActorOptions<typeof voiceMachine>, "inspect" | "id" | "systemId">;
   /** Close the engines in `stop()`. Default true. */
   closeEngines?: boolean;
-  logger?: BridgeLogger;
+  logger?: Logger;
   /** Monotonic clock for latency figures (ms). Default `performance.now`. */
   now?: () => number;
   /** Most unplayed audio sent ahead to each audio consumer (ms). Default 1000. */
@@ -77,8 +71,6 @@ export interface Bridge extends Pipeline {
   pushAudio(source: CommandSource, chunk: Uint8Array): void;
   openAudioOutput: NonNullable<Pipeline["openAudioOutput"]>;
 }
-
-const silentLogger: BridgeLogger = { info() {}, warn() {}, error() {} };
 
 /** What leaves a machine step, in order: events (some built at delivery, e.g. with what was heard) and playout updates. */
 type Outgoing = { kind: "event"; event: EventInput | (() => EventInput) } | { kind: "run"; run: () => void };

@@ -5,9 +5,8 @@
  * prints one line with the ws:// URL and stops gracefully on SIGINT/SIGTERM
  * (clients get 1001, exit code 0), and, when npm started it, when npm goes away.
  */
-import { AppConfigError, createCodaServer, type CodaServer } from "./app.js";
+import { AppConfigError, createCodaServer, loggerFor, type CodaServer } from "./app.js";
 import { ConfigError, helpText, loadConfig } from "./config.js";
-import { createStderrLogger } from "./logger.js";
 import { watchParent } from "./parent-watch.js";
 import { SERVER_VERSION } from "./version.js";
 
@@ -27,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const { config } = loaded;
-  const logger = createStderrLogger({ verbose: config.verbose });
+  const logger = loggerFor(config);
   let coda: CodaServer;
   try {
     coda = await createCodaServer({ ...config, logger });

@@ -18,6 +18,7 @@ import { OPENAI_DEFAULT_BASE_URL } from "../actors/llm/openai.js";
 import { VAD_DEFAULTS } from "../actors/stt/vad.js";
 import { SILERO_DEFAULTS } from "../actors/stt/vad-silero.js";
 import { DEFAULT_DEADLINES, DEFAULT_SYSTEM_PROMPT } from "../machines/voice-types.js";
+import { LOG_LEVELS } from "./logger.js";
 import { ServerOptionsSchema } from "./options.js";
 
 /** How a setting is written on the command line and in the environment. */
@@ -69,7 +70,13 @@ export const SETTINGS = {
   audioLeadMs: { kind: "number", flag: "audio-lead-ms", env: ["CODA_AUDIO_LEAD_MS"], schema: z.number().int().min(0).max(60_000).default(1000), description: "Most synthesised audio sent to a listener ahead of its playback; a stop leaves at most this much in its buffer." },
   ttsProgressMs: { kind: "number", flag: "tts-progress-ms", env: ["CODA_TTS_PROGRESS_MS"], schema: z.number().int().min(0).max(60_000).default(0), description: "tts_progress granularity: 0 sends one per sentence, N one per N ms of audio." },
   compat: { kind: "string", flag: "compat", env: ["CODA_COMPAT"], schema: server.compat, description: "Compatibility profile for clients that do not ask with ?compat=: none (protocol v1 only) or coda-lite (Coda Lite's dashboard and test clients; see docs/compat-coda-lite.md)." },
-  verbose: { kind: "boolean", flag: "verbose", env: ["CODA_VERBOSE"], schema: z.boolean().default(false), description: "Log connections and other info lines to stderr." },
+  verbose: { kind: "boolean", flag: "verbose", env: ["CODA_VERBOSE"], schema: z.boolean().default(false), description: "Log connections and other info lines to stderr (the same as --log-level info)." },
+  // --- operations (docs/operations.md) ---
+  logLevel: { kind: "string", flag: "log-level", env: ["CODA_LOG_LEVEL"], schema: z.enum(LOG_LEVELS).default("warn"), description: "Lowest log level written to stderr: debug, info, warn, error or silent. JSON lines unless stderr is a terminal." },
+  metrics: { kind: "boolean", flag: "metrics", env: ["CODA_METRICS"], schema: server.metrics, description: "Serve Prometheus metrics at /metrics (JSON latency figures stay at /metrics.json either way)." },
+  tracing: { kind: "boolean", flag: "tracing", env: ["CODA_TRACING"], schema: z.boolean().default(false), description: "Export an OpenTelemetry trace per turn over OTLP/HTTP. Also on when OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set (off again with OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none)." },
+  tracingEndpoint: { kind: "string", flag: "tracing-endpoint", env: ["CODA_TRACING_ENDPOINT"], schema: HttpUrl.optional(), description: "OTLP/HTTP traces URL, e.g. http://127.0.0.1:4318/v1/traces (default: from the OTEL_EXPORTER_OTLP_* variables, else that URL)." },
+  tracingContent: { kind: "boolean", flag: "tracing-content", env: ["CODA_TRACING_CONTENT"], schema: z.boolean().default(false), description: "Put user speech, answers, tool arguments and memory text in span attributes (off: only sizes, ids and timings)." },
   inspect: { kind: "boolean", flag: "inspect", env: ["CODA_INSPECT"], schema: z.boolean().default(false), description: "Connect the voice machine to the Stately inspector (loopback only); see docs/inspect.md." },
   // --- engines ---
   llmEngine: { kind: "string", flag: "llm-engine", env: ["CODA_LLM_ENGINE"], schema: z.enum(["auto", "ollama", "openai", "builtin"]).default("auto"), description: "Language model: auto (Ollama if one answers with a model, else builtin), ollama, openai, builtin." },

@@ -20,6 +20,7 @@ import type { ServerSettings } from "./options.js";
 import type { AudioOutput } from "./playout.js";
 import { TokenBucket } from "./rate-limit.js";
 import type { Logger } from "./logger.js";
+import type { WireTally } from "./telemetry/wire-tally.js";
 
 /** WebSocket close codes the server uses. Documented in docs/protocol.md. */
 export const CloseCode = {
@@ -35,6 +36,8 @@ export interface ConnectionHooks {
   /** A binary frame arrived. Throw ProtocolError to refuse it. */
   onBinary(connection: Connection, data: Buffer): void;
   onClose(connection: Connection, code: number, reason: string): void;
+  /** Counters of what is sent and refused (read by /metrics). */
+  readonly tally: WireTally;
 }
 
 export class Connection {
@@ -81,7 +84,10 @@ export class Connection {
    * maxBufferedBytes is closed with 1013: it can reconnect and resume by seq.
    */
   sendFrame(frame: Buffer): void {
-    if (this.#fits(frame.length)) this.socket.send(frame, { binary: false });
+    if (!this.#fits(frame.length)) return;
+    this.hooks.tally.events++;
+    this.hooks.tally.eventBytes += frame.length;
+    this.socket.send(frame, { binary: false });
   }
 
   sendEvent(event: ServerEvent): void {
@@ -90,7 +96,10 @@ export class Connection {
 
   /** Queue one binary frame (audio), under the same bound as text. */
   sendBinary(data: Uint8Array): void {
-    if (this.#fits(data.length)) this.socket.send(data, { binary: true });
+    if (!this.#fits(data.length)) return;
+    this.hooks.tally.audioFrames++;
+    this.hooks.tally.audioBytes += data.length;
+    this.socket.send(data, { binary: true });
   }
 
   /**
@@ -103,6 +112,7 @@ export class Connection {
     const queued = this.socket.bufferedAmount;
     if (queued === 0 || queued + bytes <= this.settings.maxBufferedBytes) return true;
     this.logger.warn("closing slow client", { client: this.id, buffered: queued });
+    this.hooks.tally.drops.slow++;
     this.close(CloseCode.slowConsumer, `Too slow: over ${this.settings.maxBufferedBytes} bytes queued; reconnect with ?since=<last seq>`);
     return false;
   }
@@ -121,7 +131,10 @@ export class Connection {
   /** Answer a refused frame; the connection stays open. */
   sendError(err: unknown, head: CommandHead = { id: null, type: null }): void {
     if (!(err instanceof ProtocolError)) this.logger.error("command handler failed", { client: this.id, command: head.type ?? "", error: String((err as Error)?.stack ?? err) });
-    this.sendEvent(makeEvent("command_error", toCommandError(err, head)));
+    const data = toCommandError(err, head);
+    const errors = this.hooks.tally.commandErrors;
+    errors.set(data.code, (errors.get(data.code) ?? 0) + 1);
+    this.sendEvent(makeEvent("command_error", data));
   }
 
   #socketOnMessage(data: Buffer, isBinary: boolean): void {
@@ -129,6 +142,7 @@ export class Connection {
     const kind = isBinary ? "audio" : "command";
     if (!(isBinary ? this.#audio : this.#commands).take()) {
       if (++this.#violations[kind] >= this.settings.rateViolationsBeforeClose) {
+        this.hooks.tally.drops.rate_limit++;
         this.close(CloseCode.policy, "Command rate limit exceeded repeatedly");
         return;
       }

@@ -1,6 +1,8 @@
 /**
- * Plain HTTP routes on the WebSocket port: health, metrics, the protocol's JSON
- * Schema and the dashboard (`/` and its static files under `/dashboard/`,
+ * Plain HTTP routes on the WebSocket port: health, metrics (Prometheus text
+ * at /metrics, the JSON latency figures at /metrics.json or /metrics with
+ * `Accept: application/json`), the protocol's JSON Schema (/schema) and
+ * AsyncAPI document (/asyncapi.yaml), and the dashboard (`/` and its static files under `/dashboard/`,
  * served by server/dashboard/serve.ts). Same Host and Origin rules as the
  * upgrade; when a token is configured every route needs it except the
  * dashboard's page and files, which a browser must be able to load by
@@ -9,7 +11,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { serveDashboard, type DashboardContext } from "./dashboard/serve.js";
-import { buildProtocolSchema } from "./protocol/index.js";
+import { buildAsyncApiYaml, buildProtocolSchema } from "./protocol/index.js";
+import { PROMETHEUS_CONTENT_TYPE } from "./telemetry/prometheus.js";
 import type { Refusal } from "./handshake.js";
 import { parseRequestTarget } from "./request-target.js";
 
@@ -22,9 +25,19 @@ export interface RouteContext extends DashboardContext {
   health(): Record<string, unknown>;
   /** The performance_metrics data (latency figures over recent turns). */
   metrics(): unknown;
+  /** Prometheus exposition text; null when metrics are off. */
+  prometheus: (() => Promise<string>) | null;
+  wsUrl(): string;
 }
 
 let schemaJson: string | undefined;
+let asyncApiYaml: string | undefined;
+
+/** A client that asks for JSON and not for a Prometheus format (Prometheus itself sends text/plain and openmetrics). */
+function wantsJson(req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? "";
+  return accept.includes("application/json") && !/text\/plain|openmetrics/.test(accept);
+}
 
 function send(res: ServerResponse, status: number, type: string, body: string): void {
   res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(body), "cache-control": "no-store", "x-content-type-options": "nosniff" });
@@ -48,14 +61,25 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: Route
   switch (path) {
     case "/health":
       return json(res, 200, ctx.health());
-    case "/metrics":
+    case "/metrics.json":
       return json(res, 200, ctx.metrics());
+    case "/metrics":
+      if (wantsJson(req)) return json(res, 200, ctx.metrics());
+      if (!ctx.prometheus) return json(res, 404, { error: "Prometheus metrics are off (metrics: false); the latency figures are at /metrics.json" });
+      ctx.prometheus().then(
+        (text) => send(res, 200, PROMETHEUS_CONTENT_TYPE, text),
+        (err: unknown) => json(res, 500, { error: `Metrics collection failed: ${(err as Error).message}` }),
+      );
+      return;
+    case "/asyncapi.yaml":
+      asyncApiYaml ??= buildAsyncApiYaml();
+      return send(res, 200, "application/yaml; charset=utf-8", asyncApiYaml);
     case "/schema":
     case "/protocol.schema.json":
       schemaJson ??= JSON.stringify(buildProtocolSchema(), null, 2);
       return send(res, 200, "application/schema+json; charset=utf-8", schemaJson);
     default:
       if (serveDashboard(req, res, path, ctx)) return;
-      return json(res, 404, { error: `No route ${path}; try /health or /schema` });
+      return json(res, 404, { error: `No route ${path}; try /health, /metrics, /schema or /asyncapi.yaml` });
   }
 }

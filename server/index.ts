@@ -28,7 +28,7 @@ export { ServerOptionsSchema, resolveServerOptions, type ServerOptionsInput, typ
 export type { CommandContext, CommandHandler } from "./router.js";
 export type { Pipeline, PipelineCommand, PipelineCommandType, CommandSource } from "./pipeline.js";
 export { Playout, systemClock, heardText, type AudioOut, type AudioOutput, type AudioSink, type Clock, type Heard, type PlaybackReport, type PlayoutOptions } from "./playout.js";
-export { createStderrLogger, silentLogger, type Logger, type LogFields } from "./logger.js";
+export { createLogger, silentLogger, LOG_LEVELS, type Logger, type LogFields, type LoggerOptions, type LogLevel } from "./logger.js";
 export { SERVER_VERSION } from "./version.js";
 export {
   PROTOCOL_VERSION,

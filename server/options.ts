@@ -29,6 +29,7 @@ export const ServerOptionsSchema = z.strictObject({
   rateBurst: z.number().int().min(1).default(40).describe("Commands a client may send at once (token bucket size)"),
   audioFramesPerSecond: z.number().int().min(1).default(100).describe("Binary (audio) frames per second per client, counted apart from commands; bursts of one second's worth"),
   rateViolationsBeforeClose: z.number().int().min(1).default(200).describe("Consecutive rate-limited commands after which the client is closed with 1008"),
+  metrics: z.boolean().default(true).describe("Serve Prometheus metrics at /metrics (the JSON latency figures stay at /metrics.json either way)"),
   closeTimeoutMs: z.number().int().min(0).default(2000).describe("How long a client has to answer a close frame (on stop, or when cut as too slow) before its connection is dropped"),
   compat: z.enum(COMPAT_PROFILES).default("none").describe("Compatibility profile for clients that do not ask for one with ?compat=: none (protocol v1 only) or coda-lite (Coda Lite's dashboard and test clients)"),
   systemMetricsIntervalMs: z.number().int().min(100).default(5000).describe("How often clients with the coda-lite profile get system_metrics"),

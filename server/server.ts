@@ -21,7 +21,7 @@ import { handleHttp } from "./http-routes.js";
 import { PendingConnections } from "./pending-connections.js";
 import { parseRequestTarget } from "./request-target.js";
 import { closeAll, listenAll } from "./listen.js";
-import { createStderrLogger, type Logger } from "./logger.js";
+import { createLogger, type Logger } from "./logger.js";
 import { resolveServerOptions, type ServerOptionsInput, type ServerSettings } from "./options.js";
 import type { Pipeline, PipelineCommandType } from "./pipeline.js";
 import {
@@ -40,6 +40,8 @@ import {
 import { Replayer, replaySummary } from "./replay.js";
 import { CommandRouter, type CommandHandler } from "./router.js";
 import { buildSystemInfo } from "./system-info.js";
+import { CodaMetrics } from "./telemetry/prometheus.js";
+import { createWireTally } from "./telemetry/wire-tally.js";
 import { SERVER_VERSION } from "./version.js";
 
 export interface WebSocketServerOptions extends ServerOptionsInput {
@@ -64,6 +66,9 @@ export class WebSocketServer {
   readonly #logger: Logger;
   readonly #pipeline: Pipeline | undefined;
   readonly #connections = new Map<string, Connection>();
+  readonly #tally = createWireTally();
+  /** Prometheus metrics; null when the `metrics` option is false. */
+  readonly #prometheus: CodaMetrics | null;
   readonly #pending: PendingConnections;
   #wss: WsServer | undefined;
   #servers: Server[] = [];
@@ -84,6 +89,7 @@ export class WebSocketServer {
       this.#pipeline.pushAudio({ clientId: conn.id }, data);
     },
     onClose: (conn, code) => this.#connectionOnClose(conn, code),
+    tally: this.#tally,
   };
   #unsubscribe: (() => void)[] = [];
   #startedAt = performance.now();
@@ -97,8 +103,9 @@ export class WebSocketServer {
     this.#history = new ConversationHistory({ turns: this.settings.replayTurns, maxProgressBytes: this.settings.replayMaxBytes });
     this.#replayer = new Replayer(this.#log, this.#history);
     this.#gate = new Gatekeeper(this.settings);
-    this.#logger = logger ?? createStderrLogger();
+    this.#logger = logger ?? createLogger();
     this.#pipeline = pipeline;
+    this.#prometheus = this.settings.metrics ? new CodaMetrics({ clients: () => this.#connections.size, tally: this.#tally }) : null;
     this.#pending = new PendingConnections(this.settings.maxPendingConnections, () =>
       this.#logger.info("closed the oldest pending connection", { limit: this.settings.maxPendingConnections }),
     );
@@ -162,6 +169,7 @@ export class WebSocketServer {
               checkToken: (r) => this.#gate.checkToken(r),
               health: () => ({ status: "ok", version: SERVER_VERSION, protocol_version: PROTOCOL_VERSION, clients: this.clientCount, last_seq: this.lastSeq, state: this.#pipeline?.state() ?? null }),
               metrics: () => this.#metrics(),
+              prometheus: this.#prometheus ? () => this.#prometheus!.text() : null,
               wsUrl: () => this.url,
               readOnly: () => !this.#pipeline,
             }),
@@ -289,6 +297,7 @@ export class WebSocketServer {
   #pipelineOnEvent(event: EventInput): void {
     try {
       this.#publish(validateEvent(event));
+      this.#prometheus?.observe(event);
     } catch (err) {
       // A pipeline event that fails its schema is our bug; drop it loudly rather than send garbage.
       this.#logger.error("pipeline produced an invalid event", { type: event.type, error: (err as Error).message });
@@ -421,6 +430,7 @@ export class WebSocketServer {
     for (const c of this.#connections.values()) {
       if (!c.alive) {
         this.#logger.info("terminating unresponsive client", { client: c.id });
+        this.#tally.drops.heartbeat++;
         c.socket.terminate();
         continue;
       }

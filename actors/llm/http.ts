@@ -6,10 +6,8 @@
  */
 import type { z } from "zod";
 import { EngineError } from "../engine-error.js";
-import { abortError, excerpt, fetchFailure, startDeadline, type Deadline, type EngineLogger, type ServiceInfo } from "../http.js";
+import { abortError, excerpt, fetchFailure, startDeadline, type Deadline, type ServiceInfo } from "../http.js";
 
-/** Structured logger accepted by the language-model engines (compatible with server/logger.ts). */
-export type LlmLogger = EngineLogger;
 
 /** What a language-model engine needs to describe itself in error messages. */
 export interface LlmServiceInfo extends ServiceInfo {

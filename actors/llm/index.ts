@@ -6,4 +6,3 @@ export { OllamaEngine, OllamaOptionsSchema, listOllamaModels, OLLAMA_DEFAULT_BAS
 export { OpenAiChatEngine, OpenAiChatOptionsSchema, OPENAI_DEFAULT_BASE_URL, OPENAI_DEFAULT_DEADLINE_MS, type OpenAiChatOptions } from "./openai.js";
 export { BuiltinResponder, type BuiltinResponderOptions } from "./builtin.js";
 export { selectLlmEngine, LlmConfigSchema, LLM_PROBE_TIMEOUT_MS, type LlmConfig, type LlmConfigInput, type LlmSelection } from "./select.js";
-export type { LlmLogger } from "./http.js";

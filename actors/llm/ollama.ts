@@ -4,10 +4,11 @@
  * for auto selection. Options map to Ollama's request fields: `options.temperature`,
  * `options.num_ctx`, `keep_alive`.
  */
+import type { Logger } from "../logger.js";
 import { z } from "zod";
 import { EngineError } from "../engine-error.js";
 import { abortError, errorMessageOf, excerpt, readErrorBody, startDeadline } from "../http.js";
-import { clause, listServerModels, mapFetchFailure, parseEngineOptions, readLines, trimSlash, type LlmLogger, type LlmServiceInfo } from "./http.js";
+import { clause, listServerModels, mapFetchFailure, parseEngineOptions, readLines, trimSlash, type LlmServiceInfo } from "./http.js";
 import { toFunctionTools } from "./function-tools.js";
 import type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall } from "./types.js";
 import { HttpUrl } from "../http.js";
@@ -36,7 +37,7 @@ export const OllamaOptionsSchema = z.object({
   /** Deadline for one reply in ms, 0 for none. */
   deadlineMs: z.number().int().min(0).default(OLLAMA_DEFAULT_DEADLINE_MS),
 });
-export type OllamaOptions = z.input<typeof OllamaOptionsSchema> & { logger?: LlmLogger };
+export type OllamaOptions = z.input<typeof OllamaOptionsSchema> & { logger?: Logger };
 
 /** One NDJSON line of a streamed /api/chat reply (unknown fields ignored). */
 const OllamaChatLineSchema = z.object({
@@ -121,7 +122,7 @@ export class OllamaEngine implements LlmEngine {
   readonly model: string;
   readonly baseUrl: string;
   readonly #options: z.output<typeof OllamaOptionsSchema>;
-  readonly #logger: LlmLogger | undefined;
+  readonly #logger: Logger | undefined;
   readonly #info: LlmServiceInfo;
 
   /** @throws TypeError when an option is invalid (the message names it). */

@@ -7,10 +7,11 @@
  * Authorization header only: it is never logged and is removed from any
  * server text quoted in an error message.
  */
+import type { Logger } from "../logger.js";
 import { z } from "zod";
 import { EngineError } from "../engine-error.js";
 import { abortError, errorMessageOf, excerpt, readErrorBody, startDeadline, type Deadline } from "../http.js";
-import { clause, listServerModels, mapFetchFailure, parseEngineOptions, readLines, trimSlash, type LlmLogger, type LlmServiceInfo } from "./http.js";
+import { clause, listServerModels, mapFetchFailure, parseEngineOptions, readLines, trimSlash, type LlmServiceInfo } from "./http.js";
 import { toFunctionTools } from "./function-tools.js";
 import { parseSse } from "./sse.js";
 import type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall } from "./types.js";
@@ -40,7 +41,7 @@ export const OpenAiChatOptionsSchema = z.object({
   /** Deadline for one reply in ms, 0 for none. */
   deadlineMs: z.number().int().min(0).default(OPENAI_DEFAULT_DEADLINE_MS),
 });
-export type OpenAiChatOptions = z.input<typeof OpenAiChatOptionsSchema> & { logger?: LlmLogger };
+export type OpenAiChatOptions = z.input<typeof OpenAiChatOptionsSchema> & { logger?: Logger };
 
 /** One streamed chat.completion.chunk (unknown fields ignored). */
 const ChunkSchema = z.object({
@@ -143,7 +144,7 @@ export class OpenAiChatEngine implements LlmEngine {
   readonly model: string;
   readonly baseUrl: string;
   readonly #options: z.output<typeof OpenAiChatOptionsSchema>;
-  readonly #logger: LlmLogger | undefined;
+  readonly #logger: Logger | undefined;
   readonly #info: LlmServiceInfo;
 
   /** @throws TypeError when an option is invalid (the message names it, never its value). */

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { EngineError, isAbortError } from "../engine-error.js";
 import { BuiltinResponder } from "./builtin.js";
 import { abortError } from "../http.js";
-import type { LlmLogger } from "./http.js";
+import type { Logger } from "../logger.js";
 import { listOllamaModels, OLLAMA_DEFAULT_BASE_URL, OllamaEngine } from "./ollama.js";
 import { OPENAI_DEFAULT_BASE_URL, OpenAiChatEngine } from "./openai.js";
 import type { LlmEngine } from "./types.js";
@@ -98,7 +98,7 @@ function probeFailure(err: unknown): string {
  */
 export async function selectLlmEngine(
   input: LlmConfigInput,
-  { signal, logger }: { signal: AbortSignal; logger?: LlmLogger },
+  { signal, logger }: { signal: AbortSignal; logger?: Logger },
 ): Promise<LlmSelection> {
   const parsed = LlmConfigSchema.safeParse(input);
   if (!parsed.success) {

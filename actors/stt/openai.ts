@@ -19,12 +19,13 @@
  * covers the first `maxUtteranceMs`. An utterance with no audio at all ends
  * with an empty final without a request.
  */
+import type { Logger } from "../logger.js";
 import { z } from "zod";
 import { INPUT_PCM, type PcmFormat } from "../audio.js";
 import { convertPcm } from "../audio-resample.js";
 import { EngineError } from "../engine-error.js";
 import { abortError, checkBaseUrl, joinUrl, startDeadline } from "../http.js";
-import { httpFailure, speechFetchFailure, type SpeechLogger, type SpeechServiceInfo } from "../speech-shared.js";
+import { httpFailure, speechFetchFailure, type SpeechServiceInfo } from "../speech-shared.js";
 import { concatBytes, encodeWav } from "../wav.js";
 import type { SttEngine, SttUpdate, TranscribeOptions } from "./types.js";
 
@@ -44,7 +45,7 @@ export interface OpenAiSttOptions {
   timeoutMs?: number;
   /** Longest utterance buffered, in ms. Default 120000. */
   maxUtteranceMs?: number;
-  logger?: SpeechLogger;
+  logger?: Logger;
 }
 
 const TranscriptionSchema = z.object({ text: z.string() });
@@ -67,7 +68,7 @@ export class OpenAiStt implements SttEngine {
   readonly #apiKey: string | undefined;
   readonly #maxUtteranceMs: number;
   readonly #info: SpeechServiceInfo;
-  readonly #logger: SpeechLogger | undefined;
+  readonly #logger: Logger | undefined;
 
   constructor(options: OpenAiSttOptions) {
     checkBaseUrl(options.baseUrl, "transcription");

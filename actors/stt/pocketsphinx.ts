@@ -22,8 +22,8 @@ import { convertPcm } from "../audio-resample.js";
 import { EngineError } from "../engine-error.js";
 import { findProgram } from "../find-program.js";
 import { abortError } from "../http.js";
+import type { Logger } from "../logger.js";
 import { startProgram } from "../start-program.js";
-import type { SpeechLogger } from "../speech-shared.js";
 import type { SttEngine, SttUpdate, TranscribeOptions } from "./types.js";
 
 /** Options of the PocketSphinx engine; every field has a default. */
@@ -36,7 +36,7 @@ export interface PocketSphinxOptions {
   timeoutMs?: number;
   /** Environment for the PATH lookup and the child process. Default process.env. */
   env?: NodeJS.ProcessEnv;
-  logger?: SpeechLogger;
+  logger?: Logger;
 }
 
 export const POCKETSPHINX_DEFAULTS = {
@@ -70,7 +70,7 @@ export class PocketSphinxStt implements SttEngine {
   readonly #model: ModelPaths;
   readonly #timeoutMs: number;
   readonly #env: NodeJS.ProcessEnv;
-  readonly #logger: SpeechLogger | undefined;
+  readonly #logger: Logger | undefined;
 
   /** True when the program is on PATH and the model files exist (i.e. both Debian packages are installed). */
   static isAvailable(options: Pick<PocketSphinxOptions, "binary" | "modelDir" | "env"> = {}): boolean {

@@ -10,7 +10,7 @@
  * - Abort, reuse and close behave as SynthWorker describes.
  */
 import type { PcmFormat } from "../audio.js";
-import type { SpeechLogger } from "../speech-shared.js";
+import type { Logger } from "../logger.js";
 import { ESPEAK_PCM, type EspeakVoiceSettings } from "./espeak-wasm.js";
 import { type SynthWorkerStats, WorkerTtsEngine } from "./synth-worker.js";
 import type { TtsEngine } from "./types.js";
@@ -27,7 +27,7 @@ export interface EspeakTtsOptions {
   chunkMs?: number;
   /** How long the worker may take to load the WASM before requests fail with `timeout`. Default 20000. */
   startTimeoutMs?: number;
-  logger?: SpeechLogger;
+  logger?: Logger;
 }
 
 /** Counters that show the worker is reused (tests, system info, bench). */

@@ -9,7 +9,7 @@
  * - Abort, reuse and close behave as SynthWorker describes.
  */
 import type { PcmFormat } from "../audio.js";
-import type { SpeechLogger } from "../speech-shared.js";
+import type { Logger } from "../logger.js";
 import { FLITE_PCM, FLITE_VOICES, type FliteVoice, type FliteVoiceSettings, isFliteVoice } from "./flite-wasm.js";
 import { WorkerTtsEngine } from "./synth-worker.js";
 import type { TtsEngine } from "./types.js";
@@ -25,7 +25,7 @@ export interface FliteTtsOptions {
   chunkMs?: number;
   /** How long the worker may take to compile the WASM before requests fail with `timeout`. Default 30000. */
   startTimeoutMs?: number;
-  logger?: SpeechLogger;
+  logger?: Logger;
 }
 
 /**

@@ -13,11 +13,12 @@
  * Chunks are yielded as they arrive, always whole samples. `timeoutMs`
  * bounds the wait for the response headers and for each body chunk after.
  */
+import type { Logger } from "../logger.js";
 import type { PcmFormat } from "../audio.js";
 import { convertPcm } from "../audio-resample.js";
 import { EngineError } from "../engine-error.js";
 import { abortError, checkBaseUrl, joinUrl } from "../http.js";
-import { httpFailure, speechFetchFailure, type SpeechLogger, type SpeechServiceInfo } from "../speech-shared.js";
+import { httpFailure, speechFetchFailure, type SpeechServiceInfo } from "../speech-shared.js";
 import { stripWavHeader } from "../wav.js";
 import type { TtsEngine } from "./types.js";
 
@@ -39,7 +40,7 @@ export interface OpenAiTtsOptions {
   apiKey?: string;
   /** Deadline for the response headers and for each body chunk, in ms. Default 30000. */
   timeoutMs?: number;
-  logger?: SpeechLogger;
+  logger?: Logger;
 }
 
 /**
@@ -55,7 +56,7 @@ export class OpenAiTts implements TtsEngine {
   readonly #speed: number | undefined;
   readonly #apiKey: string | undefined;
   readonly #info: SpeechServiceInfo;
-  readonly #logger: SpeechLogger | undefined;
+  readonly #logger: Logger | undefined;
 
   constructor(options: OpenAiTtsOptions) {
     checkBaseUrl(options.baseUrl, "speech");

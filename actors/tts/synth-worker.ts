@@ -21,7 +21,7 @@ import { spawnWorker } from "../spawn-worker.js";
 import type { PcmFormat } from "../audio.js";
 import { EngineError } from "../engine-error.js";
 import { abortError } from "../http.js";
-import type { SpeechLogger } from "../speech-shared.js";
+import type { Logger } from "../logger.js";
 import type { WorkerRequest, WorkerResponse } from "./synth-protocol.js";
 
 /** Counters that show the worker is reused (tests, system info, bench). */
@@ -41,7 +41,7 @@ export interface SynthWorkerOptions {
   label: string;
   /** How long the worker may take to load before requests fail with `timeout`. */
   startTimeoutMs: number;
-  logger?: SpeechLogger | undefined;
+  logger?: Logger | undefined;
 }
 
 interface Job<S> {

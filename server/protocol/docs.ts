@@ -7,7 +7,7 @@ import { z } from "zod";
 import { COMMAND_DATA, COMMAND_TYPES } from "./commands.js";
 import { COMMAND_ERROR_CODES } from "./errors.js";
 import { DIRECT_EVENT_TYPES, EVENT_DATA, EVENT_TYPES } from "./events.js";
-import { COMMAND_EXAMPLES, EVENT_EXAMPLES, EXAMPLE_TIMESTAMP } from "./examples.js";
+import { exampleCommand, exampleEvent } from "./examples.js";
 
 type Json = Record<string, any>;
 
@@ -55,9 +55,7 @@ function eventsSection(): string {
   for (const type of EVENT_TYPES) {
     const schema = EVENT_DATA[type];
     const direct = (DIRECT_EVENT_TYPES as readonly string[]).includes(type) ? " Sent to one client only; not logged (no `seq`)." : "";
-    const example = { type, data: EVENT_EXAMPLES[type], timestamp: EXAMPLE_TIMESTAMP, ...(direct ? {} : { seq: 42 }) };
-    if (type === "system_info" || type === "connection_status") delete (example as { seq?: number }).seq;
-    parts.push(`### \`${type}\` event\n\n${schema.description ?? ""}.${direct}\n\n${table(fieldRows(schema, "output"))}\n\`\`\`json\n${JSON.stringify(example)}\n\`\`\`\n`);
+    parts.push(`### \`${type}\` event\n\n${schema.description ?? ""}.${direct}\n\n${table(fieldRows(schema, "output"))}\n\`\`\`json\n${JSON.stringify(exampleEvent(type))}\n\`\`\`\n`);
   }
   return parts.join("\n");
 }
@@ -66,8 +64,7 @@ function commandsSection(): string {
   const parts: string[] = [];
   for (const type of COMMAND_TYPES) {
     const schema = COMMAND_DATA[type];
-    const example = { type, data: COMMAND_EXAMPLES[type], id: `req-${COMMAND_TYPES.indexOf(type) + 1}` };
-    parts.push(`### \`${type}\` command\n\n${schema.description ?? ""}.\n\n${table(fieldRows(schema, "input"))}\n\`\`\`json\n${JSON.stringify(example)}\n\`\`\`\n`);
+    parts.push(`### \`${type}\` command\n\n${schema.description ?? ""}.\n\n${table(fieldRows(schema, "input"))}\n\`\`\`json\n${JSON.stringify(exampleCommand(type))}\n\`\`\`\n`);
   }
   return parts.join("\n");
 }

@@ -1,9 +1,10 @@
 /**
  * One example message per event and command type. They appear in
- * docs/protocol.md and a test validates each against its schema.
+ * docs/protocol.md and docs/asyncapi.yaml, and a test validates each
+ * against its schema.
  */
-import type { CommandType } from "./commands.js";
-import type { EventData, EventType } from "./events.js";
+import { COMMAND_TYPES, type CommandType } from "./commands.js";
+import { DIRECT_EVENT_TYPES, type EventData, type EventType } from "./events.js";
 
 const t = "t3";
 const ts = "2026-05-01T12:34:56.789Z";
@@ -86,3 +87,16 @@ export const COMMAND_EXAMPLES: { [T in CommandType]: Record<string, unknown> } =
 };
 
 export const EXAMPLE_TIMESTAMP = ts;
+
+/** Events that are neither logged nor replies: they carry no seq (status and presence, system_info). */
+const UNLOGGED_EVENT_TYPES: readonly EventType[] = [...DIRECT_EVENT_TYPES, "system_info", "connection_status"];
+
+/** A whole example event frame: type, data, timestamp and, for logged events, seq. */
+export function exampleEvent(type: EventType): Record<string, unknown> {
+  return { type, data: EVENT_EXAMPLES[type], timestamp: ts, ...(UNLOGGED_EVENT_TYPES.includes(type) ? {} : { seq: 42 }) };
+}
+
+/** A whole example command frame, with a client-chosen id. */
+export function exampleCommand(type: CommandType): Record<string, unknown> {
+  return { type, data: COMMAND_EXAMPLES[type], id: `req-${COMMAND_TYPES.indexOf(type) + 1}` };
+}

@@ -40,3 +40,5 @@ export { COMMAND_ERROR_CODES, ProtocolError, describeIssues, issuesFromZod, toCo
 export { decodeCommand, type CommandDialect, type CommandHead } from "./decode.js";
 export { encodeEvent, makeEvent, validateEvent } from "./encode.js";
 export { buildProtocolSchema } from "./json-schema.js";
+export { buildAsyncApiDocument, buildAsyncApiYaml } from "./asyncapi.js";
+export { BINARY_FRAMES, ConnectQuery, TOKEN_PRESENTATIONS } from "./transport.js";

@@ -119,11 +119,11 @@ describe("HTTP routes on the same port", () => {
     expect(Object.keys(doc.$defs)).toContain("command.stt_start");
     const page = await fetch(`${base}/`);
     expect(await page.text()).toContain(`ws://127.0.0.1:${s.port}`);
-    const metrics = await fetch(`${base}/metrics`);
+    const metrics = await fetch(`${base}/metrics.json`);
     expect(await metrics.json()).toEqual({ window: 0, turns: 0, figures: {} });
     const missing = await fetch(`${base}/nope`);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ error: "No route /nope; try /health or /schema" });
+    expect(await missing.json()).toEqual({ error: "No route /nope; try /health, /metrics, /schema or /asyncapi.yaml" });
     const post = await fetch(`${base}/health`, { method: "POST" });
     expect(post.status).toBe(405);
   });

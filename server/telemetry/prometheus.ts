@@ -1,0 +1,184 @@
+/**
+ * The Prometheus metrics behind `/metrics`, through prom-client, in a
+ * registry of their own (two servers in one process do not mix figures):
+ *
+ * - process and event-loop defaults (`process_*`, `nodejs_*`);
+ * - `coda_turns_total{outcome,mode}`: finished turns, outcome completed,
+ *   interrupted or failed (an stt, llm or tts error ended it);
+ * - `coda_stage_duration_seconds{stage}`: the latency_trace figures (STT
+ *   final, memory recall, LLM first token and total, tools, TTS first
+ *   audio, input to first audio, end to end);
+ * - `coda_clients_connected`, `coda_events_sent_total`,
+ *   `coda_audio_frames_sent_total`, `coda_sent_bytes_total{kind}`;
+ * - `coda_clients_dropped_total{reason}` (slow, heartbeat, rate_limit);
+ * - `coda_command_errors_total{code}`;
+ * - `coda_memory_operations_total{operation,result}` and
+ *   `coda_tool_calls_total{tool,result}`.
+ *
+ * Turn figures are read from the pipeline's wire events (what every client
+ * sees), never from machine internals. docs/operations.md lists them all.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { COMMAND_ERROR_CODES, type EventInput } from "../protocol/index.js";
+import { DROP_REASONS, type WireTally } from "./wire-tally.js";
+
+/** latency_trace figure -> `stage` label of coda_stage_duration_seconds. */
+export const STAGE_FIGURES = {
+  stt_ms: "stt_final",
+  memory_ms: "memory_recall",
+  llm_first_token_ms: "llm_first_token",
+  llm_total_ms: "llm_total",
+  tool_ms: "tools",
+  tts_first_audio_ms: "tts_first_audio",
+  input_to_first_audio_ms: "input_to_first_audio",
+  total_ms: "end_to_end",
+} as const;
+
+export const TURN_OUTCOMES = ["completed", "interrupted", "failed"] as const;
+
+/** Seconds; from a 5 ms recall to a 30 s deadline. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30];
+
+/** Turns whose failure is still to be counted are forgotten past this many (a turn that never ends must not grow memory). */
+const MAX_OPEN_TURNS = 1000;
+
+/** Distinct tool label values at most. */
+const MAX_TOOL_LABELS = 64;
+
+export interface MetricsSources {
+  /** Connected clients now. */
+  clients(): number;
+  tally: WireTally;
+}
+
+/** prom-client's exposition format 0.0.4 content type. */
+export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
+
+export class CodaMetrics {
+  readonly registry = new Registry();
+  readonly #turns: Counter<"outcome" | "mode">;
+  readonly #stages: Histogram<"stage">;
+  readonly #memory: Counter<"operation" | "result">;
+  readonly #tools: Counter<"tool" | "result">;
+  /** Turns in which a stage failed, until their latency_trace. */
+  readonly #failed = new Set<string>();
+  readonly #toolNames = new Set<string>();
+
+  constructor(sources: MetricsSources) {
+    const registers = [this.registry];
+    const { tally } = sources;
+    collectDefaultMetrics({ register: this.registry });
+    this.#turns = new Counter({ name: "coda_turns_total", help: "Finished turns by outcome (completed, interrupted, failed) and mode", labelNames: ["outcome", "mode"], registers });
+    this.#stages = new Histogram({
+      name: "coda_stage_duration_seconds",
+      help: "Per-turn stage latency (the latency_trace figures): stt_final, memory_recall, llm_first_token, llm_total, tools, tts_first_audio, input_to_first_audio, end_to_end",
+      labelNames: ["stage"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    for (const stage of Object.values(STAGE_FIGURES)) this.#stages.zero({ stage });
+    this.#memory = new Counter({ name: "coda_memory_operations_total", help: "Memory recalls and stores by result (ok, error)", labelNames: ["operation", "result"], registers });
+    for (const operation of ["recall", "store"]) for (const result of ["ok", "error"]) this.#memory.inc({ operation, result }, 0);
+    this.#tools = new Counter({ name: "coda_tool_calls_total", help: "Tool calls by tool and result (ok, error)", labelNames: ["tool", "result"], registers });
+    new Gauge({
+      name: "coda_clients_connected",
+      help: "WebSocket clients connected now",
+      registers,
+      collect() {
+        this.set(sources.clients());
+      },
+    });
+    const counterOf = (name: string, help: string, read: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    counterOf("coda_events_sent_total", "Events (text frames) queued to clients; one broadcast to N clients counts N", () => tally.events);
+    counterOf("coda_audio_frames_sent_total", "Synthesised-speech binary frames queued to clients", () => tally.audioFrames);
+    new Counter({
+      name: "coda_sent_bytes_total",
+      help: "Bytes queued to clients, by kind (event, audio)",
+      labelNames: ["kind"],
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ kind: "event" }, tally.eventBytes);
+        this.inc({ kind: "audio" }, tally.audioBytes);
+      },
+    });
+    new Counter({
+      name: "coda_clients_dropped_total",
+      help: "Clients the server closed, by reason: slow (1013, too much queued), heartbeat (no pong), rate_limit (1008, repeated floods)",
+      labelNames: ["reason"],
+      registers,
+      collect() {
+        this.reset();
+        for (const reason of DROP_REASONS) this.inc({ reason }, tally.drops[reason]);
+      },
+    });
+    new Counter({
+      name: "coda_command_errors_total",
+      help: "command_error replies by code",
+      labelNames: ["code"],
+      registers,
+      collect() {
+        this.reset();
+        for (const code of COMMAND_ERROR_CODES) this.inc({ code }, 0);
+        for (const [code, n] of tally.commandErrors) this.inc({ code }, n);
+      },
+    });
+  }
+
+  /** Count what a pipeline event says about turns, memory and tools. */
+  observe(event: EventInput): void {
+    switch (event.type) {
+      case "stt_error":
+      case "llm_error":
+      case "tts_error":
+        if (this.#failed.size >= MAX_OPEN_TURNS) this.#failed.clear();
+        this.#failed.add(event.data.turn_id);
+        return;
+      case "latency_trace": {
+        const d = event.data;
+        const failed = this.#failed.delete(d.turn_id);
+        const outcome = d.interrupted ? "interrupted" : failed ? "failed" : "completed";
+        this.#turns.inc({ outcome, mode: d.mode });
+        for (const [figure, stage] of Object.entries(STAGE_FIGURES)) {
+          const ms = d[figure as keyof typeof STAGE_FIGURES];
+          if (typeof ms === "number") this.#stages.observe({ stage }, ms / 1000);
+        }
+        return;
+      }
+      case "memory_recall":
+        return this.#memory.inc({ operation: "recall", result: "ok" });
+      case "memory_store":
+        return this.#memory.inc({ operation: "store", result: "ok" });
+      case "memory_error":
+        return this.#memory.inc({ operation: event.data.operation, result: "error" });
+      case "tool_result":
+        return this.#tools.inc({ tool: this.#toolLabel(event.data.name), result: "ok" });
+      case "tool_error":
+        return this.#tools.inc({ tool: this.#toolLabel(event.data.name), result: "error" });
+      default:
+        return;
+    }
+  }
+
+  /** The tool's name, or "other" once MAX_TOOL_LABELS names were seen (a model may call tools that do not exist). */
+  #toolLabel(name: string): string {
+    if (this.#toolNames.has(name)) return name;
+    if (this.#toolNames.size >= MAX_TOOL_LABELS) return "other";
+    this.#toolNames.add(name);
+    return name;
+  }
+
+  /** The exposition text. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
