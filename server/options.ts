@@ -21,7 +21,7 @@ export const ServerOptionsSchema = z.strictObject({
   maxCommandBytes: z.number().int().min(256).default(64 * 1024).describe("Largest text command; bigger ones get command_error too_large"),
   maxBufferedBytes: z.number().int().min(1024).default(4 * 1024 * 1024).describe("Bytes queued for one client before it is closed with 1013 as too slow"),
   maxClients: z.number().int().min(1).default(256).describe("Concurrent WebSocket clients; more are refused with HTTP 503"),
-  maxPendingConnections: z.number().int().min(1).default(64).describe("TCP connections kept that have not become WebSocket clients (HTTP requests, handshakes, idle sockets); past it the oldest is closed"),
+  maxPendingConnections: z.number().int().min(1).optional().describe("TCP connections kept that have not become WebSocket clients (HTTP requests, handshakes, idle sockets); past it the oldest is closed. Default: maxClients, so a burst of that many clients connecting at once gets in"),
   headersTimeoutMs: z.number().int().min(100).default(10_000).describe("A connection whose request headers are not complete by then gets 408 and is closed"),
   presenceIntervalMs: z.number().int().min(0).default(500).describe("Clients coming and going within this window are announced in one connection_status"),
   heartbeatMs: z.number().int().min(10).default(30_000).describe("Ping interval; a client that misses one pong is terminated"),
@@ -36,7 +36,7 @@ export const ServerOptionsSchema = z.strictObject({
 });
 
 export type ServerOptionsInput = z.input<typeof ServerOptionsSchema>;
-export type ServerSettings = z.output<typeof ServerOptionsSchema>;
+export type ServerSettings = Omit<z.output<typeof ServerOptionsSchema>, "maxPendingConnections"> & { maxPendingConnections: number };
 
 export function isLoopbackHost(host: string): boolean {
   return (LOOPBACK_HOSTS as readonly string[]).includes(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -54,5 +54,5 @@ export function resolveServerOptions(input: ServerOptionsInput): ServerSettings 
     throw new TypeError(`Listening on ${s.host} (beyond loopback) requires a token: set the token option (--token or CODA_TOKEN)`);
   }
   if (s.maxCommandBytes > s.maxFrameBytes) throw new TypeError("maxCommandBytes must not exceed maxFrameBytes");
-  return s;
+  return { ...s, maxPendingConnections: s.maxPendingConnections ?? s.maxClients };
 }
