@@ -159,10 +159,15 @@ async function startRelay(port: number, inspectorUrl: string, replay: { frames: 
     const refusal = gate.checkHost(req) ?? gate.checkOrigin(req);
     if (refusal) return refuseUpgrade(socket, refusal);
     if (req.url === sourcePath && req.headers.origin === undefined) {
-      return source.handleUpgrade(req, socket, head, (ws) => ws.on("message", (data, isBinary) => sourceOnMessage(data as Buffer, isBinary)));
+      return source.handleUpgrade(req, socket, head, (ws) => {
+        // ws closes a peer that breaks the frame limit (1009) and reports it as an error event: without a listener that would end the process.
+        ws.on("error", () => {});
+        ws.on("message", (data, isBinary) => sourceOnMessage(data as Buffer, isBinary));
+      });
     }
     if (req.url !== "/") return refuseUpgrade(socket, { status: 404, reason: "The inspector page connects to /" });
     viewers.handleUpgrade(req, socket, head, (ws) => {
+      ws.on("error", () => {}); // as above: an oversized frame is closed with 1009, not a crash
       for (const { frame } of kept) ws.send(frame);
       // Viewers only receive; what they send is ignored (the limit above bounds it).
     });

@@ -112,7 +112,7 @@ describe("one trace per turn", () => {
     expect(byName("execute_tool calculate")[0]!.attributes).toMatchObject({ "gen_ai.tool.name": "calculate", "gen_ai.operation.name": "execute_tool" });
     expect(byName("execute_tool calculate")[0]!.statusCode).not.toBe(2);
     const tts = byName("tts")[0]!.attributes;
-    expect(tts).toMatchObject({ "coda.tts.engine": "espeak-ng", "coda.interrupted": false });
+    expect(tts).toMatchObject({ "coda.tts.engine": "flite", "coda.interrupted": false });
     expect(tts["coda.tts.first_audio_ms"]).toEqual(expect.any(Number));
     expect(byName("memory.recall")[0]!.attributes).toMatchObject({ "coda.memory.hits": expect.any(Number) });
 
