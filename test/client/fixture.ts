@@ -27,7 +27,7 @@ export interface CodaFixtureOptions extends Omit<WebSocketServerOptions, "pipeli
   /** The language model. Default: the built-in responder. */
   llm?: LlmEngine;
   /** Playout settings of the bridge (pacing lead, clock). */
-  playout?: Pick<BridgeOptions, "audioLeadMs" | "playoutClock">;
+  playout?: Pick<BridgeOptions, "audioLeadMs" | "playoutClock" | "ttsProgressMs">;
 }
 
 export interface CodaFixture {

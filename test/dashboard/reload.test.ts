@@ -1,7 +1,7 @@
 /**
  * The dashboard restores itself after a reload (Debian's Chromium via
  * playwright-core, against the real server): three turns with long spoken
- * answers (about 30 s of speech each, 300 tts_progress events apiece, far
+ * answers (about 30 s of speech each, 300 tts_progress events apiece with ttsProgressMs 100, far
  * past the old 100-event replay) and a turn with a tool and a memory, then a
  * reload: every question and answer is shown again, with the tool call, the
  * memory stored, the latency chart and the state, and the page says what it
@@ -12,6 +12,7 @@ import { BuiltinResponder } from "../../actors/llm/builtin.js";
 import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
 import type { GenerateRequest, LlmEngine } from "../../actors/llm/types.js";
 import { startCoda, type CodaFixture } from "../client/fixture.js";
+import { TestClient } from "../helpers/client.js";
 import { hasChromium, SKIP_REASON, useBrowser } from "./browser.js";
 
 const browser = useBrowser();
@@ -38,7 +39,9 @@ const texts = (page: import("playwright-core").Page, selector: string) => page.l
 
 describe.skipIf(!hasChromium)(`dashboard reload in Chromium${hasChromium ? "" : ` (${SKIP_REASON})`}`, () => {
   it("three long spoken answers and a tool turn, then a reload: every question, answer, tool call, memory and latency row is back", async () => {
-    fixture = await startCoda({ llm: model(), tts: { msPerChar: 60, chunkMs: 100, sound: "silence" } });
+    fixture = await startCoda({ llm: model(), tts: { msPerChar: 60, chunkMs: 100, sound: "silence" }, playout: { ttsProgressMs: 100 } });
+    // A plain client watching the same turns counts their progress events.
+    const watcher = await TestClient.connect(fixture.wsUrl);
     const page = await browser()!.page();
     await page.goto(`${fixture.httpUrl}/`);
     await page.locator("#conn[data-state=open]").waitFor();
@@ -50,8 +53,9 @@ describe.skipIf(!hasChromium)(`dashboard reload in Chromium${hasChromium ? "" : 
     for (const [i, q] of QUESTIONS.entries()) await ask(q, i + 1);
     await ask("remember that my sister is called Ana", 4);
     await page.locator('#machine-state[data-phase="idle"]').waitFor();
-    const progress = (await texts(page, "#log tbody td.type")).filter((t) => t === "tts_progress").length;
-    expect(progress).toBeGreaterThan(300); // live: each long answer's speech, chunk by chunk (the log panel keeps the last 400 rows)
+    const progress = watcher.ofType("tts_progress").length;
+    await watcher.close();
+    expect(progress).toBeGreaterThan(300); // live: each long answer's speech, 100 ms by 100 ms, far past the old 100-event replay
     const before = {
       users: await texts(page, ".turn .user"),
       answers: await texts(page, ".turn .assistant"),

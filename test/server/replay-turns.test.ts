@@ -30,12 +30,16 @@ function longAnswer(question: string): string {
   return text;
 }
 
-/** A server whose answers are long: 30 s of speech in 100 ms chunks (300 tts_progress per answer). */
+/**
+ * A server whose answers are long: 30 s of speech in 100 ms chunks, with
+ * tts_progress per 100 ms of audio (ttsProgressMs 100, the finest a user may
+ * ask for: 300 per answer), so the log fills as fast as it can.
+ */
 async function longAnswers(options: Parameters<typeof startCoda>[0] = {}) {
   const llm = new ScriptedLlmEngine({
     answer: ({ messages }) => longAnswer(String(messages.findLast((m) => m.role === "user")?.content ?? "")),
   });
-  fixture = await startCoda({ llm, ...options, tts: { msPerChar: 60, chunkMs: 100, sound: "silence", ...options.tts } });
+  fixture = await startCoda({ llm, ...options, tts: { msPerChar: 60, chunkMs: 100, sound: "silence", ...options.tts }, playout: { ttsProgressMs: 100, ...options.playout } });
   return fixture;
 }
 
@@ -121,7 +125,7 @@ describe("a new client gets the last replayTurns turns whole", () => {
   }, 120_000);
 
   it("keeps tool calls and results, and a turn joined mid-answer with its progress so far", async () => {
-    fixture = await startCoda({ tts: { msPerChar: 60, chunkMs: 100, chunkDelayMs: 5 }, wordDelayMs: 0 });
+    fixture = await startCoda({ tts: { msPerChar: 60, chunkMs: 100, chunkDelayMs: 5 }, wordDelayMs: 0, playout: { ttsProgressMs: 100 } });
     const f = fixture;
     const live = await connect(f.wsUrl);
     await ask(live, "what is 12 times 7");
