@@ -6,7 +6,8 @@
  * server restart on the same port is survived without duplicate lines; and a
  * page from another origin cannot open the WebSocket.
  *
- * Screenshot: with UPDATE_SCREENSHOT=1 the demo test writes docs/dashboard.png
+ * Screenshot: the demo test writes one to the temp folder (docs/dashboard.png
+ * comes from `npm run docs:screenshot`, with the real default engines)
  * (the README's picture); otherwise it writes to the temp folder, so test
  * runs do not touch the tree.
  */
@@ -18,8 +19,7 @@ import type { Logger } from "../../server/logger.js";
 import { startCoda, type CodaFixture } from "../client/fixture.js";
 import { hasChromium, launch, SKIP_REASON, type Browser } from "./browser.js";
 
-const ROOT = join(import.meta.dirname, "../..");
-const SCREENSHOT = process.env.UPDATE_SCREENSHOT === "1" ? join(ROOT, "docs/dashboard.png") : join(tmpdir(), "coda-dashboard.png");
+const SCREENSHOT = join(tmpdir(), "coda-dashboard.png");
 
 let browser: Browser | undefined;
 let fixtures: CodaFixture[] = [];
