@@ -168,6 +168,8 @@ describe("dropped clients", () => {
     rawSocket(slow).resume();
     await slow.closed();
     expect(slow.closeCode === 1013 || slow.closeCode === 1006).toBe(true);
+    // End that turn, so a new client's conversation replay folds its megabytes of progress away.
+    await s.broadcast({ type: "turn_interrupted", data: { turn_id: "t1", reason: "stop", state: "speaking", by: null, heard_ms: 0, heard_text: "" } });
     const flood = await client(s.wsUrl);
     for (let i = 0; i < 5; i++) flood.send({ type: "get_system_info", data: {} });
     await flood.closed();
