@@ -254,8 +254,8 @@ export class WebSocketServer {
       this.#sendToAll(frame);
       return logged;
     }
-    // Encoded once for every coda-lite client, as the v1 frame is for the others.
-    const legacy = this.#codaLite.encoder.translate(logged).map(encodeLegacy);
+    // Encoded once for every coda-lite client, as the v1 frame is for the others (an event it passes through as is reuses that frame).
+    const legacy = this.#codaLite.encoder.translate(logged).map((e) => (e === logged ? frame : encodeLegacy(e)));
     this.#coalesce();
     for (const c of this.#connections.values()) {
       if (c.compat === "coda-lite") for (const f of legacy) c.sendFrame(f);
