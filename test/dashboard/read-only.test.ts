@@ -5,18 +5,12 @@
  * browser (Debian's Chromium), the page shows the broadcast events, replayed
  * and live, with no errors.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { useServers } from "../helpers/server.js";
-import { hasChromium, launch, SKIP_REASON, type Browser } from "./browser.js";
+import { hasChromium, SKIP_REASON, useBrowser } from "./browser.js";
 
 const { server } = useServers();
-let browser: Browser | undefined;
-beforeAll(async () => {
-  if (hasChromium) browser = await launch();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-});
+const browser = useBrowser();
 
 const httpUrl = (port: number) => `http://127.0.0.1:${port}`;
 
@@ -44,7 +38,7 @@ describe("dashboard of a server without a pipeline", () => {
   it.skipIf(!hasChromium)(`shows replayed and live events in a browser ${hasChromium ? "" : SKIP_REASON}`, async () => {
     const s = await server();
     await s.broadcast({ type: "system_info", data: { version: "0.1.1", uptime: 3600, memory: 104857600 } });
-    const page = await browser!.page();
+    const page = await browser()!.page();
     await page.goto(`${httpUrl(s.port)}/`);
     await page.locator("#conn", { hasText: "connected" }).waitFor();
     await page.locator("#log tbody tr", { hasText: "system_info" }).waitFor();
