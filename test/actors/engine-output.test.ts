@@ -15,7 +15,8 @@ import { createSttLogic } from "../../actors/stt/actor.js";
 import type { SttEngine } from "../../actors/stt/types.js";
 import { createToolsLogic } from "../../actors/tools/actor.js";
 import type { ToolRunner } from "../../actors/tools/types.js";
-import { host, tick, type Hosted } from "./host.js";
+import { host, type Hosted } from "./host.js";
+import { sleep } from "../helpers/wait.js";
 
 let h: Hosted | undefined;
 afterEach(() => {
@@ -42,7 +43,7 @@ describe("llm actor: malformed chunks", () => {
   ])("%s ends the round with llm.error malformed_output", async (_name, chunk, message) => {
     h = host(createLlmLogic({ engine: llmYielding({ kind: "delta", text: "Hi. " }, chunk, { kind: "done", finishReason: "stop" }) }), llmInput);
     await h.waitFor((e) => e.type === "llm.error");
-    await tick(10);
+    await sleep(10);
     expect(h.received.map((e) => e.type)).toEqual(["llm.delta", "llm.sentence", "llm.error"]);
     expect(h.received.at(-1)).toEqual({ type: "llm.error", code: "malformed_output", message });
   });
@@ -80,7 +81,7 @@ describe("stt actor: malformed updates", () => {
     };
     h = host(createSttLogic({ engine }), { turnId: "t1" });
     const err = await h.waitFor((e) => e.type === "stt.error");
-    await tick(10);
+    await sleep(10);
     expect(err).toMatchObject({ code: "malformed_output", message: expect.stringMatching(/^The recogniser's update is malformed: /) });
     expect(h.received.map((e) => e.type)).toEqual(["stt.partial", "stt.error"]);
   });

@@ -57,4 +57,3 @@ export function host(logic: AnyActorLogic, input: unknown): Hosted {
   };
 }
 
-export const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));

@@ -10,7 +10,8 @@ import { WebSocketServer as WsServer } from "ws";
 import type { AudioChunk, CodaClient, InvalidFrame } from "../../server/client/index.js";
 import { ManualClock } from "../helpers/clock.js";
 import { startCoda, type CodaFixture } from "./fixture.js";
-import { newClient, next, record, until } from "./helpers.js";
+import { newClient, next, record } from "./helpers.js";
+import { until } from "../helpers/wait.js";
 
 let fixture: CodaFixture | undefined;
 let client: CodaClient | undefined;

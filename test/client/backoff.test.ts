@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { backoffDelay, resolveBackoff, type CodaClient, type StateInfo } from "../../server/client/index.js";
 import { startCoda, type CodaFixture } from "./fixture.js";
-import { newClient, until } from "./helpers.js";
+import { newClient } from "./helpers.js";
+import { until } from "../helpers/wait.js";
 
 describe("backoffDelay", () => {
   it("doubles from initialMs up to maxMs, jittered within [nominal/2, nominal)", () => {

@@ -9,7 +9,8 @@
 import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import type { CodaClient, ConversationTurn } from "../../server/client/index.js";
 import { startCoda, type CodaFixture } from "./fixture.js";
-import { newClient, next, record, until } from "./helpers.js";
+import { newClient, next, record } from "./helpers.js";
+import { until } from "../helpers/wait.js";
 import { startProxy, type TcpProxy } from "./proxy.js";
 
 let fixture: CodaFixture | undefined;

@@ -37,15 +37,6 @@ export function newClient(url: string, options: Partial<CodaClientOptions> = {})
   return new CodaClient({ url, WebSocket: NodeWebSocket, backoff: { initialMs: 20, maxMs: 200 }, ...options });
 }
 
-/** Resolve when `check()` is true (polled), or fail after `timeoutMs` saying `what`. */
-export async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** Resolve with the next event of `type` the client delivers (live or replayed). */
 export function next<T extends ServerEvent["type"]>(client: CodaClient, type: T, timeoutMs = 5000): Promise<Extract<ServerEvent, { type: T }>> {
   return new Promise((resolve, reject) => {

@@ -8,7 +8,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { CodaClient, ResetInfo } from "../../server/client/index.js";
 import { startCoda, type CodaFixture } from "./fixture.js";
-import { newClient, record, until } from "./helpers.js";
+import { newClient, record } from "./helpers.js";
+import { until } from "../helpers/wait.js";
 
 let fixtures: CodaFixture[] = [];
 let client: CodaClient | undefined;

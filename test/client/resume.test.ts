@@ -8,7 +8,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { CodaClient } from "../../server/client/index.js";
 import { startCoda, type CodaFixture } from "./fixture.js";
-import { newClient, next, record, until } from "./helpers.js";
+import { newClient, next, record } from "./helpers.js";
+import { until } from "../helpers/wait.js";
 import { startProxy, type TcpProxy } from "./proxy.js";
 
 let fixture: CodaFixture | undefined;

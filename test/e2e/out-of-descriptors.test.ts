@@ -7,18 +7,16 @@
  * PocketSphinx is not installed.
  */
 import { spawn } from "node:child_process";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { PocketSphinxStt } from "../../actors/stt/pocketsphinx.js";
 import { TestClient } from "../helpers/client.js";
 import { CLI_TEST_ENV, ROOT } from "../helpers/cli.js";
+import { useCleanup } from "../helpers/cleanup.js";
 
 const installed = PocketSphinxStt.isAvailable();
 if (!installed) console.warn("SKIPPED out-of-descriptors end-to-end test: PocketSphinx is not installed (apt-get install pocketsphinx pocketsphinx-en-us)");
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+const cleanup = useCleanup();
 
 function startCliWithFewDescriptors(): Promise<{ url: string; exited: () => boolean; stderr: () => string }> {
   const child = spawn(

@@ -16,7 +16,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { INPUT_PCM } from "../../actors/audio.js";
 import { convertPcm } from "../../actors/audio-resample.js";
 import { BuiltinResponder } from "../../actors/llm/builtin.js";
@@ -36,11 +36,9 @@ import { validateEvent } from "../../server/protocol/index.js";
 import { normaliseWords } from "../../bench/voice-sentences.js";
 import { TestClient, type Received } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";
+import { useCleanup } from "../helpers/cleanup.js";
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
+const closers = useCleanup();
 
 /** A WebSocket server whose bridge uses `stt` (other stages scripted), and one connected client. */
 async function pipelineWith(stt: SttEngine) {

@@ -13,6 +13,7 @@ import { seededRandom } from "../../actors/stt/testing/speech-in-noise.js";
 import type { AudioSource, SttEngine, SttUpdate, TranscribeOptions } from "../../actors/stt/types.js";
 import type { ToolOutcome, ToolRunner } from "../../actors/tools/types.js";
 import type { TtsEngine } from "../../actors/tts/types.js";
+import { tick } from "../helpers/wait.js";
 
 /** "Deaf" engines answer this late (ms), past every deadline the chaos suite sets. */
 export const LATE_MS = 80;
@@ -62,7 +63,6 @@ const aborted = (signal?: AbortSignal) =>
   });
 /** A wait that ignores any abort: the engine that does not listen. */
 const late = () => new Promise((r) => setTimeout(r, LATE_MS));
-const tick = () => new Promise((r) => setImmediate(r));
 
 // --- chaotic engines ------------------------------------------------------------
 

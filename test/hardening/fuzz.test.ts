@@ -24,6 +24,7 @@ import type { WebSocketServer } from "../../server/server.js";
 import { startServer } from "../helpers/server.js";
 import { MAX_JSON_DEPTH } from "../../server/protocol/json-depth.js";
 import { captureUnhandled } from "../helpers/unhandled.js";
+import { until } from "../helpers/wait.js";
 
 // --expose-gc cannot be set for one vitest file; V8 lets a running process turn it on and
 // hands out gc() in a fresh context.
@@ -269,7 +270,7 @@ describe("fuzz: 100,000 malformed frames from several clients at once", () => {
       clearInterval(ticker);
       ticker = undefined;
       // Every client saw every broadcast, in order, while being fuzzed.
-      await Promise.all(clients.map((c) => waitUntil(() => c.lastSeq === s.lastSeq)));
+      await Promise.all(clients.map((c) => until(() => c.lastSeq === s.lastSeq, "every client at the last seq", 10_000)));
       for (const c of clients) {
         expect(c.seqErrors).toBe(0);
         expect(c.lastSeq).toBe(published);
@@ -301,10 +302,3 @@ describe("fuzz: 100,000 malformed frames from several clients at once", () => {
 
 const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
 
-async function waitUntil(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
 import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
@@ -20,6 +20,8 @@ import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
 import { createBridge, type Bridge } from "../../server/bridge.js";
 import { TestClient } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";
+import { useCleanup } from "../helpers/cleanup.js";
+import { until } from "../helpers/wait.js";
 
 const CLIENTS = 1000;
 const NEEDED_FDS = 2 * CLIENTS + 200;
@@ -89,25 +91,15 @@ function pipeline(): Bridge {
   });
 }
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const cleanup = useCleanup();
 
-async function until(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** Run one demo turn from `driver` and resolve once the machine is back at rest and the log is quiet. */
 async function demoTurn(driver: TestClient, bridge: Bridge): Promise<void> {
   const from = driver.messages.length;
   expect((await driver.command("demo_flow", {}, `demo-${from}`)).type).toBe("command_ack");
   await driver.waitFor((m) => m.type === "latency_trace", { from, timeoutMs: 20_000 });
-  await until(() => bridge.state() === "idle", 10_000, "machine at rest");
+  await until(() => bridge.state() === "idle", "machine at rest", 10_000, 20);
 }
 
 describe.skipIf(skipReason !== null)(`load: ${CLIENTS} concurrent clients`, () => {
@@ -126,7 +118,7 @@ describe.skipIf(skipReason !== null)(`load: ${CLIENTS} concurrent clients`, () =
     await demoTurn(driver, bridge);
     const last = server.lastSeq;
     expect(last).toBeGreaterThan(20);
-    await until(async () => (await clients.report()).every(([, , l]) => l === last), 20_000, "every client has the last seq");
+    await until(async () => (await clients.report()).every(([, , l]) => l === last), "every client has the last seq", 20_000, 20);
     const report = await clients.report();
     const wrong = report.filter(([n, first, l, ordered, closed]) => !(n === last && first === 1 && l === last && ordered && closed === null));
     expect(wrong).toEqual([]);
@@ -149,7 +141,7 @@ describe.skipIf(skipReason !== null)(`load: ${CLIENTS} concurrent clients`, () =
     const t0 = performance.now();
     // Documented bound: a peer is cut at the second tick after it stops answering (<= 2 x heartbeatMs),
     // plus scheduling slack on a loaded 2-core machine.
-    await until(() => server.clientCount === CLIENTS - dead, 2 * heartbeatMs + 1500, `${dead} dead peers closed`);
+    await until(() => server.clientCount === CLIENTS - dead, `${dead} dead peers closed`, 2 * heartbeatMs + 1500, 20);
     const ms = performance.now() - t0;
     // Several more heartbeats: the live ones keep answering and stay.
     await new Promise((r) => setTimeout(r, 2 * heartbeatMs));
@@ -182,8 +174,8 @@ describe.skipIf(skipReason !== null)(`load: ${CLIENTS} concurrent clients`, () =
 
     await demoTurn(driver, bridge);
     const last = server.lastSeq;
-    await until(() => server.clientCount === CLIENTS + 1, 10_000, "slow client cut");
-    await until(async () => (await clients.report()).every(([, , l]) => l === last), 20_000, "every client has the last seq");
+    await until(() => server.clientCount === CLIENTS + 1, "slow client cut", 10_000, 20);
+    await until(async () => (await clients.report()).every(([, , l]) => l === last), "every client has the last seq", 20_000, 20);
     const report = await clients.report();
     expect(report.filter(([n, first, l, ordered, closed]) => !(n === last - since && first === since + 1 && l === last && ordered && closed === null))).toEqual([]);
     (slow.ws as unknown as { _socket: { resume(): void } })._socket.resume();

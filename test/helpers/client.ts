@@ -101,5 +101,3 @@ export class TestClient {
   }
 }
 
-/** Resolve after `ms`; for letting a server act, never as an assertion. */
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

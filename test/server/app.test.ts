@@ -9,7 +9,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { LlmChunk, LlmEngine } from "../../actors/llm/types.js";
 import { AppConfigError, createCodaServer, LLM_BACKSTOP_GRACE_MS, type CodaServer, type CodaServerOptions } from "../../server/app.js";
@@ -18,11 +18,9 @@ import { defineTool } from "../../server/index.js";
 import { silentLogger } from "../../server/logger.js";
 import { TestClient } from "../helpers/client.js";
 import { startFakeOllama, type FakeOllamaOptions } from "../helpers/fake-ollama.js";
+import { useCleanup } from "../helpers/cleanup.js";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = useCleanup();
 
 async function ollama(options?: FakeOllamaOptions) {
   const server = await startFakeOllama(options);

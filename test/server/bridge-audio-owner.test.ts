@@ -7,20 +7,19 @@
  * machine rests at once, free for anyone. Time for the grace comes from a
  * clock the test sets.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
 import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine, type ScriptedSttOptions } from "../../actors/stt/testing/scripted.js";
 import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
 import { createBridge, END_GRACE_MS } from "../../server/bridge.js";
-import { TestClient, sleep } from "../helpers/client.js";
+import { TestClient } from "../helpers/client.js";
+import { sleep } from "../helpers/wait.js";
 import { startServer } from "../helpers/server.js";
+import { useCleanup } from "../helpers/cleanup.js";
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
+const closers = useCleanup();
 
 const frame = () => Buffer.alloc(3200);
 

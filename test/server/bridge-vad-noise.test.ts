@@ -7,7 +7,7 @@
  * the energy detector (`--vad energy`) the noise keeps the utterance open
  * until stt_stop.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
 import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
@@ -18,8 +18,10 @@ import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { loadEspeak } from "../../actors/tts/espeak-wasm.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
 import { createBridge } from "../../server/bridge.js";
-import { TestClient, sleep } from "../helpers/client.js";
+import { TestClient } from "../helpers/client.js";
+import { sleep } from "../helpers/wait.js";
 import { startServer } from "../helpers/server.js";
+import { useCleanup } from "../helpers/cleanup.js";
 
 const FRAME_BYTES = 3200; // 100 ms of 16 kHz s16le
 
@@ -43,10 +45,7 @@ afterAll(async () => {
   await providers.energy.close();
 });
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
+const closers = useCleanup();
 
 async function setup(vad: VadProvider) {
   const stt = new ScriptedSttEngine({ utterances: ["turn on the kitchen lights"], waitForAudioEnd: true });

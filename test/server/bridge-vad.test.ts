@@ -7,15 +7,17 @@
  * the button is held, across pauses, and ends at stt_stop. With the VAD off
  * only stt_stop ends the utterance.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
 import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
 import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
 import { createBridge, type BridgeOptions } from "../../server/bridge.js";
-import { TestClient, sleep } from "../helpers/client.js";
+import { TestClient } from "../helpers/client.js";
+import { sleep } from "../helpers/wait.js";
 import { startServer } from "../helpers/server.js";
+import { useCleanup } from "../helpers/cleanup.js";
 
 // 100 ms frames, as the dashboard sends them: binary frames count against the per-client frame rate limit (20/s by default).
 const FRAME_MS = 100;
@@ -38,10 +40,7 @@ function stream(client: TestClient, pcm: Buffer): number {
   return frames;
 }
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
+const closers = useCleanup();
 
 async function setup(utterances: string[], vad?: BridgeOptions["vad"]) {
   const stt = new ScriptedSttEngine({ utterances, waitForAudioEnd: true });

@@ -9,16 +9,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createCodaServer, type CodaServer } from "../../server/app.js";
 import { loadConfig } from "../../server/config.js";
 import { silentLogger } from "../../server/logger.js";
+import { useCleanup } from "../helpers/cleanup.js";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = useCleanup();
 
 type Frame = { type: string; data?: Record<string, any>; events?: Frame[]; timestamp: string; [k: string]: unknown };
 

@@ -6,15 +6,14 @@
  * the relay cannot feed it), and what it keeps for late viewers is capped
  * in bytes, newest kept.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { attachInspector, type InspectOptions } from "../../server/inspect.js";
 import { demoTurn as runDemoTurn } from "./inspect-turn.js";
+import { useCleanup } from "../helpers/cleanup.js";
+import { until } from "../helpers/wait.js";
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+const cleanup = useCleanup();
 
 async function relay(options: InspectOptions = {}) {
   const inspection = await attachInspector({}, options);
@@ -38,10 +37,6 @@ async function open(url: string, origin?: string): Promise<WebSocket & { frames:
 }
 
 const isIdleSnapshot = (f: string) => f.includes('"type":"@xstate.snapshot"') && f.includes('"value":"idle"');
-
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-}
 
 describe("inspector relay limits", () => {
   it("answers a foreign Origin with 403, on the page and on the upgrade", async () => {

@@ -5,9 +5,10 @@ import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
 import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
 import { createBridge } from "../../server/bridge.js";
+import type { Closer } from "../helpers/cleanup.js";
 
 /** Run a demo_flow of `text` to idle; the bridge's stop is pushed onto `cleanup`. */
-export async function demoTurn(actorOptions: object, cleanup: (() => Promise<void> | void)[], text = "hi there"): Promise<void> {
+export async function demoTurn(actorOptions: object, cleanup: Closer[], text = "hi there"): Promise<void> {
   const bridge = createBridge({
     engines: { stt: new ScriptedSttEngine(), llm: new ScriptedLlmEngine({ answer: "Hello there. Bye." }), tts: new ScriptedTtsEngine(), memory: new InMemoryStore(), tools: new FakeToolRunner() },
     demoPartialDelayMs: 0,

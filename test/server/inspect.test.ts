@@ -5,15 +5,14 @@
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
 import { attachInspector } from "../../server/inspect.js";
 import { demoTurn as runDemoTurn } from "./inspect-turn.js";
+import { useCleanup } from "../helpers/cleanup.js";
+import { until } from "../helpers/wait.js";
 
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+const cleanup = useCleanup();
 
 interface Frame {
   type: string;
@@ -28,10 +27,6 @@ function collect(ws: WebSocket): Frame[] {
   const frames: Frame[] = [];
   ws.on("message", (d) => frames.push(JSON.parse(d.toString()) as Frame));
   return frames;
-}
-
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
 }
 
 const demoTurn = (actorOptions: object) => runDemoTurn(actorOptions, cleanup);

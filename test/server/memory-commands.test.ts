@@ -4,20 +4,19 @@
  * storage failures as command_error `unavailable` without broadcasting.
  */
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EngineError } from "../../actors/engine-error.js";
 import { SqliteMemoryStore } from "../../actors/memory/sqlite.js";
 import type { MemoryStore } from "../../actors/memory/types.js";
 import { registerMemoryCommands, type ViewerMemoryStore } from "../../server/memory-commands.js";
 import { validateEvent } from "../../server/protocol/index.js";
-import { TestClient, sleep } from "../helpers/client.js";
+import { TestClient } from "../helpers/client.js";
+import { sleep } from "../helpers/wait.js";
 import { startServer } from "../helpers/server.js";
 import { tempDir } from "../actors/memory/helpers.js";
+import { useCleanup } from "../helpers/cleanup.js";
 
-const cleanups: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-});
+const cleanups = useCleanup();
 
 async function setup(store: ViewerMemoryStore | null) {
   const server = await startServer();

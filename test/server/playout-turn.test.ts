@@ -5,7 +5,7 @@
  * the middle of playout is acknowledged, turn_interrupted says what was
  * heard, and the next model call sees only that, marked cut.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
 import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
@@ -13,13 +13,12 @@ import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
 import { createBridge } from "../../server/bridge.js";
 import { ManualClock } from "../helpers/clock.js";
-import { TestClient, sleep } from "../helpers/client.js";
+import { TestClient } from "../helpers/client.js";
+import { sleep } from "../helpers/wait.js";
 import { startServer } from "../helpers/server.js";
+import { useCleanup } from "../helpers/cleanup.js";
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
+const closers = useCleanup();
 
 // Three sentences of about 1 s of audio each (25, 25 and 24 chars at 40 ms a char), in 200 ms chunks.
 const ANSWER = "The first sentence is it. The second sentence, two. A third one is here now.";

@@ -6,18 +6,16 @@
  * right parent links and the attributes a latency investigation needs -
  * and no user speech or memory text unless tracingContent allows it.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createCodaServer, type CodaServer as App } from "../../server/app.js";
 import { loadConfig } from "../../server/config.js";
 import { silentLogger } from "../../server/logger.js";
 import { tracesUrl, tracingEnabled } from "../../server/telemetry/tracing.js";
 import { TestClient } from "../helpers/client.js";
 import { startOtlpCollector, type CollectedSpan, type OtlpCollector } from "../helpers/otlp-collector.js";
+import { useCleanup } from "../helpers/cleanup.js";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = useCleanup();
 
 async function collector(): Promise<OtlpCollector> {
   const c = await startOtlpCollector();

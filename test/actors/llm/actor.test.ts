@@ -8,7 +8,8 @@ import { createLlmLogic } from "../../../actors/llm/actor.js";
 import type { LlmChunk, LlmEngine } from "../../../actors/llm/types.js";
 import { EngineError } from "../../../actors/engine-error.js";
 import { ScriptedLlmEngine } from "../../../actors/llm/testing/scripted.js";
-import { host, tick, type Hosted } from "../host.js";
+import { host, type Hosted } from "../host.js";
+import { sleep } from "../../helpers/wait.js";
 
 let h: Hosted;
 afterEach(() => h.close());
@@ -73,7 +74,7 @@ describe("llm actor", () => {
     h.stopChild();
     const count = h.received.length;
     expect(engine.requests[0]!.signal.aborted).toBe(true);
-    await tick(80);
+    await sleep(80);
     expect(h.received.length).toBe(count);
     expect(engine.requests[0]!.yielded.length).toBeLessThan(9);
   });

@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createRecallLogic, createStoreLogic } from "../../../actors/memory/actor.js";
 import { InMemoryStore } from "../../../actors/memory/testing/in-memory.js";
-import { host, tick, type Hosted } from "../host.js";
+import { host, type Hosted } from "../host.js";
+import { sleep } from "../../helpers/wait.js";
 
 let h: Hosted;
 afterEach(() => h.close());
@@ -22,10 +23,10 @@ describe("memory actors", () => {
   it("stopping a recall aborts it and nothing arrives afterwards", async () => {
     const store = new InMemoryStore({ hangRecall: true });
     h = host(createRecallLogic({ store }), { query: "anything", limit: 3 });
-    await tick(10);
+    await sleep(10);
     h.stopChild();
     expect(store.recallSignals[0]!.aborted).toBe(true);
-    await tick(30);
+    await sleep(30);
     expect(h.received).toEqual([]);
   });
 

@@ -10,7 +10,8 @@ import { ScriptedSttEngine } from "../../../actors/stt/testing/scripted.js";
 import type { AudioSource, SttEngine } from "../../../actors/stt/types.js";
 import { INPUT_PCM } from "../../../actors/audio.js";
 import type { VadEvent } from "../../../actors/stt/vad.js";
-import { host, tick, type Hosted } from "../host.js";
+import { host, type Hosted } from "../host.js";
+import { sleep } from "../../helpers/wait.js";
 
 /** 100 ms chunks: `loud` of a square wave at 0.25 of full scale, then `quiet` of silence; then the source stays open. */
 function speechSource(kind: AudioSource["kind"], loud: number, quiet: number): AudioSource & { signals: AbortSignal[] } {
@@ -68,7 +69,7 @@ describe("stt actor", () => {
     const source = openSource(3);
     h = host(createSttLogic({ engine, source }), { turnId: "t1" });
     await h.waitFor((e) => e.type === "stt.partial");
-    await tick(20);
+    await sleep(20);
     expect(h.received.map((e) => e.type)).toEqual(["stt.partial"]);
     h.send({ type: "audio.end" });
     expect(await h.waitFor((e) => e.type === "stt.final")).toEqual({ type: "stt.final", text: "hello", confidence: 0.92 });
@@ -85,7 +86,7 @@ describe("stt actor", () => {
     const count = h.received.length;
     expect(engine.calls[0]!.signal.aborted).toBe(true);
     expect(source.signals[0]!.aborted).toBe(true);
-    await tick(100);
+    await sleep(100);
     expect(h.received.length).toBe(count);
     expect(engine.calls[0]!.yielded.length).toBe(count);
   });
@@ -128,7 +129,7 @@ describe("stt actor", () => {
       const engine = new ScriptedSttEngine({ utterances: ["hello"], waitForAudioEnd: true });
       h = host(createSttLogic({ engine, source: speechSource(kind, 3, 10), ...(vad === false ? { vad } : {}) }), { turnId: "t1" });
       await h.waitFor((e) => e.type === "stt.partial");
-      await tick(30);
+      await sleep(30);
       expect(engine.calls[0]!.chunks).toBe(13);
       expect(h.received.some((e) => e.type === "stt.final")).toBe(false);
       h.send({ type: "audio.end" });

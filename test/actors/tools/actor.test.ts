@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createToolsLogic } from "../../../actors/tools/actor.js";
 import { FakeToolRunner } from "../../../actors/tools/testing/fake-runner.js";
 import type { ToolRunner } from "../../../actors/tools/types.js";
-import { host, tick, type Hosted } from "../host.js";
+import { host, type Hosted } from "../host.js";
+import { sleep } from "../../helpers/wait.js";
 
 let h: Hosted;
 afterEach(() => h.close());
@@ -32,10 +33,10 @@ describe("tools actor", () => {
   it("stopping the actor aborts every running call and nothing arrives afterwards", async () => {
     const runner = new FakeToolRunner({ wait: { delayMs: 10_000, handler: () => "never" } });
     h = host(createToolsLogic({ runner }), { turnId: "t1", calls: [{ id: "a", name: "wait", arguments: {} }, { id: "b", name: "wait", arguments: {} }] });
-    await tick(10);
+    await sleep(10);
     h.stopChild();
     expect(runner.runs.map((r) => r.signal.aborted)).toEqual([true, true]);
-    await tick(30);
+    await sleep(30);
     expect(runner.runs.map((r) => r.outcome && (r.outcome.ok ? "ok" : r.outcome.code))).toEqual(["cancelled", "cancelled"]);
     expect(h.received).toEqual([]);
   });

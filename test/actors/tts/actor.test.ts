@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createTtsLogic } from "../../../actors/tts/actor.js";
 import { ScriptedTtsEngine } from "../../../actors/tts/testing/scripted.js";
 import type { TtsEngine } from "../../../actors/tts/types.js";
-import { host, tick, type Hosted } from "../host.js";
+import { host, type Hosted } from "../host.js";
+import { sleep } from "../../helpers/wait.js";
 
 let h: Hosted;
 afterEach(() => h.close());
@@ -27,7 +28,7 @@ describe("tts actor", () => {
     h.stopChild();
     const count = h.received.length;
     expect(engine.calls[0]!.signal.aborted).toBe(true);
-    await tick(80);
+    await sleep(80);
     expect(h.received.length).toBe(count);
     expect(engine.calls[0]!.completed).toBe(false);
   });
