@@ -23,7 +23,7 @@ interface Frame {
 }
 
 
-function collect(ws: WebSocket): Frame[] {
+function recordFrames(ws: WebSocket): Frame[] {
   const frames: Frame[] = [];
   ws.on("message", (d) => frames.push(JSON.parse(d.toString()) as Frame));
   return frames;
@@ -92,7 +92,7 @@ describe("attachInspector", () => {
     const browser = new WebSocket(pageSocketUrl, { origin });
     cleanup.push(() => browser.terminate());
     await new Promise((r, j) => (browser.once("open", r), browser.once("error", j)));
-    const frames = collect(browser);
+    const frames = recordFrames(browser);
     const foreign = new WebSocket(pageSocketUrl, { origin: "https://evil.example" });
     const refused = await new Promise<number>((r) => foreign.once("unexpected-response", (_q, res) => r(res.statusCode!)));
     expect(refused).toBe(403);

@@ -8,14 +8,14 @@ import { describe, expect, it } from "vitest";
 import { isAbortError } from "../../../actors/engine-error.js";
 import { BuiltinResponder, toSecondPerson } from "../../../actors/llm/builtin.js";
 import type { ChatMessage, LlmChunk, ToolCall, ToolSpec } from "../../../actors/llm/types.js";
-import { collect } from "./fake-http.js";
 import { toolMessageContent } from "../../../actors/contracts/index.js";
+import { settle } from "../../helpers/iterables.js";
 
 const spec = (name: string): ToolSpec => ({ name, description: name, parameters: { type: "object" } });
 const ALL_TOOLS = ["get_time", "calculate", "remember", "recall", "system_info"].map(spec);
 
 async function round(engine: BuiltinResponder, messages: ChatMessage[], tools = ALL_TOOLS): Promise<LlmChunk[]> {
-  const { items, error } = await collect(engine.generate({ messages, tools, signal: new AbortController().signal }));
+  const { items, error } = await settle(engine.generate({ messages, tools, signal: new AbortController().signal }));
   expect(error).toBeUndefined();
   return items;
 }
@@ -272,7 +272,7 @@ describe("BuiltinResponder cancellation and options", () => {
   it("aborts during a word delay", async () => {
     const engine = new BuiltinResponder({ delayMs: 10_000 });
     const controller = new AbortController();
-    const pending = collect(engine.generate({ messages: [{ role: "user", content: "hello" }], tools: [], signal: controller.signal }));
+    const pending = settle(engine.generate({ messages: [{ role: "user", content: "hello" }], tools: [], signal: controller.signal }));
     setTimeout(() => controller.abort(), 20);
     const { items, error } = await pending;
     expect(items).toEqual([]);

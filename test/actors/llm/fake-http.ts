@@ -79,14 +79,3 @@ export function flushed(res: ServerResponse, data: string | Buffer): Promise<voi
     res.write(data, () => setTimeout(resolve, 15));
   });
 }
-
-/** Drain an async iterable into an array, keeping what arrived before an error. */
-export async function collect<T>(iterable: AsyncIterable<T>): Promise<{ items: T[]; error: unknown }> {
-  const items: T[] = [];
-  try {
-    for await (const item of iterable) items.push(item);
-    return { items, error: undefined };
-  } catch (error) {
-    return { items, error };
-  }
-}

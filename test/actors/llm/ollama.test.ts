@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { EngineError, isAbortError } from "../../../actors/engine-error.js";
 import { listOllamaModels, OllamaEngine } from "../../../actors/llm/ollama.js";
 import type { LlmChunk, ToolSpec } from "../../../actors/llm/types.js";
-import { closedPort, collect, flushed, startFakeHttp, type FakeHttp } from "./fake-http.js";
+import { closedPort, flushed, startFakeHttp, type FakeHttp } from "./fake-http.js";
+import { settle } from "../../helpers/iterables.js";
 
 const line = (o: unknown) => `${JSON.stringify(o)}\n`;
 const chunk = (content: string) =>
@@ -32,7 +33,7 @@ function request(signal = new AbortController().signal) {
 }
 
 async function failure(engine: OllamaEngine, signal?: AbortSignal): Promise<{ items: LlmChunk[]; error: EngineError }> {
-  const { items, error } = await collect(engine.generate(request(signal)));
+  const { items, error } = await settle(engine.generate(request(signal)));
   expect(error).toBeInstanceOf(EngineError);
   return { items, error: error as EngineError };
 }
@@ -53,7 +54,7 @@ describe("OllamaEngine streaming", () => {
       numCtx: 8192,
       keepAlive: "10m",
     });
-    const { items, error } = await collect(
+    const { items, error } = await settle(
       engine.generate({
         messages: [
           { role: "user", content: "time?" },
@@ -100,7 +101,7 @@ describe("OllamaEngine streaming", () => {
       res.end(bytes.subarray(emoji));
     });
     const engine = new OllamaEngine({ baseUrl: server.url, model: "llama3.2" });
-    const { items, error } = await collect(engine.generate(request()));
+    const { items, error } = await settle(engine.generate(request()));
     expect(error).toBeUndefined();
     expect(items).toEqual([
       { kind: "delta", text: "Grüße 🙂" },
@@ -128,7 +129,7 @@ describe("OllamaEngine streaming", () => {
       res.end(doneLine());
     });
     const engine = new OllamaEngine({ baseUrl: server.url, model: "llama3.2" });
-    const { items, error } = await collect(engine.generate({ ...request(), tools: [timeTool] }));
+    const { items, error } = await settle(engine.generate({ ...request(), tools: [timeTool] }));
     expect(error).toBeUndefined();
     expect(items).toEqual([
       { kind: "tool_call", call: { id: "ollama_call_1", name: "get_time", arguments: { timezone: "Europe/Paris" } } },
@@ -143,7 +144,7 @@ describe("OllamaEngine streaming", () => {
       res.end(chunk("Long") + doneLine("length"));
     });
     const engine = new OllamaEngine({ baseUrl: server.url, model: "llama3.2" });
-    const { items } = await collect(engine.generate(request()));
+    const { items } = await settle(engine.generate(request()));
     expect(items.at(-1)).toEqual({ kind: "done", finishReason: "length" });
   });
 
@@ -285,7 +286,7 @@ describe("OllamaEngine failures", () => {
     server = await startFakeHttp((_req, res) => res.end());
     const controller = new AbortController();
     controller.abort();
-    const { error } = await collect(new OllamaEngine({ baseUrl: server.url, model: "llama3.2" }).generate(request(controller.signal)));
+    const { error } = await settle(new OllamaEngine({ baseUrl: server.url, model: "llama3.2" }).generate(request(controller.signal)));
     expect(isAbortError(error)).toBe(true);
     expect(server.requests).toHaveLength(0);
   });

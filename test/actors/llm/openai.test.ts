@@ -8,7 +8,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { EngineError, isAbortError } from "../../../actors/engine-error.js";
 import { OpenAiChatEngine } from "../../../actors/llm/openai.js";
 import type { LlmChunk, ToolSpec } from "../../../actors/llm/types.js";
-import { closedPort, collect, flushed, startFakeHttp, type FakeHttp } from "./fake-http.js";
+import { closedPort, flushed, startFakeHttp, type FakeHttp } from "./fake-http.js";
+import { settle } from "../../helpers/iterables.js";
 
 const KEY = "sk-test-0123456789abcdef";
 
@@ -39,7 +40,7 @@ function request(signal = new AbortController().signal) {
 }
 
 async function failure(engine: OpenAiChatEngine, signal?: AbortSignal): Promise<{ items: LlmChunk[]; error: EngineError }> {
-  const { items, error } = await collect(engine.generate(request(signal)));
+  const { items, error } = await settle(engine.generate(request(signal)));
   expect(error).toBeInstanceOf(EngineError);
   return { items, error: error as EngineError };
 }
@@ -66,7 +67,7 @@ describe("OpenAiChatEngine streaming", () => {
       temperature: 0.2,
       maxTokens: 256,
     });
-    const { items, error } = await collect(
+    const { items, error } = await settle(
       engine.generate({
         messages: [
           { role: "user", content: "12*7?" },
@@ -111,7 +112,7 @@ describe("OpenAiChatEngine streaming", () => {
       sseHead(res);
       res.end(delta({ content: "x" }, "stop") + DONE);
     });
-    await collect(new OpenAiChatEngine({ baseUrl: server.url, model: "m" }).generate(request()));
+    await settle(new OpenAiChatEngine({ baseUrl: server.url, model: "m" }).generate(request()));
     expect(server.requests[0]!.headers.authorization).toBeUndefined();
   });
 
@@ -126,7 +127,7 @@ describe("OpenAiChatEngine streaming", () => {
       await flushed(res, delta({ tool_calls: [{ index: 0, function: { arguments: '/2"}' } }] }));
       res.end(delta({}, "tool_calls") + DONE);
     });
-    const { items, error } = await collect(new OpenAiChatEngine({ baseUrl: server.url, model: "m" }).generate({ ...request(), tools }));
+    const { items, error } = await settle(new OpenAiChatEngine({ baseUrl: server.url, model: "m" }).generate({ ...request(), tools }));
     expect(error).toBeUndefined();
     expect(items).toEqual([
       { kind: "tool_call", call: { id: "call_a", name: "calculate", arguments: { expression: "(3+4)/2" } } },
@@ -145,7 +146,7 @@ describe("OpenAiChatEngine streaming", () => {
           DONE,
       );
     });
-    const { items } = await collect(new OpenAiChatEngine({ baseUrl: server.url, model: "m" }).generate({ ...request(), tools }));
+    const { items } = await settle(new OpenAiChatEngine({ baseUrl: server.url, model: "m" }).generate({ ...request(), tools }));
     expect(items).toEqual([
       { kind: "tool_call", call: { id: "c0", name: "calculate", arguments: '{"expression": 12 *' } },
       { kind: "tool_call", call: { id: "c1", name: "get_time", arguments: {} } },
@@ -163,7 +164,7 @@ describe("OpenAiChatEngine streaming", () => {
       await flushed(res, bytes.subarray(cut1, cut2));
       res.end(bytes.subarray(cut2));
     });
-    const { items, error } = await collect(new OpenAiChatEngine({ baseUrl: server.url, model: "m" }).generate(request()));
+    const { items, error } = await settle(new OpenAiChatEngine({ baseUrl: server.url, model: "m" }).generate(request()));
     expect(error).toBeUndefined();
     expect(items).toEqual([
       { kind: "delta", text: "Żółw 🐢" },
@@ -176,7 +177,7 @@ describe("OpenAiChatEngine streaming", () => {
       sseHead(res);
       res.end(delta({ content: "cut short" }, "length"));
     });
-    const { items, error } = await collect(new OpenAiChatEngine({ baseUrl: server.url, model: "m" }).generate(request()));
+    const { items, error } = await settle(new OpenAiChatEngine({ baseUrl: server.url, model: "m" }).generate(request()));
     expect(error).toBeUndefined();
     expect(items).toEqual([
       { kind: "delta", text: "cut short" },
@@ -331,7 +332,7 @@ describe("OpenAiChatEngine failures", () => {
   it("aborts while waiting for the response head", async () => {
     server = await startFakeHttp(() => {});
     const controller = new AbortController();
-    const pending = collect(new OpenAiChatEngine({ baseUrl: server.url, model: "m" }).generate(request(controller.signal)));
+    const pending = settle(new OpenAiChatEngine({ baseUrl: server.url, model: "m" }).generate(request(controller.signal)));
     // Abort once the server has the request, so the abort hits the in-flight fetch.
     for (let i = 0; i < 200 && server.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
     controller.abort();

@@ -10,6 +10,7 @@ import { OpenAiStt } from "../../../actors/stt/openai.js";
 import type { SttUpdate } from "../../../actors/stt/types.js";
 import { decodeWav } from "../../../actors/wav.js";
 import { deadUrl, type RecordedRequest, startServer, type TestServer } from "../tts/speech-server.js";
+import { collect } from "../../helpers/iterables.js";
 
 /** `ms` of 16 kHz s16le mono audio (a quiet ramp, content irrelevant). */
 function audioMs(ms: number, rate = 16000): Uint8Array {
@@ -54,12 +55,6 @@ function heardServer(uploads: Upload[]) {
 
 async function* from(...chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
   for (const c of chunks) yield c;
-}
-
-async function collect(updates: AsyncIterable<SttUpdate>): Promise<SttUpdate[]> {
-  const out: SttUpdate[] = [];
-  for await (const u of updates) out.push(u);
-  return out;
 }
 
 const options = () => ({ signal: new AbortController().signal, format: INPUT_PCM });

@@ -15,6 +15,7 @@ import { PocketSphinxStt } from "../../../actors/stt/pocketsphinx.js";
 import type { SttUpdate } from "../../../actors/stt/types.js";
 import { EspeakTts } from "../../../actors/tts/espeak.js";
 import { concatBytes } from "../../../actors/wav.js";
+import { collect } from "../../helpers/iterables.js";
 
 const installed = PocketSphinxStt.isAvailable();
 if (!installed) {
@@ -29,12 +30,6 @@ async function speak(tts: EspeakTts, text: string): Promise<Uint8Array> {
 
 async function* inChunks(pcm: Uint8Array, bytes = 3200): AsyncGenerator<Uint8Array> {
   for (let at = 0; at < pcm.byteLength; at += bytes) yield pcm.subarray(at, at + bytes);
-}
-
-async function collect(updates: AsyncIterable<SttUpdate>): Promise<SttUpdate[]> {
-  const out: SttUpdate[] = [];
-  for await (const u of updates) out.push(u);
-  return out;
 }
 
 describe.skipIf(!installed)("PocketSphinxStt on eSpeak NG speech", () => {

@@ -11,12 +11,7 @@ import { INPUT_PCM } from "../../../actors/audio.js";
 import { EngineError } from "../../../actors/engine-error.js";
 import { ClientAudioSource, FileSource, findRecorder, MicrophoneSource, NO_RECORDER_MESSAGE } from "../../../actors/stt/sources.js";
 import { concatBytes, encodeWav } from "../../../actors/wav.js";
-
-async function collect(iterable: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = [];
-  for await (const c of iterable) out.push(c);
-  return out;
-}
+import { collect } from "../../helpers/iterables.js";
 
 const ms = (n: number) => new Uint8Array(n * 32);
 

@@ -1,19 +1,14 @@
 /**
- * Shared steps of the speech-engine tests: collect a sentence's chunks,
- * abort a sentence after its n-th chunk recording what arrived, and the
- * cancellation tests every worker-thread engine must pass.
+ * Shared steps of the speech-engine tests: abort a sentence after its n-th
+ * chunk recording what arrived, and the cancellation tests every
+ * worker-thread engine must pass.
  */
 import { expect, it } from "vitest";
 import { isAbortError } from "../../../actors/engine-error.js";
 import type { SynthWorkerStats } from "../../../actors/tts/synth-worker.js";
 import type { TtsEngine } from "../../../actors/tts/types.js";
+import { collect } from "../../helpers/iterables.js";
 
-/** Every chunk `synthesize` yields, in order. */
-export async function collect(iterable: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of iterable) chunks.push(chunk);
-  return chunks;
-}
 
 /** Synthesise `text`, abort right after the `n`-th chunk, and report the chunks received and what was thrown. */
 export async function abortAfterChunks(tts: TtsEngine, text: string, n: number): Promise<{ received: Uint8Array[]; caught: unknown }> {

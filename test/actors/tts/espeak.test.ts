@@ -8,7 +8,8 @@ import { EngineError } from "../../../actors/engine-error.js";
 import { EspeakTts } from "../../../actors/tts/espeak.js";
 import { ESPEAK_PCM } from "../../../actors/tts/espeak-wasm.js";
 import { concatBytes } from "../../../actors/wav.js";
-import { collect, itCancelsLikeAWorkerEngine } from "./engine-checks.js";
+import { itCancelsLikeAWorkerEngine } from "./engine-checks.js";
+import { collect } from "../../helpers/iterables.js";
 import { rmsS16 } from "../../../actors/stt/vad.js";
 
 

@@ -12,7 +12,8 @@ import { pcmDurationMs } from "../../../actors/audio.js";
 import { EngineError, isAbortError } from "../../../actors/engine-error.js";
 import { FESTIVAL_PCM, FestivalTts } from "../../../actors/tts/festival.js";
 import { concatBytes } from "../../../actors/wav.js";
-import { abortAfterChunks, collect } from "./engine-checks.js";
+import { abortAfterChunks } from "./engine-checks.js";
+import { collect } from "../../helpers/iterables.js";
 import { rmsS16 } from "../../../actors/stt/vad.js";
 
 

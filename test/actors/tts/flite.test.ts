@@ -9,7 +9,8 @@ import { EngineError } from "../../../actors/engine-error.js";
 import { FliteTts } from "../../../actors/tts/flite.js";
 import { FLITE_PCM, loadFlite } from "../../../actors/tts/flite-wasm.js";
 import { concatBytes } from "../../../actors/wav.js";
-import { collect, itCancelsLikeAWorkerEngine } from "./engine-checks.js";
+import { itCancelsLikeAWorkerEngine } from "./engine-checks.js";
+import { collect } from "../../helpers/iterables.js";
 import { rmsS16 } from "../../../actors/stt/vad.js";
 
 

@@ -8,18 +8,13 @@ import { EngineError } from "../../../actors/engine-error.js";
 import { OpenAiTts } from "../../../actors/tts/openai.js";
 import { concatBytes, encodeWav } from "../../../actors/wav.js";
 import { deadUrl, startServer, type TestServer } from "./speech-server.js";
+import { collect } from "../../helpers/iterables.js";
 
 function tone(samples: number, rate = 24000): Uint8Array {
   const out = new Uint8Array(samples * 2);
   const view = new DataView(out.buffer);
   for (let i = 0; i < samples; i++) view.setInt16(i * 2, Math.round(Math.sin((2 * Math.PI * 440 * i) / rate) * 10000), true);
   return out;
-}
-
-async function collect(iterable: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of iterable) chunks.push(chunk);
-  return chunks;
 }
 
 async function failure(iterable: AsyncIterable<Uint8Array>): Promise<EngineError> {
