@@ -14,8 +14,6 @@
  *   recognised as that answer. Skipped, saying why, when PocketSphinx is not
  *   installed.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { INPUT_PCM } from "../../actors/audio.js";
 import { convertPcm } from "../../actors/audio-resample.js";
@@ -37,6 +35,7 @@ import { normaliseWords } from "../../bench/voice-sentences.js";
 import { TestClient, type Received } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";
 import { useCleanup } from "../helpers/cleanup.js";
+import { startHttpServer } from "../helpers/http-server.js";
 
 const closers = useCleanup();
 
@@ -106,36 +105,29 @@ interface Upload {
  */
 async function startTranscriptionServer(): Promise<{ baseUrl: string; uploads: Upload[] }> {
   const uploads: Upload[] = [];
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const parts: Buffer[] = [];
-    req.on("data", (c: Buffer) => parts.push(c));
-    req.on("end", () => {
-      void (async () => {
-        if (req.method !== "POST" || req.url !== "/v1/audio/transcriptions") {
-          res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "not found" } }));
-          return;
-        }
-        const form = await new Response(new Uint8Array(Buffer.concat(parts)), { headers: { "content-type": String(req.headers["content-type"]) } }).formData();
-        const file = form.get("file");
-        if (!(file instanceof Blob)) {
-          res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "file is required" } }));
-          return;
-        }
-        const wav = decodeWav(new Uint8Array(await file.arrayBuffer()));
-        const ok = wav.format.sample_rate === 16000 && wav.format.channels === 1 && wav.format.sample_type === "s16le";
-        if (!ok) {
-          res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "expected 16 kHz s16le mono" } }));
-          return;
-        }
-        const ms = wav.data.byteLength / 32;
-        uploads.push({ model: String(form.get("model")), responseFormat: String(form.get("response_format")), ms });
-        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ text: ` ${WORDS.slice(0, Math.ceil(ms / 250)).join(" ")} ` }));
-      })().catch((err: unknown) => res.writeHead(500).end(String(err)));
-    });
+  const server = await startHttpServer(async (req, res) => {
+    if (req.method !== "POST" || req.path !== "/v1/audio/transcriptions") {
+      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "not found" } }));
+      return;
+    }
+    const form = await new Response(new Uint8Array(req.raw), { headers: { "content-type": String(req.headers["content-type"]) } }).formData();
+    const file = form.get("file");
+    if (!(file instanceof Blob)) {
+      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "file is required" } }));
+      return;
+    }
+    const wav = decodeWav(new Uint8Array(await file.arrayBuffer()));
+    const ok = wav.format.sample_rate === 16000 && wav.format.channels === 1 && wav.format.sample_type === "s16le";
+    if (!ok) {
+      res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: { message: "expected 16 kHz s16le mono" } }));
+      return;
+    }
+    const ms = wav.data.byteLength / 32;
+    uploads.push({ model: String(form.get("model")), responseFormat: String(form.get("response_format")), ms });
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ text: ` ${WORDS.slice(0, Math.ceil(ms / 250)).join(" ")} ` }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  return { baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, uploads };
+  closers.push(() => server.close());
+  return { baseUrl: `${server.url}/v1`, uploads };
 }
 
 describe("client audio through the OpenAI-compatible transcription engine", () => {

@@ -8,8 +8,7 @@
  * with a `tool_calls` message; once a `role: "tool"` message is there it
  * answers in words built from that result. Every request body is recorded.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { startHttpServer } from "./http-server.js";
 
 export interface FakeOllamaOptions {
   /** Model name listed by /api/tags. */
@@ -44,46 +43,32 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
   const line = (message: Record<string, unknown>, done: boolean, extra: Record<string, unknown> = {}) =>
     JSON.stringify({ model, created_at: new Date().toISOString(), message: { role: "assistant", content: "", ...message }, done, ...extra }) + "\n";
 
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      if (req.method === "GET" && req.url === "/api/tags") {
-        res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
-        res.end(JSON.stringify({ models: [{ name: model, model, modified_at: "2026-11-01T00:00:00Z", size: 1, digest: "0".repeat(64), details: { format: "gguf", family: "test" } }] }));
-        return;
-      }
-      if (req.method !== "POST" || req.url !== "/api/chat") {
-        res.writeHead(404, { "content-type": "text/plain" }).end("404 page not found");
-        return;
-      }
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ChatBody;
-      chats.push(body);
-      if (options.hang) {
-        res.writeHead(200, { "content-type": "application/x-ndjson" });
-        return;
-      }
-      const lastUser = body.messages.map((m) => m.role).lastIndexOf("user");
-      const toolMessage = body.messages.slice(lastUser + 1).find((m) => m.role === "tool");
-      const offered = options.call && body.tools?.some((t) => t.function.name === options.call!.name);
+  const server = await startHttpServer((req, res) => {
+    if (req.method === "GET" && req.path === "/api/tags") {
+      res.writeHead(200, { "content-type": "application/json; charset=utf-8" });
+      res.end(JSON.stringify({ models: [{ name: model, model, modified_at: "2026-11-01T00:00:00Z", size: 1, digest: "0".repeat(64), details: { format: "gguf", family: "test" } }] }));
+      return;
+    }
+    if (req.method !== "POST" || req.path !== "/api/chat") {
+      res.writeHead(404, { "content-type": "text/plain" }).end("404 page not found");
+      return;
+    }
+    const body = req.body as ChatBody;
+    chats.push(body);
+    if (options.hang) {
       res.writeHead(200, { "content-type": "application/x-ndjson" });
-      if (offered && !toolMessage) {
-        res.write(line({ tool_calls: [{ function: { name: options.call!.name, arguments: options.call!.arguments } }] }, false));
-      } else {
-        for (const word of answer(toolMessage?.content ?? null).split(/(?<= )/)) res.write(line({ content: word }, false));
-      }
-      res.end(line({}, true, { done_reason: "stop", total_duration: 1000, load_duration: 10, prompt_eval_count: 10, eval_count: 5 }));
-    });
+      return;
+    }
+    const lastUser = body.messages.map((m) => m.role).lastIndexOf("user");
+    const toolMessage = body.messages.slice(lastUser + 1).find((m) => m.role === "tool");
+    const offered = options.call && body.tools?.some((t) => t.function.name === options.call!.name);
+    res.writeHead(200, { "content-type": "application/x-ndjson" });
+    if (offered && !toolMessage) {
+      res.write(line({ tool_calls: [{ function: { name: options.call!.name, arguments: options.call!.arguments } }] }, false));
+    } else {
+      for (const word of answer(toolMessage?.content ?? null).split(/(?<= )/)) res.write(line({ content: word }, false));
+    }
+    res.end(line({}, true, { done_reason: "stop", total_duration: 1000, load_duration: 10, prompt_eval_count: 10, eval_count: 5 }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    chats,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { url: server.url, chats, close: () => server.close() };
 }

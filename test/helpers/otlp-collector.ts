@@ -4,7 +4,7 @@
  * ExportTraceServiceRequest; answers an empty ExportTraceServiceResponse)
  * and keeps every span it receives, flattened for assertions.
  */
-import { createServer } from "node:http";
+import { startHttpServer } from "./http-server.js";
 
 export interface CollectedSpan {
   traceId: string;
@@ -49,45 +49,35 @@ const nanosToMs = (n: string | number) => Number(BigInt(n) / 1000n) / 1000;
 export async function startOtlpCollector(): Promise<OtlpCollector> {
   const spans: CollectedSpan[] = [];
   const contentTypes: string[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (d: Buffer) => chunks.push(d));
-    req.on("end", () => {
-      if (req.method !== "POST" || req.url !== "/v1/traces") {
-        res.writeHead(404).end();
-        return;
-      }
-      contentTypes.push(req.headers["content-type"] ?? "");
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
-        resourceSpans: { resource?: { attributes?: KeyValue[] }; scopeSpans: { spans: Record<string, unknown>[] }[] }[];
-      };
-      for (const rs of body.resourceSpans) {
-        const resource = attrs(rs.resource?.attributes);
-        for (const ss of rs.scopeSpans) {
-          for (const s of ss.spans) {
-            spans.push({
-              traceId: s.traceId as string,
-              spanId: s.spanId as string,
-              parentSpanId: (s.parentSpanId as string | undefined) ?? "",
-              name: s.name as string,
-              startMs: nanosToMs(s.startTimeUnixNano as string),
-              endMs: nanosToMs(s.endTimeUnixNano as string),
-              attributes: attrs(s.attributes as KeyValue[]),
-              events: ((s.events as { name: string; attributes?: KeyValue[] }[] | undefined) ?? []).map((e) => ({ name: e.name, attributes: attrs(e.attributes) })),
-              statusCode: (s.status as { code?: number } | undefined)?.code ?? 0,
-              resource,
-            });
-          }
+  const server = await startHttpServer((req, res) => {
+    if (req.method !== "POST" || req.path !== "/v1/traces") {
+      res.writeHead(404).end();
+      return;
+    }
+    contentTypes.push(req.headers["content-type"] ?? "");
+    const body = req.body as {
+      resourceSpans: { resource?: { attributes?: KeyValue[] }; scopeSpans: { spans: Record<string, unknown>[] }[] }[];
+    };
+    for (const rs of body.resourceSpans) {
+      const resource = attrs(rs.resource?.attributes);
+      for (const ss of rs.scopeSpans) {
+        for (const s of ss.spans) {
+          spans.push({
+            traceId: s.traceId as string,
+            spanId: s.spanId as string,
+            parentSpanId: (s.parentSpanId as string | undefined) ?? "",
+            name: s.name as string,
+            startMs: nanosToMs(s.startTimeUnixNano as string),
+            endMs: nanosToMs(s.endTimeUnixNano as string),
+            attributes: attrs(s.attributes as KeyValue[]),
+            events: ((s.events as { name: string; attributes?: KeyValue[] }[] | undefined) ?? []).map((e) => ({ name: e.name, attributes: attrs(e.attributes) })),
+            statusCode: (s.status as { code?: number } | undefined)?.code ?? 0,
+            resource,
+          });
         }
       }
-      res.writeHead(200, { "content-type": "application/json" }).end("{}");
-    });
+    }
+    res.writeHead(200, { "content-type": "application/json" }).end("{}");
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    spans,
-    contentTypes,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
+  return { url: server.url, spans, contentTypes, close: () => server.close() };
 }

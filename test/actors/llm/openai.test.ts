@@ -8,8 +8,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { EngineError, isAbortError } from "../../../actors/engine-error.js";
 import { OpenAiChatEngine } from "../../../actors/llm/openai.js";
 import type { LlmChunk, ToolSpec } from "../../../actors/llm/types.js";
-import { closedPort, flushed, startFakeHttp, type FakeHttp } from "./fake-http.js";
+import { closedPort, flushed, startHttpServer, type HttpTestServer } from "../../helpers/http-server.js";
 import { settle } from "../../helpers/iterables.js";
+import { until } from "../../helpers/wait.js";
 
 const KEY = "sk-test-0123456789abcdef";
 
@@ -29,7 +30,7 @@ const tools: ToolSpec[] = [
   { name: "calculate", description: "Arithmetic", parameters: { type: "object", properties: { expression: { type: "string" } } } },
 ];
 
-let server: FakeHttp | undefined;
+let server: HttpTestServer | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
@@ -51,7 +52,7 @@ function sseHead(res: import("node:http").ServerResponse) {
 
 describe("OpenAiChatEngine streaming", () => {
   it("sends model, key, tools and mapped history, and streams content deltas to [DONE]", async () => {
-    server = await startFakeHttp(async (_req, res) => {
+    server = await startHttpServer(async (_req, res) => {
       sseHead(res);
       await flushed(res, delta({ role: "assistant", content: "" }));
       await flushed(res, ": keep-alive comment\n\n");
@@ -108,7 +109,7 @@ describe("OpenAiChatEngine streaming", () => {
   });
 
   it("sends no Authorization header without a key", async () => {
-    server = await startFakeHttp((_req, res) => {
+    server = await startHttpServer((_req, res) => {
       sseHead(res);
       res.end(delta({ content: "x" }, "stop") + DONE);
     });
@@ -117,7 +118,7 @@ describe("OpenAiChatEngine streaming", () => {
   });
 
   it("reassembles two tool calls whose deltas are split and interleaved across chunks", async () => {
-    server = await startFakeHttp(async (_req, res) => {
+    server = await startHttpServer(async (_req, res) => {
       sseHead(res);
       await flushed(res, delta({ role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_a", type: "function", function: { name: "calc", arguments: "" } }] }));
       await flushed(res, delta({ tool_calls: [{ index: 0, function: { name: "ulate", arguments: '{"expr' } }] }));
@@ -137,7 +138,7 @@ describe("OpenAiChatEngine streaming", () => {
   });
 
   it("gives a tool call with unparsable arguments as the raw string, and an empty one as {}", async () => {
-    server = await startFakeHttp((_req, res) => {
+    server = await startHttpServer((_req, res) => {
       sseHead(res);
       res.end(
         delta({ tool_calls: [{ index: 0, id: "c0", function: { name: "calculate", arguments: '{"expression": 12 *' } }] }) +
@@ -158,7 +159,7 @@ describe("OpenAiChatEngine streaming", () => {
     const bytes = Buffer.from(delta({ content: "Żółw 🐢" }) + delta({}, "stop") + DONE, "utf8");
     const cut1 = bytes.indexOf(Buffer.from("ó")) + 1;
     const cut2 = bytes.indexOf(Buffer.from("🐢")) + 3;
-    server = await startFakeHttp(async (_req, res) => {
+    server = await startHttpServer(async (_req, res) => {
       sseHead(res);
       await flushed(res, bytes.subarray(0, cut1));
       await flushed(res, bytes.subarray(cut1, cut2));
@@ -173,7 +174,7 @@ describe("OpenAiChatEngine streaming", () => {
   });
 
   it("accepts a stream that ends after finish_reason without [DONE], and maps length", async () => {
-    server = await startFakeHttp((_req, res) => {
+    server = await startHttpServer((_req, res) => {
       sseHead(res);
       res.end(delta({ content: "cut short" }, "length"));
     });
@@ -188,7 +189,7 @@ describe("OpenAiChatEngine streaming", () => {
 
 describe("OpenAiChatEngine failures", () => {
   it("maps a 404 naming the model to model_not_found", async () => {
-    server = await startFakeHttp((_req, res) => {
+    server = await startHttpServer((_req, res) => {
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { message: "The model `nosuch` does not exist.", type: "invalid_request_error", code: "model_not_found" } }));
     });
@@ -201,7 +202,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("maps a 404 for a wrong path to http_error with a base-URL hint", async () => {
-    server = await startFakeHttp((_req, res) => {
+    server = await startHttpServer((_req, res) => {
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("Not Found");
     });
@@ -214,7 +215,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("maps a 500 to http_error with the status and a body excerpt", async () => {
-    server = await startFakeHttp((_req, res) => {
+    server = await startHttpServer((_req, res) => {
       res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { message: "CUDA out of memory", type: "server_error" } }));
     });
@@ -224,7 +225,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("never puts the API key in an error message or a log line, even when the server echoes it", async () => {
-    server = await startFakeHttp((_req, res) => {
+    server = await startHttpServer((_req, res) => {
       res.writeHead(401, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${KEY}.` } }));
     });
@@ -251,7 +252,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("maps a data line that is not JSON to malformed_stream, after the deltas before it", async () => {
-    server = await startFakeHttp((_req, res) => {
+    server = await startHttpServer((_req, res) => {
       sseHead(res);
       res.end(delta({ content: "ok" }) + "data: {not json\n\n" + DONE);
     });
@@ -262,7 +263,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("maps an error event mid-stream to engine_error", async () => {
-    server = await startFakeHttp((_req, res) => {
+    server = await startHttpServer((_req, res) => {
       sseHead(res);
       res.end(delta({ content: "par" }) + sse({ error: { message: "context length exceeded", code: 400 } }));
     });
@@ -273,7 +274,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("maps a connection reset mid-stream to stream_cut, keeping the deltas that arrived", async () => {
-    server = await startFakeHttp(async (req, res) => {
+    server = await startHttpServer(async (req, res) => {
       sseHead(res);
       await flushed(res, delta({ content: "Half an " }));
       req.socket.destroy();
@@ -285,7 +286,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("maps a stream that ends without finish_reason or [DONE] to stream_cut", async () => {
-    server = await startFakeHttp((_req, res) => {
+    server = await startHttpServer((_req, res) => {
       sseHead(res);
       res.end(delta({ content: "Half" }));
     });
@@ -295,7 +296,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("maps a server slower than the deadline to timeout and closes the connection", async () => {
-    server = await startFakeHttp(async (_req, res) => {
+    server = await startHttpServer(async (_req, res) => {
       sseHead(res);
       await flushed(res, delta({ content: "slow" }));
     });
@@ -309,7 +310,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("stops on abort with an AbortError, and the server sees the connection close", async () => {
-    server = await startFakeHttp(async (_req, res) => {
+    server = await startHttpServer(async (_req, res) => {
       sseHead(res);
       await flushed(res, delta({ content: "first" }));
     });
@@ -330,11 +331,11 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("aborts while waiting for the response head", async () => {
-    server = await startFakeHttp(() => {});
+    server = await startHttpServer(() => {});
     const controller = new AbortController();
     const pending = settle(new OpenAiChatEngine({ baseUrl: server.url, model: "m" }).generate(request(controller.signal)));
     // Abort once the server has the request, so the abort hits the in-flight fetch.
-    for (let i = 0; i < 200 && server.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await until(() => server!.requests.length > 0, "the request");
     controller.abort();
     const { items, error } = await pending;
     expect(items).toEqual([]);
@@ -355,7 +356,7 @@ describe("OpenAiChatEngine failures", () => {
 
 describe("OpenAiChatEngine.listModels", () => {
   it("lists model ids from GET /models with the key", async () => {
-    server = await startFakeHttp((_req, res) => {
+    server = await startHttpServer((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ object: "list", data: [{ id: "qwen2.5-7b", object: "model" }, { id: "llama-3.1-8b", object: "model" }] }));
     });

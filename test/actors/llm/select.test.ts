@@ -8,9 +8,10 @@ import { BuiltinResponder } from "../../../actors/llm/builtin.js";
 import { OllamaEngine } from "../../../actors/llm/ollama.js";
 import { OpenAiChatEngine } from "../../../actors/llm/openai.js";
 import { selectLlmEngine } from "../../../actors/llm/select.js";
-import { closedPort, startFakeHttp, type FakeHttp } from "./fake-http.js";
+import { closedPort, startHttpServer, type HttpTestServer } from "../../helpers/http-server.js";
+import { until } from "../../helpers/wait.js";
 
-let server: FakeHttp | undefined;
+let server: HttpTestServer | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
@@ -18,9 +19,9 @@ afterEach(async () => {
 
 const signal = () => new AbortController().signal;
 
-async function fakeOllama(models: string[]): Promise<FakeHttp> {
-  return startFakeHttp((req, res) => {
-    if (req.url !== "/api/tags") {
+async function fakeOllama(models: string[]): Promise<HttpTestServer> {
+  return startHttpServer((req, res) => {
+    if (req.path !== "/api/tags") {
       res.writeHead(404);
       res.end();
       return;
@@ -80,14 +81,14 @@ describe("selectLlmEngine auto", () => {
   });
 
   it("falls back when the address answers but is not Ollama", async () => {
-    server = await startFakeHttp((_req, res) => res.end("<html>router login</html>"));
+    server = await startHttpServer((_req, res) => res.end("<html>router login</html>"));
     const { engine, description } = await selectLlmEngine({ ollamaUrl: server.url }, { signal: signal() });
     expect(engine.name).toBe("builtin");
     expect(description).toContain("what answered is not Ollama");
   });
 
   it("falls back when Ollama does not answer within the probe timeout", async () => {
-    server = await startFakeHttp(() => {});
+    server = await startHttpServer(() => {});
     const { engine, description } = await selectLlmEngine({ ollamaUrl: server.url, probeTimeoutMs: 100 }, { signal: signal() });
     expect(engine.name).toBe("builtin");
     expect(description).toContain("no answer in time");
@@ -95,10 +96,10 @@ describe("selectLlmEngine auto", () => {
   });
 
   it("stops with an AbortError when aborted during the probe", async () => {
-    server = await startFakeHttp(() => {});
+    server = await startHttpServer(() => {});
     const controller = new AbortController();
     const pending = selectLlmEngine({ ollamaUrl: server.url, probeTimeoutMs: 60_000 }, { signal: controller.signal });
-    for (let i = 0; i < 200 && server.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await until(() => server!.requests.length > 0, "the request");
     controller.abort();
     await expect(pending).rejects.toSatisfy(isAbortError);
     await server.closed(0);
@@ -150,7 +151,7 @@ describe("selectLlmEngine explicit engines", () => {
   });
 
   it("openai without a model takes the first listed by GET /models", async () => {
-    server = await startFakeHttp((_req, res) => {
+    server = await startHttpServer((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ object: "list", data: [{ id: "local-model", object: "model" }] }));
     });

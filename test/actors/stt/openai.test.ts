@@ -9,8 +9,9 @@ import { EngineError } from "../../../actors/engine-error.js";
 import { OpenAiStt } from "../../../actors/stt/openai.js";
 import type { SttUpdate } from "../../../actors/stt/types.js";
 import { decodeWav } from "../../../actors/wav.js";
-import { deadUrl, type RecordedRequest, startServer, type TestServer } from "../tts/speech-server.js";
+import { closedPort, startHttpServer, type HttpTestServer, type RecordedRequest } from "../../helpers/http-server.js";
 import { collect } from "../../helpers/iterables.js";
+import { sleep, until } from "../../helpers/wait.js";
 
 /** `ms` of 16 kHz s16le mono audio (a quiet ramp, content irrelevant). */
 function audioMs(ms: number, rate = 16000): Uint8Array {
@@ -27,7 +28,7 @@ interface Upload {
 }
 
 async function parseUpload(req: RecordedRequest): Promise<Upload> {
-  const body = new Uint8Array(req.body) as Uint8Array<ArrayBuffer>;
+  const body = new Uint8Array(req.raw) as Uint8Array<ArrayBuffer>;
   const form = await new Response(body, { headers: { "content-type": String(req.headers["content-type"]) } }).formData();
   const fields: Record<string, string> = {};
   let file: File | null = null;
@@ -60,18 +61,21 @@ async function* from(...chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
 const options = () => ({ signal: new AbortController().signal, format: INPUT_PCM });
 
 describe("OpenAiStt", () => {
-  let server: TestServer;
+  let server: HttpTestServer;
+  /** The OpenAI-compatible base URL the engine is given. */
+  let baseUrl: string;
   let uploads: Upload[];
   beforeEach(async () => {
     uploads = [];
-    server = await startServer(heardServer(uploads));
+    server = await startHttpServer(heardServer(uploads));
+    baseUrl = `${server.url}/v1`;
   });
   afterEach(async () => {
     await server.close();
   });
 
   it("uploads the utterance as a 16 kHz mono s16le WAV in multipart form data and yields one final", async () => {
-    const stt = new OpenAiStt({ baseUrl: server.baseUrl, model: "Systran/faster-whisper-small", language: "en", apiKey: "sk-x", partialIntervalMs: 0 });
+    const stt = new OpenAiStt({ baseUrl, model: "Systran/faster-whisper-small", language: "en", apiKey: "sk-x", partialIntervalMs: 0 });
     const updates = await collect(stt.transcribe(from(audioMs(500), audioMs(700)), options()));
     expect(updates).toEqual([{ kind: "final", text: "heard 1200 ms", confidence: null }]);
     expect(server.requests.length).toBe(1);
@@ -92,14 +96,14 @@ describe("OpenAiStt", () => {
   });
 
   it("re-transcribes the growing buffer every partialIntervalMs of new audio, then sends the whole utterance for the final", async () => {
-    const stt = new OpenAiStt({ baseUrl: server.baseUrl, partialIntervalMs: 1000 });
+    const stt = new OpenAiStt({ baseUrl, partialIntervalMs: 1000 });
     const updates: SttUpdate[] = [];
     async function* paced(): AsyncGenerator<Uint8Array> {
       yield audioMs(1000);
-      while (updates.length < 1) await new Promise((r) => setTimeout(r, 5));
+      await until(() => updates.length >= 1, "the first partial", 5000, 5);
       yield audioMs(600);
       yield audioMs(400);
-      while (updates.length < 2) await new Promise((r) => setTimeout(r, 5));
+      await until(() => updates.length >= 2, "the second partial", 5000, 5);
       yield audioMs(500);
     }
     for await (const u of stt.transcribe(paced(), options())) updates.push(u);
@@ -114,15 +118,15 @@ describe("OpenAiStt", () => {
 
   it("does not repeat a partial whose text did not change", async () => {
     server.handle((_req, res) => res.end(JSON.stringify({ text: "same words" })));
-    const stt = new OpenAiStt({ baseUrl: server.baseUrl, partialIntervalMs: 100 });
+    const stt = new OpenAiStt({ baseUrl, partialIntervalMs: 100 });
     const updates: SttUpdate[] = [];
     async function* paced(): AsyncGenerator<Uint8Array> {
       yield audioMs(100);
-      while (updates.length < 1) await new Promise((r) => setTimeout(r, 5));
+      await until(() => updates.length >= 1, "the first partial", 5000, 5);
       const before = server.requests.length;
       yield audioMs(100);
-      while (server.requests.length === before) await new Promise((r) => setTimeout(r, 5));
-      await new Promise((r) => setTimeout(r, 30));
+      await until(() => server.requests.length !== before, "the next request", 5000, 5);
+      await sleep(30);
     }
     for await (const u of stt.transcribe(paced(), options())) updates.push(u);
     expect(updates).toEqual([
@@ -132,14 +136,14 @@ describe("OpenAiStt", () => {
   });
 
   it("converts other input formats to 16 kHz mono before uploading", async () => {
-    const stt = new OpenAiStt({ baseUrl: server.baseUrl, partialIntervalMs: 0 });
+    const stt = new OpenAiStt({ baseUrl, partialIntervalMs: 0 });
     const format = { sample_rate: 32000, sample_type: "s16le", channels: 2 } as const;
     const updates = await collect(stt.transcribe(from(new Uint8Array(32000 * 4)), { signal: new AbortController().signal, format }));
     expect(updates).toEqual([{ kind: "final", text: "heard 1000 ms", confidence: null }]);
   });
 
   it("ends an utterance without audio with an empty final and no request", async () => {
-    const stt = new OpenAiStt({ baseUrl: server.baseUrl });
+    const stt = new OpenAiStt({ baseUrl });
     expect(await collect(stt.transcribe(from(), options()))).toEqual([{ kind: "final", text: "", confidence: null }]);
     expect(server.requests.length).toBe(0);
   });
@@ -155,9 +159,9 @@ describe("OpenAiStt", () => {
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ detail: "Model 'whisper-9' is not installed locally." }));
     });
-    const err = await failure(new OpenAiStt({ baseUrl: server.baseUrl, model: "whisper-9" }));
+    const err = await failure(new OpenAiStt({ baseUrl, model: "whisper-9" }));
     expect(err.code).toBe("model_not_found");
-    expect(err.message).toBe(`The transcription server at ${server.baseUrl} does not have model "whisper-9" (HTTP 404: Model 'whisper-9' is not installed locally.).`);
+    expect(err.message).toBe(`The transcription server at ${baseUrl} does not have model "whisper-9" (HTTP 404: Model 'whisper-9' is not installed locally.).`);
   });
 
   it("maps 500 to http_error", async () => {
@@ -165,31 +169,31 @@ describe("OpenAiStt", () => {
       res.writeHead(500);
       res.end("Internal Server Error");
     });
-    const err = await failure(new OpenAiStt({ baseUrl: server.baseUrl }));
+    const err = await failure(new OpenAiStt({ baseUrl }));
     expect(err.code).toBe("http_error");
-    expect(err.message).toBe(`The transcription server at ${server.baseUrl} answered HTTP 500: Internal Server Error.`);
+    expect(err.message).toBe(`The transcription server at ${baseUrl} answered HTTP 500: Internal Server Error.`);
   });
 
   it("maps a refused connection to unreachable", async () => {
-    const url = await deadUrl();
+    const url = `http://127.0.0.1:${await closedPort()}/v1`;
     const err = await failure(new OpenAiStt({ baseUrl: url }));
     expect(err.code).toBe("unreachable");
   });
 
   it("maps a slow server to timeout", async () => {
     server.handle(() => {});
-    const err = await failure(new OpenAiStt({ baseUrl: server.baseUrl, timeoutMs: 100 }));
+    const err = await failure(new OpenAiStt({ baseUrl, timeoutMs: 100 }));
     expect(err.code).toBe("timeout");
-    expect(err.message).toBe(`The transcription server at ${server.baseUrl} did not answer within 100 ms.`);
+    expect(err.message).toBe(`The transcription server at ${baseUrl} did not answer within 100 ms.`);
   });
 
   it("maps an answer without text to engine_error", async () => {
     server.handle((_req, res) => res.end(JSON.stringify({ transcript: "hi" })));
-    const err = await failure(new OpenAiStt({ baseUrl: server.baseUrl }));
+    const err = await failure(new OpenAiStt({ baseUrl }));
     expect(err.code).toBe("engine_error");
-    expect(err.message).toBe(`The transcription server at ${server.baseUrl} answered without a "text" string.`);
+    expect(err.message).toBe(`The transcription server at ${baseUrl} answered without a "text" string.`);
     server.handle((_req, res) => res.end("<html>"));
-    expect((await failure(new OpenAiStt({ baseUrl: server.baseUrl }))).code).toBe("engine_error");
+    expect((await failure(new OpenAiStt({ baseUrl }))).code).toBe("engine_error");
   });
 
   it("fails the utterance at once when a partial request fails", async () => {
@@ -197,14 +201,14 @@ describe("OpenAiStt", () => {
       res.writeHead(503);
       res.end("loading model");
     });
-    const stt = new OpenAiStt({ baseUrl: server.baseUrl, partialIntervalMs: 100 });
+    const stt = new OpenAiStt({ baseUrl, partialIntervalMs: 100 });
     async function* neverEnds(): AsyncGenerator<Uint8Array> {
       yield audioMs(200);
       await new Promise(() => {});
     }
     const err = await collect(stt.transcribe(neverEnds(), options())).catch((e: unknown) => e);
     expect((err as EngineError).code).toBe("http_error");
-    expect((err as EngineError).message).toBe(`The transcription server at ${server.baseUrl} answered HTTP 503: loading model.`);
+    expect((err as EngineError).message).toBe(`The transcription server at ${baseUrl} answered HTTP 503: loading model.`);
   });
 
   it("stops when aborted: AbortError, no update after it, the in-flight request is cancelled", async () => {
@@ -214,7 +218,7 @@ describe("OpenAiStt", () => {
       res.on("close", () => closed());
     });
     const controller = new AbortController();
-    const stt = new OpenAiStt({ baseUrl: server.baseUrl, partialIntervalMs: 100 });
+    const stt = new OpenAiStt({ baseUrl, partialIntervalMs: 100 });
     async function* neverEnds(): AsyncGenerator<Uint8Array> {
       yield audioMs(200);
       await new Promise(() => {});
@@ -223,7 +227,7 @@ describe("OpenAiStt", () => {
     const run = (async () => {
       for await (const u of stt.transcribe(neverEnds(), { signal: controller.signal, format: INPUT_PCM })) updates.push(u);
     })();
-    while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await until(() => server.requests.length > 0, "the request", 5000, 5);
     controller.abort();
     await expect(run).rejects.toMatchObject({ name: "AbortError" });
     await requestClosed;

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EngineError } from "../../../actors/engine-error.js";
 import { OpenAiTts } from "../../../actors/tts/openai.js";
 import { concatBytes, encodeWav } from "../../../actors/wav.js";
-import { deadUrl, startServer, type TestServer } from "./speech-server.js";
+import { closedPort, startHttpServer, type HttpTestServer } from "../../helpers/http-server.js";
 import { collect } from "../../helpers/iterables.js";
 
 function tone(samples: number, rate = 24000): Uint8Array {
@@ -26,9 +26,12 @@ async function failure(iterable: AsyncIterable<Uint8Array>): Promise<EngineError
 const signal = () => new AbortController().signal;
 
 describe("OpenAiTts", () => {
-  let server: TestServer;
+  let server: HttpTestServer;
+  /** The OpenAI-compatible base URL the engine is given. */
+  let baseUrl: string;
   beforeEach(async () => {
-    server = await startServer((_req, res) => res.end());
+    server = await startHttpServer((_req, res) => res.end());
+    baseUrl = `${server.url}/v1`;
   });
   afterEach(async () => {
     await server.close();
@@ -45,7 +48,7 @@ describe("OpenAiTts", () => {
         res.end(pcm.subarray(1001));
       }, 5);
     });
-    const tts = new OpenAiTts({ baseUrl: server.baseUrl, model: "kokoro", voice: "af_bella", apiKey: "sk-test", speed: 1.25 });
+    const tts = new OpenAiTts({ baseUrl, model: "kokoro", voice: "af_bella", apiKey: "sk-test", speed: 1.25 });
     const chunks = await collect(tts.synthesize("Hello there.", { signal: signal() }));
     expect(server.requests.length).toBe(1);
     const req = server.requests[0]!;
@@ -53,7 +56,7 @@ describe("OpenAiTts", () => {
     expect(req.path).toBe("/v1/audio/speech");
     expect(req.headers["content-type"]).toBe("application/json");
     expect(req.headers.authorization).toBe("Bearer sk-test");
-    expect(JSON.parse(req.body.toString())).toEqual({ model: "kokoro", input: "Hello there.", voice: "af_bella", response_format: "pcm", speed: 1.25 });
+    expect(req.body).toEqual({ model: "kokoro", input: "Hello there.", voice: "af_bella", response_format: "pcm", speed: 1.25 });
     expect(chunks.every((c) => c.byteLength % 2 === 0)).toBe(true);
     expect(Buffer.from(concatBytes(...chunks)).equals(Buffer.from(pcm))).toBe(true);
     expect(tts.format).toEqual({ sample_rate: 24000, sample_type: "s16le", channels: 1 });
@@ -67,9 +70,9 @@ describe("OpenAiTts", () => {
       res.write(wav.subarray(0, 20));
       setTimeout(() => res.end(wav.subarray(20)), 5);
     });
-    const tts = new OpenAiTts({ baseUrl: `${server.baseUrl}/`, responseFormat: "wav" });
+    const tts = new OpenAiTts({ baseUrl: `${baseUrl}/`, responseFormat: "wav" });
     const out = concatBytes(...(await collect(tts.synthesize("Hi.", { signal: signal() }))));
-    expect(JSON.parse(server.requests[0]!.body.toString()).response_format).toBe("wav");
+    expect(server.requests[0]!.body.response_format).toBe("wav");
     expect(server.requests[0]!.headers.authorization).toBeUndefined();
     expect(Buffer.from(out).equals(Buffer.from(pcm))).toBe(true);
   });
@@ -77,7 +80,7 @@ describe("OpenAiTts", () => {
   it("converts a WAV at another rate to the announced format", async () => {
     const wav = encodeWav(tone(4800, 48000), { sample_rate: 48000, sample_type: "s16le", channels: 1 });
     server.handle((_req, res) => res.end(wav));
-    const tts = new OpenAiTts({ baseUrl: server.baseUrl, responseFormat: "wav", sampleRate: 24000 });
+    const tts = new OpenAiTts({ baseUrl, responseFormat: "wav", sampleRate: 24000 });
     const out = concatBytes(...(await collect(tts.synthesize("Hi.", { signal: signal() }))));
     expect(out.byteLength).toBe(2400 * 2);
   });
@@ -87,9 +90,9 @@ describe("OpenAiTts", () => {
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { message: "The model `tts-9` does not exist", type: "invalid_request_error", code: "model_not_found" } }));
     });
-    const err = await failure(new OpenAiTts({ baseUrl: server.baseUrl, model: "tts-9" }).synthesize("Hi.", { signal: signal() }));
+    const err = await failure(new OpenAiTts({ baseUrl, model: "tts-9" }).synthesize("Hi.", { signal: signal() }));
     expect(err.code).toBe("model_not_found");
-    expect(err.message).toBe(`The speech server at ${server.baseUrl} does not have model "tts-9" (HTTP 404: The model \`tts-9\` does not exist).`);
+    expect(err.message).toBe(`The speech server at ${baseUrl} does not have model "tts-9" (HTTP 404: The model \`tts-9\` does not exist).`);
   });
 
   it("maps a 404 for a missing route to http_error", async () => {
@@ -97,9 +100,9 @@ describe("OpenAiTts", () => {
       res.writeHead(404);
       res.end("Not Found");
     });
-    const err = await failure(new OpenAiTts({ baseUrl: server.baseUrl }).synthesize("Hi.", { signal: signal() }));
+    const err = await failure(new OpenAiTts({ baseUrl }).synthesize("Hi.", { signal: signal() }));
     expect(err.code).toBe("http_error");
-    expect(err.message).toBe(`The speech server at ${server.baseUrl} answered HTTP 404: Not Found.`);
+    expect(err.message).toBe(`The speech server at ${baseUrl} answered HTTP 404: Not Found.`);
   });
 
   it("maps a 500 to http_error with the status and the server's message", async () => {
@@ -107,13 +110,13 @@ describe("OpenAiTts", () => {
       res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ detail: "voice failed to load" }));
     });
-    const err = await failure(new OpenAiTts({ baseUrl: server.baseUrl }).synthesize("Hi.", { signal: signal() }));
+    const err = await failure(new OpenAiTts({ baseUrl }).synthesize("Hi.", { signal: signal() }));
     expect(err.code).toBe("http_error");
-    expect(err.message).toBe(`The speech server at ${server.baseUrl} answered HTTP 500: voice failed to load.`);
+    expect(err.message).toBe(`The speech server at ${baseUrl} answered HTTP 500: voice failed to load.`);
   });
 
   it("maps a refused connection to unreachable", async () => {
-    const url = await deadUrl();
+    const url = `http://127.0.0.1:${await closedPort()}/v1`;
     const err = await failure(new OpenAiTts({ baseUrl: url }).synthesize("Hi.", { signal: signal() }));
     expect(err.code).toBe("unreachable");
     expect(err.message).toBe(`Cannot reach the speech server at ${url} (ECONNREFUSED). Is it running, and is the URL right?`);
@@ -123,14 +126,14 @@ describe("OpenAiTts", () => {
     server.handle(() => {
       // Never answer.
     });
-    const err = await failure(new OpenAiTts({ baseUrl: server.baseUrl, timeoutMs: 100 }).synthesize("Hi.", { signal: signal() }));
+    const err = await failure(new OpenAiTts({ baseUrl, timeoutMs: 100 }).synthesize("Hi.", { signal: signal() }));
     expect(err.code).toBe("timeout");
-    expect(err.message).toBe(`The speech server at ${server.baseUrl} did not answer within 100 ms.`);
+    expect(err.message).toBe(`The speech server at ${baseUrl} did not answer within 100 ms.`);
   });
 
   it("maps a WAV body that is not WAV to audio_error", async () => {
     server.handle((_req, res) => res.end("this is not a wav file at all"));
-    const err = await failure(new OpenAiTts({ baseUrl: server.baseUrl, responseFormat: "wav" }).synthesize("Hi.", { signal: signal() }));
+    const err = await failure(new OpenAiTts({ baseUrl, responseFormat: "wav" }).synthesize("Hi.", { signal: signal() }));
     expect(err.code).toBe("audio_error");
   });
 
@@ -147,7 +150,7 @@ describe("OpenAiTts", () => {
     const received: Uint8Array[] = [];
     let caught: unknown = null;
     try {
-      for await (const chunk of new OpenAiTts({ baseUrl: server.baseUrl }).synthesize("Hi.", { signal: controller.signal })) {
+      for await (const chunk of new OpenAiTts({ baseUrl }).synthesize("Hi.", { signal: controller.signal })) {
         received.push(chunk);
         controller.abort();
       }
