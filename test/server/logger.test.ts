@@ -4,11 +4,12 @@
  * named for speech, memory text or secrets, and configured secret values
  * wherever they occur - including through a real server running a turn.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createLogger, REDACTED } from "../../server/logger.js";
 import { formatLogLine } from "../../server/log-format.js";
+import { useServers } from "../helpers/server.js";
 import { TestClient } from "../helpers/client.js";
-import { startCoda, type CodaFixture } from "../client/fixture.js";
+import { startCoda } from "../client/fixture.js";
 
 function capture() {
   const lines: string[] = [];
@@ -86,22 +87,15 @@ describe("formatLogLine", () => {
 });
 
 describe("through a running server", () => {
-  let coda: CodaFixture | undefined;
-  const clients: TestClient[] = [];
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    await coda?.close();
-    coda = undefined;
-  });
+  const { track, connect } = useServers();
 
   it("logs connections, refusals and a whole turn at debug level without the user's words, the answer or the token", async () => {
     const out = capture();
     const TOKEN = "tok-0123456789abcdef";
     const logger = createLogger({ level: "debug", destination: out.destination, pretty: false, secrets: [TOKEN] });
-    coda = await startCoda({ logger, token: TOKEN, stt: { utterances: ["my secret word is pineapple"] } });
+    const coda = track(await startCoda({ logger, token: TOKEN, stt: { utterances: ["my secret word is pineapple"] } }));
     await expect(TestClient.connect(coda.wsUrl, { headers: { authorization: `Bearer ${TOKEN}x` } })).rejects.toMatchObject({ status: 401 });
-    const c = await TestClient.connect(coda.wsUrl, { headers: { authorization: `Bearer ${TOKEN}` } });
-    clients.push(c);
+    const c = await connect(coda.wsUrl, { headers: { authorization: `Bearer ${TOKEN}` } });
     c.send({ type: "demo_flow", data: { text: "my secret word is pineapple" } });
     await c.waitFor((m) => m.type === "latency_trace");
     await c.close();

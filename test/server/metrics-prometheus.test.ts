@@ -10,7 +10,7 @@
 import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFixture, type Fixture } from "./bridge-fixture.js";
-import { startCoda, type CodaFixture } from "../client/fixture.js";
+import { startCoda } from "../client/fixture.js";
 import { TestClient } from "../helpers/client.js";
 import { useServers } from "../helpers/server.js";
 
@@ -47,19 +47,12 @@ async function scrape(httpUrl: string, headers: Record<string, string> = auth) {
 }
 
 describe("GET /metrics with a voice pipeline", () => {
-  let coda: CodaFixture | undefined;
-  const clients: TestClient[] = [];
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-    await coda?.close();
-    coda = undefined;
-  });
+  const { track, connect } = useServers();
 
   it("counts a turn, its stages, tools, memory, clients, events, bytes and command errors", async () => {
-    coda = await startCoda({ token: TOKEN });
+    const coda = track(await startCoda({ token: TOKEN }));
     expect((await fetch(`${coda.httpUrl}/metrics`)).status).toBe(401);
-    const c = await TestClient.connect(coda.wsUrl, { headers: auth });
-    clients.push(c);
+    const c = await connect(coda.wsUrl, { headers: auth });
     await c.waitForType("replay");
     c.send({ type: "demo_flow", data: { text: "what is 12 times 7" } });
     const trace = await c.waitForType("latency_trace");
@@ -100,9 +93,8 @@ describe("GET /metrics with a voice pipeline", () => {
   });
 
   it("keeps the JSON figures at /metrics.json and for Accept: application/json, the same as get_performance_metrics", async () => {
-    coda = await startCoda({ token: TOKEN });
-    const c = await TestClient.connect(coda.wsUrl, { headers: auth });
-    clients.push(c);
+    const coda = track(await startCoda({ token: TOKEN }));
+    const c = await connect(coda.wsUrl, { headers: auth });
     c.send({ type: "demo_flow", data: { text: "hello" } });
     await c.waitForType("latency_trace");
     c.send({ type: "get_performance_metrics", data: {}, id: "pm" });

@@ -7,20 +7,15 @@
  * flight included; the default log holds 20 turns of 30 s answers;
  * get_replay answers as docs/protocol.md says.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
 import { PROGRESS_EVENT_TYPES } from "../../server/conversation.js";
 import type { LoggedEvent } from "../../server/protocol/index.js";
-import { startCoda, type CodaFixture } from "../client/fixture.js";
+import { startCoda } from "../client/fixture.js";
+import { useServers } from "../helpers/server.js";
 import { TestClient, type Received } from "../helpers/client.js";
 
-let fixture: CodaFixture | undefined;
-const clients: TestClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await fixture?.close();
-  fixture = undefined;
-});
+const { track, client: connect } = useServers();
 
 /** About 30 s of speech at the scripted synthesiser's 60 ms per character: 500 characters. */
 function longAnswer(question: string): string {
@@ -39,15 +34,7 @@ async function longAnswers(options: Parameters<typeof startCoda>[0] = {}) {
   const llm = new ScriptedLlmEngine({
     answer: ({ messages }) => longAnswer(String(messages.findLast((m) => m.role === "user")?.content ?? "")),
   });
-  fixture = await startCoda({ llm, ...options, tts: { msPerChar: 60, chunkMs: 100, sound: "silence", ...options.tts }, playout: { ttsProgressMs: 100, ...options.playout } });
-  return fixture;
-}
-
-async function connect(url: string): Promise<TestClient> {
-  const c = await TestClient.connect(url);
-  clients.push(c);
-  await c.waitForType("replay");
-  return c;
+  return track(await startCoda({ llm, ...options, tts: { msPerChar: 60, chunkMs: 100, sound: "silence", ...options.tts }, playout: { ttsProgressMs: 100, ...options.playout } }));
 }
 
 /** Ask a typed question and wait for the end of its turn (its latency_trace). */
@@ -125,8 +112,7 @@ describe("a new client gets the last replayTurns turns whole", () => {
   }, 120_000);
 
   it("keeps tool calls and results, and a turn joined mid-answer with its progress so far", async () => {
-    fixture = await startCoda({ tts: { msPerChar: 60, chunkMs: 100, chunkDelayMs: 5 }, wordDelayMs: 0, playout: { ttsProgressMs: 100 } });
-    const f = fixture;
+    const f = track(await startCoda({ tts: { msPerChar: 60, chunkMs: 100, chunkDelayMs: 5 }, wordDelayMs: 0, playout: { ttsProgressMs: 100 } }));
     const live = await connect(f.wsUrl);
     await ask(live, "what is 12 times 7");
     // A long answer (the built-in responder's refusal: ~26 s of speech), joined while it is spoken.
