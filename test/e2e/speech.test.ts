@@ -25,9 +25,7 @@ import { PocketSphinxStt } from "../../actors/stt/pocketsphinx.js";
 import type { SttEngine } from "../../actors/stt/types.js";
 import { createBuiltinTools } from "../../actors/tools/builtins/index.js";
 import { ToolRegistry } from "../../actors/tools/registry.js";
-import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { selectTtsEngine } from "../../actors/tts/select.js";
-import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
 import { concatBytes, decodeWav } from "../../actors/wav.js";
 import { createBridge } from "../../server/bridge.js";
 import { validateEvent } from "../../server/protocol/index.js";
@@ -35,6 +33,7 @@ import { normaliseWords } from "../../bench/voice-sentences.js";
 import { TestClient, type Received } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";
 import { useCleanup } from "../helpers/cleanup.js";
+import { startPipeline } from "../helpers/pipeline.js";
 import { startHttpServer } from "../helpers/http-server.js";
 
 const closers = useCleanup();
@@ -42,20 +41,13 @@ const closers = useCleanup();
 /** A WebSocket server whose bridge uses `stt` (other stages scripted), and one connected client. */
 async function pipelineWith(stt: SttEngine) {
   const errors: string[] = [];
-  const bridge = createBridge({
-    engines: { stt, llm: new ScriptedLlmEngine({ answer: "It is noon. Have a good day." }), tts: new ScriptedTtsEngine(), memory: new InMemoryStore(), tools: new FakeToolRunner() },
+  // Checked after the bridge has stopped (closers run newest first).
+  closers.push(() => expect(errors).toEqual([]));
+  const { connect } = await startPipeline(closers, {
+    engines: { stt, llm: new ScriptedLlmEngine({ answer: "It is noon. Have a good day." }) },
     logger: { info() {}, warn() {}, error: (msg, fields) => errors.push(`${msg} ${JSON.stringify(fields)}`) },
   });
-  closers.push(async () => {
-    await bridge.stop();
-    expect(errors).toEqual([]);
-  });
-  const server = await startServer({ pipeline: bridge });
-  closers.push(() => server.stop());
-  const client = await TestClient.connect(server.wsUrl);
-  closers.push(() => client.close());
-  await client.waitForType("replay");
-  return client;
+  return connect();
 }
 
 /** Send 16 kHz s16le mono PCM as 100 ms binary frames (the dashboard's size; frames count against the rate limit). */

@@ -8,16 +8,11 @@
  * clock the test sets.
  */
 import { describe, expect, it } from "vitest";
-import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
-import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine, type ScriptedSttOptions } from "../../actors/stt/testing/scripted.js";
-import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
-import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
-import { createBridge, END_GRACE_MS } from "../../server/bridge.js";
-import { TestClient } from "../helpers/client.js";
+import { END_GRACE_MS } from "../../server/bridge.js";
 import { sleep } from "../helpers/wait.js";
-import { startServer } from "../helpers/server.js";
 import { useCleanup } from "../helpers/cleanup.js";
+import { startPipeline } from "../helpers/pipeline.js";
 
 const closers = useCleanup();
 
@@ -26,19 +21,7 @@ const frame = () => Buffer.alloc(3200);
 async function setup(stt: ScriptedSttOptions) {
   const clock = { ms: 0 };
   const engine = new ScriptedSttEngine(stt);
-  const bridge = createBridge({
-    engines: { stt: engine, llm: new ScriptedLlmEngine({ answer: "Okay." }), tts: new ScriptedTtsEngine(), memory: new InMemoryStore(), tools: new FakeToolRunner() },
-    now: () => clock.ms,
-  });
-  closers.push(() => bridge.stop());
-  const server = await startServer({ pipeline: bridge });
-  closers.push(() => server.stop());
-  const connect = async () => {
-    const c = await TestClient.connect(server.wsUrl);
-    closers.push(() => c.close());
-    await c.waitForType("replay");
-    return c;
-  };
+  const { bridge, connect } = await startPipeline(closers, { engines: { stt: engine }, now: () => clock.ms });
   return { clock, bridge, stt: engine, connect };
 }
 

@@ -8,20 +8,15 @@
  * until stt_stop.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
-import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
 import { concat, LABEL_MS, labelSpeech, makeNoise, mixAtSnr, silence, speak, toPcm16 } from "../../actors/stt/testing/speech-in-noise.js";
 import { loadVad } from "../../actors/stt/vad-select.js";
 import type { VadProvider } from "../../actors/stt/vad.js";
-import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { loadEspeak } from "../../actors/tts/espeak-wasm.js";
-import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
-import { createBridge } from "../../server/bridge.js";
 import { TestClient } from "../helpers/client.js";
 import { sleep } from "../helpers/wait.js";
-import { startServer } from "../helpers/server.js";
 import { useCleanup } from "../helpers/cleanup.js";
+import { startPipeline } from "../helpers/pipeline.js";
 
 const FRAME_BYTES = 3200; // 100 ms of 16 kHz s16le
 
@@ -49,16 +44,7 @@ const closers = useCleanup();
 
 async function setup(vad: VadProvider) {
   const stt = new ScriptedSttEngine({ utterances: ["turn on the kitchen lights"], waitForAudioEnd: true });
-  const bridge = createBridge({
-    engines: { stt, llm: new ScriptedLlmEngine({ answer: "Okay." }), tts: new ScriptedTtsEngine(), memory: new InMemoryStore(), tools: new FakeToolRunner() },
-    vad,
-  });
-  closers.push(() => bridge.stop());
-  const server = await startServer({ pipeline: bridge });
-  closers.push(() => server.stop());
-  const client = await TestClient.connect(server.wsUrl);
-  closers.push(() => client.close());
-  await client.waitForType("replay");
+  const client = await (await startPipeline(closers, { engines: { stt }, vad })).connect();
   return { client, stt };
 }
 

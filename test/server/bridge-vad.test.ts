@@ -8,16 +8,12 @@
  * only stt_stop ends the utterance.
  */
 import { describe, expect, it } from "vitest";
-import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
-import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
-import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
-import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
-import { createBridge, type BridgeOptions } from "../../server/bridge.js";
+import type { BridgeOptions } from "../../server/bridge.js";
 import { TestClient } from "../helpers/client.js";
 import { sleep } from "../helpers/wait.js";
-import { startServer } from "../helpers/server.js";
 import { useCleanup } from "../helpers/cleanup.js";
+import { startPipeline } from "../helpers/pipeline.js";
 
 // 100 ms frames, as the dashboard sends them: binary frames count against the per-client frame rate limit (20/s by default).
 const FRAME_MS = 100;
@@ -45,18 +41,12 @@ const closers = useCleanup();
 async function setup(utterances: string[], vad?: BridgeOptions["vad"]) {
   const stt = new ScriptedSttEngine({ utterances, waitForAudioEnd: true });
   const logs: { msg: string; fields?: object }[] = [];
-  const bridge = createBridge({
-    engines: { stt, llm: new ScriptedLlmEngine({ answer: "Okay." }), tts: new ScriptedTtsEngine(), memory: new InMemoryStore(), tools: new FakeToolRunner() },
+  const { connect } = await startPipeline(closers, {
+    engines: { stt },
     ...(vad !== undefined ? { vad } : {}),
     logger: { info: (msg, fields) => logs.push({ msg, fields }), warn() {}, error: (msg, fields) => logs.push({ msg: `ERROR ${msg}`, fields }) },
   });
-  closers.push(() => bridge.stop());
-  const server = await startServer({ pipeline: bridge });
-  closers.push(() => server.stop());
-  const client = await TestClient.connect(server.wsUrl);
-  closers.push(() => client.close());
-  await client.waitForType("replay");
-  return { client, stt, logs };
+  return { client: await connect(), stt, logs };
 }
 
 // 400 ms of tone then 800 ms of silence = 12 frames. Speech starts at 0 ms; 700 ms of quiet after the

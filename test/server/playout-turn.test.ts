@@ -7,16 +7,12 @@
  */
 import { describe, expect, it } from "vitest";
 import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
-import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
-import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
-import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
-import { createBridge } from "../../server/bridge.js";
 import { ManualClock } from "../helpers/clock.js";
 import { TestClient } from "../helpers/client.js";
 import { sleep } from "../helpers/wait.js";
-import { startServer } from "../helpers/server.js";
 import { useCleanup } from "../helpers/cleanup.js";
+import { startPipeline } from "../helpers/pipeline.js";
 
 const closers = useCleanup();
 
@@ -27,17 +23,8 @@ async function setup() {
   const clock = new ManualClock();
   const llm = new ScriptedLlmEngine({ answer: ANSWER });
   const tts = new ScriptedTtsEngine({ msPerChar: 40, chunkMs: 200 });
-  const bridge = createBridge({
-    engines: { stt: new ScriptedSttEngine(), llm, tts, memory: new InMemoryStore(), tools: new FakeToolRunner() },
-    playoutClock: clock,
-    audioLeadMs: 1000,
-  });
-  closers.push(() => bridge.stop());
-  const server = await startServer({ pipeline: bridge });
-  closers.push(() => server.stop());
-  const listener = await TestClient.connect(`${server.wsUrl}/?audio=1`);
-  closers.push(() => listener.close());
-  await listener.waitForType("replay");
+  const { bridge, server, connect } = await startPipeline(closers, { engines: { llm, tts }, playoutClock: clock, audioLeadMs: 1000 });
+  const listener = await connect("/?audio=1");
   const health = async () => ((await (await fetch(`http://127.0.0.1:${server.port}/health`)).json()) as { state: string }).state;
   return { clock, llm, bridge, listener, health };
 }

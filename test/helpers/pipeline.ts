@@ -1,0 +1,65 @@
+/**
+ * A voice pipeline behind a real WebSocket for tests: createBridge over
+ * scripted engines (the answer "Okay."), any of which a test replaces, a
+ * WebSocketServer on a free loopback port, and real clients. Everything it
+ * opens is pushed onto the caller's cleanup list (useCleanup), so it is
+ * closed newest first after the test: clients, then the server, then the
+ * bridge.
+ */
+import type { VoiceEngines } from "../../actors/index.js";
+import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
+import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
+import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
+import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
+import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
+import { createBridge, type Bridge, type BridgeOptions } from "../../server/bridge.js";
+import type { Closer } from "./cleanup.js";
+import { TestClient } from "./client.js";
+import { startServer, type TestServer } from "./server.js";
+
+export type PipelineOptions = Omit<BridgeOptions, "engines"> & {
+  /** Engines to use instead of the scripted ones. */
+  engines?: Partial<VoiceEngines>;
+};
+
+export interface TestPipeline {
+  bridge: Bridge;
+  server: TestServer;
+  /** Connect a client (to `path`, e.g. "/?audio=1"), closed after the test; resolves after its replay. */
+  connect(path?: string): Promise<TestClient>;
+}
+
+/** Scripted engines for every stage, answering "Okay."; `engines` replaces any of them. */
+export function scriptedEngines(engines: Partial<VoiceEngines> = {}): VoiceEngines {
+  return {
+    stt: new ScriptedSttEngine(),
+    llm: new ScriptedLlmEngine({ answer: "Okay." }),
+    tts: new ScriptedTtsEngine(),
+    memory: new InMemoryStore(),
+    tools: new FakeToolRunner(),
+    ...engines,
+  };
+}
+
+/**
+ * Start a bridge and a WebSocketServer over it; both are stopped after the
+ * test through `cleanup`.
+ * @example const { connect } = await startPipeline(closers, { engines: { stt }, vad }); const client = await connect();
+ */
+export async function startPipeline(cleanup: Closer[], options: PipelineOptions = {}): Promise<TestPipeline> {
+  const { engines, ...bridgeOptions } = options;
+  const bridge = createBridge({ ...bridgeOptions, engines: scriptedEngines(engines) });
+  cleanup.push(() => bridge.stop());
+  const server = await startServer({ pipeline: bridge });
+  cleanup.push(() => server.stop());
+  return {
+    bridge,
+    server,
+    async connect(path = "") {
+      const client = await TestClient.connect(`${server.wsUrl}${path}`);
+      cleanup.push(() => client.close());
+      await client.waitForType("replay");
+      return client;
+    },
+  };
+}
