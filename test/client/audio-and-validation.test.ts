@@ -5,28 +5,24 @@
  * cut turn still in flight is dropped; and frames that fail the protocol
  * schemas are reported, never delivered.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WebSocketServer as WsServer } from "ws";
 import type { AudioChunk, CodaClient, InvalidFrame } from "../../server/client/index.js";
 import { ManualClock } from "../helpers/clock.js";
 import { startCoda, type CodaFixture } from "./fixture.js";
+import { useServers, closable } from "../helpers/server.js";
 import { newClient, next, record } from "./helpers.js";
 import { until } from "../helpers/wait.js";
 
 let fixture: CodaFixture | undefined;
 let client: CodaClient | undefined;
 let raw: WsServer | undefined;
-afterEach(async () => {
-  await client?.close();
-  await fixture?.close();
-  await new Promise<void>((resolve) => (raw ? raw.close(() => resolve()) : resolve()));
-  client = fixture = raw = undefined;
-});
+const { track, trackClient } = useServers();
 
 describe("CodaClient audio", () => {
   it("pairs each binary frame with its tts_audio and the turn's format, covering exactly what tts_progress accounts for", async () => {
-    fixture = await startCoda();
-    client = newClient(fixture.wsUrl, { audio: true });
+    fixture = track(await startCoda());
+    client = trackClient(newClient(fixture.wsUrl, { audio: true }));
     const rec = record(client);
     const chunks: AudioChunk[] = [];
     client.on("audio", (c) => chunks.push(c));
@@ -45,8 +41,8 @@ describe("CodaClient audio", () => {
   });
 
   it("takes playback reports from an audio client and refuses them from others", async () => {
-    fixture = await startCoda();
-    client = newClient(fixture.wsUrl, { audio: true });
+    fixture = track(await startCoda());
+    client = trackClient(newClient(fixture.wsUrl, { audio: true }));
     const other = newClient(fixture.wsUrl);
     await client.connect();
     await other.connect();
@@ -65,8 +61,8 @@ describe("CodaClient audio", () => {
   it("sends nothing more of a turn after stop_speaking: the client held at most the lead", async () => {
     const clock = new ManualClock();
     // 30 ms of audio per character, a lead of 600 ms, a clock that never moves: the client holds 600 ms of a long answer.
-    fixture = await startCoda({ tts: { msPerChar: 30 }, wordDelayMs: 40, playout: { audioLeadMs: 600, playoutClock: clock } });
-    client = newClient(fixture.wsUrl, { audio: true });
+    fixture = track(await startCoda({ tts: { msPerChar: 30 }, wordDelayMs: 40, playout: { audioLeadMs: 600, playoutClock: clock } }));
+    client = trackClient(newClient(fixture.wsUrl, { audio: true }));
     const chunks: AudioChunk[] = [];
     client.on("audio", (c) => chunks.push(c));
     await client.connect();
@@ -82,8 +78,8 @@ describe("CodaClient audio", () => {
   });
 
   it("gets no audio without the audio option", async () => {
-    fixture = await startCoda();
-    client = newClient(fixture.wsUrl);
+    fixture = track(await startCoda());
+    client = trackClient(newClient(fixture.wsUrl));
     let chunks = 0;
     client.on("audio", () => chunks++);
     await client.connect();
@@ -96,6 +92,7 @@ describe("CodaClient audio", () => {
 describe("CodaClient validation", () => {
   it("reports invalid frames and delivers only valid events", async () => {
     raw = new WsServer({ host: "127.0.0.1", port: 0 });
+    track(closable(raw));
     await new Promise<void>((resolve) => raw!.once("listening", () => resolve()));
     const ts = "2026-05-01T12:34:56.789Z";
     raw.on("connection", (ws) => {
@@ -123,7 +120,7 @@ describe("CodaClient validation", () => {
       ws.send(JSON.stringify({ type: "llm_progress", data: { turn_id: "t1", delta: "!", index: 2 }, timestamp: "yesterday", seq: 5 }));
       ws.send(JSON.stringify({ type: "llm_result", data: { turn_id: "t1", text: "Hi!", finish_reason: "stop", rounds: 1, duration_ms: 3 }, timestamp: ts, seq: 6 }));
     });
-    client = newClient(`ws://127.0.0.1:${(raw.address() as { port: number }).port}`);
+    client = trackClient(newClient(`ws://127.0.0.1:${(raw.address() as { port: number }).port}`));
     const rec = record(client);
     const invalid: InvalidFrame[] = [];
     client.on("invalid", (f) => invalid.push(f));

@@ -2,9 +2,10 @@
  * Reconnect delays: the backoff arithmetic, and a client that keeps trying
  * while the server is down, with growing delays, until it is back.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { backoffDelay, resolveBackoff, type CodaClient, type StateInfo } from "../../server/client/index.js";
 import { startCoda, type CodaFixture } from "./fixture.js";
+import { useServers } from "../helpers/server.js";
 import { newClient } from "./helpers.js";
 import { until } from "../helpers/wait.js";
 
@@ -25,22 +26,18 @@ describe("backoffDelay", () => {
 describe("CodaClient reconnecting", () => {
   let fixture: CodaFixture | undefined;
   let client: CodaClient | undefined;
-  afterEach(async () => {
-    await client?.close();
-    await fixture?.close();
-    client = fixture = undefined;
-  });
+  const { track, trackClient } = useServers();
 
   it("retries with growing delays while the server is down and resets the count once back", async () => {
     const first = await startCoda();
     const port = first.server.port;
-    client = newClient(first.wsUrl, { backoff: { initialMs: 20, maxMs: 80, random: () => 0 } });
+    client = trackClient(newClient(first.wsUrl, { backoff: { initialMs: 20, maxMs: 80, random: () => 0 } }));
     const states: [string, StateInfo][] = [];
     client.on("state", (s, i) => states.push([s, i]));
     await client.connect();
     await first.close();
     await until(() => states.filter(([s]) => s === "reconnecting").length >= 4, "four attempts");
-    fixture = await startCoda({ port });
+    fixture = track(await startCoda({ port }));
     await until(() => client!.state === "open", "reopen");
 
     const retries = states.filter(([s]) => s === "reconnecting").map(([, i]) => [i.attempt, i.delayMs]);

@@ -4,19 +4,16 @@
  * tell by itself (bad data, no connection, no answer, abort, close) rejects
  * with the client's own codes.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WebSocketServer as WsServer } from "ws";
 import { CodaClient, CommandError } from "../../server/client/index.js";
 import { startCoda, type CodaFixture } from "./fixture.js";
+import { useServers, closable } from "../helpers/server.js";
 import { newClient, next, record } from "./helpers.js";
 
 let fixture: CodaFixture | undefined;
 let client: CodaClient | undefined;
-afterEach(async () => {
-  await client?.close();
-  await fixture?.close();
-  client = fixture = undefined;
-});
+const { track, trackClient } = useServers();
 
 async function rejection(p: Promise<unknown>): Promise<CommandError> {
   const err = await p.then(
@@ -29,8 +26,8 @@ async function rejection(p: Promise<unknown>): Promise<CommandError> {
 
 describe("CodaClient commands", () => {
   it("resolves requests with their answer and actions with their command_ack", async () => {
-    fixture = await startCoda();
-    client = newClient(fixture.wsUrl);
+    fixture = track(await startCoda());
+    client = trackClient(newClient(fixture.wsUrl));
     await client.connect();
     expect(client.state).toBe("open");
     expect(client.clientId).toBe("c1");
@@ -63,8 +60,8 @@ describe("CodaClient commands", () => {
   });
 
   it("answers two requests sent at once in order, each with its own answer", async () => {
-    fixture = await startCoda();
-    client = newClient(fixture.wsUrl);
+    fixture = track(await startCoda());
+    client = trackClient(newClient(fixture.wsUrl));
     await client.connect();
     const [info, replay, metrics] = await Promise.all([client.getSystemInfo(), client.getReplay(), client.getPerformanceMetrics()]);
     expect(info.version).toBe("0.1.0");
@@ -74,8 +71,8 @@ describe("CodaClient commands", () => {
   });
 
   it("rejects a refused command with the server's code and message", async () => {
-    fixture = await startCoda();
-    client = newClient(fixture.wsUrl);
+    fixture = track(await startCoda());
+    client = trackClient(newClient(fixture.wsUrl));
     await client.connect();
     const stop = await rejection(client.sttStop());
     expect(stop.code).toBe("invalid_state");
@@ -88,8 +85,8 @@ describe("CodaClient commands", () => {
   });
 
   it("rejects data that fails the command schema without sending it", async () => {
-    fixture = await startCoda();
-    client = newClient(fixture.wsUrl);
+    fixture = track(await startCoda());
+    client = trackClient(newClient(fixture.wsUrl));
     const rec = record(client);
     await client.connect();
     const err = await rejection(client.textInput("   "));
@@ -104,8 +101,8 @@ describe("CodaClient commands", () => {
   });
 
   it("rejects with not_connected before connect and closed after close", async () => {
-    fixture = await startCoda();
-    client = newClient(fixture.wsUrl);
+    fixture = track(await startCoda());
+    client = trackClient(newClient(fixture.wsUrl));
     expect((await rejection(client.demoFlow())).code).toBe("not_connected");
     await client.connect();
     const pendingClose = client.close();
@@ -118,16 +115,11 @@ describe("CodaClient commands", () => {
 
 describe("CodaClient commands against a server that never answers", () => {
   let silent: WsServer | undefined;
-  afterEach(async () => {
-    await client?.close();
-    client = undefined;
-    await new Promise<void>((resolve) => (silent ? silent.close(() => resolve()) : resolve()));
-    silent = undefined;
-  });
 
   /** A server that welcomes and replays like Coda, then ignores every command. */
   async function startSilent(): Promise<string> {
     silent = new WsServer({ host: "127.0.0.1", port: 0 });
+    track(closable(silent));
     await new Promise<void>((resolve) => silent!.once("listening", () => resolve()));
     silent.on("connection", (ws) => {
       const ts = new Date().toISOString();
@@ -138,7 +130,7 @@ describe("CodaClient commands against a server that never answers", () => {
   }
 
   it("rejects with timeout after timeoutMs", async () => {
-    client = newClient(await startSilent(), { commandTimeoutMs: 30 });
+    client = trackClient(newClient(await startSilent(), { commandTimeoutMs: 30 }));
     await client.connect();
     const err = await rejection(client.getSystemInfo());
     expect(err.code).toBe("timeout");
@@ -146,7 +138,7 @@ describe("CodaClient commands against a server that never answers", () => {
   });
 
   it("rejects with aborted when the signal fires, and with closed when the client closes", async () => {
-    client = newClient(await startSilent());
+    client = trackClient(newClient(await startSilent()));
     await client.connect();
     const ac = new AbortController();
     const aborted = rejection(client.demoFlow("hello", { signal: ac.signal }));
@@ -158,7 +150,7 @@ describe("CodaClient commands against a server that never answers", () => {
   });
 
   it("rejects pending commands with disconnected when the connection drops", async () => {
-    client = newClient(await startSilent(), { reconnect: false });
+    client = trackClient(newClient(await startSilent(), { reconnect: false }));
     await client.connect();
     const pending = rejection(client.sttStart("continuous"));
     for (const ws of silent!.clients) ws.terminate();

@@ -6,27 +6,20 @@
  * resumes from the replay's last_seq without taking back progress the
  * replay had folded.
  */
-import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import type { CodaClient, ConversationTurn } from "../../server/client/index.js";
 import { startCoda, type CodaFixture } from "./fixture.js";
+import { useServers } from "../helpers/server.js";
 import { newClient, next, record } from "./helpers.js";
 import { until } from "../helpers/wait.js";
 import { startProxy, type TcpProxy } from "./proxy.js";
 
 let fixture: CodaFixture | undefined;
 let proxy: TcpProxy | undefined;
-const clients: CodaClient[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await proxy?.close();
-  await fixture?.close();
-  fixture = proxy = undefined;
-});
+const { track, trackClient } = useServers();
 
 function client(url: string): CodaClient {
-  const c = newClient(url);
-  clients.push(c);
-  return c;
+  return trackClient(newClient(url));
 }
 
 async function turnEnds(c: CodaClient, action: () => Promise<unknown>): Promise<void> {
@@ -48,7 +41,7 @@ const view = (t: ConversationTurn) => ({
 
 describe("CodaClient.conversation", () => {
   it("a client joining late has the turns it never saw, as a client that watched them", async () => {
-    fixture = await startCoda({ wordDelayMs: 0, tts: { msPerChar: 60, chunkMs: 100, chunkDelayMs: 3, sound: "silence" } });
+    fixture = track(await startCoda({ wordDelayMs: 0, tts: { msPerChar: 60, chunkMs: 100, chunkDelayMs: 3, sound: "silence" } }));
     const watcher = client(fixture.wsUrl);
     await watcher.connect();
     await turnEnds(watcher, () => watcher.textInput("what is 12 times 7"));
@@ -86,11 +79,11 @@ describe("CodaClient.conversation", () => {
   }, 120_000);
 
   it("after a drop, resumes from the replay's last_seq: only what it missed, no folded progress twice", async () => {
-    fixture = await startCoda({ wordDelayMs: 0 });
+    fixture = track(await startCoda({ wordDelayMs: 0 }));
     const seed = client(fixture.wsUrl);
     await seed.connect();
     await turnEnds(seed, () => seed.textInput("tell me a joke"));
-    proxy = await startProxy(fixture.server.port);
+    proxy = track(await startProxy(fixture.server.port));
     const c = client(proxy.url);
     const rec = record(c);
     await c.connect();

@@ -5,20 +5,15 @@
  * already past it (only the epoch tells; the client asks for the whole new
  * run instead of trusting a replay of the wrong events).
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CodaClient, ResetInfo } from "../../server/client/index.js";
 import { startCoda, type CodaFixture } from "./fixture.js";
+import { useServers } from "../helpers/server.js";
 import { newClient, record } from "./helpers.js";
 import { until } from "../helpers/wait.js";
 
-let fixtures: CodaFixture[] = [];
 let client: CodaClient | undefined;
-afterEach(async () => {
-  await client?.close();
-  for (const f of fixtures) await f.close();
-  fixtures = [];
-  client = undefined;
-});
+const { track, trackClient } = useServers();
 
 const info = (i: number) => ({ type: "system_info" as const, data: { version: `v${i}`, uptime: i, memory: 1 } });
 
@@ -26,16 +21,16 @@ async function restart(old: CodaFixture): Promise<CodaFixture> {
   const port = old.server.port;
   await old.close();
   const next = await startCoda({ port });
-  fixtures.push(next);
+  track(next);
   return next;
 }
 
 describe("CodaClient after a server restart", () => {
   it("reports a reset and delivers the new run's events when the new log is behind", async () => {
     const first = await startCoda();
-    fixtures.push(first);
+    track(first);
     for (let i = 1; i <= 5; i++) await first.server.broadcast(info(i));
-    client = newClient(first.wsUrl);
+    client = trackClient(newClient(first.wsUrl));
     const rec = record(client);
     const resets: ResetInfo[] = [];
     client.on("reset", (r) => resets.push(r));
@@ -61,10 +56,10 @@ describe("CodaClient after a server restart", () => {
 
   it("detects the restart by epoch when the new log already passed the client's seq", async () => {
     const first = await startCoda();
-    fixtures.push(first);
+    track(first);
     await first.server.broadcast(info(1));
     await first.server.broadcast(info(2));
-    client = newClient(first.wsUrl, { backoff: { initialMs: 300, maxMs: 300 } });
+    client = trackClient(newClient(first.wsUrl, { backoff: { initialMs: 300, maxMs: 300 } }));
     const rec = record(client);
     const resets: ResetInfo[] = [];
     client.on("reset", (r) => resets.push(r));
@@ -75,7 +70,7 @@ describe("CodaClient after a server restart", () => {
     await first.close();
     await until(() => client!.state === "reconnecting", "reconnecting");
     const second = await startCoda({ port });
-    fixtures.push(second);
+    track(second);
     // The new run logs more than the client had seen before the client is back.
     for (let i = 10; i <= 14; i++) await second.server.broadcast(info(i));
     await until(() => resets.length === 1 && client!.state === "open", "reset and reopen");

@@ -5,9 +5,10 @@
  * never a duplicate, and reports a gap when the server's buffer no longer
  * reaches back far enough.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { CodaClient } from "../../server/client/index.js";
 import { startCoda, type CodaFixture } from "./fixture.js";
+import { useServers } from "../helpers/server.js";
 import { newClient, next, record } from "./helpers.js";
 import { until } from "../helpers/wait.js";
 import { startProxy, type TcpProxy } from "./proxy.js";
@@ -15,20 +16,15 @@ import { startProxy, type TcpProxy } from "./proxy.js";
 let fixture: CodaFixture | undefined;
 let proxy: TcpProxy | undefined;
 let client: CodaClient | undefined;
-afterEach(async () => {
-  await client?.close();
-  await proxy?.close();
-  await fixture?.close();
-  client = proxy = fixture = undefined;
-});
+const { track, trackClient } = useServers();
 
 const info = (i: number) => ({ type: "system_info" as const, data: { version: `v${i}`, uptime: i, memory: 1 } });
 
 describe("CodaClient resume", () => {
   it("delivers the recent buffer on the first connection, marked replayed", async () => {
-    fixture = await startCoda();
+    fixture = track(await startCoda());
     for (let i = 1; i <= 3; i++) await fixture.server.broadcast(info(i));
-    client = newClient(fixture.wsUrl);
+    client = trackClient(newClient(fixture.wsUrl));
     const rec = record(client);
     await client.connect();
     expect(rec.seqs()).toEqual([1, 2, 3]);
@@ -37,9 +33,9 @@ describe("CodaClient resume", () => {
   });
 
   it("reconnects after a drop and resumes after the last seq, without gaps or duplicates", async () => {
-    fixture = await startCoda();
-    proxy = await startProxy(fixture.server.port);
-    client = newClient(proxy.url);
+    fixture = track(await startCoda());
+    proxy = track(await startProxy(fixture.server.port));
+    client = trackClient(newClient(proxy.url));
     const rec = record(client);
     await client.connect();
     await client.demoFlow("what is 2 plus 3");
@@ -80,10 +76,10 @@ describe("CodaClient resume", () => {
   });
 
   it("reports a gap with the exact number of events the server no longer holds", async () => {
-    fixture = await startCoda({ replaySize: 5 });
-    proxy = await startProxy(fixture.server.port);
+    fixture = track(await startCoda({ replaySize: 5 }));
+    proxy = track(await startProxy(fixture.server.port));
     await fixture.server.broadcast(info(1));
-    client = newClient(proxy.url);
+    client = trackClient(newClient(proxy.url));
     const rec = record(client);
     const gaps: unknown[] = [];
     client.on("gap", (g) => gaps.push(g));
@@ -105,9 +101,9 @@ describe("CodaClient resume", () => {
   });
 
   it("resumes from a seq saved by an earlier session (the since option)", async () => {
-    fixture = await startCoda();
+    fixture = track(await startCoda());
     for (let i = 1; i <= 6; i++) await fixture.server.broadcast(info(i));
-    client = newClient(fixture.wsUrl, { since: 4 });
+    client = trackClient(newClient(fixture.wsUrl, { since: 4 }));
     const rec = record(client);
     await client.connect();
     expect(rec.seqs()).toEqual([5, 6]);

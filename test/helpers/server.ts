@@ -16,13 +16,18 @@ export async function startServer(options: WebSocketServerOptions = {}): Promise
 /** Something a test started that has an async stop or close. */
 export type Stoppable = { stop(): Promise<void> } | { close(): Promise<void> };
 
+/** A `ws` server as something to close: resolves once it has closed. */
+export function closable(server: { close(cb: () => void): void }): { close(): Promise<void> } {
+  return { close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
 /**
  * Register an afterEach that closes every client, then stops every server,
  * made or tracked through the returned functions.
  * @example const { server, client } = useServers(); const s = await server(); const c = await client(s.wsUrl);
  */
 export function useServers() {
-  const clients: TestClient[] = [];
+  const clients: { close(): Promise<unknown> }[] = [];
   const servers: Stoppable[] = [];
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -36,6 +41,11 @@ export function useServers() {
   }
   return {
     connect,
+    /** Track a client made elsewhere (a CodaClient) so it is closed after the test, before the servers. */
+    trackClient<T extends { close(): Promise<unknown> }>(c: T): T {
+      clients.push(c);
+      return c;
+    },
     /** Start a server that is stopped after the test. */
     async server(options: WebSocketServerOptions = {}): Promise<TestServer> {
       const s = await startServer(options);
