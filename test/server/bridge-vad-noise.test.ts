@@ -14,7 +14,7 @@ import { loadVad } from "../../actors/stt/vad-select.js";
 import type { VadProvider } from "../../actors/stt/vad.js";
 import { loadEspeak } from "../../actors/tts/espeak-wasm.js";
 import { TestClient } from "../helpers/client.js";
-import { sleep } from "../helpers/wait.js";
+import { until } from "../helpers/wait.js";
 import { useCleanup } from "../helpers/cleanup.js";
 import { startPipeline } from "../helpers/pipeline.js";
 
@@ -73,8 +73,7 @@ describe("end of speech in noise over WebSocket", () => {
     const { client, stt } = await setup(providers.energy);
     expect((await client.command("stt_start", { mode: "continuous" }, "s1")).type).toBe("command_ack");
     const sent = stream(client);
-    const deadline = Date.now() + 5000;
-    while (stt.calls[0]!.chunks < sent && Date.now() < deadline) await sleep(5);
+    await until(() => stt.calls[0]!.chunks >= sent, "the recogniser to hear every frame", 5000, 5);
     expect(stt.calls[0]!.chunks).toBe(sent);
     expect(client.ofType("stt_result")).toEqual([]);
     expect((await client.command("stt_stop", {}, "s2")).type).toBe("command_ack");

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
 import type { BridgeOptions } from "../../server/bridge.js";
 import { TestClient } from "../helpers/client.js";
-import { sleep } from "../helpers/wait.js";
+import { sleep, until } from "../helpers/wait.js";
 import { useCleanup } from "../helpers/cleanup.js";
 import { startPipeline } from "../helpers/pipeline.js";
 
@@ -61,8 +61,7 @@ describe("voice-activity detection over WebSocket", () => {
     expect((await client.command("stt_start", { mode: "push_to_talk" }, "s1")).type).toBe("command_ack");
     // Tone, 1 s of quiet (past the 700 ms hangover), tone, quiet: the button is held throughout.
     const frames = stream(client, Buffer.concat([tone(400), silence(1000), tone(400), silence(200)]));
-    const deadline = Date.now() + 5000;
-    while (stt.calls[0]!.chunks < frames && Date.now() < deadline) await sleep(5);
+    await until(() => stt.calls[0]!.chunks >= frames, "the recogniser to hear every frame", 5000, 5);
     expect(stt.calls[0]!.chunks).toBe(frames);
     expect(client.ofType("stt_result")).toEqual([]);
     expect((await client.command("stt_stop", {}, "s2")).type).toBe("command_ack");
@@ -103,8 +102,7 @@ describe("voice-activity detection over WebSocket", () => {
     const { client, stt } = await setup(["lights off"], false);
     expect((await client.command("stt_start", { mode: "push_to_talk" }, "s1")).type).toBe("command_ack");
     stream(client, BURST());
-    const deadline = Date.now() + 5000;
-    while (stt.calls[0]!.chunks < SENT_FRAMES && Date.now() < deadline) await sleep(5);
+    await until(() => stt.calls[0]!.chunks >= SENT_FRAMES, "the recogniser to hear every frame", 5000, 5);
     expect(stt.calls[0]!.chunks).toBe(SENT_FRAMES);
     await sleep(50);
     expect(client.ofType("stt_result")).toEqual([]);
