@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { afterEach } from "vitest";
 
 export interface RecordedRequest {
   method: string;
@@ -92,6 +93,23 @@ export async function startHttpServer(handler: HttpHandler = (_req, res) => res.
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * Register an afterEach that closes every server started through the
+ * returned function (same arguments as startHttpServer).
+ * @example const serve = useHttpServers(); const server = await serve((req, res) => res.end("{}"));
+ */
+export function useHttpServers(): (handler?: HttpHandler) => Promise<HttpTestServer> {
+  const started: HttpTestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((s) => s.close()));
+  });
+  return async (handler) => {
+    const server = await startHttpServer(handler);
+    started.push(server);
+    return server;
   };
 }
 

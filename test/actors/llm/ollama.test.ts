@@ -3,12 +3,13 @@
  * stream and /api/tags: request shape, streaming, tool calls, UTF-8 split
  * across chunks, and every failure code.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { EngineError, isAbortError } from "../../../actors/engine-error.js";
+import { describe, expect, it } from "vitest";
+import { isAbortError } from "../../../actors/engine-error.js";
 import { listOllamaModels, OllamaEngine } from "../../../actors/llm/ollama.js";
 import type { LlmChunk, ToolSpec } from "../../../actors/llm/types.js";
-import { closedPort, flushed, startHttpServer, type HttpTestServer } from "../../helpers/http-server.js";
+import { closedPort, flushed, useHttpServers, type HttpTestServer } from "../../helpers/http-server.js";
 import { settle } from "../../helpers/iterables.js";
+import { failure, request } from "./engine-checks.js";
 
 const line = (o: unknown) => `${JSON.stringify(o)}\n`;
 const chunk = (content: string) =>
@@ -22,25 +23,12 @@ const timeTool: ToolSpec = {
   parameters: { type: "object", properties: { timezone: { type: "string" } } },
 };
 
+const serve = useHttpServers();
 let server: HttpTestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-function request(signal = new AbortController().signal) {
-  return { messages: [{ role: "user" as const, content: "hi" }], tools: [], signal };
-}
-
-async function failure(engine: OllamaEngine, signal?: AbortSignal): Promise<{ items: LlmChunk[]; error: EngineError }> {
-  const { items, error } = await settle(engine.generate(request(signal)));
-  expect(error).toBeInstanceOf(EngineError);
-  return { items, error: error as EngineError };
-}
 
 describe("OllamaEngine streaming", () => {
   it("sends model, options, system prompt, tools and mapped history, and streams deltas to done", async () => {
-    server = await startHttpServer(async (_req, res) => {
+    server = await serve(async (_req, res) => {
       res.writeHead(200, { "content-type": "application/x-ndjson" });
       await flushed(res, chunk("Hel"));
       await flushed(res, chunk("lo."));
@@ -94,7 +82,7 @@ describe("OllamaEngine streaming", () => {
     const bytes = Buffer.from(chunk("Grüße 🙂") + doneLine(), "utf8");
     const umlaut = bytes.indexOf(Buffer.from("ü")) + 1; // between the two bytes of ü
     const emoji = bytes.indexOf(Buffer.from("🙂")) + 2; // inside the four bytes of 🙂
-    server = await startHttpServer(async (_req, res) => {
+    server = await serve(async (_req, res) => {
       res.writeHead(200, { "content-type": "application/x-ndjson" });
       await flushed(res, bytes.subarray(0, umlaut));
       await flushed(res, bytes.subarray(umlaut, emoji));
@@ -110,7 +98,7 @@ describe("OllamaEngine streaming", () => {
   });
 
   it("yields native tool calls with parsed arguments and finishes with tool_calls", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "application/x-ndjson" });
       res.write(
         line({
@@ -139,7 +127,7 @@ describe("OllamaEngine streaming", () => {
   });
 
   it("reports done_reason length as finishReason length", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       res.writeHead(200);
       res.end(chunk("Long") + doneLine("length"));
     });
@@ -149,7 +137,7 @@ describe("OllamaEngine streaming", () => {
   });
 
   it("closes the connection when the consumer stops reading early", async () => {
-    server = await startHttpServer(async (_req, res) => {
+    server = await serve(async (_req, res) => {
       res.writeHead(200);
       await flushed(res, chunk("one"));
       // never ends: only the client can close this
@@ -165,7 +153,7 @@ describe("OllamaEngine streaming", () => {
 
 describe("OllamaEngine failures", () => {
   it("maps a 404 for an unknown model to model_not_found with the pull command", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: 'model "nosuch" not found, try pulling it first' }));
     });
@@ -179,7 +167,7 @@ describe("OllamaEngine failures", () => {
   });
 
   it("maps a 500 to http_error with the status and a body excerpt", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "llama runner process has terminated: signal: killed" }));
     });
@@ -189,7 +177,7 @@ describe("OllamaEngine failures", () => {
   });
 
   it("maps a line that is not JSON to malformed_stream, after the deltas before it", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       res.writeHead(200);
       res.end(chunk("ok") + "<html>proxy error</html>\n" + doneLine());
     });
@@ -200,7 +188,7 @@ describe("OllamaEngine failures", () => {
   });
 
   it("maps an error line mid-stream to engine_error", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       res.writeHead(200);
       res.end(chunk("par") + line({ error: "out of memory" }));
     });
@@ -211,7 +199,7 @@ describe("OllamaEngine failures", () => {
   });
 
   it("maps a connection reset mid-stream to stream_cut, keeping the deltas that arrived", async () => {
-    server = await startHttpServer(async (req, res) => {
+    server = await serve(async (req, res) => {
       res.writeHead(200);
       await flushed(res, chunk("Half an "));
       req.socket.destroy();
@@ -223,7 +211,7 @@ describe("OllamaEngine failures", () => {
   });
 
   it("maps a stream that ends without done to stream_cut", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       res.writeHead(200);
       res.end(chunk("Half"));
     });
@@ -236,7 +224,7 @@ describe("OllamaEngine failures", () => {
   });
 
   it("maps a server slower than the deadline to timeout and closes the connection", async () => {
-    server = await startHttpServer(async (_req, res) => {
+    server = await serve(async (_req, res) => {
       res.writeHead(200);
       await flushed(res, chunk("slow"));
       // then nothing more
@@ -251,7 +239,7 @@ describe("OllamaEngine failures", () => {
   });
 
   it("times out before the response head arrives", async () => {
-    server = await startHttpServer(() => {
+    server = await serve(() => {
       // never answers
     });
     const { error } = await failure(new OllamaEngine({ baseUrl: server.url, model: "llama3.2", deadlineMs: 100 }));
@@ -261,7 +249,7 @@ describe("OllamaEngine failures", () => {
   });
 
   it("stops on abort with an AbortError, and the server sees the connection close", async () => {
-    server = await startHttpServer(async (_req, res) => {
+    server = await serve(async (_req, res) => {
       res.writeHead(200);
       await flushed(res, chunk("first"));
     });
@@ -283,7 +271,7 @@ describe("OllamaEngine failures", () => {
   });
 
   it("throws AbortError without a request when the signal is already aborted", async () => {
-    server = await startHttpServer((_req, res) => res.end());
+    server = await serve((_req, res) => res.end());
     const controller = new AbortController();
     controller.abort();
     const { error } = await settle(new OllamaEngine({ baseUrl: server.url, model: "llama3.2" }).generate(request(controller.signal)));
@@ -310,7 +298,7 @@ describe("OllamaEngine failures", () => {
 
 describe("listOllamaModels", () => {
   it("lists model names from GET /api/tags", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ models: [{ name: "llama3.2:latest", model: "llama3.2:latest", size: 1 }, { name: "qwen2.5:7b" }] }));
     });
@@ -320,14 +308,14 @@ describe("listOllamaModels", () => {
   });
 
   it("says malformed_stream when the address answers but is not Ollama", async () => {
-    server = await startHttpServer((_req, res) => res.end("<html>hello</html>"));
+    server = await serve((_req, res) => res.end("<html>hello</html>"));
     await expect(listOllamaModels(server.url, { signal: new AbortController().signal })).rejects.toMatchObject({
       code: "malformed_stream",
     });
   });
 
   it("times out on a server that does not answer", async () => {
-    server = await startHttpServer(() => {});
+    server = await serve(() => {});
     await expect(listOllamaModels(server.url, { signal: new AbortController().signal, timeoutMs: 100 })).rejects.toMatchObject({
       code: "timeout",
     });

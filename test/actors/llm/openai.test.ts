@@ -4,12 +4,13 @@
  * chunks, UTF-8 split across chunks, every failure code, and the API key
  * kept out of errors and logs.
  */
-import { afterEach, describe, expect, it } from "vitest";
-import { EngineError, isAbortError } from "../../../actors/engine-error.js";
+import { describe, expect, it } from "vitest";
+import { isAbortError } from "../../../actors/engine-error.js";
 import { OpenAiChatEngine } from "../../../actors/llm/openai.js";
 import type { LlmChunk, ToolSpec } from "../../../actors/llm/types.js";
-import { closedPort, flushed, startHttpServer, type HttpTestServer } from "../../helpers/http-server.js";
+import { closedPort, flushed, useHttpServers, type HttpTestServer } from "../../helpers/http-server.js";
 import { settle } from "../../helpers/iterables.js";
+import { failure, request } from "./engine-checks.js";
 import { until } from "../../helpers/wait.js";
 
 const KEY = "sk-test-0123456789abcdef";
@@ -30,21 +31,8 @@ const tools: ToolSpec[] = [
   { name: "calculate", description: "Arithmetic", parameters: { type: "object", properties: { expression: { type: "string" } } } },
 ];
 
+const serve = useHttpServers();
 let server: HttpTestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-function request(signal = new AbortController().signal) {
-  return { messages: [{ role: "user" as const, content: "hi" }], tools: [], signal };
-}
-
-async function failure(engine: OpenAiChatEngine, signal?: AbortSignal): Promise<{ items: LlmChunk[]; error: EngineError }> {
-  const { items, error } = await settle(engine.generate(request(signal)));
-  expect(error).toBeInstanceOf(EngineError);
-  return { items, error: error as EngineError };
-}
 
 function sseHead(res: import("node:http").ServerResponse) {
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
@@ -52,7 +40,7 @@ function sseHead(res: import("node:http").ServerResponse) {
 
 describe("OpenAiChatEngine streaming", () => {
   it("sends model, key, tools and mapped history, and streams content deltas to [DONE]", async () => {
-    server = await startHttpServer(async (_req, res) => {
+    server = await serve(async (_req, res) => {
       sseHead(res);
       await flushed(res, delta({ role: "assistant", content: "" }));
       await flushed(res, ": keep-alive comment\n\n");
@@ -109,7 +97,7 @@ describe("OpenAiChatEngine streaming", () => {
   });
 
   it("sends no Authorization header without a key", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       sseHead(res);
       res.end(delta({ content: "x" }, "stop") + DONE);
     });
@@ -118,7 +106,7 @@ describe("OpenAiChatEngine streaming", () => {
   });
 
   it("reassembles two tool calls whose deltas are split and interleaved across chunks", async () => {
-    server = await startHttpServer(async (_req, res) => {
+    server = await serve(async (_req, res) => {
       sseHead(res);
       await flushed(res, delta({ role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_a", type: "function", function: { name: "calc", arguments: "" } }] }));
       await flushed(res, delta({ tool_calls: [{ index: 0, function: { name: "ulate", arguments: '{"expr' } }] }));
@@ -138,7 +126,7 @@ describe("OpenAiChatEngine streaming", () => {
   });
 
   it("gives a tool call with unparsable arguments as the raw string, and an empty one as {}", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       sseHead(res);
       res.end(
         delta({ tool_calls: [{ index: 0, id: "c0", function: { name: "calculate", arguments: '{"expression": 12 *' } }] }) +
@@ -159,7 +147,7 @@ describe("OpenAiChatEngine streaming", () => {
     const bytes = Buffer.from(delta({ content: "Żółw 🐢" }) + delta({}, "stop") + DONE, "utf8");
     const cut1 = bytes.indexOf(Buffer.from("ó")) + 1;
     const cut2 = bytes.indexOf(Buffer.from("🐢")) + 3;
-    server = await startHttpServer(async (_req, res) => {
+    server = await serve(async (_req, res) => {
       sseHead(res);
       await flushed(res, bytes.subarray(0, cut1));
       await flushed(res, bytes.subarray(cut1, cut2));
@@ -174,7 +162,7 @@ describe("OpenAiChatEngine streaming", () => {
   });
 
   it("accepts a stream that ends after finish_reason without [DONE], and maps length", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       sseHead(res);
       res.end(delta({ content: "cut short" }, "length"));
     });
@@ -189,7 +177,7 @@ describe("OpenAiChatEngine streaming", () => {
 
 describe("OpenAiChatEngine failures", () => {
   it("maps a 404 naming the model to model_not_found", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { message: "The model `nosuch` does not exist.", type: "invalid_request_error", code: "model_not_found" } }));
     });
@@ -202,7 +190,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("maps a 404 for a wrong path to http_error with a base-URL hint", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("Not Found");
     });
@@ -215,7 +203,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("maps a 500 to http_error with the status and a body excerpt", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       res.writeHead(500, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { message: "CUDA out of memory", type: "server_error" } }));
     });
@@ -225,7 +213,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("never puts the API key in an error message or a log line, even when the server echoes it", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       res.writeHead(401, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: { message: `Incorrect API key provided: ${KEY}.` } }));
     });
@@ -252,7 +240,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("maps a data line that is not JSON to malformed_stream, after the deltas before it", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       sseHead(res);
       res.end(delta({ content: "ok" }) + "data: {not json\n\n" + DONE);
     });
@@ -263,7 +251,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("maps an error event mid-stream to engine_error", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       sseHead(res);
       res.end(delta({ content: "par" }) + sse({ error: { message: "context length exceeded", code: 400 } }));
     });
@@ -274,7 +262,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("maps a connection reset mid-stream to stream_cut, keeping the deltas that arrived", async () => {
-    server = await startHttpServer(async (req, res) => {
+    server = await serve(async (req, res) => {
       sseHead(res);
       await flushed(res, delta({ content: "Half an " }));
       req.socket.destroy();
@@ -286,7 +274,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("maps a stream that ends without finish_reason or [DONE] to stream_cut", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       sseHead(res);
       res.end(delta({ content: "Half" }));
     });
@@ -296,7 +284,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("maps a server slower than the deadline to timeout and closes the connection", async () => {
-    server = await startHttpServer(async (_req, res) => {
+    server = await serve(async (_req, res) => {
       sseHead(res);
       await flushed(res, delta({ content: "slow" }));
     });
@@ -310,7 +298,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("stops on abort with an AbortError, and the server sees the connection close", async () => {
-    server = await startHttpServer(async (_req, res) => {
+    server = await serve(async (_req, res) => {
       sseHead(res);
       await flushed(res, delta({ content: "first" }));
     });
@@ -331,7 +319,7 @@ describe("OpenAiChatEngine failures", () => {
   });
 
   it("aborts while waiting for the response head", async () => {
-    server = await startHttpServer(() => {});
+    server = await serve(() => {});
     const controller = new AbortController();
     const pending = settle(new OpenAiChatEngine({ baseUrl: server.url, model: "m" }).generate(request(controller.signal)));
     // Abort once the server has the request, so the abort hits the in-flight fetch.
@@ -356,7 +344,7 @@ describe("OpenAiChatEngine failures", () => {
 
 describe("OpenAiChatEngine.listModels", () => {
   it("lists model ids from GET /models with the key", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ object: "list", data: [{ id: "qwen2.5-7b", object: "model" }, { id: "llama-3.1-8b", object: "model" }] }));
     });

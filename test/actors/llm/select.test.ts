@@ -2,25 +2,22 @@
  * Engine selection: `auto` against a local fake Ollama (models, no models,
  * not Ollama, silent) and a closed port; explicit engines; invalid settings.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { EngineError, isAbortError } from "../../../actors/engine-error.js";
 import { BuiltinResponder } from "../../../actors/llm/builtin.js";
 import { OllamaEngine } from "../../../actors/llm/ollama.js";
 import { OpenAiChatEngine } from "../../../actors/llm/openai.js";
 import { selectLlmEngine } from "../../../actors/llm/select.js";
-import { closedPort, startHttpServer, type HttpTestServer } from "../../helpers/http-server.js";
+import { closedPort, useHttpServers, type HttpTestServer } from "../../helpers/http-server.js";
 import { until } from "../../helpers/wait.js";
 
+const serve = useHttpServers();
 let server: HttpTestServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
 
 const signal = () => new AbortController().signal;
 
 async function fakeOllama(models: string[]): Promise<HttpTestServer> {
-  return startHttpServer((req, res) => {
+  return serve((req, res) => {
     if (req.path !== "/api/tags") {
       res.writeHead(404);
       res.end();
@@ -81,14 +78,14 @@ describe("selectLlmEngine auto", () => {
   });
 
   it("falls back when the address answers but is not Ollama", async () => {
-    server = await startHttpServer((_req, res) => res.end("<html>router login</html>"));
+    server = await serve((_req, res) => res.end("<html>router login</html>"));
     const { engine, description } = await selectLlmEngine({ ollamaUrl: server.url }, { signal: signal() });
     expect(engine.name).toBe("builtin");
     expect(description).toContain("what answered is not Ollama");
   });
 
   it("falls back when Ollama does not answer within the probe timeout", async () => {
-    server = await startHttpServer(() => {});
+    server = await serve(() => {});
     const { engine, description } = await selectLlmEngine({ ollamaUrl: server.url, probeTimeoutMs: 100 }, { signal: signal() });
     expect(engine.name).toBe("builtin");
     expect(description).toContain("no answer in time");
@@ -96,7 +93,7 @@ describe("selectLlmEngine auto", () => {
   });
 
   it("stops with an AbortError when aborted during the probe", async () => {
-    server = await startHttpServer(() => {});
+    server = await serve(() => {});
     const controller = new AbortController();
     const pending = selectLlmEngine({ ollamaUrl: server.url, probeTimeoutMs: 60_000 }, { signal: controller.signal });
     await until(() => server!.requests.length > 0, "the request");
@@ -151,7 +148,7 @@ describe("selectLlmEngine explicit engines", () => {
   });
 
   it("openai without a model takes the first listed by GET /models", async () => {
-    server = await startHttpServer((_req, res) => {
+    server = await serve((_req, res) => {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ object: "list", data: [{ id: "local-model", object: "model" }] }));
     });
