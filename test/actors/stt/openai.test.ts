@@ -3,13 +3,13 @@
  * parses the multipart upload and checks the WAV: request shape, partials
  * from re-transcribing the growing buffer, errors, cancellation.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { INPUT_PCM } from "../../../actors/audio.js";
 import { EngineError } from "../../../actors/engine-error.js";
 import { OpenAiStt } from "../../../actors/stt/openai.js";
 import type { SttUpdate } from "../../../actors/stt/types.js";
 import { decodeWav } from "../../../actors/wav.js";
-import { closedPort, startHttpServer, type HttpTestServer, type RecordedRequest } from "../../helpers/http-server.js";
+import { closedPort, useHttpServers, type HttpTestServer, type RecordedRequest } from "../../helpers/http-server.js";
 import { collect } from "../../helpers/iterables.js";
 import { sleep, until } from "../../helpers/wait.js";
 
@@ -61,17 +61,15 @@ async function* from(...chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
 const options = () => ({ signal: new AbortController().signal, format: INPUT_PCM });
 
 describe("OpenAiStt", () => {
+  const serve = useHttpServers();
   let server: HttpTestServer;
   /** The OpenAI-compatible base URL the engine is given. */
   let baseUrl: string;
   let uploads: Upload[];
   beforeEach(async () => {
     uploads = [];
-    server = await startHttpServer(heardServer(uploads));
+    server = await serve(heardServer(uploads));
     baseUrl = `${server.url}/v1`;
-  });
-  afterEach(async () => {
-    await server.close();
   });
 
   it("uploads the utterance as a 16 kHz mono s16le WAV in multipart form data and yields one final", async () => {

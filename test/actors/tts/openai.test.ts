@@ -3,11 +3,11 @@
  * /v1/audio/speech: request shape, streamed PCM, WAV header stripping,
  * errors mapped to stable codes, cancellation.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { EngineError } from "../../../actors/engine-error.js";
 import { OpenAiTts } from "../../../actors/tts/openai.js";
 import { concatBytes, encodeWav } from "../../../actors/wav.js";
-import { closedPort, startHttpServer, type HttpTestServer } from "../../helpers/http-server.js";
+import { closedPort, useHttpServers, type HttpTestServer } from "../../helpers/http-server.js";
 import { collect } from "../../helpers/iterables.js";
 
 function tone(samples: number, rate = 24000): Uint8Array {
@@ -26,15 +26,13 @@ async function failure(iterable: AsyncIterable<Uint8Array>): Promise<EngineError
 const signal = () => new AbortController().signal;
 
 describe("OpenAiTts", () => {
+  const serve = useHttpServers();
   let server: HttpTestServer;
   /** The OpenAI-compatible base URL the engine is given. */
   let baseUrl: string;
   beforeEach(async () => {
-    server = await startHttpServer((_req, res) => res.end());
+    server = await serve((_req, res) => res.end());
     baseUrl = `${server.url}/v1`;
-  });
-  afterEach(async () => {
-    await server.close();
   });
 
   it("posts {model, input, voice, response_format} and streams the PCM body in whole samples", async () => {
