@@ -13,8 +13,7 @@ import { getAdjacencyMap, getShortestPaths, getSimplePaths, getStateNodes, type 
 import { describe, expect, it } from "vitest";
 import { turnMachine } from "../../machines/turn.js";
 import type { TurnEvent, TurnInput } from "../../machines/turn-types.js";
-import type { VoiceEmitted } from "../../machines/voice-types.js";
-import { checkEmitted } from "./emitted-rules.js";
+import { replayPath } from "./replay-path.js";
 import { TEXT_INPUT, TURN_EVENTS, TURN_INPUTS, inertTurn, serializeTurn, type TurnSnapshot } from "./turn-graph-fixture.js";
 
 // Only events the machine takes in that state are explored; a finished turn is final.
@@ -43,15 +42,11 @@ function expectedPhase(s: TurnSnapshot): string {
 }
 
 function replay(path: StatePath<TurnSnapshot, TurnEvent>, input: TurnInput, serialize: (s: TurnSnapshot) => string = serializeTurn): void {
-  const actor = createActor(inertTurn, { input });
-  const emitted: VoiceEmitted[] = [];
-  actor.on("*", (e) => emitted.push(e));
-  actor.start();
-  try {
-    for (const step of path.steps) {
-      if ((step.event.type as string) !== "xstate.init") actor.send(step.event);
-      const live = actor.getSnapshot();
-      expect(serialize(live)).toBe(serialize(step.state));
+  replayPath(
+    createActor(inertTurn, { input }),
+    path,
+    serialize,
+    (live, emitted) => {
       expect(live.context.phase).toBe(expectedPhase(live));
       if (live.status === "done") expect(["listening", "thinking", "speaking"]).toContain(live.context.phase);
       if (live.status === "done") {
@@ -61,11 +56,9 @@ function replay(path: StatePath<TurnSnapshot, TurnEvent>, input: TurnInput, seri
       } else {
         expect(emitted.some((e) => e.type === "turn.ended")).toBe(false);
       }
-    }
-    checkEmitted(emitted, input.phase);
-  } finally {
-    actor.stop();
-  }
+    },
+    input.phase,
+  );
 }
 
 describe("turn machine graph", () => {

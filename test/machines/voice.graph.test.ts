@@ -13,8 +13,8 @@ import { createActor } from "xstate";
 import { getAdjacencyMap, getShortestPaths, getStateNodes, type StatePath } from "xstate/graph";
 import { describe, expect, it } from "vitest";
 import { voiceMachine } from "../../machines/voice.js";
-import type { VoiceEmitted, VoiceEvent } from "../../machines/voice-types.js";
-import { checkEmitted } from "./emitted-rules.js";
+import type { VoiceEvent } from "../../machines/voice-types.js";
+import { replayPath } from "./replay-path.js";
 import { EVENTS, INPUT, inertMachine, serializeState, type VoiceSnapshot } from "./voice-graph-fixture.js";
 
 const traversal = {
@@ -29,30 +29,18 @@ const adjacency = getAdjacencyMap(voiceMachine as never, traversal as never) as 
 const edges = Object.values(adjacency).flatMap((v) => Object.values(v.transitions).map((t) => ({ from: v.state, event: t.event, to: t.state })));
 
 function replay(path: StatePath<VoiceSnapshot, VoiceEvent>): void {
-  const actor = createActor(inertMachine, { input: INPUT });
-  const emitted: VoiceEmitted[] = [];
-  actor.on("*", (e) => emitted.push(e));
-  actor.start();
-  try {
-    for (const step of path.steps) {
-      if ((step.event.type as string) !== "xstate.init") actor.send(step.event);
-      const live = actor.getSnapshot();
-      expect(serializeState(live)).toBe(serializeState(step.state));
-      const turn = live.children.turn?.getSnapshot();
-      if (live.matches("turn")) {
-        // One turn runs, named after the turn count, and the session shows its phase.
-        expect(turn?.context.id).toBe(`t${live.context.turnCount}`);
-        expect(live.context.phase).toBe(turn!.context.phase);
-      } else {
-        expect(turn).toBeUndefined();
-        if (live.matches("idle")) expect([live.context.phase, live.context.listenMode, live.context.stopAfterTurn]).toEqual(["idle", null, false]);
-        if (live.matches("stopped")) expect(live.context.phase).toBe("stopped");
-      }
+  replayPath(createActor(inertMachine, { input: INPUT }), path, serializeState, (live) => {
+    const turn = live.children.turn?.getSnapshot();
+    if (live.matches("turn")) {
+      // One turn runs, named after the turn count, and the session shows its phase.
+      expect(turn?.context.id).toBe(`t${live.context.turnCount}`);
+      expect(live.context.phase).toBe(turn!.context.phase);
+    } else {
+      expect(turn).toBeUndefined();
+      if (live.matches("idle")) expect([live.context.phase, live.context.listenMode, live.context.stopAfterTurn]).toEqual(["idle", null, false]);
+      if (live.matches("stopped")) expect(live.context.phase).toBe("stopped");
     }
-    checkEmitted(emitted);
-  } finally {
-    actor.stop();
-  }
+  });
 }
 
 describe("session machine graph", () => {
