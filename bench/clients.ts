@@ -13,6 +13,7 @@ import { spawn } from "node:child_process";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { exited, lines } from "./child.js";
+import { sleep } from "../test/helpers/wait.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const COUNTS = (process.env.BENCH_COUNTS ?? "1000,5000").split(",").map(Number);
@@ -27,7 +28,6 @@ interface Mem {
   external: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function measure(kind: "coda" | "raw" | "raw-presence", n: number): Promise<{ perClientRss: number; perClientHeap: number; base: Mem; loaded: Mem }> {
   const server = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "bench/clients-server.ts", kind], { cwd: ROOT });

@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { createCodaServer } from "../server/app.js";
 import { loadConfig } from "../server/config.js";
 import { silentLogger } from "../server/logger.js";
+import { sleep } from "../test/helpers/wait.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);
@@ -26,7 +27,6 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with --expose-gc (npm run bench:soak does)");
 
 const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function sample() {
   for (let i = 0; i < 3; i++) gc!();
