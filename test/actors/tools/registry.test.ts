@@ -3,6 +3,7 @@ import { describe, expect, expectTypeOf, it } from "vitest";
 import { z } from "zod";
 import { DEFAULT_PREVIEW_CHARS, ToolRegistry, defineTool, previewOf, toolMessageContent } from "../../../actors/tools/registry.js";
 import type { ToolOutcome, ToolRunner } from "../../../actors/tools/types.js";
+import { until } from "../../helpers/wait.js";
 
 const signal = () => new AbortController().signal;
 
@@ -220,7 +221,7 @@ describe("runAll", () => {
     });
     const calls = ["a", "b", "c"].map((key, i) => ({ id: `c${i}`, name: "gate", arguments: { key } }));
     const all = registry.runAll([...calls, { id: "bad", name: "gate", arguments: {} }], { signal: signal() });
-    await vi_waitFor(() => gates.size === 3);
+    await until(() => gates.size === 3, "all three tools to start", 5000, 0);
     gates.get("c")!();
     gates.get("a")!();
     gates.get("b")!();
@@ -262,9 +263,3 @@ describe("previews and model content", () => {
     expect(toolMessageContent({ ...ok, result: "y".repeat(50) }, 10)).toBe(`${"y".repeat(9)}…`);
   });
 });
-
-/** Poll a condition on the microtask/timer queue (no fixed sleeps). */
-async function vi_waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setImmediate(r));
-  if (!condition()) throw new Error("condition not met");
-}
