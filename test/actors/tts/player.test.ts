@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EngineError } from "../../../actors/engine-error.js";
 import { findPlayer, NO_PLAYER_MESSAGE, playerArgs, playPcm } from "../../../actors/tts/player.js";
+import { until } from "../../helpers/wait.js";
 
 const FORMAT = { sample_rate: 22050, sample_type: "s16le", channels: 1 } as const;
 
@@ -87,7 +88,7 @@ describe("local speaker player", () => {
       await new Promise((resolve) => setTimeout(resolve, 60_000).unref());
     }
     const playing = playPcm(endless(), FORMAT, { signal: controller.signal, env: { PATH: bin, RECORD: record } });
-    while (!existsSync(record)) await new Promise((r) => setTimeout(r, 10));
+    await until(() => existsSync(record), "the player to start");
     controller.abort();
     await expect(playing).rejects.toMatchObject({ name: "AbortError" });
   });
