@@ -13,7 +13,7 @@ import { validateEvent } from "../../server/protocol/index.js";
 import { TestClient } from "../helpers/client.js";
 import { sleep } from "../helpers/wait.js";
 import { startServer } from "../helpers/server.js";
-import { tempDir } from "../actors/memory/helpers.js";
+import { tempDir } from "../helpers/temp-dir.js";
 import { useCleanup } from "../helpers/cleanup.js";
 
 const cleanups = useCleanup();

@@ -9,7 +9,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SqliteMemoryStore } from "../../../actors/memory/sqlite.js";
 import { spellingVariants } from "../../../actors/memory/spelling-variants.js";
-import { tempDir } from "./helpers.js";
+import { tempDir } from "../../helpers/temp-dir.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let store: SqliteMemoryStore;

@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EngineError } from "../../../actors/engine-error.js";
 import { SqliteMemoryStore } from "../../../actors/memory/sqlite.js";
-import { tempDir } from "./helpers.js";
+import { tempDir } from "../../helpers/temp-dir.js";
 
 let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => {

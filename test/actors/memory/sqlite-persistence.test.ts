@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EngineError } from "../../../actors/engine-error.js";
 import { MIGRATIONS, SCHEMA_VERSION, migrate } from "../../../actors/memory/migrations.js";
 import { SqliteMemoryStore } from "../../../actors/memory/sqlite.js";
-import { tempDir } from "./helpers.js";
+import { tempDir } from "../../helpers/temp-dir.js";
 
 let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => {

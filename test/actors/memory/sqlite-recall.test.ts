@@ -2,7 +2,7 @@
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SqliteMemoryStore } from "../../../actors/memory/sqlite.js";
-import { tempDir } from "./helpers.js";
+import { tempDir } from "../../helpers/temp-dir.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let store: SqliteMemoryStore;

@@ -1,7 +1,7 @@
 /** Retention cap of the SQLite memory store: least important first, then oldest; the new memory is never the one evicted. */
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { SqliteMemoryStore } from "../../../actors/memory/sqlite.js";
-import { tempDir } from "./helpers.js";
+import { tempDir } from "../../helpers/temp-dir.js";
 
 let tmp: ReturnType<typeof tempDir>;
 let clock: number;

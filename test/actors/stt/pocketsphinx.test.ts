@@ -4,8 +4,7 @@
  * pocketsphinx-en-us (.ci/run installs them); the recognition tests are
  * skipped, saying so, when they are missing.
  */
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync, chmodSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INPUT_PCM } from "../../../actors/audio.js";
@@ -16,6 +15,7 @@ import type { SttUpdate } from "../../../actors/stt/types.js";
 import { EspeakTts } from "../../../actors/tts/espeak.js";
 import { concatBytes } from "../../../actors/wav.js";
 import { collect } from "../../helpers/iterables.js";
+import { useTempDir } from "../../helpers/temp-dir.js";
 
 const installed = PocketSphinxStt.isAvailable();
 if (!installed) {
@@ -95,12 +95,10 @@ describe.skipIf(!installed)("PocketSphinxStt on eSpeak NG speech", () => {
 });
 
 describe("PocketSphinxStt detection", () => {
+  const tmp = useTempDir("coda-ps-", "file");
   let dir: string;
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "coda-ps-"));
-  });
-  afterAll(() => {
-    rmSync(dir, { recursive: true, force: true });
+    dir = tmp();
   });
 
   it("is unavailable when the program is not on PATH, and transcribe says how to install it", async () => {

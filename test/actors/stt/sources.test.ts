@@ -3,15 +3,15 @@
  * (fake) recorder found on PATH, and a configured WAV file converted to
  * 16 kHz s16le mono.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { INPUT_PCM } from "../../../actors/audio.js";
 import { EngineError } from "../../../actors/engine-error.js";
 import { ClientAudioSource, FileSource, findRecorder, MicrophoneSource, NO_RECORDER_MESSAGE } from "../../../actors/stt/sources.js";
 import { concatBytes, encodeWav } from "../../../actors/wav.js";
 import { collect } from "../../helpers/iterables.js";
+import { useTempDir } from "../../helpers/temp-dir.js";
 
 const ms = (n: number) => new Uint8Array(n * 32);
 
@@ -107,15 +107,13 @@ describe("ClientAudioSource", () => {
 });
 
 describe("MicrophoneSource", () => {
+  const tmp = useTempDir("coda-mic-");
   let dir: string;
   let bin: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "coda-mic-"));
+    dir = tmp();
     bin = join(dir, "bin");
     mkdirSync(bin);
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
   });
   function fake(name: string, body: string): void {
     writeFileSync(join(bin, name), `#!/bin/sh\n${body}`);
@@ -181,12 +179,10 @@ describe("MicrophoneSource", () => {
 });
 
 describe("FileSource", () => {
+  const tmp = useTempDir("coda-file-");
   let dir: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "coda-file-"));
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
+    dir = tmp();
   });
 
   it("decodes a 44.1 kHz stereo WAV and yields 16 kHz mono s16le in chunkMs pieces", async () => {

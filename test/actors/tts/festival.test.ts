@@ -4,10 +4,9 @@
  * fails, and, where Debian's festival and festvox-us-slt-hts are installed
  * (.ci/run installs them), real streamed speech that an abort cuts off.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { pcmDurationMs } from "../../../actors/audio.js";
 import { EngineError, isAbortError } from "../../../actors/engine-error.js";
 import { FESTIVAL_PCM, FestivalTts } from "../../../actors/tts/festival.js";
@@ -15,19 +14,20 @@ import { concatBytes } from "../../../actors/wav.js";
 import { abortAfterChunks } from "./engine-checks.js";
 import { collect } from "../../helpers/iterables.js";
 import { rmsS16 } from "../../../actors/stt/vad.js";
+import { useTempDir } from "../../helpers/temp-dir.js";
 
 
 const signal = () => new AbortController().signal;
 
 describe("FestivalTts when it cannot run", () => {
+  const tmp = useTempDir("coda-festival-", "file");
   let dir: string;
   let voiceRoot: string;
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "coda-festival-"));
+    dir = tmp();
     voiceRoot = join(dir, "voices");
     mkdirSync(join(voiceRoot, "english", "cmu_us_slt_arctic_hts"), { recursive: true });
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function program(name: string, script: string): string {
     const path = join(dir, name);

@@ -3,13 +3,13 @@
  * gets, PCM delivered on the player's stdin, failures and abort.
  * Uses fake players (shell scripts) in a temporary PATH.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { EngineError } from "../../../actors/engine-error.js";
 import { findPlayer, NO_PLAYER_MESSAGE, playerArgs, playPcm } from "../../../actors/tts/player.js";
 import { until } from "../../helpers/wait.js";
+import { useTempDir } from "../../helpers/temp-dir.js";
 
 const FORMAT = { sample_rate: 22050, sample_type: "s16le", channels: 1 } as const;
 
@@ -18,17 +18,15 @@ async function* chunks(...parts: Uint8Array[]): AsyncGenerator<Uint8Array> {
 }
 
 describe("local speaker player", () => {
+  const tmp = useTempDir("coda-player-");
   let dir: string;
   let bin: string;
   let record: string;
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), "coda-player-"));
+    dir = tmp();
     bin = join(dir, "bin");
     record = join(dir, "record");
     mkdirSync(bin);
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
   });
 
   function fakePlayer(name: string, body = 'printf "%s\\n" "$@" > "$RECORD.args"\nexec /bin/cat > "$RECORD"\n'): void {
