@@ -1,14 +1,25 @@
 /**
- * Shared steps of the speech-engine tests: abort a sentence after its n-th
- * chunk recording what arrived, and the cancellation tests every
- * worker-thread engine must pass.
+ * Shared steps of the speech-engine tests: checking PCM is speech-like,
+ * aborting a sentence after its n-th chunk recording what arrived, and the
+ * cancellation tests every worker-thread engine must pass.
  */
 import { expect, it } from "vitest";
+import { pcmDurationMs, type PcmFormat } from "../../../actors/audio.js";
+import { rmsS16 } from "../../../actors/stt/vad.js";
 import { isAbortError } from "../../../actors/engine-error.js";
 import type { SynthWorkerStats } from "../../../actors/tts/synth-worker.js";
 import type { TtsEngine } from "../../../actors/tts/types.js";
 import { collect } from "../../helpers/iterables.js";
 
+
+/** `pcm` sounds like `text` spoken: 0.3 to 3 times 60 ms a character long, and not silent. */
+export function expectPlausibleSpeech(pcm: Uint8Array, format: PcmFormat, text: string): void {
+  const ms = pcmDurationMs(pcm.byteLength, format);
+  const expected = text.length * 60;
+  expect(ms).toBeGreaterThan(expected * 0.3);
+  expect(ms).toBeLessThan(expected * 3);
+  expect(rmsS16(pcm)).toBeGreaterThan(0.02);
+}
 
 /** Synthesise `text`, abort right after the `n`-th chunk, and report the chunks received and what was thrown. */
 export async function abortAfterChunks(tts: TtsEngine, text: string, n: number): Promise<{ received: Uint8Array[]; caught: unknown }> {
