@@ -42,10 +42,17 @@ function histogram() {
 
 const fmt = (n: number) => n.toFixed(1).padStart(8);
 
-async function benchWorker(tts: TtsEngine & { start(): Promise<void>; readonly stats: SynthWorkerStats }) {
+/**
+ * Time the start (`start` resolves with how to speak a sentence), then ROUNDS
+ * rounds of ANSWER through `speak` (resolves with the PCM bytes made),
+ * watching the event loop for stalls throughout. With `yieldBetween` the
+ * loop runs between sentences (untimed), as a streaming pipeline would let
+ * it after a synchronous synthesis.
+ */
+async function measure(start: () => Promise<(sentence: string) => Promise<number>>, format: () => PcmFormat, yieldBetween = false) {
   const startH = histogram();
   const t0 = performance.now();
-  await tts.start();
+  const speak = await start();
   const startMs = performance.now() - t0;
   const startStall = startH.stop();
   const perSentence: number[] = [];
@@ -56,45 +63,44 @@ async function benchWorker(tts: TtsEngine & { start(): Promise<void>; readonly s
     const h = histogram();
     for (const sentence of ANSWER) {
       const s0 = performance.now();
-      let bytes = 0;
-      for await (const chunk of tts.synthesize(sentence, { signal: new AbortController().signal })) bytes += chunk.byteLength;
+      const bytes = await speak(sentence);
       perSentence.push(performance.now() - s0);
-      audioMs += pcmDurationMs(bytes, tts.format);
-    }
-    const stall = h.stop();
-    maxMs = Math.max(maxMs, stall.maxMs);
-    p99Ms = Math.max(p99Ms, stall.p99Ms);
-  }
-  const stats = tts.stats;
-  await tts.close();
-  return { startMs, loadMs: stats.loadMs ?? NaN, startStallMs: startStall.maxMs, perSentence, audioMs, maxMs, p99Ms, workerStarts: stats.workerStarts };
-}
-
-async function benchMainThread(load: () => Promise<(text: string) => Uint8Array>, format: PcmFormat) {
-  const startH = histogram();
-  const t0 = performance.now();
-  const synthesize = await load();
-  const startMs = performance.now() - t0;
-  const startStall = startH.stop();
-  const perSentence: number[] = [];
-  let audioMs = 0;
-  let maxMs = 0;
-  let p99Ms = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    const h = histogram();
-    for (const sentence of ANSWER) {
-      const s0 = performance.now();
-      const pcm = synthesize(sentence);
-      perSentence.push(performance.now() - s0);
-      audioMs += pcmDurationMs(pcm.byteLength, format);
-      // Let the loop run between sentences, as a streaming pipeline would.
-      await new Promise((resolve) => setImmediate(resolve));
+      audioMs += pcmDurationMs(bytes, format());
+      if (yieldBetween) await new Promise((resolve) => setImmediate(resolve));
     }
     const stall = h.stop();
     maxMs = Math.max(maxMs, stall.maxMs);
     p99Ms = Math.max(p99Ms, stall.p99Ms);
   }
   return { startMs, startStallMs: startStall.maxMs, perSentence, audioMs, maxMs, p99Ms };
+}
+
+async function benchWorker(tts: TtsEngine & { start(): Promise<void>; readonly stats: SynthWorkerStats }) {
+  const figures = await measure(
+    async () => {
+      await tts.start();
+      return async (sentence) => {
+        let bytes = 0;
+        for await (const chunk of tts.synthesize(sentence, { signal: new AbortController().signal })) bytes += chunk.byteLength;
+        return bytes;
+      };
+    },
+    () => tts.format,
+  );
+  const stats = tts.stats;
+  await tts.close();
+  return { ...figures, loadMs: stats.loadMs ?? NaN, workerStarts: stats.workerStarts };
+}
+
+async function benchMainThread(load: () => Promise<(text: string) => Uint8Array>, format: PcmFormat) {
+  return measure(
+    async () => {
+      const synthesize = await load();
+      return async (sentence) => synthesize(sentence).byteLength;
+    },
+    () => format,
+    true,
+  );
 }
 
 function summary(values: number[]): string {
