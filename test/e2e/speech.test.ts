@@ -27,7 +27,7 @@ import { createBuiltinTools } from "../../actors/tools/builtins/index.js";
 import { ToolRegistry } from "../../actors/tools/registry.js";
 import { selectTtsEngine } from "../../actors/tts/select.js";
 import { concatBytes, decodeWav } from "../../actors/wav.js";
-import { createBridge } from "../../server/bridge.js";
+import { createBridge } from "../../server/pipeline/bridge.js";
 import { validateEvent } from "../../server/protocol/index.js";
 import { normaliseWords } from "../../bench/voice-sentences.js";
 import { TestClient, type Received } from "../helpers/client.js";

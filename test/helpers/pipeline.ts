@@ -12,7 +12,7 @@ import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
 import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
-import { createBridge, type Bridge, type BridgeOptions } from "../../server/bridge.js";
+import { createBridge, type Bridge, type BridgeOptions } from "../../server/pipeline/bridge.js";
 import type { Closer } from "./cleanup.js";
 import { TestClient } from "./client.js";
 import { startServer, type TestServer } from "./server.js";

@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
-import type { BridgeOptions } from "../../server/bridge.js";
+import type { BridgeOptions } from "../../server/pipeline/bridge.js";
 import { TestClient } from "../helpers/client.js";
 import { sleep, until } from "../helpers/wait.js";
 import { useCleanup } from "../helpers/cleanup.js";

@@ -7,7 +7,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import { attachInspector } from "../../server/inspect.js";
+import { attachInspector } from "../../server/app/inspect.js";
 import { demoTurn as runDemoTurn } from "./inspect-turn.js";
 import { useCleanup } from "../helpers/cleanup.js";
 import { until } from "../helpers/wait.js";
