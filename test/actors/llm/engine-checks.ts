@@ -1,7 +1,8 @@
 /**
  * Shared steps of the HTTP model-engine tests (Ollama, OpenAI-compatible):
- * the one-message request they send, and running it to the EngineError it
- * must end with, keeping the chunks that arrived before it.
+ * the one-message request they send, running it to the EngineError it
+ * must end with (keeping the chunks that arrived before it), and aborting
+ * it after its first chunk.
  */
 import { expect } from "vitest";
 import { EngineError } from "../../../actors/engine-error.js";
@@ -18,4 +19,20 @@ export async function failure(engine: LlmEngine, signal?: AbortSignal): Promise<
   const { items, error } = await settle(engine.generate(request(signal)));
   expect(error).toBeInstanceOf(EngineError);
   return { items, error: error as EngineError };
+}
+
+/** Run `request` on `engine` and abort right after the first chunk; what arrived and what was thrown. */
+export async function abortAfterFirst(engine: LlmEngine): Promise<{ seen: LlmChunk[]; caught: unknown }> {
+  const controller = new AbortController();
+  const seen: LlmChunk[] = [];
+  let caught: unknown;
+  try {
+    for await (const c of engine.generate(request(controller.signal))) {
+      seen.push(c);
+      controller.abort();
+    }
+  } catch (err) {
+    caught = err;
+  }
+  return { seen, caught };
 }

@@ -6,10 +6,10 @@
 import { describe, expect, it } from "vitest";
 import { isAbortError } from "../../../actors/engine-error.js";
 import { listOllamaModels, OllamaEngine } from "../../../actors/llm/ollama.js";
-import type { LlmChunk, ToolSpec } from "../../../actors/llm/types.js";
+import type { ToolSpec } from "../../../actors/llm/types.js";
 import { closedPort, flushed, useHttpServers, type HttpTestServer } from "../../helpers/http-server.js";
 import { settle } from "../../helpers/iterables.js";
-import { failure, request } from "./engine-checks.js";
+import { abortAfterFirst, failure, request } from "./engine-checks.js";
 
 const line = (o: unknown) => `${JSON.stringify(o)}\n`;
 const chunk = (content: string) =>
@@ -253,18 +253,7 @@ describe("OllamaEngine failures", () => {
       res.writeHead(200);
       await flushed(res, chunk("first"));
     });
-    const controller = new AbortController();
-    const engine = new OllamaEngine({ baseUrl: server.url, model: "llama3.2" });
-    const seen: LlmChunk[] = [];
-    let caught: unknown;
-    try {
-      for await (const c of engine.generate(request(controller.signal))) {
-        seen.push(c);
-        controller.abort();
-      }
-    } catch (err) {
-      caught = err;
-    }
+    const { seen, caught } = await abortAfterFirst(new OllamaEngine({ baseUrl: server.url, model: "llama3.2" }));
     expect(seen).toEqual([{ kind: "delta", text: "first" }]);
     expect(isAbortError(caught)).toBe(true);
     await server.closed(0);

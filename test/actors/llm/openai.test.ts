@@ -7,10 +7,10 @@
 import { describe, expect, it } from "vitest";
 import { isAbortError } from "../../../actors/engine-error.js";
 import { OpenAiChatEngine } from "../../../actors/llm/openai.js";
-import type { LlmChunk, ToolSpec } from "../../../actors/llm/types.js";
+import type { ToolSpec } from "../../../actors/llm/types.js";
 import { closedPort, flushed, useHttpServers, type HttpTestServer } from "../../helpers/http-server.js";
 import { settle } from "../../helpers/iterables.js";
-import { failure, request } from "./engine-checks.js";
+import { abortAfterFirst, failure, request } from "./engine-checks.js";
 import { until } from "../../helpers/wait.js";
 
 const KEY = "sk-test-0123456789abcdef";
@@ -302,17 +302,7 @@ describe("OpenAiChatEngine failures", () => {
       sseHead(res);
       await flushed(res, delta({ content: "first" }));
     });
-    const controller = new AbortController();
-    const seen: LlmChunk[] = [];
-    let caught: unknown;
-    try {
-      for await (const c of new OpenAiChatEngine({ baseUrl: server.url, model: "m" }).generate(request(controller.signal))) {
-        seen.push(c);
-        controller.abort();
-      }
-    } catch (err) {
-      caught = err;
-    }
+    const { seen, caught } = await abortAfterFirst(new OpenAiChatEngine({ baseUrl: server.url, model: "m" }));
     expect(seen).toEqual([{ kind: "delta", text: "first" }]);
     expect(isAbortError(caught)).toBe(true);
     await server.closed(0);
