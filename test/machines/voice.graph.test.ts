@@ -12,6 +12,7 @@
 import { createActor } from "xstate";
 import { getAdjacencyMap, getShortestPaths, getStateNodes, type StatePath } from "xstate/graph";
 import { describe, expect, it } from "vitest";
+import { onVoiceEmitted } from "../../machines/emitted.js";
 import { voiceMachine } from "../../machines/voice.js";
 import type { VoiceEmitted, VoiceEvent } from "../../machines/voice-types.js";
 import { checkEmitted } from "./emitted-rules.js";
@@ -31,7 +32,7 @@ const edges = Object.values(adjacency).flatMap((v) => Object.values(v.transition
 function replay(path: StatePath<VoiceSnapshot, VoiceEvent>): void {
   const actor = createActor(inertMachine, { input: INPUT });
   const emitted: VoiceEmitted[] = [];
-  actor.on("*", (e) => emitted.push(e));
+  onVoiceEmitted(actor, (e) => emitted.push(e));
   actor.start();
   try {
     for (const step of path.steps) {
