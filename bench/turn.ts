@@ -5,7 +5,9 @@
  *     actors, wire mapping, latency traces) with engines that answer at once
  *     (no timers), against a baseline that drives the same engines directly,
  *     one stage after another, in the same process. Prints µs per turn for
- *     both, the difference (the orchestration overhead) and events per turn.
+ *     both, the difference (the orchestration overhead) and events per turn,
+ *     in wall time and in CPU time of this process (process.cpuUsage: on a
+ *     shared machine wall time also measures waiting for a core).
  * (b) Time to first audio with simulated engines (STT 300 ms, LLM 200 ms to
  *     the first token then 20 ms per token, TTS 150 ms per sentence, a
  *     three-sentence answer), pipelined (each sentence to speech as soon as
