@@ -20,19 +20,24 @@ import type { VoiceEmitted } from "./voice-types.js";
 /** Call `listener` with every domain event of the session and of its running turn, in order. */
 export function onVoiceEmitted(session: Actor<VoiceMachine>, listener: (e: VoiceEmitted) => void): Subscription {
   let turn: Subscription | null = null;
-  const own = session.on("*", (e) => {
-    listener(e);
-    if (e.type !== "turn.started") return;
+  /** Listen to the session's running turn, `id`, and to no other. */
+  function follow(id: string): void {
     turn?.unsubscribe();
     turn = null;
     const ref = session.getSnapshot().children.turn;
     // The turn that the session has just invoked; anything else is a bug in the machine's shape.
-    if (ref?.getSnapshot().context.id !== e.turnId) throw new Error(`The session announced turn ${e.turnId} but runs ${ref?.id ?? "no turn"}`);
-    const id = e.turnId;
-    turn = ref.on("*", (te) => {
-      if (te.turnId === id) listener(te);
+    if (ref?.getSnapshot().context.id !== id) throw new Error(`The session announced turn ${id} but runs ${ref?.id ?? "no turn"}`);
+    turn = ref.on("*", (e) => {
+      if (e.turnId === id) listener(e);
     });
+  }
+  const own = session.on("*", (e) => {
+    listener(e);
+    if (e.type === "turn.started") follow(e.turnId);
   });
+  // Subscribed while a turn runs: the rest of that turn too.
+  const running = session.getSnapshot().children.turn?.getSnapshot();
+  if (running?.status === "active") follow(running.context.id);
   return {
     unsubscribe() {
       own.unsubscribe();
