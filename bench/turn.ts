@@ -5,7 +5,9 @@
  *     actors, wire mapping, latency traces) with engines that answer at once
  *     (no timers), against a baseline that drives the same engines directly,
  *     one stage after another, in the same process. Prints µs per turn for
- *     both, the difference (the orchestration overhead) and events per turn.
+ *     both, the difference (the orchestration overhead) and events per turn,
+ *     in wall time and in CPU time of this process (process.cpuUsage: on a
+ *     shared machine wall time also measures waiting for a core).
  * (b) Time to first audio with simulated engines (STT 300 ms, LLM 200 ms to
  *     the first token then 20 ms per token, TTS 150 ms per sentence, a
  *     three-sentence answer), pipelined (each sentence to speech as soon as
@@ -134,9 +136,10 @@ async function bridgeTurns(turns: number, llm: LlmEngine = instantLlm, watcher?:
 }
 
 /** The same engine work with no machine: recall, generate, synthesise each sentence, store. */
-async function directTurns(turns: number, llm: LlmEngine = instantLlm): Promise<{ us: number }> {
+async function directTurns(turns: number, llm: LlmEngine = instantLlm): Promise<{ us: number; cpuUs: number }> {
   const memory = nullMemory();
   const started = performance.now();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < turns; i++) {
     const signal = new AbortController().signal;
     await memory.recall(`question number ${i}`, { limit: 3, signal });
@@ -147,7 +150,8 @@ async function directTurns(turns: number, llm: LlmEngine = instantLlm): Promise<
     for (const sentence of text.split(/(?<=\.)\s+/)) for await (const _ of instantTts.synthesize(sentence, { signal })) void _;
     await memory.storeTurn({ turnId: `t${i}`, user: `question number ${i}`, assistant: text });
   }
-  return { us: ((performance.now() - started) * 1000) / turns };
+  const used = process.cpuUsage(cpu);
+  return { us: ((performance.now() - started) * 1000) / turns, cpuUs: (used.user + used.system) / turns };
 }
 
 // --- (b) time to first audio ------------------------------------------------------
@@ -245,12 +249,17 @@ async function main(): Promise<void> {
     await directTurns(200);
     const machine: number[] = [];
     const direct: number[] = [];
+    const machineCpu: number[] = [];
+    const directCpu: number[] = [];
     let events = 0;
     for (let r = 0; r < RUNS; r++) {
       const m = await bridgeTurns(TURNS);
       machine.push(m.us);
+      machineCpu.push(m.cpuUs);
       events = m.events;
-      direct.push((await directTurns(TURNS)).us);
+      const d = await directTurns(TURNS);
+      direct.push(d.us);
+      directCpu.push(d.cpuUs);
     }
     const m = median(machine);
     const d = median(direct);
@@ -258,21 +267,29 @@ async function main(): Promise<void> {
     process.stdout.write(`    engines driven directly      ${fmt(d)} µs/turn\n`);
     process.stdout.write(`    through machine + bridge     ${fmt(m)} µs/turn\n`);
     process.stdout.write(`    overhead                     ${fmt(m - d)} µs/turn (target < 1000)\n`);
+    process.stdout.write(`    overhead in CPU time         ${fmt(median(machineCpu) - median(directCpu))} µs CPU/turn (machine ${fmt(median(machineCpu))}, direct ${fmt(median(directCpu))})\n`);
     process.stdout.write(`    wire events per turn         ${fmt(events)}\n`);
     const tm: number[] = [];
     const td: number[] = [];
+    const tmCpu: number[] = [];
+    const tdCpu: number[] = [];
     let tokenEvents = 0;
     for (let r = 0; r < RUNS; r++) {
       const t = await bridgeTurns(TURNS / 4, tokenLlm);
       tm.push(t.us);
+      tmCpu.push(t.cpuUs);
       tokenEvents = t.events;
-      td.push((await directTurns(TURNS / 4, tokenLlm)).us);
+      const d = await directTurns(TURNS / 4, tokenLlm);
+      td.push(d.us);
+      tdCpu.push(d.cpuUs);
     }
     const answerTokens = ANSWER.match(/\s*\S+/g)!.length;
     process.stdout.write(`    same, one token per event-loop turn (${answerTokens} tokens):\n`);
     process.stdout.write(`    engines driven directly      ${fmt(median(td))} µs/turn\n`);
     process.stdout.write(`    through machine + bridge     ${fmt(median(tm))} µs/turn\n`);
     process.stdout.write(`    overhead                     ${fmt(median(tm) - median(td))} µs/turn, ${fmt((median(tm) - median(td)) / answerTokens)} µs per token\n`);
+    const tokenCpu = median(tmCpu) - median(tdCpu);
+    process.stdout.write(`    overhead in CPU time         ${fmt(tokenCpu)} µs CPU/turn, ${fmt(tokenCpu / answerTokens)} µs CPU per token\n`);
     process.stdout.write(`    wire events per turn         ${fmt(tokenEvents)}\n\n`);
 
   }

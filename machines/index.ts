@@ -1,5 +1,6 @@
 /** Pure machine definitions (no I/O): the session machine, the turn machine it invokes, and their types. */
 export { voiceMachine, withStageActors, type VoiceMachine } from "./voice.js";
+export { onVoiceEmitted } from "./emitted.js";
 export { buildMessages, turnActorSlots, turnCutEvents, turnMachine, turnMessages, type TurnActorSlots, type TurnMachine } from "./turn.js";
 export type { RecalledMemory, TurnContext, TurnEvent, TurnInput, TurnOutput, TurnSettings, TurnSpeech } from "./turn-types.js";
 export {

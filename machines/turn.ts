@@ -22,7 +22,8 @@
  *
  * Every stage state has a named `after` deadline; errors and deadlines emit
  * the stage's failure and end the turn in `failed`. Each domain event is
- * emitted (typed `emit`) and reported to the session (`turn.emitted`), and
+ * emitted (typed `emit`; machines/emitted.ts merges them with the session's),
+ * each coarse state change is reported to the session (`turn.phase`), and
  * each top-level stage entered is reported as `turn.stage`.
  *
  * Extending: a stage the session must know about gets a `reportStage`
@@ -213,10 +214,15 @@ function update(context: TurnContext, enqueue: Pick<Enqueue, "assign">, recipe: 
   return next;
 }
 
-/** Emit a domain event, and report it to the session (when the turn runs under one). */
+/**
+ * Emit a domain event. Listeners take it from the turn itself
+ * (machines/emitted.ts), not through the session; a coarse state change is
+ * also reported to the session (when the turn runs under one), which
+ * mirrors it as its phase.
+ */
 function report(enqueue: Enqueue, self: AnyActorRef, e: VoiceEmitted): void {
   enqueue.emit(e);
-  if (self._parent) enqueue.sendTo(self._parent, { type: "turn.emitted", emitted: e });
+  if (e.type === "state.changed" && self._parent) enqueue.sendTo(self._parent, { type: "turn.phase", turnId: e.turnId, state: e.state, path: e.path });
 }
 
 // --- the machine ---------------------------------------------------------------

@@ -130,11 +130,12 @@ export type UserEvent =
   | { type: "system.shutdown" };
 
 /**
- * What the turn machine sends its session: each domain event it emits (the
- * session re-emits it, so listeners of the session see one ordered stream),
- * and each stage it enters (what the user may do next depends on it).
+ * What the turn machine sends its session: each coarse state it enters (the
+ * session's phase), and each stage it enters (what the user may do next
+ * depends on it). Its domain events are not sent: listeners take them from
+ * the turn itself (machines/emitted.ts), one machine step fewer per event.
  */
-export type TurnReport = { type: "turn.emitted"; emitted: VoiceEmitted } | { type: "turn.stage"; stage: TurnStage };
+export type TurnReport = { type: "turn.phase"; turnId: string; state: Phase; path: string } | { type: "turn.stage"; stage: TurnStage };
 
 /** The turn's top-level stage, as the session mirrors it. */
 export type TurnStage = "listening" | "answering" | "remembering";

@@ -15,9 +15,10 @@
  *
  * Barge-in (user.listen / user.text while a turn runs) interrupts the turn
  * and starts the new one in the same transition, so the old turn's actors
- * are stopped before anything of the new turn runs. The session re-emits
- * every domain event its turn reports, so listeners of this actor see one
- * ordered stream.
+ * are stopped before anything of the new turn runs. The turn emits its own
+ * domain events and reports only its coarse state (`turn.phase`) and stage
+ * (`turn.stage`) here; `onVoiceEmitted` (machines/emitted.ts) gives
+ * listeners the session's and its turns' events as one ordered stream.
  */
 import { enqueueActions, setup, type DoneActorEvent } from "xstate";
 import type { ChatMessage } from "../actors/contracts/index.js";
@@ -101,14 +102,12 @@ export const voiceMachine = setup({
       enqueue.emit({ type: "state.changed", state: params.state, previous: context.phase, path: params.path, turnId: null, mode: context.listenMode });
       enqueue.assign({ phase: params.state, path: params.path });
     }),
-    /** Re-emit what the running turn reports; its state changes are the session's phase too. */
-    relay: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== "turn.emitted") return;
-      const e = event.emitted;
+    /** The running turn's coarse state is the session's phase too. */
+    mirrorPhase: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "turn.phase") return;
       // Reports still queued from a turn that was already replaced are dropped.
-      if (e.turnId !== turnId(context)) return;
-      enqueue.emit(e);
-      if (e.type === "state.changed") enqueue.assign({ phase: e.state, path: e.path });
+      if (event.turnId !== turnId(context)) return;
+      enqueue.assign({ phase: event.state, path: event.path });
     }),
 
     // turns
@@ -237,7 +236,7 @@ export const voiceMachine = setup({
         },
       },
       on: {
-        "turn.emitted": { actions: "relay" },
+        "turn.phase": { actions: "mirrorPhase" },
         "turn.stage": { guard: { type: "turnEntered", params: { stage: "answering" } }, target: ".answering" },
         "system.shutdown": { target: "stopped", actions: [{ type: "interruptTurn", params: { reason: "shutdown" } }, "leaveSession"] },
       },

@@ -53,13 +53,9 @@ export interface Inspection<T> {
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "[::1]", "localhost"]);
 
-/**
- * PCM in events (tts.chunk, and the tts.audio a turn reports to its session
- * inside `turn.emitted`) is replaced by its size: the inspector does not need the samples.
- */
+/** PCM in events (the synthesiser's tts.chunk) is replaced by its size: the inspector does not need the samples. */
 function sanitizeEvent(event: AnyEventObject): AnyEventObject {
   if ("pcm" in event && event.pcm instanceof Uint8Array) return { ...event, pcm: { bytes: event.pcm.byteLength } };
-  if (event.type === "turn.emitted" && event.emitted && typeof event.emitted === "object") return { ...event, emitted: sanitizeEvent(event.emitted as AnyEventObject) };
   return event;
 }
 

@@ -18,6 +18,7 @@ import { ClientAudioSource } from "../../actors/stt/sources.js";
 import { toSpeakable } from "../../actors/tts/speakable.js";
 import type { AudioSource } from "../../actors/stt/types.js";
 import type { VadOptions, VadProvider } from "../../actors/stt/vad.js";
+import { onVoiceEmitted } from "../../machines/emitted.js";
 import { voiceMachine, withStageActors } from "../../machines/voice.js";
 import type { ListenMode, Phase, UserEvent, VoiceEmitted, VoiceMachineInput } from "../../machines/voice-types.js";
 import { LatencyTracker } from "./latency.js";
@@ -291,7 +292,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     }
   }
 
-  actor.on("*", machineOnEmit);
+  onVoiceEmitted(actor, machineOnEmit);
   const errorSub: Subscription = actor.subscribe({
     error(err) {
       logger.error("voice machine failed", { error: err instanceof Error ? err.message : String(err) });

@@ -23,17 +23,20 @@ export interface ReplayActor<TSnapshot, TEvent> {
 
 /**
  * Drive `actor` along `path`, checking each step with `check(live, emitted)`;
- * the actor is stopped whatever happens.
+ * the actor is stopped whatever happens. `options.subscribe` collects what it
+ * emits (default: `actor.on("*")`).
  */
 export function replayPath<TSnapshot extends Snapshot<unknown>, TEvent extends EventObject>(
   actor: ReplayActor<TSnapshot, TEvent>,
   path: StatePath<TSnapshot, TEvent>,
   serialize: (s: TSnapshot) => string,
   check: (live: TSnapshot, emitted: VoiceEmitted[]) => void,
-  initialPhase?: Phase,
+  options: { initialPhase?: Phase; subscribe?: (actor: ReplayActor<TSnapshot, TEvent>, listener: (emitted: VoiceEmitted) => void) => unknown } = {},
 ): void {
   const emitted: VoiceEmitted[] = [];
-  actor.on("*", (e) => emitted.push(e));
+  // The session's stream includes its turns' events only through onVoiceEmitted (machines/emitted.ts).
+  if (options.subscribe) options.subscribe(actor, (e) => emitted.push(e));
+  else actor.on("*", (e) => emitted.push(e));
   actor.start();
   try {
     for (const step of path.steps) {
@@ -42,7 +45,7 @@ export function replayPath<TSnapshot extends Snapshot<unknown>, TEvent extends E
       expect(serialize(live)).toBe(serialize(step.state));
       check(live, emitted);
     }
-    checkEmitted(emitted, initialPhase);
+    checkEmitted(emitted, options.initialPhase);
   } finally {
     actor.stop();
   }

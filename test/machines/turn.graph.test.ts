@@ -57,7 +57,7 @@ function replay(path: StatePath<TurnSnapshot, TurnEvent>, input: TurnInput, seri
         expect(emitted.some((e) => e.type === "turn.ended")).toBe(false);
       }
     },
-    input.phase,
+    { initialPhase: input.phase },
   );
 }
 

@@ -29,7 +29,8 @@ export const EVENTS = [
   { type: "system.shutdown" },
   { type: "turn.stage", stage: "answering" },
   { type: "turn.stage", stage: "remembering" },
-  { type: "turn.emitted", emitted: { type: "tools.finished", turnId: "t1", round: 0 } },
+  // A state change still queued from a replaced turn: the session keeps its phase.
+  { type: "turn.phase", turnId: "t0", state: "speaking", path: "speaking" },
   ended("completed", false),
   ended("completed", true),
   ended("failed", false),

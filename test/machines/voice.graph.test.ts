@@ -12,6 +12,7 @@
 import { createActor } from "xstate";
 import { getAdjacencyMap, getShortestPaths, getStateNodes, type StatePath } from "xstate/graph";
 import { describe, expect, it } from "vitest";
+import { onVoiceEmitted } from "../../machines/emitted.js";
 import { voiceMachine } from "../../machines/voice.js";
 import type { VoiceEvent } from "../../machines/voice-types.js";
 import { replayPath } from "./replay-path.js";
@@ -40,7 +41,7 @@ function replay(path: StatePath<VoiceSnapshot, VoiceEvent>): void {
       if (live.matches("idle")) expect([live.context.phase, live.context.listenMode, live.context.stopAfterTurn]).toEqual(["idle", null, false]);
       if (live.matches("stopped")) expect(live.context.phase).toBe("stopped");
     }
-  });
+  }, { subscribe: (actor, listener) => onVoiceEmitted(actor as never, listener) });
 }
 
 describe("session machine graph", () => {

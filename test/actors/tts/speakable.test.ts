@@ -58,8 +58,14 @@ const TABLE: [written: string, spoken: string][] = [
   ["See https://example.com/docs.", "See example dot com slash docs."],
   ["Go to www.coda-core.dev", "Go to www dot coda dash core dot dev"],
   ["Mail jo.smith@example.org today", "Mail jo dot smith at example dot org today"],
+  // rewrites that need no digit (the shortcut for plain sentences must not skip them)
+  ["(a + b) * (c + d)", "(a + b) times (c + d)"],
+  ["two  spaces\tand\t\ttabs", "two spaces\tand tabs"],
+  ["Ask at help@coda.dev", "Ask at help at coda dot dev"],
+  ["see WWW.Coda.dev", "see www dot Coda dot dev"],
   // untouched
   ["Hello there, how are you?", "Hello there, how are you?"],
+  ["a - b, x * y, e.g. this, Mr. Smith at °C", "a - b, x * y, e.g. this, Mr. Smith at °C"],
   ["Chapter 4 has 12 pages.", "Chapter 4 has 12 pages."],
   ["A well-known co-op.", "A well-known co-op."],
   ["", ""],
