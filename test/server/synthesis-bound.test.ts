@@ -5,7 +5,8 @@
  * waits in `speech.held` (no synthesis deadline runs there) and goes on as
  * the clock advances; the whole answer arrives, in order; a stop while
  * held ends the turn at once; the bytes the playout holds stay within the
- * bound; with no audio client there is nothing to wait for.
+ * bound; with no audio client there is nothing to wait for. Scripted
+ * synthesis for exact figures, then the real Flite engine on a joke.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
@@ -13,6 +14,8 @@ import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
 import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
+import { FliteTts } from "../../actors/tts/flite.js";
+import type { TtsEngine } from "../../actors/tts/types.js";
 import { createBridge, type Bridge } from "../../server/bridge.js";
 import { ManualClock } from "../helpers/clock.js";
 import { TestClient, sleep } from "../helpers/client.js";
@@ -34,12 +37,14 @@ const BOUND_MS = 4000;
 const BYTES_PER_MS = 32;
 const TTS_DEADLINE_MS = 500;
 
-async function setup(o: { audioClient?: boolean } = {}) {
+/** A scripted synthesiser: 40 ms of audio a character, in 200 ms chunks. */
+const scriptedTts = () => new ScriptedTtsEngine({ msPerChar: 40, chunkMs: 200 });
+
+async function setup(tts: TtsEngine, o: { audioClient?: boolean; answer?: string; ttsMs?: number } = {}) {
   const clock = new ManualClock();
-  const tts = new ScriptedTtsEngine({ msPerChar: 40, chunkMs: 200 });
   const bridge = createBridge({
-    engines: { stt: new ScriptedSttEngine(), llm: new ScriptedLlmEngine({ answer: ANSWER }), tts, memory: new InMemoryStore(), tools: new FakeToolRunner() },
-    machine: { deadlines: { ttsMs: TTS_DEADLINE_MS } },
+    engines: { stt: new ScriptedSttEngine(), llm: new ScriptedLlmEngine({ answer: o.answer ?? ANSWER }), tts, memory: new InMemoryStore(), tools: new FakeToolRunner() },
+    machine: { deadlines: { ttsMs: o.ttsMs ?? TTS_DEADLINE_MS } },
     playoutClock: clock,
     audioLeadMs: LEAD_MS,
     synthesisAheadMs: BOUND_MS,
@@ -50,7 +55,7 @@ async function setup(o: { audioClient?: boolean } = {}) {
   const client = await TestClient.connect(`${server.wsUrl}/${o.audioClient === false ? "" : "?audio=1"}`);
   closers.push(() => client.close());
   await client.waitForType("replay");
-  return { clock, tts, bridge, client };
+  return { clock, bridge, client };
 }
 
 const speechState = (bridge: Bridge) => bridge.actor.getSnapshot().children.turn?.getSnapshot().value;
@@ -59,7 +64,8 @@ const audioEvents = (c: TestClient) => c.ofType("tts_audio").map((m) => m.data a
 
 describe("the synthesis bound", () => {
   it("stops synthesis at the bound, resumes as playout catches up, and delivers the whole answer in order", async () => {
-    const { clock, tts, bridge, client } = await setup();
+    const tts = scriptedTts();
+    const { clock, bridge, client } = await setup(tts);
     expect((await client.command("text_input", { text: "tell me a long story" }, "q1")).type).toBe("command_ack");
     await vi.waitFor(() => expect(isHeld(bridge)).toBe(true), { timeout: 5000, interval: 5 });
 
@@ -105,7 +111,8 @@ describe("the synthesis bound", () => {
   });
 
   it("stop_speaking while held ends the turn at once and synthesises nothing more", async () => {
-    const { clock, tts, bridge, client } = await setup();
+    const tts = scriptedTts();
+    const { clock, bridge, client } = await setup(tts);
     await client.command("text_input", { text: "tell me a long story" }, "q1");
     await vi.waitFor(() => expect(isHeld(bridge)).toBe(true), { timeout: 5000, interval: 5 });
     clock.advance(600);
@@ -126,11 +133,58 @@ describe("the synthesis bound", () => {
   });
 
   it("with no audio client, synthesises the whole answer at once and holds no audio", async () => {
-    const { tts, bridge, client } = await setup({ audioClient: false });
+    const tts = scriptedTts();
+    const { bridge, client } = await setup(tts, { audioClient: false });
     await client.command("text_input", { text: "tell me a long story" }, "q1");
     await client.waitFor((m) => m.type === "state_change" && m.data.state === "idle");
     expect(tts.calls.length).toBe(SENTENCES);
     expect(client.ofType("tts_result")[0]!.data).toMatchObject({ sentences: SENTENCES, interrupted: false });
     expect(bridge.playout.bufferedBytes()).toBe(0);
   });
+});
+
+describe("the synthesis bound with the real Flite engine", () => {
+  // A long answer in sentences of different lengths, as a model would write it.
+  const JOKE = [
+    "A man walks into a library and asks the librarian for books about paranoia.",
+    "She whispers that they are right behind him.",
+    "He turns around slowly, but there is nobody there.",
+    "So he asks again, a little louder this time.",
+    "The librarian sighs and points at the shelf behind him.",
+    "He still sees nothing but a wall of old encyclopedias.",
+    "Finally he leaves, convinced that the books are hiding from him.",
+    "The librarian smiles, because that shelf is empty on purpose.",
+    "It is the only joke she has ever told.",
+    "And she has been telling it for thirty years.",
+  ].join(" ");
+
+  it("holds at the bound, resumes with playout and delivers every sentence in order", async () => {
+    const flite = new FliteTts({ chunkMs: 100, startTimeoutMs: 60_000 });
+    closers.push(() => flite.close());
+    await flite.start();
+    const { clock, bridge, client } = await setup(flite, { answer: JOKE, ttsMs: 30_000 });
+    await client.command("text_input", { text: "tell me a joke" }, "q1");
+    await vi.waitFor(() => expect(isHeld(bridge)).toBe(true), { timeout: 60_000, interval: 10 });
+    const heldAt = client.ofType("tts_progress").length;
+    expect(bridge.playout.aheadMs("t1")).toBeGreaterThanOrEqual(BOUND_MS);
+    let peak = bridge.playout.bufferedBytes();
+    for (let step = 0; step < 1000 && bridge.state() !== "idle"; step++) {
+      clock.advance(100);
+      await sleep(5);
+      peak = Math.max(peak, bridge.playout.bufferedBytes());
+    }
+    await client.waitFor((m) => m.type === "state_change" && m.data.state === "idle", { timeoutMs: 60_000 });
+    const frames = audioEvents(client);
+    const sentences = new Map<number, number>();
+    for (const f of frames) sentences.set(f.sentence_index, (sentences.get(f.sentence_index) ?? 0) + f.audio_ms);
+    expect([...sentences.keys()]).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    // Held before the answer was synthesised: the joke is about 30 s of speech.
+    expect(heldAt).toBeLessThan(10);
+    expect(peak).toBeLessThanOrEqual((BOUND_MS + Math.max(...sentences.values())) * BYTES_PER_MS);
+    expect(frames.map((f) => f.chunk_index)).toEqual(frames.map((_, i) => i));
+    frames.forEach((f, i) => expect(f.offset_ms).toBeCloseTo(i === 0 ? 0 : frames[i - 1]!.offset_ms + frames[i - 1]!.audio_ms, 2));
+    expect(client.binary.reduce((n, b) => n + b.byteLength, 0)).toBe(frames.reduce((n, f) => n + f.bytes, 0));
+    expect(client.ofType("tts_result")[0]!.data).toMatchObject({ sentences: 10, interrupted: false });
+    expect(client.ofType("tts_error")).toEqual([]);
+  }, 180_000);
 });
