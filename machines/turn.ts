@@ -263,7 +263,8 @@ export const turnMachine = setup({
     /** Speech of the answer started, so there is a playout to wait for. */
     spoke: ({ context }) => context.speech.started,
     /** A playout report about this turn (not one still in flight for an earlier turn). */
-    isThisTurn: ({ context, event }) => event.type.startsWith("playout.") && (event as { turnId?: string }).turnId === context.id,
+    isThisTurn: ({ context, event }) =>
+      (event.type === "playout.ended" || event.type === "playout.heard" || event.type === "playout.full" || event.type === "playout.room") && event.turnId === context.id,
   },
   actions: {
     /** Publish a coarse state change (skipped when nothing a UI shows changed). */
