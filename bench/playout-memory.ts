@@ -24,8 +24,8 @@ import { InMemoryStore } from "../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine } from "../actors/stt/testing/scripted.js";
 import { FakeToolRunner } from "../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../actors/tts/testing/scripted.js";
-import { createBridge } from "../server/bridge.js";
-import { DEFAULT_SYNTHESIS_AHEAD_MS } from "../server/playout.js";
+import { createBridge } from "../server/pipeline/bridge.js";
+import { DEFAULT_SYNTHESIS_AHEAD_MS } from "../server/pipeline/playout.js";
 import { ManualClock } from "../test/helpers/clock.js";
 
 const arg = (name: string, fallback: number) => {

@@ -117,7 +117,7 @@ export interface TurnOutput extends TurnEnding {
 }
 
 /**
- * The playout clock's reports about the answer (server/playout.ts, through the bridge):
+ * The playout clock's reports about the answer (server/pipeline/playout.ts, through the bridge):
  * it has been heard to its end, how far it was heard just before an interruption,
  * and whether the audio synthesised ahead of the listeners is at the synthesis bound
  * (`full`: start no new sentence) or back under it (`room`).

@@ -1,12 +1,12 @@
 /**
- * The synthesis bound of the playout (server/playout.ts) on a clock the
+ * The synthesis bound of the playout (server/pipeline/playout.ts) on a clock the
  * test moves: when a turn's buffer of audio not yet sent to every consumer
  * is full and when it has room again, that PCM sent to everyone is
  * released (the bytes held follow the bound, not the answer), and where a
  * consumer that joins mid-turn starts.
  */
 import { describe, expect, it } from "vitest";
-import { Playout, type AudioOut } from "../../server/playout.js";
+import { Playout, type AudioOut } from "../../server/pipeline/playout.js";
 import { ManualClock } from "../helpers/clock.js";
 
 /** 200 ms of 16 kHz 16-bit mono. */

@@ -16,7 +16,7 @@ import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
 import { FliteTts } from "../../actors/tts/flite.js";
 import type { TtsEngine } from "../../actors/tts/types.js";
-import { createBridge, type Bridge } from "../../server/bridge.js";
+import { createBridge, type Bridge } from "../../server/pipeline/bridge.js";
 import { ManualClock } from "../helpers/clock.js";
 import { TestClient, sleep } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";

@@ -172,7 +172,7 @@ interface TurnPlayout {
 }
 
 const DEFAULT_LEAD_MS = 1000;
-/** Default synthesis bound (ms); see the `synthesisAheadMs` setting in server/config.ts. */
+/** Default synthesis bound (ms); see the `synthesisAheadMs` setting in server/app/config.ts. */
 export const DEFAULT_SYNTHESIS_AHEAD_MS = 30_000;
 const NO_PCM = new Uint8Array(0);
 
