@@ -58,6 +58,11 @@ export interface TurnSpeech {
   chunks: number;
   chars: number;
   audioMs: number;
+  /**
+   * The playout's buffer is at the synthesis bound (`playout.full` came, `playout.room` not yet):
+   * no new sentence starts. `aheadMs` is the audio that was waiting when it filled.
+   */
+  full: { aheadMs: number } | null;
 }
 
 /** How the turn ended (set on the way to its final state). */
@@ -113,9 +118,15 @@ export interface TurnOutput extends TurnEnding {
 
 /**
  * The playout clock's reports about the answer (server/pipeline/playout.ts, through the bridge):
- * it has been heard to its end, or how far it was heard just before an interruption.
+ * it has been heard to its end, how far it was heard just before an interruption,
+ * and whether the audio synthesised ahead of the listeners is at the synthesis bound
+ * (`full`: start no new sentence) or back under it (`room`).
  */
-export type PlayoutEvent = { type: "playout.ended"; turnId: string; heardMs: number } | { type: "playout.heard"; turnId: string; text: string; heardMs: number };
+export type PlayoutEvent =
+  | { type: "playout.ended"; turnId: string; heardMs: number }
+  | { type: "playout.heard"; turnId: string; text: string; heardMs: number }
+  | { type: "playout.full"; turnId: string; aheadMs: number }
+  | { type: "playout.room"; turnId: string };
 
 /** Everything the turn machine accepts: its stage actors' events, the end of the user's audio and the playout's reports. */
 export type TurnEvent = StageEvent | { type: "user.stop_listening" } | PlayoutEvent;

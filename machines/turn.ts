@@ -18,7 +18,11 @@
  *
  *   answering (parallel)
  *     generation: recalling ─▶ generating ⇄ calling_tools ─▶ done
- *     speech:     pending ─▶ synthesizing ⇄ gap ─▶ done      (sentence by sentence, in order)
+ *     speech:     pending ─▶ synthesizing ─▶ next ─▶ synthesizing | held | gap | done   (sentence by sentence, in order)
+ *
+ *   held: the synthesis bound. The playout reports `playout.full` when the
+ *   audio synthesised ahead of the listeners reaches it; the next sentence
+ *   then waits in `held` (no synthesis deadline runs) until `playout.room`.
  *
  * Every stage state has a named `after` deadline; errors and deadlines emit
  * the stage's failure and end the turn in `failed`. Each domain event is
@@ -115,7 +119,7 @@ function initialContext(input: TurnInput): TurnContext {
     calls: [],
     reported: [],
     messages: input.userText === null ? [] : [{ role: "user", content: input.userText }],
-    speech: { started: false, finished: false, queue: [], current: null, sentence: 0, chunks: 0, chars: 0, audioMs: 0 },
+    speech: { started: false, finished: false, queue: [], current: null, sentence: 0, chunks: 0, chars: 0, audioMs: 0, full: null },
     settings: input.settings,
     history: input.history,
     listenMode: input.listenMode,
@@ -244,6 +248,8 @@ export const turnMachine = setup({
     ttsDeadline: ({ context }) => context.settings.deadlines.ttsMs,
     /** Playout of the answer: its audio time plus one synthesis deadline of slack (a listener that never reports the end). */
     playoutDeadline: ({ context }) => context.speech.audioMs + context.settings.deadlines.ttsMs,
+    /** Waiting for room: the audio waiting when the buffer filled, plus one synthesis deadline of slack (a listener stalled for good). */
+    holdDeadline: ({ context }) => (context.speech.full?.aheadMs ?? 0) + context.settings.deadlines.ttsMs,
   },
   guards: {
     isDemo: ({ context }) => context.mode === "demo",
@@ -257,11 +263,14 @@ export const turnMachine = setup({
     answerComplete: ({ event }) => event.type === "llm.done" && event.toolCalls.length === 0,
     answerCompleteWithQueue: ({ context, event }) => event.type === "llm.done" && event.toolCalls.length === 0 && context.speech.queue.length > 0,
     hasQueuedSentence: ({ context }) => context.speech.queue.length > 0,
+    /** A sentence waits and the playout's buffer is at the synthesis bound. */
+    mustHold: ({ context }) => context.speech.queue.length > 0 && context.speech.full !== null,
     generationDone: ({ context }) => context.llm === "done",
     /** Speech of the answer started, so there is a playout to wait for. */
     spoke: ({ context }) => context.speech.started,
     /** A playout report about this turn (not one still in flight for an earlier turn). */
-    isThisTurn: ({ context, event }) => (event.type === "playout.ended" || event.type === "playout.heard") && event.turnId === context.id,
+    isThisTurn: ({ context, event }) =>
+      (event.type === "playout.ended" || event.type === "playout.heard" || event.type === "playout.full" || event.type === "playout.room") && event.turnId === context.id,
   },
   actions: {
     /** Publish a coarse state change (skipped when nothing a UI shows changed). */
@@ -450,6 +459,11 @@ export const turnMachine = setup({
     recordHeard: enqueueActions(({ event, enqueue }) => {
       if (event.type === "playout.heard") enqueue.assign({ heard: event.text });
     }),
+    /** Keep whether the playout's buffer is at the synthesis bound (`playout.full` / `playout.room`). */
+    recordRoom: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type === "playout.full") enqueue.assign({ speech: { ...context.speech, full: { aheadMs: event.aheadMs } } });
+      else if (event.type === "playout.room") enqueue.assign({ speech: { ...context.speech, full: null } });
+    }),
 
     // speech
     startSpeech: enqueueActions(({ context, enqueue, self }) => {
@@ -518,7 +532,11 @@ export const turnMachine = setup({
     messages: turnMessages(context, context.ending.outcome === "failed"),
   }),
   initial: "start",
-  on: { "playout.heard": { guard: "isThisTurn", actions: "recordHeard" } },
+  on: {
+    "playout.heard": { guard: "isThisTurn", actions: "recordHeard" },
+    "playout.full": { guard: "isThisTurn", actions: "recordRoom" },
+    "playout.room": { guard: "isThisTurn", actions: "recordRoom" },
+  },
   states: {
     // Where the turn begins depends on how it was asked for.
     start: {
@@ -633,19 +651,34 @@ export const turnMachine = setup({
               on: {
                 "tts.chunk": { actions: "emitAudio" },
                 "llm.sentence": { actions: "queueSentence" },
-                "tts.done": [
-                  { guard: "hasQueuedSentence", target: "synthesizing", reenter: true, actions: ["finishSentence", "takeQueuedSentence"] },
-                  { guard: "generationDone", target: "done", actions: ["finishSentence", "finishSpeech"] },
-                  { target: "gap", actions: "finishSentence" },
-                ],
+                "tts.done": { target: "next", actions: "finishSentence" },
                 "tts.error": { target: "#turn.failed", actions: { type: "failSpeech", params: { timeout: false } } },
               },
               after: { ttsDeadline: { target: "#turn.failed", actions: { type: "failSpeech", params: { timeout: true } } } },
             },
+            // The one place that decides what follows a sentence: wait for room, the next sentence, the end, or the model.
+            next: {
+              always: [
+                { guard: "mustHold", target: "held" },
+                { guard: "hasQueuedSentence", target: "synthesizing", actions: "takeQueuedSentence" },
+                { guard: "generationDone", target: "done", actions: "finishSpeech" },
+                { target: "gap" },
+              ],
+            },
+            // Synthesis is far enough ahead of the listeners (the synthesis bound): the next sentence waits for room.
+            // No synthesis deadline runs here; stop and barge-in work as anywhere in answering.
+            held: {
+              on: {
+                "llm.sentence": { actions: "queueSentence" },
+                "playout.room": { guard: "isThisTurn", target: "next", actions: "recordRoom" },
+              },
+              // A listener stalled for good does not hang the turn: one more sentence, then wait again.
+              after: { holdDeadline: { target: "synthesizing", actions: "takeQueuedSentence" } },
+            },
             // Spoke everything so far; the model is still generating.
             gap: {
               on: {
-                "llm.sentence": { target: "synthesizing", actions: "takeSentence" },
+                "llm.sentence": { target: "next", actions: "queueSentence" },
                 "llm.done": { guard: "answerComplete", target: "done", actions: "finishSpeech" },
               },
             },

@@ -365,6 +365,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     },
     vad,
     audioLeadMs: settings.audioLeadMs,
+    synthesisAheadMs: settings.synthesisAheadMs,
     ttsProgressMs: settings.ttsProgressMs,
     ...(audio ? { audio } : {}),
     ...(inspection ? { actorOptions: inspection.actorOptions } : {}),

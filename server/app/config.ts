@@ -19,6 +19,7 @@ import { VAD_DEFAULTS } from "../../actors/stt/vad.js";
 import { SILERO_DEFAULTS } from "../../actors/stt/vad-silero.js";
 import { DEFAULT_DEADLINES, DEFAULT_SYSTEM_PROMPT } from "../../machines/voice-types.js";
 import { LOG_LEVELS } from "./logger.js";
+import { DEFAULT_SYNTHESIS_AHEAD_MS } from "../pipeline/playout.js";
 import { ServerOptionsSchema } from "../transport/options.js";
 
 /** How a setting is written on the command line and in the environment. */
@@ -68,6 +69,7 @@ export const SETTINGS = {
   vadHangoverMs: { kind: "number", flag: "vad-hangover-ms", env: ["CODA_VAD_HANGOVER_MS"], schema: ms(SILERO_DEFAULTS.hangoverMs), description: "End-of-speech silence: non-speech after speech that ends an utterance." },
   vadMaxUtteranceMs: { kind: "number", flag: "vad-max-utterance-ms", env: ["CODA_VAD_MAX_UTTERANCE_MS"], schema: ms(SILERO_DEFAULTS.maxUtteranceMs), description: "Maximum utterance: an utterance this long is ended anyway." },
   audioLeadMs: { kind: "number", flag: "audio-lead-ms", env: ["CODA_AUDIO_LEAD_MS"], schema: z.number().int().min(0).max(60_000).default(1000), description: "Most synthesised audio sent to a listener ahead of its playback; a stop leaves at most this much in its buffer." },
+  synthesisAheadMs: { kind: "number", flag: "synthesis-ahead-ms", env: ["CODA_SYNTHESIS_AHEAD_MS"], schema: z.number().int().min(0).max(3_600_000).default(DEFAULT_SYNTHESIS_AHEAD_MS), description: "Most synthesised audio held for listeners that have not been sent it yet; past it the answer's next sentence waits for playout to catch up (bounds memory and wasted synthesis on a stop; 0 synthesises just in time)." },
   ttsProgressMs: { kind: "number", flag: "tts-progress-ms", env: ["CODA_TTS_PROGRESS_MS"], schema: z.number().int().min(0).max(60_000).default(0), description: "tts_progress granularity: 0 sends one per sentence, N one per N ms of audio." },
   compat: { kind: "string", flag: "compat", env: ["CODA_COMPAT"], schema: server.compat, description: "Compatibility profile for clients that do not ask with ?compat=: none (protocol v1 only) or coda-lite (Coda Lite's dashboard and test clients; see docs/compat-coda-lite.md)." },
   verbose: { kind: "boolean", flag: "verbose", env: ["CODA_VERBOSE"], schema: z.boolean().default(false), description: "Log connections and other info lines to stderr (the same as --log-level info)." },

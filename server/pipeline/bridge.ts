@@ -57,6 +57,11 @@ export interface BridgeOptions {
   now?: () => number;
   /** Most unplayed audio sent ahead to each audio consumer (ms). Default 1000. */
   audioLeadMs?: number;
+  /**
+   * The synthesis bound: audio synthesised but not yet sent to every audio consumer (ms) at
+   * which the turn starts no new sentence until playout catches up. Default 30000.
+   */
+  synthesisAheadMs?: number;
   /** Clock of the playout and pacing (server/pipeline/playout.ts). Default: performance.now and the global timers. */
   playoutClock?: Clock;
   /** tts_progress granularity: 0 one event per sentence (default), N one per N ms of audio. */
@@ -98,9 +103,13 @@ export function createBridge(options: BridgeOptions): Bridge {
   const listeners = new Set<(event: EventInput) => void>();
   const playout = new Playout({
     ...(options.audioLeadMs !== undefined ? { leadMs: options.audioLeadMs } : {}),
+    ...(options.synthesisAheadMs !== undefined ? { synthesisAheadMs: options.synthesisAheadMs } : {}),
     ...(options.playoutClock ? { clock: options.playoutClock } : {}),
     // The answer has been heard: the turn stops speaking (and a continuous session listens again).
     onEnded: (turnId, heard) => runningTurn()?.send({ type: "playout.ended", turnId, heardMs: heard.heardMs }),
+    // Backpressure on synthesis: the turn holds its next sentence while the listeners are far enough behind.
+    onFull: (turnId, aheadMs) => runningTurn()?.send({ type: "playout.full", turnId, aheadMs }),
+    onRoom: (turnId) => runningTurn()?.send({ type: "playout.room", turnId }),
   });
   const progress = new TtsProgressFolder(options.ttsProgressMs ?? 0);
   /** What was heard of turns cut in the current step, for their turn_interrupted. */

@@ -14,8 +14,22 @@
  *
  * Pacing: a consumer is sent a chunk only while the audio it holds unplayed
  * stays within `leadMs` (one chunk always goes when it holds nothing), so a
- * stop leaves at most the lead in anyone's buffer. Synthesis runs ahead of
- * that into the turn's buffer; `room(turnId)` tells how far.
+ * stop leaves at most the lead in anyone's buffer.
+ *
+ * The synthesis bound: synthesis runs ahead of pacing into the turn's
+ * buffer, the audio synthesised but not yet sent to every consumer still
+ * playing the turn. When it reaches `synthesisAheadMs`, `onFull` says so (the
+ * turn starts no new sentence); when sending brings it back under the bound,
+ * `onRoom` (the turn goes on). With no consumer playing the turn there is
+ * nothing to wait for. A chunk's PCM is released as soon as every such
+ * consumer has been sent it (its timing and text stay, for what was heard),
+ * so the bytes held (`bufferedBytes()`) follow the bound, not the answer's
+ * length.
+ *
+ * A consumer that registers while a turn plays out joins it at the live
+ * position: the first chunk not yet sent to every consumer (within the lead
+ * of what the others hear), or, when nothing is held, the next chunk
+ * synthesised. Audio before that was released and is not replayed.
  *
  * A turn's playout ends when its synthesis has ended and every outlet has
  * played everything (or reported `ended`/`stopped`, or gone away); `onEnded`
@@ -91,11 +105,17 @@ export interface Heard {
 export interface PlayoutOptions {
   /** Most unplayed audio a consumer is sent ahead of its position (ms). Default 1000. */
   leadMs?: number;
+  /** Audio synthesised but not yet sent to every consumer at which synthesis is told to wait (ms). Default 30000. */
+  synthesisAheadMs?: number;
   /** How long past the end a reporting consumer may stay silent before it counts as ended (ms). Default 1000. */
   reportGraceMs?: number;
   clock?: Clock;
   /** A turn's playout ended (not called for a turn that was `cut`). */
   onEnded?: (turnId: string, heard: Heard) => void;
+  /** The turn's buffer reached the synthesis bound: `aheadMs` is synthesised and not yet sent to every consumer. */
+  onFull?: (turnId: string, aheadMs: number) => void;
+  /** The turn's buffer is back under the bound (after `onFull`): synthesis may go on. */
+  onRoom?: (turnId: string) => void;
 }
 
 /** One consumer's registration handle. */
@@ -137,7 +157,13 @@ interface Outlet {
 
 interface TurnPlayout {
   id: string;
+  /** Every chunk of the turn; those before `released` have had their PCM released. */
   chunks: Chunk[];
+  released: number;
+  /** PCM bytes of the chunks not yet released. */
+  heldBytes: number;
+  /** The buffer is at the synthesis bound (`onFull` was called, `onRoom` not yet). */
+  full: boolean;
   totalMs: number;
   synthesisEnded: boolean;
   outlets: Map<string, Outlet>;
@@ -146,13 +172,19 @@ interface TurnPlayout {
 }
 
 const DEFAULT_LEAD_MS = 1000;
+/** Default synthesis bound (ms); see the `synthesisAheadMs` setting in server/app/config.ts. */
+export const DEFAULT_SYNTHESIS_AHEAD_MS = 30_000;
+const NO_PCM = new Uint8Array(0);
 
 /** The playout clock of every turn; see the module comment. */
 export class Playout {
   readonly leadMs: number;
+  readonly synthesisAheadMs: number;
   readonly #graceMs: number;
   readonly #clock: Clock;
   readonly #onEnded: ((turnId: string, heard: Heard) => void) | undefined;
+  readonly #onFull: ((turnId: string, aheadMs: number) => void) | undefined;
+  readonly #onRoom: ((turnId: string) => void) | undefined;
   readonly #consumers = new Map<string, Consumer>();
   readonly #turns = new Map<string, TurnPlayout>();
 
@@ -161,10 +193,15 @@ export class Playout {
     if (!(Number.isFinite(lead) && lead >= 0)) throw new TypeError("playout leadMs must be a non-negative number");
     const grace = options.reportGraceMs ?? 1000;
     if (!(Number.isFinite(grace) && grace >= 0)) throw new TypeError("playout reportGraceMs must be a non-negative number");
+    const ahead = options.synthesisAheadMs ?? DEFAULT_SYNTHESIS_AHEAD_MS;
+    if (!(ahead >= 0)) throw new TypeError("playout synthesisAheadMs must be a non-negative number (Infinity for no bound)");
     this.leadMs = lead;
+    this.synthesisAheadMs = ahead;
     this.#graceMs = grace;
     this.#clock = options.clock ?? systemClock;
     this.#onEnded = options.onEnded;
+    this.#onFull = options.onFull;
+    this.#onRoom = options.onRoom;
   }
 
   /** Consumers registered now. */
@@ -177,15 +214,28 @@ export class Playout {
     return turnId === undefined ? this.#turns.size > 0 : this.#turns.has(turnId);
   }
 
+  /** PCM bytes held for every turn: synthesised and not yet sent to every consumer playing it. */
+  bufferedBytes(): number {
+    let bytes = 0;
+    for (const turn of this.#turns.values()) bytes += turn.heldBytes;
+    return bytes;
+  }
+
   /**
    * Register a consumer. It takes part in turns whose audio starts from now
-   * on, and in the running turn from its next synthesised chunk.
+   * on, and in a turn playing out now from the live position (the first
+   * chunk still held, else its next synthesised chunk).
    * @throws TypeError when `id` is already registered.
    */
   addConsumer(id: string, sink: AudioSink, options: { reports?: boolean } = {}): AudioOutput {
     if (this.#consumers.has(id)) throw new TypeError(`audio consumer ${id} is already registered`);
     const consumer: Consumer = { id, sink, reports: options.reports ?? false };
     this.#consumers.set(id, consumer);
+    for (const turn of [...this.#turns.values()]) {
+      if (turn.released >= turn.chunks.length) continue;
+      turn.outlets.set(id, this.#newOutlet(consumer, turn, turn.released));
+      this.#pump(turn);
+    }
     return {
       report: (r) => this.#report(consumer, r),
       close: () => this.#removeConsumer(consumer),
@@ -196,7 +246,7 @@ export class Playout {
   audio(chunk: PlayoutChunkIn): void {
     let turn = this.#turns.get(chunk.turnId);
     if (!turn) {
-      turn = { id: chunk.turnId, chunks: [], totalMs: 0, synthesisEnded: false, outlets: new Map(), timer: null };
+      turn = { id: chunk.turnId, chunks: [], released: 0, heldBytes: 0, full: false, totalMs: 0, synthesisEnded: false, outlets: new Map(), timer: null };
       this.#turns.set(turn.id, turn);
     }
     if (turn.synthesisEnded) return;
@@ -210,6 +260,7 @@ export class Playout {
       pcm: chunk.pcm,
     });
     turn.totalMs += chunk.audioMs;
+    turn.heldBytes += chunk.pcm.byteLength;
     for (const consumer of this.#consumers.values()) {
       if (!turn.outlets.has(consumer.id)) turn.outlets.set(consumer.id, this.#newOutlet(consumer, turn, turn.chunks.length - 1));
     }
@@ -233,10 +284,10 @@ export class Playout {
     return turn ? this.#heard(turn, this.#clock.now()) : null;
   }
 
-  /** Audio synthesised for the turn and not yet heard (ms); 0 when it is not playing out. */
-  room(turnId: string): number {
+  /** Audio synthesised for the turn and not yet sent to every consumer playing it (ms): what the synthesis bound limits. 0 when it is not playing out. */
+  aheadMs(turnId: string): number {
     const turn = this.#turns.get(turnId);
-    return turn ? Math.max(0, turn.totalMs - this.#heardMs(turn, this.#clock.now())) : 0;
+    return turn ? this.#aheadMs(turn) : 0;
   }
 
   /**
@@ -266,6 +317,39 @@ export class Playout {
   #newOutlet(consumer: Consumer, turn: TurnPlayout, from: number): Outlet {
     const baseMs = turn.chunks[from]?.offsetMs ?? turn.totalMs;
     return { consumer, next: from, baseMs, sentMs: baseMs, anchorPos: baseMs, anchorAt: 0, started: false, reported: consumer.reports, donePos: null, endSent: false };
+  }
+
+  /** Index of the first chunk some consumer still playing the turn has not been sent (all chunks when nobody plays it). */
+  #firstUnsent(turn: TurnPlayout): number {
+    let first = turn.chunks.length;
+    for (const o of turn.outlets.values()) if (o.donePos === null) first = Math.min(first, o.next);
+    return first;
+  }
+
+  #aheadMs(turn: TurnPlayout): number {
+    const first = turn.chunks[this.#firstUnsent(turn)];
+    return first ? turn.totalMs - first.offsetMs : 0;
+  }
+
+  /** Release the PCM every consumer has been sent, then tell the turn whether its synthesis may go on. */
+  #settle(turn: TurnPlayout): void {
+    const first = this.#firstUnsent(turn);
+    for (; turn.released < first; turn.released++) {
+      const c = turn.chunks[turn.released]!;
+      turn.heldBytes -= c.pcm.byteLength;
+      // A new object: a sink may still hold the chunk it was sent.
+      turn.chunks[turn.released] = { ...c, pcm: NO_PCM };
+    }
+    const ahead = this.#aheadMs(turn);
+    // At the bound (with something held: a bound of 0 waits until everything was sent).
+    const over = ahead > 0 && ahead >= this.synthesisAheadMs;
+    if (!turn.full && over && !turn.synthesisEnded) {
+      turn.full = true;
+      this.#onFull?.(turn.id, ahead);
+    } else if (turn.full && !over) {
+      turn.full = false;
+      this.#onRoom?.(turn.id);
+    }
   }
 
   #position(o: Outlet, now: number): number {
@@ -365,6 +449,8 @@ export class Playout {
       this.#onEnded?.(turn.id, heard);
       return;
     }
+    this.#settle(turn);
+    if (this.#turns.get(turn.id) !== turn) return;
     if (turn.timer !== null) this.#clock.clearTimeout(turn.timer);
     turn.timer = wake === Infinity ? null : this.#clock.setTimeout(() => this.#pump(turn), Math.max(1, Math.ceil(wake)));
   }

@@ -60,12 +60,17 @@ export const TURN_EVENTS = [
   { type: "playout.ended", turnId: "t1", heardMs: 1000 },
   { type: "playout.ended", turnId: "t0", heardMs: 1000 },
   { type: "playout.heard", turnId: "t1", text: "Hi—", heardMs: 100 },
+  // The synthesis bound: the buffer ahead of the listeners is full (this turn, and a late report of an earlier one), or has room again.
+  { type: "playout.full", turnId: "t1", aheadMs: 30000 },
+  { type: "playout.full", turnId: "t0", aheadMs: 30000 },
+  { type: "playout.room", turnId: "t1" },
   // Deadlines: the events the named `after` delays raise.
   { type: "xstate.after.sttDeadline.turn.listening" },
   { type: "xstate.after.memoryDeadline.turn.answering.generation.recalling" },
   { type: "xstate.after.llmDeadline.turn.answering.generation.generating" },
   { type: "xstate.after.toolDeadline.turn.answering.generation.calling_tools" },
   { type: "xstate.after.ttsDeadline.turn.answering.speech.synthesizing" },
+  { type: "xstate.after.holdDeadline.turn.answering.speech.held" },
   { type: "xstate.after.playoutDeadline.turn.playing" },
   { type: "xstate.after.memoryDeadline.turn.remembering" },
 ] as unknown as TurnEvent[];
@@ -88,7 +93,7 @@ export function serializeTurn(s: TurnSnapshot): string {
     round: t.round,
     calls: t.calls.length,
     rep: t.reported.length,
-    sp: [t.speech.started, t.speech.finished, Math.min(t.speech.queue.length, 1), t.speech.current !== null],
+    sp: [t.speech.started, t.speech.finished, Math.min(t.speech.queue.length, 1), t.speech.current !== null, t.speech.full !== null],
     end: t.ending,
   });
 }

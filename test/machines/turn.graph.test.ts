@@ -36,7 +36,9 @@ function expectedPhase(s: TurnSnapshot): string {
   // An ended turn keeps the phase it ended in (the session announces what comes next).
   if (s.status === "done") return s.context.phase;
   if (s.matches({ answering: { speech: "pending" } })) expect(s.context.speech.started).toBe(false);
-  if (s.matches({ answering: { speech: "synthesizing" } }) || s.matches({ answering: { speech: "gap" } })) expect(s.context.speech.started).toBe(true);
+  if ((["synthesizing", "gap", "held"] as const).some((speech) => s.matches({ answering: { speech } }))) expect(s.context.speech.started).toBe(true);
+  // Held only while a sentence waits and the playout's buffer is at the synthesis bound.
+  if (s.matches({ answering: { speech: "held" } })) expect([s.context.speech.queue.length > 0, s.context.speech.full !== null]).toEqual([true, true]);
   // Answering, remembering and the end keep the phase of the answer: speaking once speech started.
   return s.context.speech.started ? "speaking" : "thinking";
 }
@@ -65,9 +67,9 @@ describe("turn machine graph", () => {
   it("reaches every state node", () => {
     const all = getStateNodes(turnMachine.root as never).map((n) => n.id);
     const reached = new Set(adjacencies.flatMap((a) => Object.values(a).flatMap((v) => v.state._nodes.map((n) => n.id))));
-    // `start` is left at once (eventless transitions), so no snapshot rests there.
-    expect(all.filter((id) => !reached.has(id))).toEqual(["turn.start"]);
-    expect(all.length).toBe(19);
+    // `start` and `next` are left at once (eventless transitions), so no snapshot rests there.
+    expect(all.filter((id) => !reached.has(id))).toEqual(["turn.start", "turn.answering.speech.next"]);
+    expect(all.length).toBe(21);
   });
 
   it("takes every transition of every state node", () => {
