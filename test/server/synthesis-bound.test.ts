@@ -18,7 +18,8 @@ import { FliteTts } from "../../actors/tts/flite.js";
 import type { TtsEngine } from "../../actors/tts/types.js";
 import { createBridge, type Bridge } from "../../server/pipeline/bridge.js";
 import { ManualClock } from "../helpers/clock.js";
-import { TestClient, sleep } from "../helpers/client.js";
+import { TestClient } from "../helpers/client.js";
+import { sleep } from "../helpers/wait.js";
 import { startServer } from "../helpers/server.js";
 
 const closers: (() => Promise<void>)[] = [];
