@@ -291,7 +291,7 @@ export const voiceMachine = setup({
       on: {
         "turn.emitted": { actions: "relay" },
         "turn.stage": { guard: { type: "turnEntered", params: { stage: "answering" } }, target: ".answering" },
-        // In `remembering` the turn's own store is already running (and finishes: stores take no signal), so nothing is heard to keep twice.
+        // rememberCut stores only a turn heard while `answering`: in `remembering` the turn's own store already runs and finishes (stores take no signal).
         "system.shutdown": { target: "stopping", actions: [{ type: "interruptTurn", params: { reason: "shutdown" } }, "rememberCut", "leaveSession"] },
       },
     },
