@@ -102,6 +102,22 @@ export type TurnActorSlots = typeof turnActorSlots;
 const PREVIEW_CHARS = 80;
 const preview = (text: string) => (text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text);
 
+/** `memory.stored` for an item the store kept for turn `turnId` (the turn's own, or a cut turn's: machines/cut-memory.ts). */
+export function memoryStoredEvent(turnId: string, item: StoreOutput): VoiceEmitted {
+  return { type: "memory.stored", turnId, id: item.id, kind: item.kind, preview: preview(item.text), interrupted: item.interrupted ?? false };
+}
+
+/** `memory.failed` for a memory operation that failed with `error`, or (error null) passed its deadline of `memoryMs`. */
+export function memoryFailedEvent(turnId: string, operation: "recall" | "store", error: unknown, memoryMs: number): VoiceEmitted {
+  return {
+    type: "memory.failed",
+    turnId,
+    operation,
+    code: error === null ? "timeout" : stageErrorCode(error, "storage_error"),
+    message: error === null ? `Memory ${operation} took longer than ${memoryMs} ms` : stageErrorMessage(error),
+  };
+}
+
 function initialContext(input: TurnInput): TurnContext {
   return {
     id: input.id,
@@ -340,17 +356,10 @@ export const turnMachine = setup({
       enqueue.assign({ recalled: hits.map((h) => ({ id: h.item.id, kind: h.item.kind, text: h.item.text, score: h.score })) });
     }),
     failMemory: enqueueActions(({ context, enqueue, self }, params: { operation: "recall" | "store"; error: unknown; timeout: boolean }) => {
-      report(enqueue, self, {
-        type: "memory.failed",
-        turnId: context.id,
-        operation: params.operation,
-        code: params.timeout ? "timeout" : stageErrorCode(params.error, "storage_error"),
-        message: params.timeout ? `Memory ${params.operation} took longer than ${context.settings.deadlines.memoryMs} ms` : stageErrorMessage(params.error),
-      });
+      report(enqueue, self, memoryFailedEvent(context.id, params.operation, params.timeout ? null : params.error, context.settings.deadlines.memoryMs));
     }),
     applyStored: enqueueActions(({ context, enqueue, self }, params: { item: StoreOutput }) => {
-      const { item } = params;
-      report(enqueue, self, { type: "memory.stored", turnId: context.id, id: item.id, kind: item.kind, preview: preview(item.text) });
+      report(enqueue, self, memoryStoredEvent(context.id, params.item));
     }),
 
     // generation
@@ -455,9 +464,15 @@ export const turnMachine = setup({
       enqueue.assign({ ending: { outcome: "failed", endSession: params.reason === "tool_rounds" } });
     }),
 
-    /** Keep how far the answer was heard (the session reads it when it cuts the turn). */
-    recordHeard: enqueueActions(({ event, enqueue }) => {
-      if (event.type === "playout.heard") enqueue.assign({ heard: event.text });
+    /**
+     * Keep how far the answer was heard (the session reads it when it cuts the
+     * turn), and tell the session with the user's words: a cut turn's memory
+     * is what was heard (machines/cut-memory.ts).
+     */
+    recordHeard: enqueueActions(({ context, event, enqueue, self }) => {
+      if (event.type !== "playout.heard") return;
+      enqueue.assign({ heard: event.text });
+      if (self._parent) enqueue.sendTo(self._parent, { type: "turn.heard", turnId: context.id, user: context.userText ?? "", text: event.text });
     }),
     /** Keep whether the playout's buffer is at the synthesis bound (`playout.full` / `playout.room`). */
     recordRoom: enqueueActions(({ context, event, enqueue }) => {
@@ -701,7 +716,7 @@ export const turnMachine = setup({
       invoke: {
         id: "store",
         src: "store",
-        input: ({ context }) => ({ turnId: context.id, user: context.userText ?? "", assistant: context.answer.trim() }),
+        input: ({ context }) => ({ turnId: context.id, user: context.userText ?? "", assistant: context.answer.trim(), interrupted: false }),
         onDone: {
           target: "completed",
           actions: [

@@ -106,6 +106,10 @@ export interface VoiceContext {
   request: TurnRequest;
   /** The conversation so far (finished turns), oldest first. */
   history: ChatMessage[];
+  /** What the running turn reported it had heard just before a cut (answering only), or null. */
+  heard: HeardReport | null;
+  /** Turns cut short whose heard answer is being stored (machines/cut-memory.ts), oldest first. */
+  storingCut: string[];
   phase: Phase;
   /** Detail of the phase, e.g. "thinking.recalling". */
   path: string;
@@ -135,13 +139,31 @@ export type UserEvent =
  * depends on it). Its domain events are not sent: listeners take them from
  * the turn itself (machines/emitted.ts), one machine step fewer per event.
  */
-export type TurnReport = { type: "turn.phase"; turnId: string; state: Phase; path: string } | { type: "turn.stage"; stage: TurnStage };
+export type TurnReport =
+  | { type: "turn.phase"; turnId: string; state: Phase; path: string }
+  | { type: "turn.stage"; stage: TurnStage }
+  /** How far the answer was heard just before a cut (from the playout clock), with the user's words: a cut turn's memory. */
+  | { type: "turn.heard"; turnId: string; user: string; text: string };
+
+/**
+ * What the memory of a cut turn (machines/cut-memory.ts) sends the session:
+ * each domain event it emits (`memory.stored` or `memory.failed`), then
+ * that it is done.
+ */
+export type CutMemoryReport = { type: "cut.emitted"; emitted: VoiceEmitted } | { type: "cut.done"; turnId: string };
+
+/** What the session keeps of the running turn's last `turn.heard` report (until it cuts the turn). */
+export interface HeardReport {
+  turnId: string;
+  user: string;
+  text: string;
+}
 
 /** The turn's top-level stage, as the session mirrors it. */
 export type TurnStage = "listening" | "answering" | "remembering";
 
-/** Everything the session machine accepts: client commands and its turn's reports. */
-export type VoiceEvent = UserEvent | TurnReport;
+/** Everything the session machine accepts: client commands, its turn's reports and those of cut turns' memories. */
+export type VoiceEvent = UserEvent | TurnReport | CutMemoryReport;
 
 // --- domain events the machine emits -------------------------------------------
 
@@ -167,7 +189,7 @@ export type VoiceEmitted =
   | { type: "memory.recall_started"; turnId: string; query: string }
   | { type: "memory.recalled"; turnId: string; query: string; hits: MemoryHitSummary[] }
   | { type: "memory.failed"; turnId: string; operation: "recall" | "store"; code: string; message: string }
-  | { type: "memory.stored"; turnId: string; id: string; kind: string; preview: string }
+  | { type: "memory.stored"; turnId: string; id: string; kind: string; preview: string; interrupted: boolean }
   | { type: "llm.started"; turnId: string; engine: string; model: string; round: number }
   | { type: "llm.progress"; turnId: string; delta: string; index: number }
   | { type: "llm.round_ended"; turnId: string; round: number; reason: "stop" | "length" | "tool_calls" | "failed" | "interrupted" }

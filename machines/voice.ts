@@ -12,6 +12,13 @@
  *   idle ── user.listen / user.demo / user.text ─▶ turn ─ done ─▶ after_turn ─┬─▶ turn (continuous session)
  *                                                                              └─▶ idle
  *   turn: listening | answering | remembering   (the turn's stage, mirrored from its reports)
+ *   system.shutdown ─▶ stopping ─ no cut turn's memory still storing (or memoryDeadline) ─▶ stopped
+ *
+ * What was heard is what is remembered: a turn cut while answering (its
+ * answer partly heard) is stored by a cut memory actor the session spawns
+ * (machines/cut-memory.ts) with the heard text, marked interrupted; it
+ * outlives the cut turn, and shutdown waits for it at most the memory
+ * deadline (`stopping`).
  *
  * Barge-in (user.listen / user.text while a turn runs) interrupts the turn
  * and starts the new one in the same transition, so the old turn's actors
@@ -22,6 +29,7 @@
  */
 import { enqueueActions, setup, type DoneActorEvent } from "xstate";
 import type { ChatMessage } from "../actors/contracts/index.js";
+import { cutMemoryMachine, heardSomething } from "./cut-memory.js";
 import { turnCutEvents, turnMachine, turnMessages, type TurnActorSlots } from "./turn.js";
 import type { TurnInput, TurnOutput } from "./turn-types.js";
 import {
@@ -84,9 +92,12 @@ export const voiceMachine = setup({
     events: {} as VoiceEvent,
     input: {} as VoiceMachineInput | undefined,
     emitted: {} as VoiceEmitted,
-    children: {} as { turn: "turn" },
+    children: {} as { turn: "turn"; [cut: `cut.${string}`]: "cutMemory" },
   },
-  actors: { turn: turnMachine },
+  actors: { turn: turnMachine, cutMemory: cutMemoryMachine },
+  delays: {
+    memoryDeadline: ({ context }) => context.deadlines.memoryMs,
+  },
   guards: {
     /** After a turn, listen again: a continuous session that was not asked to stop. */
     shouldRelisten: ({ context }) => context.listenMode === "continuous" && !context.stopAfterTurn,
@@ -94,6 +105,8 @@ export const voiceMachine = setup({
     isTextTurn: ({ context }) => context.request.mode === "text",
     /** The turn reports that it entered `stage`. */
     turnEntered: ({ event }, params: { stage: TurnStage }) => event.type === "turn.stage" && event.stage === params.stage,
+    /** No cut turn's memory is still being stored (shutdown need not wait). */
+    storingNoCut: ({ context }) => context.storingCut.length === 0,
   },
   actions: {
     /** Publish a coarse state change (skipped when nothing a UI shows changed). */
@@ -118,7 +131,7 @@ export const voiceMachine = setup({
       else if (event.type === "user.demo") request = { mode: "demo", text: event.text ?? context.demoText };
       else request = { mode: "continuous", text: null };
       if (event.type === "user.listen") enqueue.assign({ listenMode: event.mode, stopAfterTurn: false });
-      enqueue.assign({ turnCount: context.turnCount + 1, request });
+      enqueue.assign({ turnCount: context.turnCount + 1, request, heard: null });
       enqueue.emit({ type: "turn.started", turnId: `${context.turnPrefix}${context.turnCount + 1}`, mode: request.mode });
     }),
     /** A turn ended by itself: keep its messages; a turn that ended the session leaves no relistening. */
@@ -152,6 +165,37 @@ export const voiceMachine = setup({
         by: params.reason === "barge_in" ? `${context.turnPrefix}${context.turnCount + 1}` : null,
       });
     }),
+    /** The running turn says how far its answer was heard (it is about to be cut). */
+    noteHeard: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "turn.heard" || event.turnId !== turnId(context)) return;
+      enqueue.assign({ heard: { turnId: event.turnId, user: event.user, text: event.text } });
+    }),
+    /**
+     * What was heard is what is remembered: a turn cut while answering whose
+     * answer was at least partly heard is stored with the heard text, marked
+     * interrupted, by a cut memory actor that outlives the turn. Nothing heard
+     * (cut while thinking, or before the first word played): nothing stored;
+     * the user's words stay in the history for the next model call.
+     */
+    rememberCut: enqueueActions(({ context, enqueue }) => {
+      const h = context.heard;
+      if (!h || h.turnId !== turnId(context) || !heardSomething(h.text)) return;
+      enqueue.spawnChild("cutMemory", {
+        id: `cut.${h.turnId}`,
+        input: { store: { turnId: h.turnId, user: h.user, assistant: h.text, interrupted: true }, deadlineMs: context.deadlines.memoryMs },
+      });
+      enqueue.assign({ storingCut: [...context.storingCut, h.turnId], heard: null });
+    }),
+    /** Re-emit what a cut turn's memory reports (its turn has ended: no running-turn check). */
+    relayCut: enqueueActions(({ event, enqueue }) => {
+      if (event.type === "cut.emitted") enqueue.emit(event.emitted);
+    }),
+    /** A cut turn's memory is settled: stop its actor, so snapshots do not grow. */
+    forgetCut: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== "cut.done") return;
+      enqueue.stopChild(`cut.${event.turnId}`);
+      enqueue.assign({ storingCut: context.storingCut.filter((id) => id !== event.turnId) });
+    }),
     leaveSession: enqueueActions(({ enqueue }) => {
       enqueue.assign({ listenMode: null, stopAfterTurn: false });
     }),
@@ -180,10 +224,17 @@ export const voiceMachine = setup({
     turnCount: 0,
     request: { mode: "text", text: null },
     history: [],
+    heard: null,
+    storingCut: [],
     phase: "idle",
     path: "idle",
   }),
   initial: "idle",
+  // Cut turns' memories report in any state (they outlive their turns).
+  on: {
+    "cut.emitted": { actions: "relayCut" },
+    "cut.done": { actions: "forgetCut" },
+  },
   states: {
     idle: {
       entry: [{ type: "announce", params: { state: "idle", path: "idle" } }],
@@ -191,7 +242,7 @@ export const voiceMachine = setup({
         "user.listen": { target: "turn", actions: "startTurn" },
         "user.demo": { target: "turn", actions: "startTurn" },
         "user.text": { target: "turn", actions: "startTurn" },
-        "system.shutdown": { target: "stopped" },
+        "system.shutdown": { target: "stopping" },
       },
     },
 
@@ -220,9 +271,10 @@ export const voiceMachine = setup({
         },
         answering: {
           on: {
-            "user.listen": { target: "#voice.turn", reenter: true, actions: [{ type: "interruptTurn", params: { reason: "barge_in" } }, "startTurn"] },
-            "user.text": { target: "#voice.turn", reenter: true, actions: [{ type: "interruptTurn", params: { reason: "barge_in" } }, "startTurn"] },
-            "user.stop_speaking": { target: "#voice.after_turn", actions: { type: "interruptTurn", params: { reason: "stop" } } },
+            "turn.heard": { actions: "noteHeard" },
+            "user.listen": { target: "#voice.turn", reenter: true, actions: [{ type: "interruptTurn", params: { reason: "barge_in" } }, "rememberCut", "startTurn"] },
+            "user.text": { target: "#voice.turn", reenter: true, actions: [{ type: "interruptTurn", params: { reason: "barge_in" } }, "rememberCut", "startTurn"] },
+            "user.stop_speaking": { target: "#voice.after_turn", actions: [{ type: "interruptTurn", params: { reason: "stop" } }, "rememberCut"] },
             "user.stop_listening": { guard: "inContinuousSession", actions: "markStopAfterTurn" },
             "turn.stage": { guard: { type: "turnEntered", params: { stage: "remembering" } }, target: "remembering" },
           },
@@ -238,13 +290,21 @@ export const voiceMachine = setup({
       on: {
         "turn.phase": { actions: "mirrorPhase" },
         "turn.stage": { guard: { type: "turnEntered", params: { stage: "answering" } }, target: ".answering" },
-        "system.shutdown": { target: "stopped", actions: [{ type: "interruptTurn", params: { reason: "shutdown" } }, "leaveSession"] },
+        // rememberCut stores only a turn heard while `answering`: in `remembering` the turn's own store already runs and finishes (stores take no signal).
+        "system.shutdown": { target: "stopping", actions: [{ type: "interruptTurn", params: { reason: "shutdown" } }, "rememberCut", "leaveSession"] },
       },
     },
 
     // The one place that decides what comes after a turn: listen again, or rest.
     after_turn: {
       always: [{ guard: "shouldRelisten", target: "turn", actions: "startTurn" }, { target: "idle", actions: "leaveSession" }],
+    },
+
+    // Shutdown waits for cut turns' memories still storing, at most the memory deadline (each also has its own).
+    stopping: {
+      entry: [{ type: "announce", params: { state: "stopped", path: "stopped" } }],
+      always: { guard: "storingNoCut", target: "stopped" },
+      after: { memoryDeadline: { target: "stopped" } },
     },
 
     stopped: {
@@ -258,11 +318,13 @@ export type VoiceMachine = typeof voiceMachine;
 
 /**
  * The session machine with real stage actors. They run inside the turn, so
- * they are provided to the turn machine, which is provided to the session.
+ * they are provided to the turn machine, which is provided to the session;
+ * the store also to the memory of cut turns (machines/cut-memory.ts).
  * @example
  * const machine = withStageActors(createVoiceActors({ stt, llm, tts, memory, tools }));
  * const actor = createActor(machine, { input: { deadlines: { llmMs: 20_000 } } }).start();
  */
 export function withStageActors(actors: Partial<TurnActorSlots>): VoiceMachine {
-  return voiceMachine.provide({ actors: { turn: turnMachine.provide({ actors }) } });
+  const cutMemory = actors.store ? cutMemoryMachine.provide({ actors: { store: actors.store } }) : cutMemoryMachine;
+  return voiceMachine.provide({ actors: { turn: turnMachine.provide({ actors }), cutMemory } });
 }

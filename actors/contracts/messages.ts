@@ -52,6 +52,11 @@ export interface MemoryItem {
   /** ISO 8601 UTC. */
   createdAt: string;
   turnId: string | null;
+  /**
+   * A turn cut short (stop, barge-in, shutdown): its answer part is only what
+   * was heard up to the cut. Absent or false otherwise (and for facts).
+   */
+  interrupted?: boolean;
 }
 
 /** A recalled memory with its relevance (higher is better). */

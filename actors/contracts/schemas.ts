@@ -39,6 +39,8 @@ export const MemoryItemSchema = z.object({
   importance: z.number(),
   createdAt: z.string(),
   turnId: z.string().nullable(),
+  // Stores written before interrupted turns were kept do not say: not interrupted.
+  interrupted: z.boolean().default(false),
 }) satisfies z.ZodType<MemoryItem, unknown>;
 
 /** What `MemoryStore.recall` resolves. */

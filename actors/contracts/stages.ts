@@ -45,7 +45,10 @@ export type RecallOutput = MemoryHit[];
 export interface StoreInput {
   turnId: string;
   user: string;
+  /** The answer as heard: the whole answer for a finished turn, what was heard up to the cut for an interrupted one. */
   assistant: string;
+  /** The turn was cut short (stop, barge-in, shutdown) and `assistant` is only what was heard of its answer. */
+  interrupted: boolean;
 }
 export type StoreOutput = MemoryItem;
 

@@ -1,7 +1,8 @@
 /**
  * The memory stage as XState logic: recall before the answer (aborted with
  * its AbortSignal when the state exits) and storing the finished turn after
- * it. Both are promise actors; failures reject with the store's EngineError,
+ * it (or what was heard of it, for a turn cut short: machines/cut-memory.ts).
+ * Both are promise actors; failures reject with the store's EngineError,
  * whose `code` the machine reports in `memory_error`. What the store resolves
  * is validated (actors/engine-output.ts): a wrong shape rejects with
  * EngineError `malformed_output`.
@@ -27,7 +28,7 @@ export function createRecallLogic(options: MemoryLogicOptions) {
 export function createStoreLogic(options: MemoryLogicOptions) {
   return fromPromise<StoreOutput, StoreInput>(async ({ input }) => {
     // storeTurn takes no signal: a store is short and leaving it half-done would be worse than finishing it.
-    const item: unknown = await options.store.storeTurn({ turnId: input.turnId, user: input.user, assistant: input.assistant });
+    const item: unknown = await options.store.storeTurn({ turnId: input.turnId, user: input.user, assistant: input.assistant, interrupted: input.interrupted });
     return parseEngineOutput(MemoryItemSchema, item, "The memory store's stored item");
   });
 }

@@ -8,6 +8,7 @@
  */
 import { EngineError } from "../engine-error.js";
 import { sleep } from "../sleep.js";
+import { turnMemoryText } from "./turn-text.js";
 import type { MemoryHit, MemoryItem, MemoryKind, MemoryStore } from "./types.js";
 
 export interface InMemoryStoreOptions {
@@ -71,11 +72,12 @@ export class InMemoryStore implements MemoryStore {
     return hits.slice(0, options.limit ?? 5);
   }
 
-  async storeTurn(turn: { turnId: string; user: string; assistant: string; at?: Date }): Promise<MemoryItem> {
+  async storeTurn(turn: { turnId: string; user: string; assistant: string; interrupted?: boolean; at?: Date }): Promise<MemoryItem> {
     this.#checkOpen();
     await sleep(this.#o.latencyMs ?? 0);
     this.#maybeFail("store");
-    return { ...this.#add("turn", `User: ${turn.user}\nAssistant: ${turn.assistant}`, 0.3, turn.turnId, turn.at) };
+    const interrupted = turn.interrupted ?? false;
+    return { ...this.#add("turn", turnMemoryText(turn.user, turn.assistant, interrupted), 0.3, turn.turnId, turn.at, interrupted) };
   }
 
   async remember(fact: { text: string; kind?: Exclude<MemoryKind, "turn">; importance?: number; turnId?: string | null }): Promise<MemoryItem> {
@@ -100,7 +102,7 @@ export class InMemoryStore implements MemoryStore {
     this.#closed = true;
   }
 
-  #add(kind: MemoryKind, text: string, importance: number, turnId: string | null, at?: Date): MemoryItem {
+  #add(kind: MemoryKind, text: string, importance: number, turnId: string | null, at?: Date, interrupted = false): MemoryItem {
     const item: MemoryItem = {
       id: `m${++this.#seq}`,
       kind,
@@ -108,6 +110,7 @@ export class InMemoryStore implements MemoryStore {
       importance,
       createdAt: (at ?? this.#o.now?.() ?? new Date()).toISOString(),
       turnId,
+      interrupted,
     };
     this.#items.push(item);
     return item;

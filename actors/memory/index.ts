@@ -6,3 +6,4 @@ export { DEFAULT_IMPORTANCE, SqliteMemoryStore, defaultMemoryPath, type SqliteMe
 export { MIGRATIONS, SCHEMA_VERSION, SchemaTooNewError, migrate, type Migration } from "./migrations.js";
 export { memoryErrorCode, toMemoryError, type MemoryErrorCode } from "./sqlite-errors.js";
 export { ftsAllQuery, ftsAnyQuery } from "./fts-query.js";
+export { INTERRUPTED_LABEL, turnMemoryText } from "./turn-text.js";

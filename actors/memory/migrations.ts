@@ -54,6 +54,14 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    description: "interrupted flag: a turn cut short keeps only what was heard of its answer",
+    up(db) {
+      // ADD COLUMN with a constant default rewrites no row: every existing memory reads as not interrupted.
+      db.exec("ALTER TABLE memories ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0 CHECK (interrupted IN (0, 1))");
+    },
+  },
 ];
 
 /** The version a fully migrated database has. */

@@ -17,6 +17,7 @@ import { ensureDatabaseFolder } from "./db-folder.js";
 import { ftsAllQuery, ftsAnyQuery } from "./fts-query.js";
 import { migrate } from "./migrations.js";
 import { toMemoryError } from "./sqlite-errors.js";
+import { turnMemoryText } from "./turn-text.js";
 import type { MemoryHit, MemoryItem, MemoryKind, MemoryStore } from "./types.js";
 
 /** `~/.coda/memory.db`: where the store lives when no path is given. */
@@ -52,6 +53,7 @@ interface MemoryRow {
   importance: number;
   created_at: string;
   turn_id: string | null;
+  interrupted: 0 | 1;
 }
 
 const DEFAULT_LIMIT = 10;
@@ -134,15 +136,20 @@ export class SqliteMemoryStore implements MemoryStore {
     return new SqliteMemoryStore(options);
   }
 
-  /** Keep one finished turn (importance 0.3 unless the caller's retention rules say otherwise). */
-  async storeTurn(turn: { turnId: string; user: string; assistant: string; at?: Date; importance?: number }): Promise<MemoryItem> {
+  /**
+   * Keep one turn (importance 0.3 unless the caller's retention rules say
+   * otherwise). `interrupted`: the turn was cut short and `assistant` is
+   * what was heard of the answer; kept in its own column and in the text.
+   */
+  async storeTurn(turn: { turnId: string; user: string; assistant: string; interrupted?: boolean; at?: Date; importance?: number }): Promise<MemoryItem> {
     const at = turn.at ?? this.#now();
     if (Number.isNaN(at.getTime())) throw new TypeError("storeTurn: `at` is not a valid date");
     const importance = checkImportance(turn.importance ?? DEFAULT_IMPORTANCE.turn);
+    const interrupted = turn.interrupted ?? false;
     const user = this.#cut(turn.user);
     const answer = this.#cut(turn.assistant);
-    const text = this.#cut(`User: ${user}\nAssistant: ${answer}`);
-    return this.#run("Storing a turn", () => this.#insert({ kind: "turn", text, user, answer, importance, at, turnId: turn.turnId }));
+    const text = this.#cut(turnMemoryText(user, answer, interrupted));
+    return this.#run("Storing a turn", () => this.#insert({ kind: "turn", text, user, answer, importance, at, turnId: turn.turnId, interrupted }));
   }
 
   /** Keep a fact (default importance 0.6) or a preference (0.7). */
@@ -153,7 +160,7 @@ export class SqliteMemoryStore implements MemoryStore {
     if (text.length === 0) throw new TypeError("remember: text must not be empty");
     const importance = checkImportance(fact.importance ?? DEFAULT_IMPORTANCE[kind]);
     return this.#run("Storing a memory", () =>
-      this.#insert({ kind, text, user: null, answer: null, importance, at: this.#now(), turnId: fact.turnId ?? null }),
+      this.#insert({ kind, text, user: null, answer: null, importance, at: this.#now(), turnId: fact.turnId ?? null, interrupted: false }),
     );
   }
 
@@ -227,7 +234,16 @@ export class SqliteMemoryStore implements MemoryStore {
     if (failure) throw toMemoryError(failure, "Closing memory database");
   }
 
-  #insert(m: { kind: MemoryKind; text: string; user: string | null; answer: string | null; importance: number; at: Date; turnId: string | null }): MemoryItem {
+  #insert(m: {
+    kind: MemoryKind;
+    text: string;
+    user: string | null;
+    answer: string | null;
+    importance: number;
+    at: Date;
+    turnId: string | null;
+    interrupted: boolean;
+  }): MemoryItem {
     const item: MemoryItem = {
       id: `mem_${randomUUID()}`,
       kind: m.kind,
@@ -235,6 +251,7 @@ export class SqliteMemoryStore implements MemoryStore {
       importance: m.importance,
       createdAt: m.at.toISOString(),
       turnId: m.turnId,
+      interrupted: m.interrupted,
     };
     // One transaction: the row, its FTS entry (trigger) and the eviction it
     // causes are all committed together or not at all.
@@ -249,6 +266,7 @@ export class SqliteMemoryStore implements MemoryStore {
         created_at: item.createdAt,
         created_ms: m.at.getTime(),
         turn_id: item.turnId,
+        interrupted: m.interrupted ? 1 : 0,
       });
       const over = (this.#sql.count.get() as { n: number }).n - this.maxItems;
       if (over > 0) this.#sql.evict.run(lastInsertRowid, over);
@@ -282,11 +300,11 @@ export class SqliteMemoryStore implements MemoryStore {
 }
 
 function prepare(db: Database.Database) {
-  const columns = "m.id, m.kind, m.text, m.importance, m.created_at, m.turn_id";
+  const columns = "m.id, m.kind, m.text, m.importance, m.created_at, m.turn_id, m.interrupted";
   return {
     insert: db.prepare(
-      `INSERT INTO memories (id, kind, text, user_text, answer, importance, created_at, created_ms, turn_id)
-       VALUES (@id, @kind, @text, @user_text, @answer, @importance, @created_at, @created_ms, @turn_id)`,
+      `INSERT INTO memories (id, kind, text, user_text, answer, importance, created_at, created_ms, turn_id, interrupted)
+       VALUES (@id, @kind, @text, @user_text, @answer, @importance, @created_at, @created_ms, @turn_id, @interrupted)`,
     ),
     count: db.prepare("SELECT count(*) AS n FROM memories"),
     // Retention: least important first, then oldest; never the row just written.
@@ -308,7 +326,7 @@ function prepare(db: Database.Database) {
 }
 
 function toItem(row: MemoryRow): MemoryItem {
-  return { id: row.id, kind: row.kind, text: row.text, importance: row.importance, createdAt: row.created_at, turnId: row.turn_id };
+  return { id: row.id, kind: row.kind, text: row.text, importance: row.importance, createdAt: row.created_at, turnId: row.turn_id, interrupted: row.interrupted === 1 };
 }
 
 function toHit(row: MemoryRow & { rank: number }): MemoryHit {

@@ -12,8 +12,12 @@ export interface MemoryStore {
   readonly name: string;
   /** The most relevant memories for `query`, best first. */
   recall(query: string, options?: { limit?: number; signal?: AbortSignal }): Promise<MemoryHit[]>;
-  /** Keep one finished turn. */
-  storeTurn(turn: { turnId: string; user: string; assistant: string; at?: Date }): Promise<MemoryItem>;
+  /**
+   * Keep one turn. `interrupted`: the turn was cut short and `assistant` is
+   * only what was heard of the answer; the item keeps the mark (`interrupted`)
+   * and its text says so (actors/memory/turn-text.ts).
+   */
+  storeTurn(turn: { turnId: string; user: string; assistant: string; interrupted?: boolean; at?: Date }): Promise<MemoryItem>;
   /** Keep a fact or preference. */
   remember(fact: { text: string; kind?: Exclude<MemoryKind, "turn">; importance?: number; turnId?: string | null }): Promise<MemoryItem>;
   /** Newest first. */

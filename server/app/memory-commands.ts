@@ -76,5 +76,5 @@ export function registerMemoryCommands(server: CommandRegistrar, store: ViewerMe
 }
 
 function toWireItem(item: MemoryItem): WireItem {
-  return { id: item.id, kind: item.kind, text: item.text, importance: item.importance, created_at: item.createdAt, turn_id: item.turnId };
+  return { id: item.id, kind: item.kind, text: item.text, importance: item.importance, created_at: item.createdAt, turn_id: item.turnId, interrupted: item.interrupted ?? false };
 }

@@ -42,7 +42,8 @@ export interface ConversationTurn {
   tools: ConversationToolCall[];
   memory: {
     recalled: EventData<"memory_recall">["hits"];
-    stored: { id: string; kind: string; preview: string }[];
+    /** `interrupted`: the item keeps only what was heard of a cut answer (it arrives after the turn's interruption). */
+    stored: { id: string; kind: string; preview: string; interrupted: boolean }[];
   };
   /** Totals of the spoken answer (tts_result), once synthesised. */
   speech: { audioMs: number; chunks: number; interrupted: boolean } | null;
@@ -108,7 +109,7 @@ export class Conversation {
         t.memory.recalled.push(...e.data.hits);
         break;
       case "memory_store":
-        t.memory.stored.push({ id: e.data.id, kind: e.data.kind, preview: e.data.preview });
+        t.memory.stored.push({ id: e.data.id, kind: e.data.kind, preview: e.data.preview, interrupted: e.data.interrupted });
         break;
       case "llm_progress":
         if (t.finishReason === null) t.assistant += e.data.delta;

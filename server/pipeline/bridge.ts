@@ -11,7 +11,7 @@
  * step that produced them) and in order, so `dispatch` returns before the
  * events it caused are delivered and a command's ack can come first.
  */
-import { createActor, type ActorOptions, type Subscription } from "xstate";
+import { createActor, waitFor, type ActorOptions, type Subscription } from "xstate";
 import { createVoiceActors, type VoiceEngines } from "../../actors/index.js";
 import { silentLogger, type Logger } from "../../actors/logger.js";
 import { ClientAudioSource } from "../../actors/stt/sources.js";
@@ -209,7 +209,7 @@ export function createBridge(options: BridgeOptions): Bridge {
       case "memory.failed":
         return send({ type: "memory_error", data: { turn_id: e.turnId, operation: e.operation, code: e.code, message: e.message } });
       case "memory.stored":
-        return send({ type: "memory_store", data: { turn_id: e.turnId, id: e.id, kind: e.kind, preview: e.preview } });
+        return send({ type: "memory_store", data: { turn_id: e.turnId, id: e.id, kind: e.kind, preview: e.preview, interrupted: e.interrupted } });
       case "llm.started":
         return send({ type: "llm_start", data: { turn_id: e.turnId, engine: e.engine, model: e.model, round: e.round } });
       case "llm.progress":
@@ -399,8 +399,14 @@ export function createBridge(options: BridgeOptions): Bridge {
     async stop(): Promise<void> {
       if (stopped) return;
       const snapshot = actor.getSnapshot();
-      if (snapshot.status === "active") actor.send({ type: "system.shutdown" } satisfies UserEvent);
+      if (snapshot.status === "active") {
+        // A turn cut by the shutdown is remembered as heard, like one cut by a stop.
+        noteHeard();
+        actor.send({ type: "system.shutdown" } satisfies UserEvent);
+      }
       stopped = true;
+      // The machine waits in `stopping` while a cut turn's memory is stored, never past its memory deadline.
+      if (actor.getSnapshot().status === "active") await waitFor(actor, (s) => s.status !== "active").catch(() => undefined);
       actor.stop();
       errorSub.unsubscribe();
       // Deliver what the shutdown produced (turn_interrupted, state_change) before returning.

@@ -173,6 +173,9 @@ export const EVENT_DATA = {
       id: z.string(),
       kind: z.string(),
       preview: z.string(),
+      interrupted: z
+        .boolean()
+        .describe("The turn was cut short (stop, barge-in, shutdown): the item keeps only what was heard of the answer. Such an item arrives after the turn's turn_interrupted"),
     })
     .describe("A memory item has been stored"),
   memory_recall: z
@@ -203,6 +206,9 @@ export const EVENT_DATA = {
           importance: z.number().min(0).max(1).describe("0 (trivia) to 1 (never forget)"),
           created_at: Timestamp,
           turn_id: TurnId.nullable().describe("The turn that stored it, if any"),
+          interrupted: z
+            .boolean()
+            .describe("A turn cut short (stop, barge-in, shutdown): its answer is only what was heard, and its text says `Assistant (interrupted):`. False for finished turns, facts and preferences"),
         }),
       ),
     })

@@ -23,7 +23,7 @@ export const EVENT_EXAMPLES: { [T in EventType]: EventData<T> } = {
   tts_audio: { turn_id: t, chunk_index: 0, sentence_index: 0, offset_ms: 0, audio_ms: 1120, bytes: 49392 },
   tts_result: { turn_id: t, sentences: 1, chunks: 1, chars: 12, audio_ms: 1120, duration_ms: 95, interrupted: false },
   tts_error: { turn_id: t, code: "engine_error", message: "The speech engine stopped unexpectedly" },
-  memory_store: { turn_id: t, id: "m42", kind: "turn", preview: "what time is it -> It is 12:34." },
+  memory_store: { turn_id: t, id: "m42", kind: "turn", preview: "what time is it -> It is 12:34.", interrupted: false },
   memory_recall: { turn_id: t, query: "what time is it", hits: [{ id: "m7", kind: "fact", preview: "I live in Lisbon", score: 0.61 }], duration_ms: 2.4 },
   memory_error: { turn_id: t, operation: "recall", code: "locked", message: "The memory database is locked by another process; continuing without memory" },
   tool_call: { turn_id: t, call_id: "call_1", name: "get_time", arguments: { timezone: "Europe/Lisbon" } },
@@ -66,7 +66,7 @@ export const EVENT_EXAMPLES: { [T in EventType]: EventData<T> } = {
   state_change: { state: "thinking", previous: "listening", path: "thinking.generating", turn_id: t, mode: "push_to_talk" },
   turn_interrupted: { turn_id: t, reason: "barge_in", state: "speaking", by: "t4", heard_ms: 1840, heard_text: "It is 12:34. The meeting—" },
   performance_metrics: { window: 100, turns: 12, figures: { total_ms: { count: 12, p50: 2900, p95: 4100, p99: 4400, max: 4400 } } },
-  memory_items: { query: "lisbon", items: [{ id: "m7", kind: "fact", text: "I live in Lisbon", importance: 0.7, created_at: ts, turn_id: "t1" }] },
+  memory_items: { query: "lisbon", items: [{ id: "m7", kind: "fact", text: "I live in Lisbon", importance: 0.7, created_at: ts, turn_id: "t1", interrupted: false }] },
   command_ack: { id: "req-7", command: "demo_flow" },
   command_error: { id: "req-8", command: "stt_start", code: "invalid_data", message: 'Invalid data for stt_start: data.mode: Invalid option: expected one of "push_to_talk"|"continuous"', issues: [{ path: "data.mode", message: 'Invalid option: expected one of "push_to_talk"|"continuous"' }] },
 };

@@ -107,6 +107,7 @@ describe("buildVoiceDiagram", () => {
       ["idle", "atomic"],
       ["turn", "compound"],
       ["after_turn", "atomic"],
+      ["stopping", "atomic"],
       ["stopped", "final"],
     ]);
     expect(find("voice.turn")!.children.map((c) => [c.key, c.type])).toEqual([
@@ -126,7 +127,12 @@ describe("buildVoiceDiagram", () => {
       "user.listen>voice.turn",
       "user.demo>voice.turn",
       "user.text>voice.turn",
-      "system.shutdown>voice.stopped",
+      "system.shutdown>voice.stopping",
+    ]);
+    // Shutdown waits for a cut turn's memory, at most the memory deadline.
+    expect(d.edges.filter((e) => e.source === "voice.stopping").map((e) => [e.label, e.guard, e.target])).toEqual([
+      ["after memoryDeadline", null, "voice.stopped"],
+      ["always", "storingNoCut", "voice.stopped"],
     ]);
     expect(d.edges.filter((e) => e.source === "voice.turn.remembering" && e.target === "voice.turn.completed").map((e) => [e.label, e.guard])).toEqual([
       ["done (store)", null],

@@ -94,8 +94,13 @@ describe("voice pipeline over WebSocket", () => {
     // No audio client: what was synthesised counts as heard.
     expect((cut.data as { heard_text: string }).heard_text).toMatch(/^One\./);
     await client.waitFor((m) => m.type === "latency_trace" && m.data.turn_id === "t2");
+    await client.waitFor((m) => m.type === "memory_store" && m.data.turn_id === "t1");
     const cutAt = client.messages.indexOf(cut);
-    expect(client.messages.slice(cutAt + 1).filter((m) => turnOf(m) === "t1")).toEqual([]);
+    // Of the cut turn only what was heard of its answer follows: stored, marked interrupted.
+    const heard = (cut.data as { heard_text: string }).heard_text;
+    expect(client.messages.slice(cutAt + 1).filter((m) => turnOf(m) === "t1").map((m) => [m.type, m.data])).toEqual([
+      ["memory_store", expect.objectContaining({ kind: "turn", interrupted: true, preview: `User: count\nAssistant (interrupted): ${heard}` })],
+    ]);
     expect(engines.llm.requests[0]!.signal.aborted).toBe(true);
     // The synthesis that was running when the user barged in saw its signal abort.
     const t1Sentences = ["One.", "Two.", "Three.", "Four.", "Five."];

@@ -8,7 +8,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { AnyStateNode } from "xstate";
 import { getStateNodes } from "xstate/graph";
-import { MACHINES_DOC, renderMachinesDoc, renderTurnDiagram, renderVoiceDiagram } from "../../server/docs-gen/write-machines-doc.js";
+import { MACHINES_DOC, renderCutMemoryDiagram, renderMachinesDoc, renderTurnDiagram, renderVoiceDiagram } from "../../server/docs-gen/write-machines-doc.js";
+import { cutMemoryMachine } from "../../machines/cut-memory.js";
 import { turnMachine } from "../../machines/turn.js";
 import { voiceMachine } from "../../machines/voice.js";
 
@@ -18,11 +19,13 @@ describe("docs/machines.md", () => {
     expect(doc).toBe(renderMachinesDoc());
     expect(doc).toContain(renderVoiceDiagram());
     expect(doc).toContain(renderTurnDiagram());
+    expect(doc).toContain(renderCutMemoryDiagram());
   });
 
   it.each([
     ["session", voiceMachine.root, renderVoiceDiagram()],
     ["turn", turnMachine.root, renderTurnDiagram()],
+    ["cut memory", cutMemoryMachine.root, renderCutMemoryDiagram()],
   ] as const)("draws every state node and every targeted transition of the %s machine", (_name, root, diagram) => {
     const nodes = getStateNodes(root as never) as AnyStateNode[];
     for (const n of nodes) expect(diagram).toContain(` as ${n.path.join("_")}`);

@@ -1,15 +1,20 @@
 /**
  * Rules every run of the voice machines must obey, whatever the path: turn
  * ids in order, state changes chained (each names the previous one),
- * nothing of a turn after its end, every listening and tool call a turn
- * opened closed before its end, and a turn's interruption right after its
- * end. Shared by the session and turn graph tests.
+ * nothing of a turn after its end (except, for an interrupted turn, the
+ * one outcome of storing what was heard: machines/cut-memory.ts), every
+ * listening and tool call a turn opened closed before its end, and a turn's
+ * interruption right after its end. Shared by the session and turn graph
+ * tests.
  */
 import { expect } from "vitest";
 import type { Phase, VoiceEmitted } from "../../machines/voice-types.js";
 
 export function checkEmitted(emitted: VoiceEmitted[], initialPhase: Phase = "idle"): void {
   const ended = new Set<string>();
+  // Interrupted turns, and those whose heard answer's store has reported.
+  const interrupted = new Set<string>();
+  const cutStored = new Set<string>();
   // What each turn opened and has not closed yet: listening, and tool calls by id.
   const listening = new Set<string>();
   const calls = new Map<string, Set<string>>();
@@ -35,6 +40,12 @@ export function checkEmitted(emitted: VoiceEmitted[], initialPhase: Phase = "idl
       continue;
     }
     const turnId = e.turnId;
+    if ((e.type === "memory.stored" || (e.type === "memory.failed" && e.operation === "store")) && interrupted.has(turnId)) {
+      expect(cutStored.has(turnId), `a second store outcome for ${turnId}`).toBe(false);
+      if (e.type === "memory.stored") expect(e.interrupted).toBe(true);
+      cutStored.add(turnId);
+      continue;
+    }
     expect(ended.has(turnId), `${e.type} after the end of ${turnId}`).toBe(false);
     if (e.type === "stt.started") listening.add(turnId);
     if (e.type === "stt.result" || e.type === "stt.failed") expect(listening.delete(turnId), `${e.type} without stt.started`).toBe(true);
@@ -45,6 +56,7 @@ export function checkEmitted(emitted: VoiceEmitted[], initialPhase: Phase = "idl
       expect(listening.has(turnId), `${turnId} ended while listening`).toBe(false);
       expect([...(calls.get(turnId) ?? [])], `${turnId} ended with tool calls unanswered`).toEqual([]);
       ended.add(turnId);
+      if (e.outcome === "interrupted") interrupted.add(turnId);
     }
   }
 }

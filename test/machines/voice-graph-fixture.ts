@@ -1,7 +1,7 @@
 /**
  * What the model-based tests of the session machine share: the events (with
  * payloads) the graph is explored with, including the reports and endings a
- * turn sends its session, an abstraction of the context that keeps the
+ * turn sends its session, the reports of a cut turn's memory, an abstraction of the context that keeps the
  * state space finite, and the machine whose turns run inert stage actors so
  * that only the explored events move it.
  */
@@ -31,6 +31,14 @@ export const EVENTS = [
   { type: "turn.stage", stage: "remembering" },
   // A state change still queued from a replaced turn: the session keeps its phase.
   { type: "turn.phase", turnId: "t0", state: "speaking", path: "speaking" },
+  // What was heard just before a cut: a few words, or nothing but the cut mark (nothing to remember).
+  { type: "turn.heard", turnId: "t1", user: "hello", text: "Hi there—" },
+  { type: "turn.heard", turnId: "t1", user: "hello", text: "—" },
+  // The memory of a cut turn reports its outcome, then that it is done.
+  { type: "cut.emitted", emitted: { type: "memory.stored", turnId: "t1", id: "m1", kind: "turn", preview: "User: hello", interrupted: true } },
+  { type: "cut.done", turnId: "t1" },
+  // Shutdown's wait for it: the named `after` delay of `stopping`.
+  { type: "xstate.after.memoryDeadline.voice.stopping" },
   ended("completed", false),
   ended("completed", true),
   ended("failed", false),
@@ -46,7 +54,16 @@ export type VoiceSnapshot = SnapshotFrom<typeof voiceMachine>;
  */
 export function serializeState(s: VoiceSnapshot): string {
   const c = s.context;
-  return JSON.stringify({ v: s.value, st: s.status, m: c.listenMode, stop: c.stopAfterTurn, mode: c.request.mode, hist: Math.min(c.history.length, 1) });
+  return JSON.stringify({
+    v: s.value,
+    st: s.status,
+    m: c.listenMode,
+    stop: c.stopAfterTurn,
+    mode: c.request.mode,
+    hist: Math.min(c.history.length, 1),
+    heard: c.heard === null ? null : c.heard.text.length > 1,
+    cut: c.storingCut,
+  });
 }
 
 /** The session whose turns run stage actors that never act. */

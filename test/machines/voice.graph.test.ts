@@ -30,18 +30,36 @@ const adjacency = getAdjacencyMap(voiceMachine as never, traversal as never) as 
 const edges = Object.values(adjacency).flatMap((v) => Object.values(v.transitions).map((t) => ({ from: v.state, event: t.event, to: t.state })));
 
 function replay(path: StatePath<VoiceSnapshot, VoiceEvent>): void {
-  replayPath(createActor(inertMachine, { input: INPUT }), path, serializeState, (live) => {
-    const turn = live.children.turn?.getSnapshot();
-    if (live.matches("turn")) {
-      // One turn runs, named after the turn count, and the session shows its phase.
-      expect(turn?.context.id).toBe(`t${live.context.turnCount}`);
-      expect(live.context.phase).toBe(turn!.context.phase);
-    } else {
-      expect(turn).toBeUndefined();
-      if (live.matches("idle")) expect([live.context.phase, live.context.listenMode, live.context.stopAfterTurn]).toEqual(["idle", null, false]);
-      if (live.matches("stopped")) expect(live.context.phase).toBe("stopped");
-    }
-  }, { subscribe: (actor, listener) => onVoiceEmitted(actor as never, listener) });
+  replayPath(
+    createActor(inertMachine, { input: INPUT }),
+    path,
+    serializeState,
+    (live) => {
+      // One cut memory actor per cut turn being stored, named after it; a settled one is stopped.
+      const cuts = Object.keys(live.children).filter((id) => id.startsWith("cut."));
+      expect(cuts).toEqual(live.context.storingCut.map((id) => `cut.${id}`));
+      const turn = live.children.turn?.getSnapshot();
+      if (live.matches("turn")) {
+        // One turn runs, named after the turn count, and the session shows its phase.
+        expect(turn?.context.id).toBe(`t${live.context.turnCount}`);
+        expect(live.context.phase).toBe(turn!.context.phase);
+      } else {
+        expect(turn).toBeUndefined();
+        if (live.matches("idle")) expect([live.context.phase, live.context.listenMode, live.context.stopAfterTurn]).toEqual(["idle", null, false]);
+        if (live.matches("stopped")) expect(live.context.phase).toBe("stopped");
+      }
+    },
+    {
+      subscribe: (actor, listener) => onVoiceEmitted(actor as never, listener),
+      // A live cut keeps the cut turn's messages in the history; a pure traversal runs no turn to read them from.
+      compare: (live, pure) => {
+        const { hist: liveHist, ...liveState } = JSON.parse(serializeState(live)) as { hist: number };
+        const { hist: pureHist, ...pureState } = JSON.parse(serializeState(pure)) as { hist: number };
+        expect(liveState).toEqual(pureState);
+        expect(liveHist).toBeGreaterThanOrEqual(pureHist);
+      },
+    },
+  );
 }
 
 describe("session machine graph", () => {
@@ -50,7 +68,11 @@ describe("session machine graph", () => {
     const reached = new Set(Object.values(adjacency).flatMap((v) => v.state._nodes.map((n) => n.id)));
     // `starting` and `after_turn` are left at once (eventless transitions), so no snapshot rests there.
     expect(all.filter((id) => !reached.has(id))).toEqual(["voice.turn.starting", "voice.after_turn"]);
-    expect(all.length).toBe(8);
+    expect(all.length).toBe(9);
+    // Shutdown waits in `stopping` only while a cut turn's memory is being stored.
+    const stopping = Object.values(adjacency).filter((v) => v.state.matches("stopping"));
+    expect(stopping.length).toBeGreaterThan(0);
+    for (const v of stopping) expect(v.state.context.storingCut).not.toEqual([]);
   });
 
   it("takes every transition of every state node", () => {

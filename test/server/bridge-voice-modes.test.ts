@@ -97,13 +97,14 @@ describe("stop_speaking", () => {
     expect(cut.data).toMatchObject({ turn_id: "t1", reason: "stop", state: "speaking", by: null });
     expect((cut.data as { heard_ms: number }).heard_ms).toBeGreaterThan(0);
     await fx.waitForState("idle");
+    // What was heard (no audio consumer: what was synthesised) is remembered, marked interrupted, after the cut.
+    const stored = await fx.waitFor((e) => e.type === "memory_store" && e.data.turn_id === "t1");
+    expect(stored.data).toMatchObject({ interrupted: true, preview: `User: count\nAssistant (interrupted): ${(cut.data as { heard_text: string }).heard_text}` });
     const types = fx.types("t1");
-    expect(types.at(-1)).toBe("turn_interrupted");
-    expect(types.slice(-4)).toEqual(["llm_result", "tts_result", "latency_trace", "turn_interrupted"]);
+    expect(types.slice(-5)).toEqual(["llm_result", "tts_result", "latency_trace", "turn_interrupted", "memory_store"]);
     expect(fx.events.find((e) => e.type === "llm_result")!.data).toMatchObject({ finish_reason: "interrupted" });
     expect(fx.events.find((e) => e.type === "tts_result")!.data).toMatchObject({ interrupted: true });
     expect(fx.events.find((e) => e.type === "latency_trace")!.data).toMatchObject({ interrupted: true });
-    expect(fx.types("t1")).not.toContain("memory_store");
     // The engines saw the cancellation, and nothing arrives afterwards.
     expect(fx.llm.requests[0]!.signal.aborted).toBe(true);
     expect(fx.tts.calls.at(-1)!.signal.aborted).toBe(true);

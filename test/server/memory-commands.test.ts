@@ -64,8 +64,8 @@ describe("memory_list", () => {
     expect(answer.data).toEqual({
       query: null,
       items: [
-        { id: turn.id, kind: "turn", text: "User: Hi\nAssistant: Hello!", importance: 0.3, created_at: turn.createdAt, turn_id: "t1" },
-        { id: fact.id, kind: "fact", text: "The user's cat is called Miso", importance: 0.8, created_at: fact.createdAt, turn_id: null },
+        { id: turn.id, kind: "turn", text: "User: Hi\nAssistant: Hello!", importance: 0.3, created_at: turn.createdAt, turn_id: "t1", interrupted: false },
+        { id: fact.id, kind: "fact", text: "The user's cat is called Miso", importance: 0.8, created_at: fact.createdAt, turn_id: null, interrupted: false },
       ],
     });
     await sleep(30);

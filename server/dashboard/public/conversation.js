@@ -78,7 +78,7 @@ export class Conversation {
         break;
       }
       case "memory_store":
-        if (d.turn_id) this.#chip(this.#turn(d.turn_id), "memory", [h("b", {}, `stored ${d.kind} `), clip(d.preview, 80)]);
+        if (d.turn_id) this.#chip(this.#turn(d.turn_id), "memory", [h("b", {}, `stored ${d.kind}${d.interrupted ? " (as heard)" : ""} `), clip(d.preview, 80)]);
         break;
       case "memory_error":
         if (d.turn_id) this.#chip(this.#turn(d.turn_id), "error", [h("b", {}, `memory ${d.operation} failed `), d.message]);

@@ -149,7 +149,7 @@ describe("list", () => {
     const c = await store.remember({ text: "third", kind: "preference" });
     const items = await store.list();
     expect(items.map((m) => m.id)).toEqual([b.id, c.id, a.id]);
-    expect(items[2]).toEqual({ id: a.id, kind: "fact", text: "first", importance: 0.5, createdAt: a.createdAt, turnId: "t1" });
+    expect(items[2]).toEqual({ id: a.id, kind: "fact", text: "first", importance: 0.5, createdAt: a.createdAt, turnId: "t1", interrupted: false });
     expect(items[0]!.createdAt).toBe("2030-01-01T00:00:00.000Z");
     expect(c.importance).toBe(0.7);
     expect(b.importance).toBe(0.3);
