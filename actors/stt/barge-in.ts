@@ -43,7 +43,7 @@ export interface BargeInMonitorOptions {
   prerollMs?: number;
   /** The user has spoken long enough (called once, asynchronously for detectors that run off the main thread). */
   onSpeech: (speech: BargeInSpeech) => void;
-  /** The detector failed; the monitor stops (nothing fires). */
+  /** The detector (or `onSpeech`) threw; the monitor stops. */
   onError?: (error: unknown) => void;
 }
 
@@ -160,7 +160,11 @@ export class BargeInMonitor {
       const preroll = this.#held.filter((h) => h.endMs > from).map((h) => h.chunk);
       const speech: BargeInSpeech = { speechMs: round(speechMs), startMs: round(from), atMs: round(f.atMs + f.durationMs), preroll };
       this.close();
-      this.#onSpeech(speech);
+      try {
+        this.#onSpeech(speech);
+      } catch (err) {
+        this.#onError?.(err);
+      }
       return true;
     }
     return false;
