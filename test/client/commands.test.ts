@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer as WsServer } from "ws";
 import { CodaClient, CommandError } from "../../server/client/index.js";
 import { startCoda, type CodaFixture } from "./fixture.js";
-import { newClient, next, record } from "./helpers.js";
+import { newClient, next, record, until } from "./helpers.js";
 
 let fixture: CodaFixture | undefined;
 let client: CodaClient | undefined;
@@ -60,6 +60,23 @@ describe("CodaClient commands", () => {
     expect(memories.query).toBeNull();
     expect(memories.items).toHaveLength(1);
     expect(memories.items[0]!.kind).toBe("turn");
+  });
+
+  it("sttStart says whether the audio is echo-cancelled only when told (the server reads a missing flag as false)", async () => {
+    fixture = await startCoda({ stt: { utterances: [], waitForAudioEnd: true } });
+    const seen: unknown[] = [];
+    const dispatch = fixture.bridge.dispatch.bind(fixture.bridge);
+    fixture.bridge.dispatch = (command, source) => {
+      if (command.type === "stt_start") seen.push(command.data);
+      dispatch(command, source);
+    };
+    client = newClient(fixture.wsUrl);
+    await client.connect();
+    expect(await client.sttStart("continuous", { echoCancellation: true })).toMatchObject({ command: "stt_start" });
+    await client.sttStop();
+    await until(() => fixture!.bridge.state() === "idle", "the session to end");
+    await client.sttStart("push_to_talk");
+    expect(seen).toEqual([{ mode: "continuous", echo_cancellation: true }, { mode: "push_to_talk" }]);
   });
 
   it("answers two requests sent at once in order, each with its own answer", async () => {

@@ -166,6 +166,14 @@ describe("barge-in by voice", () => {
     expect(user.ofType("command_error")).toEqual([]);
   });
 
+  it("refuses an echo_cancellation that is not a boolean, and nothing starts", async () => {
+    const { bridge, user } = await setup();
+    const refused = await user.command("stt_start", { mode: "continuous", echo_cancellation: "yes" }, "s1");
+    expect(refused).toMatchObject({ type: "command_error", data: { id: "s1", code: "invalid_data" } });
+    expect((refused.data as { message: string }).message).toContain("echo_cancellation");
+    expect(bridge.state()).toBe("idle");
+  });
+
   it.each([
     { bargeIn: "on" as const, echoCancellation: false, interrupts: true },
     { bargeIn: "off" as const, echoCancellation: true, interrupts: false },
