@@ -10,11 +10,13 @@
  * - 200 ms of speech (under the 300 ms minimum) does not;
  * - without echo cancellation (the default, barge-in auto) speech over the
  *   answer is dropped quietly, and listening resumes when playout ends;
- * - bargeIn on / off override the client's flag.
+ * - bargeIn on / off override the client's flag; with the VAD off there is
+ *   no barge-in by voice.
  */
 import { describe, expect, it } from "vitest";
 import { ScriptedLlmEngine, type ScriptedLlmOptions } from "../../actors/llm/testing/scripted.js";
 import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
+import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
 import type { SttEngine, SttUpdate, TranscribeOptions } from "../../actors/stt/types.js";
 import { rmsS16 } from "../../actors/stt/vad.js";
 import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
@@ -163,6 +165,31 @@ describe("barge-in by voice", () => {
     expect(relisten.data).toMatchObject({ state: "listening", previous: "speaking", mode: "continuous" });
     say(user, 400);
     expect((await user.waitFor((m) => m.type === "stt_result" && m.data.turn_id === "t2")).data).toMatchObject({ text: "400 ms of speech" });
+    expect(user.ofType("command_error")).toEqual([]);
+  });
+
+  it("with the VAD off there is no barge-in by voice, even when asked for", async () => {
+    const bridge = track(
+      createBridge({
+        engines: {
+          stt: new ScriptedSttEngine({ utterances: ["hello", "again"] }),
+          llm: new ScriptedLlmEngine({ answer: ANSWER }),
+          tts: new ScriptedTtsEngine({ msPerChar: 40, chunkMs: 200 }),
+          memory: new InMemoryStore(),
+          tools: new FakeToolRunner(),
+        },
+        vad: false,
+        bargeIn: "on",
+        playoutClock: new ManualClock(),
+      }),
+    );
+    const user = await client(`${(await server({ pipeline: bridge })).wsUrl}/?audio=1`);
+    expect((await user.command("stt_start", { mode: "continuous", echo_cancellation: true }, "s1")).type).toBe("command_ack");
+    await user.waitFor((m) => m.type === "tts_result" && m.data.turn_id === "t1");
+    say(user, 600);
+    await settle(user);
+    expect(bridge.state()).toBe("speaking");
+    expect(user.ofType("turn_interrupted")).toEqual([]);
     expect(user.ofType("command_error")).toEqual([]);
   });
 
