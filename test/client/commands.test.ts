@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { WebSocketServer as WsServer } from "ws";
 import { CodaClient, CommandError } from "../../server/client/index.js";
 import { startCoda, type CodaFixture } from "./fixture.js";
-import { newClient, next, record, until } from "./helpers.js";
+import { newClient, next, record } from "./helpers.js";
 
 let fixture: CodaFixture | undefined;
 let client: CodaClient | undefined;
@@ -73,8 +73,13 @@ describe("CodaClient commands", () => {
     client = newClient(fixture.wsUrl);
     await client.connect();
     expect(await client.sttStart("continuous", { echoCancellation: true })).toMatchObject({ command: "stt_start" });
+    const idle = new Promise<void>((resolve) => {
+      const off = client!.on("event", (e) => {
+        if (e.type === "state_change" && e.data.state === "idle") resolve(off());
+      });
+    });
     await client.sttStop();
-    await until(() => fixture!.bridge.state() === "idle", "the session to end");
+    await idle;
     await client.sttStart("push_to_talk");
     expect(seen).toEqual([{ mode: "continuous", echo_cancellation: true }, { mode: "push_to_talk" }]);
   });
