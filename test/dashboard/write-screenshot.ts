@@ -14,8 +14,8 @@ import WebSocket from "ws";
 import { INPUT_PCM } from "../../actors/audio.js";
 import { convertPcm } from "../../actors/audio-resample.js";
 import { selectTtsEngine } from "../../actors/tts/select.js";
-import { createCodaServer } from "../../server/app.js";
-import { silentLogger } from "../../server/logger.js";
+import { createCodaServer } from "../../server/app/app.js";
+import { silentLogger } from "../../server/app/logger.js";
 import { launch } from "./browser.js";
 
 const dir = mkdtempSync(join(tmpdir(), "coda-screenshot-"));
