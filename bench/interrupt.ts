@@ -14,6 +14,14 @@
  * longer than any answer, i.e. the whole answer sent as soon as it is
  * synthesised, as before pacing).
  *
+ * Barge-in by voice: a continuous session with echo-cancelled audio (the
+ * energy VAD, the default 300 ms minimum). Each round waits for the answer's
+ * first audio and then streams 300 ms of tone in 100 ms frames. Measured,
+ * server side: from the arrival of the frame that completes the 300 ms of
+ * speech to the turn_interrupted event leaving the bridge. Baseline in the
+ * same process: a typed barge-in (stt_start) from its arrival to
+ * turn_interrupted, in the same kind of session.
+ *
  * Run: npm run bench:interrupt [-- --rounds 100 --lead 1000]
  */
 import WebSocket from "ws";
@@ -22,6 +30,7 @@ import { InMemoryStore } from "../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine } from "../actors/stt/testing/scripted.js";
 import { FakeToolRunner } from "../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../actors/tts/testing/scripted.js";
+import type { EventInput } from "../server/protocol/index.js";
 import { createBridge } from "../server/pipeline/bridge.js";
 import { silentLogger } from "../server/app/logger.js";
 import { WebSocketServer } from "../server/transport/server.js";
@@ -34,6 +43,28 @@ const ROUNDS = Math.min(1000, arg("rounds", 100));
 const LEAD = arg("lead", 1000);
 const SENTENCE = "This is one sentence of a long spoken answer that goes on for a while.";
 const ANSWER = Array.from({ length: 3 }, () => SENTENCE).join(" ");
+
+type Message = { type: string; data: Record<string, unknown> };
+
+/** A WebSocket server for `bridge`, and one audio client (?audio=1) with a way to wait for its next matching message. */
+async function serve(bridge: ReturnType<typeof createBridge>) {
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0, pipeline: bridge, logger: silentLogger, ratePerSecond: 1000, rateBurst: 1000 });
+  await server.start();
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/?audio=1`, ["coda.v1"]);
+  const waiting: { pred: (m: Message) => boolean; resolve: (m: Message) => void }[] = [];
+  ws.on("message", (raw, binary) => {
+    if (binary) return;
+    const m = JSON.parse(String(raw)) as Message;
+    for (const w of [...waiting]) if (w.pred(m)) waiting.splice(waiting.indexOf(w), 1) && w.resolve(m);
+  });
+  const next = (pred: (m: Message) => boolean) =>
+    new Promise<Message>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("bench timed out")), 10_000);
+      waiting.push({ pred, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+    });
+  await next((m) => m.type === "replay");
+  return { server, ws, next };
+}
 
 interface Round {
   stopToLastFrameMs: number;
@@ -56,21 +87,7 @@ async function run(leadMs: number): Promise<Round[]> {
   const open = bridge.openAudioOutput.bind(bridge);
   bridge.openAudioOutput = (id, sink, o) =>
     open(id, { ...sink, send: (c) => (sink.send(c), (sent.get(c.turnId) ?? sent.set(c.turnId, []).get(c.turnId)!).push({ at: performance.now(), ms: c.audioMs })) }, o);
-  const server = new WebSocketServer({ host: "127.0.0.1", port: 0, pipeline: bridge, logger: silentLogger, ratePerSecond: 1000, rateBurst: 1000 });
-  await server.start();
-  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/?audio=1`, ["coda.v1"]);
-  const waiting: { pred: (m: { type: string; data: Record<string, unknown> }) => boolean; resolve: (m: { type: string; data: Record<string, unknown> }) => void }[] = [];
-  ws.on("message", (raw, binary) => {
-    if (binary) return;
-    const m = JSON.parse(String(raw)) as { type: string; data: Record<string, unknown> };
-    for (const w of [...waiting]) if (w.pred(m)) waiting.splice(waiting.indexOf(w), 1) && w.resolve(m);
-  });
-  const next = (pred: (m: { type: string; data: Record<string, unknown> }) => boolean) =>
-    new Promise<{ type: string; data: Record<string, unknown> }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("bench timed out")), 10_000);
-      waiting.push({ pred, resolve: (m) => (clearTimeout(timer), resolve(m)) });
-    });
-  await next((m) => m.type === "replay");
+  const { server, ws, next } = await serve(bridge);
   const rounds: Round[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     const turnId = `t${i + 1}`;
@@ -96,6 +113,69 @@ async function run(leadMs: number): Promise<Round[]> {
   return rounds;
 }
 
+/** 300 ms of a 440 Hz tone (speech to the energy VAD) as three 100 ms frames of 16 kHz s16le mono. */
+const SPEECH_FRAMES = (() => {
+  const frame = (k: number) => {
+    const out = Buffer.alloc(3200);
+    for (let i = 0; i < 1600; i++) out.writeInt16LE(Math.round(0.3 * 32767 * Math.sin((2 * Math.PI * 440 * (k * 1600 + i)) / 16000)), i * 2);
+    return out;
+  };
+  return [frame(0), frame(1), frame(2)];
+})();
+
+/**
+ * ROUNDS barge-ins on answers that have started playing: by voice (300 ms of
+ * speech) or typed (stt_start). Returns, per round, the ms from the arrival
+ * of what triggered it (the third speech frame, or the stt_start) to the
+ * turn_interrupted event leaving the bridge.
+ */
+async function runBargeIn(kind: "voice" | "typed"): Promise<number[]> {
+  const bridge = createBridge({
+    engines: {
+      stt: new ScriptedSttEngine({ utterances: Array.from({ length: ROUNDS + 1 }, () => "keep talking") }),
+      llm: new ScriptedLlmEngine({ answer: ANSWER }),
+      tts: new ScriptedTtsEngine({ msPerChar: 60, chunkMs: 100 }),
+      memory: new InMemoryStore(),
+      tools: new FakeToolRunner(),
+    },
+    vad: {},
+  });
+  let triggeredAt = 0;
+  let framesThisRound = 0;
+  const push = bridge.pushAudio.bind(bridge);
+  bridge.pushAudio = (source, chunk) => {
+    if (++framesThisRound === SPEECH_FRAMES.length) triggeredAt = performance.now();
+    push(source, chunk);
+  };
+  const dispatch = bridge.dispatch.bind(bridge);
+  bridge.dispatch = (command, source) => {
+    if (kind === "typed" && command.type === "stt_start") triggeredAt = performance.now();
+    dispatch(command, source);
+  };
+  const cutAt = new Map<string, number>();
+  bridge.subscribe((e: EventInput) => {
+    if (e.type === "turn_interrupted") cutAt.set(e.data.turn_id, performance.now());
+  });
+  const { server, ws, next } = await serve(bridge);
+  const start = JSON.stringify({ type: "stt_start", data: { mode: "continuous", echo_cancellation: true } });
+  ws.send(start);
+  const rounds: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const turnId = `t${i + 1}`;
+    await next((m) => m.type === "tts_audio" && m.data.turn_id === turnId);
+    const cut = next((m) => m.type === "turn_interrupted" && m.data.turn_id === turnId);
+    framesThisRound = 0;
+    if (kind === "voice") for (const frame of SPEECH_FRAMES) ws.send(frame);
+    else ws.send(start);
+    await cut;
+    rounds.push(cutAt.get(turnId)! - triggeredAt);
+  }
+  ws.close();
+  await server.stop();
+  await bridge.stop();
+  return rounds;
+}
+
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
@@ -115,3 +195,12 @@ for (const [name, rounds] of [[`paced (lead ${LEAD} ms)`, paced], ["unpaced (bas
 }
 const ratio = pct(unpaced.map((r) => r.bufferedAtStopMs), 50) / Math.max(1, pct(paced.map((r) => r.bufferedAtStopMs), 50));
 process.stdout.write(`buffered at stop, p50: unpaced / paced = ${ratio.toFixed(1)}x; paced max ${Math.max(...paced.map((r) => r.bufferedAtStopMs)).toFixed(1)} ms against a lead of ${LEAD} ms\n`);
+
+const voice = await runBargeIn("voice");
+const typed = await runBargeIn("typed");
+process.stdout.write(`\nbarge-in, ${ROUNDS} per kind, on answers that have started playing (continuous session, echo-cancelled audio, energy VAD)\n`);
+const row = (label: string, xs: number[]) => process.stdout.write(`  ${label.padEnd(52)}${fmt(pct(xs, 50))}  ${fmt(pct(xs, 95))}  ${fmt(Math.max(...xs))}\n`);
+process.stdout.write(`${"".padEnd(54)}     p50       p95       max\n`);
+row("by voice: 300th ms of speech -> turn_interrupted (ms)", voice);
+row("typed (baseline): stt_start -> turn_interrupted (ms)", typed);
+process.stdout.write(`by voice / typed, p50: ${(pct(voice, 50) / Math.max(0.001, pct(typed, 50))).toFixed(2)}x\n`);

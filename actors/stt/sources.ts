@@ -17,6 +17,8 @@
  * `signal` aborts. For ClientAudioSource, each utterance opens its own
  * reader; one closed early (a `break`, or the VAD ending the utterance)
  * detaches, so continuous mode opens the next reader for the next utterance.
+ * A barge-in by voice hands the speech that triggered it to the next reader
+ * (`preroll`), so the new utterance starts with the user's first words.
  */
 import { readFile } from "node:fs/promises";
 import { INPUT_PCM, type PcmFormat } from "../audio.js";
@@ -45,6 +47,9 @@ export interface ClientAudioSourceOptions {
  *   dropped, since nobody would hear them and they would be heard late.
  * - Bounded: past `maxQueuedMs` of unread audio the oldest chunks are
  *   dropped (a recogniser that fell behind hears the latest speech).
+ * - `preroll(chunks)`: audio heard before the utterance opened (the speech
+ *   that barged in) that the next reader gets first. Forgotten when the
+ *   owner changes.
  * @example
  * const source = new ClientAudioSource();
  * source.owner = "c1";
@@ -54,16 +59,26 @@ export interface ClientAudioSourceOptions {
 export class ClientAudioSource implements AudioSource {
   readonly kind = "client";
   readonly format: PcmFormat = INPUT_PCM;
-  /** The client whose stream is open, or null. */
-  owner: string | null = null;
   readonly #maxQueuedBytes: number;
+  #owner: string | null = null;
   #droppedBytes = 0;
   #reader: { queue: Uint8Array[]; bytes: number; wake: (() => void) | null } | null = null;
+  /** Audio kept for the next reader (see `preroll`). */
+  #preroll: Uint8Array[] = [];
 
   constructor(options: ClientAudioSourceOptions = {}) {
     const maxQueuedMs = options.maxQueuedMs ?? 30_000;
     if (!(maxQueuedMs > 0)) throw new TypeError("client audio maxQueuedMs must be positive");
     this.#maxQueuedBytes = Math.floor(maxQueuedMs * BYTES_PER_MS);
+  }
+
+  /** The client whose stream is open, or null. A new owner starts without any pre-roll. */
+  get owner(): string | null {
+    return this.#owner;
+  }
+  set owner(client: string | null) {
+    if (client !== this.#owner) this.#preroll = [];
+    this.#owner = client;
   }
 
   /** Bytes dropped because no recogniser was reading or the queue was full. */
@@ -99,14 +114,37 @@ export class ClientAudioSource implements AudioSource {
   }
 
   /**
-   * One utterance's audio: the chunks pushed from now on. When `signal`
+   * Audio captured before the next utterance opened (the speech that started
+   * it: a barge-in by voice). The next `open` yields these chunks first, then
+   * what is pushed from then on; with a reader already open they go to it
+   * now. Replaces pre-roll not yet taken. Bounded like the queue.
+   */
+  preroll(chunks: readonly Uint8Array[]): void {
+    if (this.#reader) {
+      for (const chunk of chunks) this.push(chunk);
+      return;
+    }
+    const kept = chunks.map((c) => c.slice());
+    let bytes = kept.reduce((n, c) => n + c.byteLength, 0);
+    while (bytes > this.#maxQueuedBytes && kept.length > 1) {
+      const old = kept.shift()!;
+      bytes -= old.byteLength;
+      this.#droppedBytes += old.byteLength;
+    }
+    this.#preroll = kept;
+  }
+
+  /**
+   * One utterance's audio: the pre-roll (if any), then the chunks pushed from now on. When `signal`
    * aborts (stt_stop or cancellation) the chunks already received are still
    * handed over, then the stream ends. A reader closed early (a `break`, or
    * the VAD ending the utterance) detaches, and chunks are dropped again until
    * the next `open`. A newer reader replaces an older one.
    */
   open(signal: AbortSignal): AsyncIterable<Uint8Array> {
-    const reader = { queue: [] as Uint8Array[], bytes: 0, wake: null as (() => void) | null };
+    const queue = this.#preroll;
+    this.#preroll = [];
+    const reader = { queue, bytes: queue.reduce((n, c) => n + c.byteLength, 0), wake: null as (() => void) | null };
     const previous = this.#reader;
     this.#reader = reader;
     previous?.wake?.(); // a replaced reader ends instead of waiting for audio that now goes elsewhere

@@ -214,6 +214,17 @@ async function chooseVad(settings: CodaSettings, descriptions: string[]): Promis
   return vad;
 }
 
+/** The start-up line about barge-in by voice: when speaking over an answer interrupts it, or why it cannot. */
+function describeBargeIn(settings: CodaSettings, vad: VadProvider | false, audio: AudioSource | undefined): string {
+  if (settings.bargeIn === "off") return "Barge-in by voice: off (--barge-in off): in continuous mode, listening resumes when the answer has been heard";
+  if (vad === false) return "Barge-in by voice: unavailable with --vad off (no detector hears speech over the answer); stt_start and text_input still interrupt";
+  if (audio) return `Barge-in by voice: unavailable for ${audio.kind === "microphone" ? "this machine's microphone" : "the audio file"} (not echo-cancelled, and only client audio streams are watched); stt_start and text_input still interrupt`;
+  const after = `after ${settings.bargeInMinMs} ms of speech`;
+  return settings.bargeIn === "on"
+    ? `Barge-in by voice: on (--barge-in on), ${after}, for every continuous client stream (without echo cancellation the assistant may interrupt itself)`
+    : `Barge-in by voice: auto, ${after}, for continuous client streams whose stt_start says echo_cancellation (the dashboard's microphone when the browser applies it)`;
+}
+
 /** Ollama takes a duration ("5m") or a number of seconds (-1: forever); "-1" as a string is refused by it. */
 function keepAlive(value: string | undefined): string | number | undefined {
   return value !== undefined && /^-?\d+$/.test(value) ? Number(value) : value;
@@ -340,7 +351,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     if (given.tts) descriptions.push(`TTS: ${tts.name}, voice ${tts.voice} (given by the caller)`);
     engines = { stt, llm, tts, memory, tools };
     vad = await vadLoading;
-    descriptions.push(...vadDescriptions);
+    descriptions.push(...vadDescriptions, describeBargeIn(settings, vad, audio));
   } catch (err) {
     await closeAll({ ...built, ...given });
     const loaded = await vadLoading.catch(() => false as const);
@@ -364,6 +375,8 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
       systemPrompt: settings.systemPrompt,
     },
     vad,
+    bargeIn: settings.bargeIn,
+    bargeInMinMs: settings.bargeInMinMs,
     audioLeadMs: settings.audioLeadMs,
     synthesisAheadMs: settings.synthesisAheadMs,
     ttsProgressMs: settings.ttsProgressMs,

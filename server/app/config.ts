@@ -15,6 +15,7 @@ import { TTS_ENGINE_NAMES } from "../../actors/tts/types.js";
 import { HttpUrl } from "../../actors/http.js";
 import { OLLAMA_DEFAULT_BASE_URL } from "../../actors/llm/ollama.js";
 import { OPENAI_DEFAULT_BASE_URL } from "../../actors/llm/openai.js";
+import { DEFAULT_BARGE_IN_MIN_MS } from "../../actors/stt/barge-in.js";
 import { VAD_DEFAULTS } from "../../actors/stt/vad.js";
 import { SILERO_DEFAULTS } from "../../actors/stt/vad-silero.js";
 import { DEFAULT_DEADLINES, DEFAULT_SYSTEM_PROMPT } from "../../machines/voice-types.js";
@@ -68,6 +69,8 @@ export const SETTINGS = {
   vadMinSpeechMs: { kind: "number", flag: "vad-min-speech-ms", env: ["CODA_VAD_MIN_SPEECH_MS"], schema: z.number().int().min(0).max(5000).default(SILERO_DEFAULTS.startMs), description: "Minimum speech: consecutive speech that starts an utterance (shorter clicks and coughs are ignored)." },
   vadHangoverMs: { kind: "number", flag: "vad-hangover-ms", env: ["CODA_VAD_HANGOVER_MS"], schema: ms(SILERO_DEFAULTS.hangoverMs), description: "End-of-speech silence: non-speech after speech that ends an utterance." },
   vadMaxUtteranceMs: { kind: "number", flag: "vad-max-utterance-ms", env: ["CODA_VAD_MAX_UTTERANCE_MS"], schema: ms(SILERO_DEFAULTS.maxUtteranceMs), description: "Maximum utterance: an utterance this long is ended anyway." },
+  bargeIn: { kind: "string", flag: "barge-in", env: ["CODA_BARGE_IN"], schema: z.enum(["auto", "on", "off"]).default("auto"), description: "Barge-in by voice, in continuous mode (speaking over the answer cuts it and starts the next turn): auto = only for client audio whose stt_start says echo_cancellation (the dashboard's microphone), on = every client stream, off = never. Needs a VAD; see docs/voice-machine.md." },
+  bargeInMinMs: { kind: "number", flag: "barge-in-min-ms", env: ["CODA_BARGE_IN_MIN_MS"], schema: z.number().int().min(20).max(5000).default(DEFAULT_BARGE_IN_MIN_MS), description: "Speech over an answer that interrupts it (barge-in): this many ms of speech frames, so a cough or a click does not." },
   audioLeadMs: { kind: "number", flag: "audio-lead-ms", env: ["CODA_AUDIO_LEAD_MS"], schema: z.number().int().min(0).max(60_000).default(1000), description: "Most synthesised audio sent to a listener ahead of its playback; a stop leaves at most this much in its buffer." },
   synthesisAheadMs: { kind: "number", flag: "synthesis-ahead-ms", env: ["CODA_SYNTHESIS_AHEAD_MS"], schema: z.number().int().min(0).max(3_600_000).default(DEFAULT_SYNTHESIS_AHEAD_MS), description: "Most synthesised audio held for listeners that have not been sent it yet; past it the answer's next sentence waits for playout to catch up (bounds memory and wasted synthesis on a stop; 0 synthesises just in time)." },
   ttsProgressMs: { kind: "number", flag: "tts-progress-ms", env: ["CODA_TTS_PROGRESS_MS"], schema: z.number().int().min(0).max(60_000).default(0), description: "tts_progress granularity: 0 sends one per sentence, N one per N ms of audio." },

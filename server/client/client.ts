@@ -181,6 +181,12 @@ export interface CommandOptions {
   timeoutMs?: number;
 }
 
+/** Options of `sttStart`: a command's options, and whether the audio is echo-cancelled. */
+export interface SttStartOptions extends CommandOptions {
+  /** The audio streamed has echo cancellation applied (the server's default barge-in needs it). Default false. */
+  echoCancellation?: boolean;
+}
+
 interface Pending {
   id: string;
   type: CommandType;
@@ -433,9 +439,18 @@ export class CodaClient extends Emitter<ClientEventMap> {
     });
   }
 
-  /** Start listening: push_to_talk (one utterance) or continuous. */
-  sttStart(mode: "push_to_talk" | "continuous" = "push_to_talk", options?: CommandOptions) {
-    return this.command("stt_start", { mode }, options);
+  /**
+   * Start listening: push_to_talk (one utterance) or continuous.
+   * `echoCancellation`: the audio you will send has echo cancellation applied
+   * (e.g. `track.getSettings().echoCancellation` of a browser microphone);
+   * with the server's default barge-in setting, only such a continuous
+   * session can interrupt an answer by speaking. Default false.
+   * @example
+   * await client.sttStart("continuous", { echoCancellation: track.getSettings().echoCancellation === true });
+   */
+  sttStart(mode: "push_to_talk" | "continuous" = "push_to_talk", options?: SttStartOptions) {
+    const { echoCancellation, ...commandOptions } = options ?? {};
+    return this.command("stt_start", echoCancellation === undefined ? { mode } : { mode, echo_cancellation: echoCancellation }, commandOptions);
   }
   /** Stop listening (in push_to_talk, the utterance so far becomes the turn). */
   sttStop(options?: CommandOptions) {

@@ -9,6 +9,7 @@ export {
   type CodaClientOptions,
   type CommandInput,
   type CommandOptions,
+  type SttStartOptions,
   type CommandResult,
   type ConnectionState,
   type EventMeta,

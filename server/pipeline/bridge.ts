@@ -10,14 +10,23 @@
  * Events go to subscribers asynchronously (a microtask after the machine
  * step that produced them) and in order, so `dispatch` returns before the
  * events it caused are delivered and a command's ack can come first.
+ *
+ * Barge-in by voice: while a continuous session's turn answers (thinking,
+ * speaking, playing out), the audio owner's frames go to a barge-in monitor
+ * (actors/stt/barge-in.ts) instead of being dropped, when barge-in applies
+ * to the session (`bargeIn`: auto = the client said its audio is
+ * echo-cancelled). When the user has spoken `bargeInMinMs`, the bridge does
+ * what a typed barge-in (stt_start) does, and the new utterance starts with
+ * the speech that triggered it.
  */
 import { createActor, waitFor, type ActorOptions, type Subscription } from "xstate";
 import { createVoiceActors, type VoiceEngines } from "../../actors/index.js";
 import { silentLogger, type Logger } from "../../actors/logger.js";
+import { BargeInMonitor, DEFAULT_BARGE_IN_MIN_MS, type BargeInSpeech } from "../../actors/stt/barge-in.js";
 import { ClientAudioSource } from "../../actors/stt/sources.js";
 import { toSpeakable } from "../../actors/tts/speakable.js";
 import type { AudioSource } from "../../actors/stt/types.js";
-import type { VadOptions, VadProvider } from "../../actors/stt/vad.js";
+import { energyVadProvider, isVadProvider, type VadOptions, type VadProvider } from "../../actors/stt/vad.js";
 import { onVoiceEmitted } from "../../machines/emitted.js";
 import { voiceMachine, withStageActors } from "../../machines/voice.js";
 import type { ListenMode, Phase, UserEvent, VoiceEmitted, VoiceMachineInput } from "../../machines/voice-types.js";
@@ -66,7 +75,18 @@ export interface BridgeOptions {
   playoutClock?: Clock;
   /** tts_progress granularity: 0 one event per sentence (default), N one per N ms of audio. */
   ttsProgressMs?: number;
+  /**
+   * Barge-in by voice in continuous sessions streamed by a client: auto
+   * (default) when the client's stt_start says its audio is echo-cancelled,
+   * on for every client stream, off never. Needs a VAD (`vad` not false).
+   */
+  bargeIn?: BargeInPolicy;
+  /** Speech that must be heard before it interrupts an answer (ms). Default 300. */
+  bargeInMinMs?: number;
 }
+
+/** When speaking interrupts an answer: see BridgeOptions.bargeIn. */
+export type BargeInPolicy = "auto" | "on" | "off";
 
 /** The bridge's Pipeline, plus what tests and the CLI may want to look at. */
 export interface Bridge extends Pipeline {
@@ -95,8 +115,8 @@ export function createBridge(options: BridgeOptions): Bridge {
   const clientAudio = audio instanceof ClientAudioSource ? audio : null;
   const now = options.now ?? (() => performance.now());
   const tracker = new LatencyTracker(now);
-  /** The listening mode of the voice session and the client that started it (its audio owner). */
-  let session: { mode: ListenMode; client: string } | null = null;
+  /** The listening mode of the voice session, the client that started it (its audio owner) and whether its audio is echo-cancelled. */
+  let session: { mode: ListenMode; client: string; echoCancellation: boolean } | null = null;
   /** The last utterance that ended (the machine left listening): its client and when, for the grace below. */
   let lastUtterance: { client: string; at: number } | null = null;
   const window = new LatencyWindow(options.metricsWindow);
@@ -118,6 +138,15 @@ export function createBridge(options: BridgeOptions): Bridge {
   let flushScheduled = false;
   let stopped = false;
 
+  // One detector kind for the recogniser and the barge-in monitor.
+  const vad: VadProvider | null = options.vad === false ? null : isVadProvider(options.vad) ? options.vad : energyVadProvider(options.vad ?? {});
+  const bargeIn = options.bargeIn ?? "auto";
+  const bargeInMinMs = options.bargeInMinMs ?? DEFAULT_BARGE_IN_MIN_MS;
+  if (!["auto", "on", "off"].includes(bargeIn)) throw new TypeError('bridge bargeIn must be "auto", "on" or "off"');
+  if (!(Number.isFinite(bargeInMinMs) && bargeInMinMs > 0)) throw new TypeError("bridge bargeInMinMs must be a positive number");
+  /** The barge-in monitor of the answering turn, if its audio owner's frames are being watched. */
+  let watch: { turnId: string; monitor: BargeInMonitor } | null = null;
+
   const input: VoiceMachineInput = {
     ...options.machine,
     engines: {
@@ -131,7 +160,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     createVoiceActors(engines, {
       audio,
       demoPartialDelayMs: options.demoPartialDelayMs ?? 40,
-      ...(options.vad !== undefined ? { vad: options.vad } : {}),
+      vad: vad ?? false,
       onVadEvent: (e) => logger.info(e.type === "speech_start" ? "speech started" : "speech ended", { ...e }),
       // Push-to-talk lasts while the button is held, pauses and all: it ends at stt_stop, never at the VAD.
       endsAtSpeechEnd: () => session?.mode !== "push_to_talk",
@@ -194,6 +223,7 @@ export function createBridge(options: BridgeOptions): Bridge {
         if (e.state === "idle" || e.state === "stopped") {
           if (clientAudio) clientAudio.owner = null;
           session = null;
+          unwatch();
         }
         return send({ type: "state_change", data: { state: e.state, previous: e.previous, path: e.path, turn_id: e.turnId, mode: e.mode } });
       case "stt.started":
@@ -309,6 +339,47 @@ export function createBridge(options: BridgeOptions): Bridge {
   });
   actor.start();
 
+  /** Whether the session's frames are watched for barge-in now: its turn answers, and barge-in applies to it. */
+  function bargeInApplies(snapshot: ReturnType<typeof actor.getSnapshot>): boolean {
+    if (!session || session.mode !== "continuous" || vad === null || bargeIn === "off") return false;
+    if (bargeIn === "auto" && !session.echoCancellation) return false;
+    return snapshot.matches({ turn: "answering" }) && !snapshot.context.stopAfterTurn;
+  }
+
+  function unwatch(): void {
+    watch?.monitor.close();
+    watch = null;
+  }
+
+  /** One of the owner's frames while its turn answers: to the monitor of that turn (made on the first frame). */
+  function watchFrame(snapshot: ReturnType<typeof actor.getSnapshot>, clientId: string, chunk: Uint8Array): void {
+    const turnId = `${snapshot.context.turnPrefix}${snapshot.context.turnCount}`;
+    if (watch?.turnId !== turnId) {
+      unwatch();
+      const monitor = new BargeInMonitor({
+        vad: vad!,
+        format: audio.format,
+        minSpeechMs: bargeInMinMs,
+        onSpeech: (speech) => monitorOnSpeech(turnId, clientId, speech),
+        onError: (err) => logger.warn("barge-in monitor failed", { turnId, error: err instanceof Error ? err.message : String(err) }),
+      });
+      watch = { turnId, monitor };
+    }
+    watch.monitor.push(chunk);
+  }
+
+  /** The user spoke long enough over the answer: a barge-in, as stt_start would make it, with the speech as the new utterance's start. */
+  function monitorOnSpeech(turnId: string, clientId: string, speech: BargeInSpeech): void {
+    if (watch?.turnId === turnId) watch = null;
+    const snapshot = actor.getSnapshot();
+    // The turn may have ended (or been cut) while an asynchronous detector was deciding.
+    if (stopped || snapshot.status !== "active" || session?.client !== clientId || !bargeInApplies(snapshot)) return;
+    if (`${snapshot.context.turnPrefix}${snapshot.context.turnCount}` !== turnId) return;
+    logger.info("barge-in by voice", { turnId, clientId, speechMs: speech.speechMs, prerollMs: Math.round(speech.atMs - speech.startMs) });
+    clientAudio!.preroll(speech.preroll);
+    bridge.dispatch({ type: "stt_start", data: { mode: "continuous", echo_cancellation: session.echoCancellation } }, { clientId });
+  }
+
   /** Within END_GRACE_MS after `source`'s utterance ended. */
   function withinGrace(source: CommandSource): boolean {
     return lastUtterance !== null && lastUtterance.client === source.clientId && now() - lastUtterance.at <= END_GRACE_MS;
@@ -329,7 +400,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     }
   }
 
-  return {
+  const bridge: Bridge = {
     actor,
 
     dispatch(command: PipelineCommand, source: CommandSource): void {
@@ -342,8 +413,10 @@ export function createBridge(options: BridgeOptions): Bridge {
         throw refuse(command, snapshot.context.phase);
       }
       if (event.type === "user.listen") {
-        session = { mode: event.mode, client: source.clientId };
+        const echoCancellation = command.type === "stt_start" && command.data?.echo_cancellation === true;
+        session = { mode: event.mode, client: source.clientId, echoCancellation };
         if (clientAudio) clientAudio.owner = source.clientId;
+        unwatch();
       }
       if (event.type === "user.stop_speaking" || event.type === "user.listen" || event.type === "user.text") noteHeard();
       actor.send(event);
@@ -380,6 +453,9 @@ export function createBridge(options: BridgeOptions): Bridge {
         if (withinGrace(source)) return;
         throw new ProtocolError("unexpected_binary", "No audio stream is open for this connection; send stt_start first");
       }
+      // While the answer plays, the owner's speech may interrupt it; otherwise frames go to the utterance (or are dropped when none is open).
+      if (bargeInApplies(snapshot)) return watchFrame(snapshot, source.clientId, chunk);
+      unwatch();
       clientAudio.push(chunk);
     },
 
@@ -405,6 +481,7 @@ export function createBridge(options: BridgeOptions): Bridge {
         actor.send({ type: "system.shutdown" } satisfies UserEvent);
       }
       stopped = true;
+      unwatch();
       // The machine waits in `stopping` while a cut turn's memory is stored, never past its memory deadline.
       if (actor.getSnapshot().status === "active") await waitFor(actor, (s) => s.status !== "active").catch(() => undefined);
       actor.stop();
@@ -419,6 +496,7 @@ export function createBridge(options: BridgeOptions): Bridge {
       }
     },
   };
+  return bridge;
 }
 
 /** How long after an utterance ended its late audio frames and stt_stop are taken quietly (ms). */

@@ -14,8 +14,14 @@ export const COMMAND_DATA = {
   stt_start: z
     .object({
       mode: ListenMode.default("push_to_talk").describe(
-        "push_to_talk: one utterance, ended by stt_stop or end of speech; continuous: listen again after each answer until stt_stop",
+        "push_to_talk: one utterance, ended by stt_stop (pauses do not end it); continuous: each utterance ends at the end of speech, and listening resumes after each answer until stt_stop",
       ),
+      echo_cancellation: z
+        .boolean()
+        .optional()
+        .describe(
+          "Whether the audio you will stream has echo cancellation applied (the assistant's own voice removed), e.g. the browser's getUserMedia track.getSettings().echoCancellation. With the default barge-in setting (auto), only an echo-cancelled continuous session can interrupt an answer by speaking (barge-in by voice). Omitted means false",
+        ),
     })
     .describe("Start listening (speech to text)"),
   stt_stop: empty.describe("Stop listening; in push_to_talk the utterance heard so far is the user's turn"),

@@ -319,7 +319,11 @@ export const EVENT_DATA = {
   turn_interrupted: z
     .strictObject({
       turn_id: TurnId,
-      reason: z.enum(["barge_in", "stop", "shutdown"]),
+      reason: z
+        .enum(["barge_in", "stop", "shutdown"])
+        .describe(
+          "barge_in: a new turn started over it (stt_start or text_input, or the user speaking over the answer in a continuous session: see the bargeIn setting); stop: stop_speaking; shutdown: the server is stopping",
+        ),
       state: MachineState.describe("Where the turn was when it was cut"),
       by: z.string().nullable().describe("The turn that replaced it (barge_in)"),
       heard_ms: Milliseconds.describe("Audio of the answer heard before the cut (furthest any listener got; 0 when nothing was spoken)"),

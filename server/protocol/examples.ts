@@ -72,7 +72,7 @@ export const EVENT_EXAMPLES: { [T in EventType]: EventData<T> } = {
 };
 
 export const COMMAND_EXAMPLES: { [T in CommandType]: Record<string, unknown> } = {
-  stt_start: { mode: "continuous" },
+  stt_start: { mode: "continuous", echo_cancellation: true },
   stt_stop: {},
   demo_flow: { text: "What time is it?" },
   text_input: { text: "What is 12 times 7?" },

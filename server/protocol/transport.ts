@@ -40,7 +40,7 @@ export const BINARY_FRAMES = {
     title: "Microphone audio",
     summary: `Raw PCM for the current stt_start: ${INPUT_PCM.sample_rate} Hz, signed 16-bit little-endian (${INPUT_PCM.sample_type}), ${INPUT_PCM.channels === 1 ? "mono" : `${INPUT_PCM.channels} channels`}`,
     description:
-      "Sent by a client that streams its own audio after its stt_start was accepted. Without an open stream for that client the frame is refused with command_error `unexpected_binary`. Frames of 10 ms or longer; at most audioFramesPerSecond (default 100) per second.",
+      "Sent by a client that streams its own audio after its stt_start was accepted. Without an open stream for that client the frame is refused with command_error `unexpected_binary`. In a continuous session, frames sent while the assistant answers are not refused: they are dropped, or, when barge-in applies (stt_start echo_cancellation, the bargeIn setting), watched for speech that interrupts the answer and becomes the next utterance. Frames of 10 ms or longer; at most audioFramesPerSecond (default 100) per second.",
   },
   speech: {
     title: "Synthesised speech",

@@ -59,6 +59,28 @@ describe("CodaClient commands", () => {
     expect(memories.items[0]!.kind).toBe("turn");
   });
 
+  it("sttStart says whether the audio is echo-cancelled only when told (the server reads a missing flag as false)", async () => {
+    fixture = await startCoda({ stt: { utterances: [], waitForAudioEnd: true } });
+    const seen: unknown[] = [];
+    const dispatch = fixture.bridge.dispatch.bind(fixture.bridge);
+    fixture.bridge.dispatch = (command, source) => {
+      if (command.type === "stt_start") seen.push(command.data);
+      dispatch(command, source);
+    };
+    client = newClient(fixture.wsUrl);
+    await client.connect();
+    expect(await client.sttStart("continuous", { echoCancellation: true })).toMatchObject({ command: "stt_start" });
+    const idle = new Promise<void>((resolve) => {
+      const off = client!.on("event", (e) => {
+        if (e.type === "state_change" && e.data.state === "idle") resolve(off());
+      });
+    });
+    await client.sttStop();
+    await idle;
+    await client.sttStart("push_to_talk");
+    expect(seen).toEqual([{ mode: "continuous", echo_cancellation: true }, { mode: "push_to_talk" }]);
+  });
+
   it("answers two requests sent at once in order, each with its own answer", async () => {
     fixture = track(await startCoda());
     client = trackClient(newClient(fixture.wsUrl));

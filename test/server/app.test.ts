@@ -186,6 +186,17 @@ describe("createCodaServer", () => {
     expect(a.descriptions.filter((d) => d.startsWith("VAD:"))).toEqual([expect.stringMatching(line)]);
   });
 
+  it.each([
+    [["--vad", "energy"], "Barge-in by voice: auto, after 300 ms of speech, for continuous client streams whose stt_start says echo_cancellation (the dashboard's microphone when the browser applies it)"],
+    [["--vad", "energy", "--barge-in", "on", "--barge-in-min-ms", "500"], "Barge-in by voice: on (--barge-in on), after 500 ms of speech, for every continuous client stream (without echo cancellation the assistant may interrupt itself)"],
+    [["--vad", "energy", "--barge-in", "off"], "Barge-in by voice: off (--barge-in off): in continuous mode, listening resumes when the answer has been heard"],
+    [["--vad", "off"], "Barge-in by voice: unavailable with --vad off (no detector hears speech over the answer); stt_start and text_input still interrupt"],
+  ])("says when speaking over an answer interrupts it (%j)", async (argv, line) => {
+    const { config } = loadConfig(["--llm-engine", "builtin", ...argv], {});
+    const a = await start({ ...config, ...QUIET });
+    expect(a.descriptions.filter((d) => d.startsWith("Barge-in"))).toEqual([line]);
+  });
+
   it("refuses VAD settings that cannot work together", async () => {
     const { config } = loadConfig(["--memory-db", "off", "--tts-engine", "none", "--stt-engine", "none", "--llm-engine", "builtin", "--vad-hangover-ms", "5000", "--vad-max-utterance-ms", "4000"], {});
     await expect(createCodaServer({ ...config, ...QUIET })).rejects.toThrow("vad needs startMs >= 0, hangoverMs > 0 and maxUtteranceMs > hangoverMs");

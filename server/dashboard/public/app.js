@@ -132,9 +132,27 @@ async function run(action) {
 }
 
 const micStatus = $("mic-status");
-async function startMic() {
-  await mic.start((frame) => client.sendAudio(frame));
-  micStatus.textContent = "Microphone on · streaming 16 kHz PCM";
+/**
+ * Open the microphone, then stt_start saying whether the browser applied
+ * echo cancellation (the server's default barge-in by voice needs it).
+ * Frames captured before the start is acknowledged follow it, in order.
+ */
+async function startListening(mode) {
+  let started = false;
+  const early = [];
+  await mic.start((frame) => {
+    if (started) client.sendAudio(frame);
+    else if (early.length < 50) early.push(frame);
+  });
+  try {
+    await client.sttStart(mode, { echoCancellation: mic.echoCancellation });
+  } catch (err) {
+    await mic.stop();
+    throw err;
+  }
+  started = true;
+  for (const frame of early.splice(0)) client.sendAudio(frame);
+  micStatus.textContent = `Microphone on · streaming 16 kHz PCM${mic.echoCancellation ? " · echo cancellation on" : ""}`;
 }
 async function stopMic() {
   await mic.stop();
@@ -146,15 +164,7 @@ async function pttDown() {
   if (pttHeld) return;
   pttHeld = true;
   $("ptt").setAttribute("aria-pressed", "true");
-  await run(async () => {
-    await client.sttStart("push_to_talk");
-    try {
-      await startMic();
-    } catch (err) {
-      await client.sttStop().catch(() => {});
-      throw err;
-    }
-  });
+  await run(() => startListening("push_to_talk"));
   if (!pttHeld) await pttUp(true); // released while starting
 }
 async function pttUp(force = false) {
@@ -195,15 +205,8 @@ function setContinuous(on) {
 $("continuous").addEventListener("click", () =>
   run(async () => {
     if (!continuousOn) {
-      await client.sttStart("continuous");
+      await startListening("continuous");
       setContinuous(true);
-      try {
-        await startMic();
-      } catch (err) {
-        setContinuous(false);
-        await client.sttStop().catch(() => {});
-        throw err;
-      }
     } else {
       setContinuous(false);
       await client.sttStop();

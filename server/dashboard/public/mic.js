@@ -4,6 +4,8 @@
 export class Microphone {
   constructor() {
     this.running = false;
+    /** Whether the browser applied echo cancellation to the track (known once started): the server's default barge-in needs it. */
+    this.echoCancellation = false;
   }
 
   /** Start capturing; `onFrame(ArrayBuffer)` gets each 100 ms frame. Throws with a message for people. */
@@ -15,6 +17,8 @@ export class Microphone {
     this.running = true;
     try {
       this.stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
+      // What was asked for is not always what is applied: the server is told what the track really does.
+      this.echoCancellation = this.stream.getAudioTracks()[0]?.getSettings().echoCancellation === true;
       this.ctx = new AudioContext();
       await this.ctx.audioWorklet.addModule("/dashboard/mic-worklet.js");
       this.source = this.ctx.createMediaStreamSource(this.stream);
@@ -44,5 +48,6 @@ export class Microphone {
     this.stream?.getTracks().forEach((t) => t.stop());
     await this.ctx?.close().catch(() => {});
     this.node = this.source = this.stream = this.ctx = undefined;
+    this.echoCancellation = false;
   }
 }

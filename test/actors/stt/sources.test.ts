@@ -55,6 +55,42 @@ describe("ClientAudioSource", () => {
     expect((await reading).map((c) => [...c])).toEqual([[9, 9]]);
   });
 
+  it("pre-roll (the speech of a barge-in) comes first in the next reader, is bounded, and is forgotten when the owner changes", async () => {
+    const source = new ClientAudioSource({ maxQueuedMs: 100 });
+    source.owner = "c1";
+    const given = [ms(40).fill(1), ms(40).fill(2), ms(40).fill(3)];
+    source.preroll(given);
+    given[1]!.fill(0); // copied: the caller's buffers may be reused
+    expect(source.droppedBytes).toBe(40 * 32);
+    const controller = new AbortController();
+    const reading = collect(source.open(controller.signal));
+    source.push(ms(10).fill(4));
+    controller.abort();
+    expect((await reading).map((c) => [c[0], c.byteLength / 32])).toEqual([
+      [2, 40],
+      [3, 40],
+      [4, 10],
+    ]);
+    // Taken once: the next reader starts empty.
+    const again = new AbortController();
+    const second = collect(source.open(again.signal));
+    again.abort();
+    expect(await second).toEqual([]);
+    // Kept for c1's next utterance, but c2 starting a stream does not get it.
+    source.preroll([ms(10).fill(5)]);
+    source.owner = "c2";
+    const third = new AbortController();
+    const reading3 = collect(source.open(third.signal));
+    third.abort();
+    expect(await reading3).toEqual([]);
+    // With a reader open, pre-roll goes to it at once.
+    const fourth = new AbortController();
+    const reading4 = collect(source.open(fourth.signal));
+    source.preroll([ms(10).fill(6)]);
+    fourth.abort();
+    expect((await reading4).map((c) => c[0])).toEqual([6]);
+  });
+
   it("keeps at most maxQueuedMs of unread audio, dropping the oldest", async () => {
     const source = new ClientAudioSource({ maxQueuedMs: 100 });
     const controller = new AbortController();
