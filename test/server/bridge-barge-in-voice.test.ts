@@ -114,9 +114,12 @@ describe("barge-in by voice", () => {
     const cutAt = user.messages.indexOf(cut);
     expect(user.messages[cutAt + 1]).toMatchObject({ type: "state_change", data: { state: "listening", previous: "speaking", turn_id: "t2", mode: "continuous" } });
     expect((await user.waitFor((m) => m.type === "stt_result" && m.data.turn_id === "t2")).data).toMatchObject({ text: "400 ms of speech" });
-    // The cut turn's figures are kept, marked interrupted; nothing of it follows its turn_interrupted.
+    // The cut turn's figures are kept, marked interrupted; after its turn_interrupted only its memory follows:
+    // what was heard, stored marked interrupted.
     expect(user.messages.find((m) => m.type === "latency_trace" && m.data.turn_id === "t1")!.data).toMatchObject({ interrupted: true });
-    expect(ofTurn(user, "t1").slice(-2).map((m) => m.type)).toEqual(["latency_trace", "turn_interrupted"]);
+    const stored = await user.waitFor((m) => m.type === "memory_store" && m.data.turn_id === "t1");
+    expect(stored.data).toMatchObject({ interrupted: true });
+    expect(ofTurn(user, "t1").slice(-3).map((m) => m.type)).toEqual(["latency_trace", "turn_interrupted", "memory_store"]);
     expect(user.ofType("command_error")).toEqual([]);
     expect(logs.filter((l) => l.msg === "barge-in by voice")).toEqual([{ msg: "barge-in by voice", fields: { turnId: "t1", clientId: expect.any(String), speechMs: 300, prerollMs: 300 } }]);
   });
