@@ -61,6 +61,41 @@ describe("CodaClient audio", () => {
     }
   });
 
+  it("notify sends a playback report without an id: no command_ack comes back; a refusal still arrives, with id null", async () => {
+    fixture = await startCoda();
+    client = newClient(fixture.wsUrl, { audio: true });
+    const other = newClient(fixture.wsUrl);
+    await client.connect();
+    await other.connect();
+    try {
+      const rec = record(client);
+      client.notify("playback", { turn_id: "t9", state: "playing", position_ms: 100 });
+      client.notify("playback", { turn_id: "t9", state: "ended", position_ms: 200 });
+      // Commands are answered in order: once this one is acked, the reports above were handled.
+      const ack = await client.getSystemInfo();
+      expect(ack.state).toBe("idle");
+      expect(rec.events.map((e) => e.event.type)).toEqual(["system_info", "command_ack"]);
+      expect(rec.events[1]!.event.data).toMatchObject({ command: "get_system_info" });
+
+      const refused = next(other, "command_error");
+      other.notify("playback", { turn_id: "t9", state: "playing", position_ms: 100 });
+      expect((await refused).data).toEqual({
+        id: null,
+        command: "playback",
+        code: "invalid_state",
+        message: "This connection does not receive audio: connect with ?audio=1 to report playback",
+      });
+      // What the client can tell by itself is thrown before anything is sent.
+      expect(() => client!.notify("playback", { turn_id: "t9", state: "paused" as "playing", position_ms: 1 })).toThrow(
+        expect.objectContaining({ code: "invalid_data" }),
+      );
+    } finally {
+      await other.close();
+    }
+    await client.close();
+    expect(() => client!.notify("playback", { turn_id: "t9", state: "playing", position_ms: 1 })).toThrow(expect.objectContaining({ code: "not_connected" }));
+  });
+
   it("sends nothing more of a turn after stop_speaking: the client held at most the lead", async () => {
     const clock = new ManualClock();
     // 30 ms of audio per character, a lead of 600 ms, a clock that never moves: the client holds 600 ms of a long answer.
