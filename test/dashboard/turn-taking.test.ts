@@ -143,6 +143,8 @@ describe.skipIf(skipReason !== "")(`turn-taking in the dashboard with the defaul
     const page = await open(served);
     const [first, second] = await Promise.all([speak("What is twelve times seven?"), speak("What time is it?")]);
     const speech = concatBytes(silence(300), first, silence(1000), second, silence(600));
+    // A pause the VAD would take for the end of an utterance in continuous mode.
+    expect(served.coda.settings.vadHangoverMs).toBeLessThan(1000);
 
     // Hold the button with the mouse.
     await page.locator("#ptt").hover();
