@@ -4,7 +4,7 @@
  * and fields never carry user speech, memory contents or secrets.
  *
  * This module imports nothing, so stages and the server can both depend on
- * it. server/logger.ts builds the pino-backed implementation (JSON lines or
+ * it. server/app/logger.ts builds the pino-backed implementation (JSON lines or
  * readable lines, a level from the settings, redaction of sensitive keys);
  * any object with these methods will do, e.g. in tests.
  *

@@ -21,7 +21,7 @@ const cases: [string, Buffer][] = [
   ["invalid UTF-8, 60 KB", Buffer.alloc(60_000, 0xff)],
 ];
 
-/** The server's path for one text frame (server/connection.ts), minus the socket. */
+/** The server's path for one text frame (server/transport/connection.ts), minus the socket. */
 function handle(frame: Buffer): string {
   if (frame.length > LIMIT) return "too_large";
   if (!isUtf8(frame)) return "invalid_json";

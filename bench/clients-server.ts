@@ -8,7 +8,7 @@
 import { createInterface } from "node:readline";
 import { WebSocketServer as RawServer } from "ws";
 import { WebSocketServer } from "../server/index.js";
-import { silentLogger } from "../server/logger.js";
+import { silentLogger } from "../server/app/logger.js";
 
 const kind = process.argv[2];
 const gc = (globalThis as { gc?: () => void }).gc;

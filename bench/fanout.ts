@@ -14,7 +14,7 @@ import { cpus } from "node:os";
 import { fork, type ChildProcess } from "node:child_process";
 import { WebSocketServer as RawServer } from "ws";
 import { WebSocketServer } from "../server/index.js";
-import { silentLogger } from "../server/logger.js";
+import { silentLogger } from "../server/app/logger.js";
 
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 100);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 2000);

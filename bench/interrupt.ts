@@ -22,9 +22,9 @@ import { InMemoryStore } from "../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine } from "../actors/stt/testing/scripted.js";
 import { FakeToolRunner } from "../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../actors/tts/testing/scripted.js";
-import { createBridge } from "../server/bridge.js";
-import { silentLogger } from "../server/logger.js";
-import { WebSocketServer } from "../server/server.js";
+import { createBridge } from "../server/pipeline/bridge.js";
+import { silentLogger } from "../server/app/logger.js";
+import { WebSocketServer } from "../server/transport/server.js";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -30,9 +30,9 @@ import { InMemoryStore } from "../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine } from "../actors/stt/testing/scripted.js";
 import { ToolRegistry } from "../actors/tools/registry.js";
 import { ScriptedTtsEngine } from "../actors/tts/testing/scripted.js";
-import { createBridge } from "../server/bridge.js";
-import { silentLogger } from "../server/logger.js";
-import { WebSocketServer } from "../server/server.js";
+import { createBridge } from "../server/pipeline/bridge.js";
+import { silentLogger } from "../server/app/logger.js";
+import { WebSocketServer } from "../server/transport/server.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 1000);

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:soak` (not in CI): continuous turns for N minutes
  * (SOAK_MINUTES, default 10) through the real composition of `npm start`
- * (server/app.ts: built-in responder, eSpeak NG in its worker, SQLite memory
+ * (server/app/app.ts: built-in responder, eSpeak NG in its worker, SQLite memory
  * in a temporary file), watched by 100 clients (SOAK_CLIENTS) in a child
  * process, one of which starts a demo turn whenever the machine is back at
  * rest. Prints RSS and heap (after GC) at the start (after a warm-up minute
@@ -15,9 +15,9 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { createCodaServer } from "../server/app.js";
-import { loadConfig } from "../server/config.js";
-import { silentLogger } from "../server/logger.js";
+import { createCodaServer } from "../server/app/app.js";
+import { loadConfig } from "../server/app/config.js";
+import { silentLogger } from "../server/app/logger.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 10);

@@ -29,7 +29,7 @@ import { FakeToolRunner } from "../actors/tools/testing/fake-runner.js";
 import type { TtsEngine } from "../actors/tts/types.js";
 import { ScriptedTtsEngine } from "../actors/tts/testing/scripted.js";
 import { spawn } from "node:child_process";
-import { createBridge } from "../server/bridge.js";
+import { createBridge } from "../server/pipeline/bridge.js";
 import type { EventInput } from "../server/protocol/index.js";
 import { CodaMetrics } from "../server/telemetry/prometheus.js";
 import { startTracing } from "../server/telemetry/tracing.js";

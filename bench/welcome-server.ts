@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { WebSocketServer as RawServer } from "ws";
 import { WebSocketServer } from "../server/index.js";
-import { silentLogger } from "../server/logger.js";
+import { silentLogger } from "../server/app/logger.js";
 import type { EventInput } from "../server/protocol/index.js";
 
 const [kind, file] = [process.argv[2], process.argv[3]!];

@@ -112,7 +112,7 @@ export interface TurnOutput extends TurnEnding {
 }
 
 /**
- * The playout clock's reports about the answer (server/playout.ts, through the bridge):
+ * The playout clock's reports about the answer (server/pipeline/playout.ts, through the bridge):
  * it has been heard to its end, or how far it was heard just before an interruption.
  */
 export type PlayoutEvent = { type: "playout.ended"; turnId: string; heardMs: number } | { type: "playout.heard"; turnId: string; text: string; heardMs: number };

@@ -5,10 +5,10 @@
  * seed's `WebSocketServer` (a broadcaster without a pipeline) and the
  * protocol schemas. The browser/Node client is `coda-core/client`.
  */
-export { createCodaServer, AppConfigError, type CodaServer, type CodaServerOptions, type CodaEngines } from "./app.js";
-export { SETTINGS, SettingsSchema, type CodaSettings, type CodaSettingsInput, type SettingKey } from "./config.js";
-export { ToolModuleError, type ToolSource } from "./tool-modules.js";
-export { attachInspector, type Inspection, type InspectOptions } from "./inspect.js";
+export { createCodaServer, AppConfigError, type CodaServer, type CodaServerOptions, type CodaEngines } from "./app/app.js";
+export { SETTINGS, SettingsSchema, type CodaSettings, type CodaSettingsInput, type SettingKey } from "./app/config.js";
+export { ToolModuleError, type ToolSource } from "./app/tool-modules.js";
+export { attachInspector, type Inspection, type InspectOptions } from "./app/inspect.js";
 // From the modules themselves: actors/tools/index.js also loads the test fakes.
 export { defineTool, ToolRegistry } from "../actors/tools/registry.js";
 export type { Tool, ToolContext, ToolOutcome, ToolRunner } from "../actors/tools/types.js";
@@ -18,18 +18,18 @@ export type { TtsEngine } from "../actors/tts/index.js";
 export type { MemoryHit, MemoryItem, MemoryKind, MemoryStore } from "../actors/memory/index.js";
 export type { PcmFormat } from "../actors/audio.js";
 export { EngineError } from "../actors/engine-error.js";
-export { WebSocketServer, type WebSocketServerOptions } from "./server.js";
-export { EventLog, type EventLogOptions, type LogEntry, type LogSlice } from "./event-log.js";
-export { ConversationHistory, PROGRESS_EVENT_TYPES, turnIdOf, type ConversationHistoryOptions } from "./conversation.js";
-export { Replayer, encodeReplay, type BuiltReplay, type ReplayHead } from "./replay.js";
-export { CloseCode } from "./connection.js";
-export { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "./handshake.js";
-export { ServerOptionsSchema, resolveServerOptions, type ServerOptionsInput, type ServerSettings } from "./options.js";
-export type { CommandContext, CommandHandler } from "./router.js";
-export type { Pipeline, PipelineCommand, PipelineCommandType, CommandSource } from "./pipeline.js";
-export { Playout, systemClock, heardText, type AudioOut, type AudioOutput, type AudioSink, type Clock, type Heard, type PlaybackReport, type PlayoutOptions } from "./playout.js";
-export { createLogger, silentLogger, LOG_LEVELS, type Logger, type LogFields, type LoggerOptions, type LogLevel } from "./logger.js";
-export { SERVER_VERSION } from "./version.js";
+export { WebSocketServer, type WebSocketServerOptions } from "./transport/server.js";
+export { EventLog, type EventLogOptions, type LogEntry, type LogSlice } from "./transport/event-log.js";
+export { ConversationHistory, PROGRESS_EVENT_TYPES, turnIdOf, type ConversationHistoryOptions } from "./transport/conversation.js";
+export { Replayer, encodeReplay, type BuiltReplay, type ReplayHead } from "./transport/replay.js";
+export { CloseCode } from "./transport/connection.js";
+export { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "./transport/handshake.js";
+export { ServerOptionsSchema, resolveServerOptions, type ServerOptionsInput, type ServerSettings } from "./transport/options.js";
+export type { CommandContext, CommandHandler } from "./transport/router.js";
+export type { Pipeline, PipelineCommand, PipelineCommandType, CommandSource } from "./pipeline/pipeline.js";
+export { Playout, systemClock, heardText, type AudioOut, type AudioOutput, type AudioSink, type Clock, type Heard, type PlaybackReport, type PlayoutOptions } from "./pipeline/playout.js";
+export { createLogger, silentLogger, LOG_LEVELS, type Logger, type LogFields, type LoggerOptions, type LogLevel } from "./app/logger.js";
+export { SERVER_VERSION } from "./transport/version.js";
 export {
   PROTOCOL_VERSION,
   EVENT_DATA,

@@ -3,7 +3,7 @@
  * s16le, mono) chunks:
  *
  * - ClientAudioSource: PCM a client streams in binary WebSocket frames. The
- *   bridge (server/bridge.ts) sets its `owner` on stt_start and calls
+ *   bridge (server/pipeline/bridge.ts) sets its `owner` on stt_start and calls
  *   `push(frame)` per frame from that client; audio is kept only while a
  *   recogniser reads, and at most `maxQueuedMs` (default 30000 ms) waits
  *   unread (the oldest is dropped past that).

@@ -1,7 +1,6 @@
-/** The tools stage: runner interface, actor logic and the fake runner. */
+/** The tools stage: runner interface, actor logic, registry and built-in tools (test fakes: ./testing/). */
 export type { Tool, ToolContext, ToolOutcome, ToolRunner } from "./types.js";
 export { createToolsLogic, runToolCalls, type ToolsLogicOptions } from "./actor.js";
-export { FAKE_TOOLS, FakeToolRunner, preview, type FakeTool, type FakeToolRun } from "./testing/fake-runner.js";
 export {
   DEFAULT_PREVIEW_CHARS,
   MAX_TOOL_CONTENT_CHARS,

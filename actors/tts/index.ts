@@ -1,8 +1,7 @@
-/** The text-to-speech stage: engine interface, actor logic and scripted engine. */
+/** The text-to-speech stage: engine interface, actor logic and engines (test fakes: ./testing/). */
 export { TTS_ENGINE_NAMES, type TtsEngine, type TtsEngineName } from "./types.js";
 export { toSpeakable } from "./speakable.js";
 export { createTtsLogic, synthesizeSentence, type TtsLogicOptions } from "./actor.js";
-export { ScriptedTtsEngine, type ScriptedTtsCall, type ScriptedTtsOptions } from "./testing/scripted.js";
 export { EspeakTts, type EspeakTtsOptions, type EspeakStats } from "./espeak.js";
 export { ESPEAK_PCM, loadEspeak, type EspeakSynth, type EspeakVoiceSettings } from "./espeak-wasm.js";
 export { OpenAiTts, type OpenAiTtsOptions } from "./openai.js";

@@ -16,7 +16,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { detectResources, envDetector, resourceFromAttributes } from "@opentelemetry/resources";
 import { BatchSpanProcessor, TracerProvider, type SpanExporter } from "@opentelemetry/sdk-trace";
 import type { EventInput } from "../protocol/index.js";
-import { SERVER_VERSION } from "../version.js";
+import { SERVER_VERSION } from "../transport/version.js";
 import { TurnSpans } from "./turn-spans.js";
 
 export interface TracingSettings {

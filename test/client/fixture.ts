@@ -11,10 +11,10 @@ import { createBuiltinTools } from "../../actors/tools/builtins/index.js";
 import { ToolRegistry } from "../../actors/tools/registry.js";
 import { ScriptedTtsEngine, type ScriptedTtsOptions } from "../../actors/tts/testing/scripted.js";
 import type { LlmEngine } from "../../actors/llm/types.js";
-import { createBridge, type Bridge, type BridgeOptions } from "../../server/bridge.js";
-import { silentLogger, type Logger } from "../../server/logger.js";
-import { registerMemoryCommands } from "../../server/memory-commands.js";
-import { WebSocketServer, type WebSocketServerOptions } from "../../server/server.js";
+import { createBridge, type Bridge, type BridgeOptions } from "../../server/pipeline/bridge.js";
+import { silentLogger, type Logger } from "../../server/app/logger.js";
+import { registerMemoryCommands } from "../../server/app/memory-commands.js";
+import { WebSocketServer, type WebSocketServerOptions } from "../../server/transport/server.js";
 
 export interface CodaFixtureOptions extends Omit<WebSocketServerOptions, "pipeline"> {
   stt?: ScriptedSttOptions;

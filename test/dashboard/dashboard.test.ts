@@ -15,7 +15,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { Logger } from "../../server/logger.js";
+import type { Logger } from "../../server/app/logger.js";
 import { startCoda, type CodaFixture } from "../client/fixture.js";
 import { hasChromium, launch, SKIP_REASON, type Browser } from "./browser.js";
 

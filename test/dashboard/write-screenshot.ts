@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import { createCodaServer } from "../../server/app.js";
-import { silentLogger } from "../../server/logger.js";
+import { createCodaServer } from "../../server/app/app.js";
+import { silentLogger } from "../../server/app/logger.js";
 import { speak } from "../helpers/speech.js";
 import { launch } from "./browser.js";
 

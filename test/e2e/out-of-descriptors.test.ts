@@ -23,7 +23,7 @@ afterEach(async () => {
 function startCliWithFewDescriptors(): Promise<{ url: string; exited: () => boolean; stderr: () => string }> {
   const child = spawn(
     "/bin/sh",
-    ["-c", 'ulimit -n 256 && exec "$0" "$@"', process.execPath, "--import", "tsx", "server/cli.ts", "--port", "0", "--max-clients", "1000", "--stt-engine", "pocketsphinx", "--tts-engine", "none"],
+    ["-c", 'ulimit -n 256 && exec "$0" "$@"', process.execPath, "--import", "tsx", "server/app/cli.ts", "--port", "0", "--max-clients", "1000", "--stt-engine", "pocketsphinx", "--tts-engine", "none"],
     { cwd: ROOT, env: { ...process.env, ...CLI_TEST_ENV } },
   );
   let exited = false;

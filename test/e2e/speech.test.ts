@@ -29,7 +29,7 @@ import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { selectTtsEngine } from "../../actors/tts/select.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
 import { concatBytes, decodeWav } from "../../actors/wav.js";
-import { createBridge } from "../../server/bridge.js";
+import { createBridge } from "../../server/pipeline/bridge.js";
 import { validateEvent } from "../../server/protocol/index.js";
 import { normaliseWords } from "../../bench/voice-sentences.js";
 import { TestClient, type Received } from "../helpers/client.js";

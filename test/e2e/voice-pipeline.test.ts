@@ -10,7 +10,7 @@ import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine, type ScriptedSttOptions } from "../../actors/stt/testing/scripted.js";
 import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine, type ScriptedTtsOptions } from "../../actors/tts/testing/scripted.js";
-import { createBridge, type BridgeOptions } from "../../server/bridge.js";
+import { createBridge, type BridgeOptions } from "../../server/pipeline/bridge.js";
 import { validateEvent } from "../../server/protocol/index.js";
 import { TestClient, type Received } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";

@@ -17,9 +17,9 @@
  * A seeded generator makes a failure replayable (CHAOS_SEED overrides).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createBridge, type Bridge } from "../../server/bridge.js";
-import type { Logger } from "../../server/logger.js";
-import type { WebSocketServer } from "../../server/server.js";
+import { createBridge, type Bridge } from "../../server/pipeline/bridge.js";
+import type { Logger } from "../../server/app/logger.js";
+import type { WebSocketServer } from "../../server/transport/server.js";
 import { TestClient, type Received } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";
 import { validateEvent } from "../../server/protocol/index.js";

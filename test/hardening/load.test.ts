@@ -17,7 +17,7 @@ import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
 import { FakeToolRunner, FAKE_TOOLS } from "../../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
-import { createBridge, type Bridge } from "../../server/bridge.js";
+import { createBridge, type Bridge } from "../../server/pipeline/bridge.js";
 import { TestClient } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";
 

@@ -7,7 +7,7 @@
  */
 import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Logger, LogFields } from "../../server/logger.js";
+import type { Logger, LogFields } from "../../server/app/logger.js";
 import { TestClient } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";
 

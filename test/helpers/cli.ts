@@ -1,4 +1,4 @@
-/** Run the real CLI (server/cli.ts through tsx) as a child process for end-to-end tests. */
+/** Run the real CLI (server/app/cli.ts through tsx) as a child process for end-to-end tests. */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -17,7 +17,7 @@ export interface RunningCli {
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/cli.ts", ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/app/cli.ts", ...args], {
     cwd: ROOT,
     env: { ...process.env, ...CLI_TEST_ENV, ...env },
   });

@@ -1,9 +1,9 @@
 /**
- * A clock the test moves by hand (server/playout.ts Clock): `advance(ms)`
+ * A clock the test moves by hand (server/pipeline/playout.ts Clock): `advance(ms)`
  * runs every timer that falls due, in time order, including timers those
  * timers set.
  */
-import type { Clock } from "../../server/playout.js";
+import type { Clock } from "../../server/pipeline/playout.js";
 
 export class ManualClock implements Clock {
   #now = 0;

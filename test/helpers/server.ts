@@ -1,7 +1,7 @@
 /** Start WebSocketServers and clients for one test file, and close them all after each test. */
 import { afterEach } from "vitest";
-import { WebSocketServer, type WebSocketServerOptions } from "../../server/server.js";
-import { silentLogger } from "../../server/logger.js";
+import { WebSocketServer, type WebSocketServerOptions } from "../../server/transport/server.js";
+import { silentLogger } from "../../server/app/logger.js";
 import { TestClient } from "./client.js";
 
 export type TestServer = WebSocketServer & { wsUrl: string };

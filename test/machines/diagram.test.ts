@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { AnyStateNode } from "xstate";
 import { getStateNodes } from "xstate/graph";
-import { MACHINES_DOC, renderMachinesDoc, renderTurnDiagram, renderVoiceDiagram } from "../../server/write-machines-doc.js";
+import { MACHINES_DOC, renderMachinesDoc, renderTurnDiagram, renderVoiceDiagram } from "../../server/docs-gen/write-machines-doc.js";
 import { turnMachine } from "../../machines/turn.js";
 import { voiceMachine } from "../../machines/voice.js";
 

@@ -12,10 +12,10 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { LlmChunk, LlmEngine } from "../../actors/llm/types.js";
-import { AppConfigError, createCodaServer, LLM_BACKSTOP_GRACE_MS, type CodaServer, type CodaServerOptions } from "../../server/app.js";
-import { loadConfig } from "../../server/config.js";
+import { AppConfigError, createCodaServer, LLM_BACKSTOP_GRACE_MS, type CodaServer, type CodaServerOptions } from "../../server/app/app.js";
+import { loadConfig } from "../../server/app/config.js";
 import { defineTool } from "../../server/index.js";
-import { silentLogger } from "../../server/logger.js";
+import { silentLogger } from "../../server/app/logger.js";
 import { TestClient } from "../helpers/client.js";
 import { startFakeOllama, type FakeOllamaOptions } from "../helpers/fake-ollama.js";
 

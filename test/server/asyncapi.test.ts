@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { Parser, type AsyncAPIDocumentInterface } from "@asyncapi/parser";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "../../server/handshake.js";
+import { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "../../server/transport/handshake.js";
 import {
   buildAsyncApiYaml,
   COMMAND_TYPES,

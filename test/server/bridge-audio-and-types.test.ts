@@ -6,9 +6,9 @@
 import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import { createVoiceActors } from "../../actors/index.js";
 import { turnMachine } from "../../machines/index.js";
-import { createBridge, type Bridge } from "../../server/bridge.js";
-import type { Pipeline } from "../../server/pipeline.js";
-import type { AudioOut } from "../../server/playout.js";
+import { createBridge, type Bridge } from "../../server/pipeline/bridge.js";
+import type { Pipeline } from "../../server/pipeline/pipeline.js";
+import type { AudioOut } from "../../server/pipeline/playout.js";
 import type { EventData } from "../../server/protocol/index.js";
 import { ManualClock } from "../helpers/clock.js";
 import { client, createFixture, type Fixture } from "./bridge-fixture.js";

@@ -13,7 +13,7 @@ import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine, type ScriptedSttOptions } from "../../actors/stt/testing/scripted.js";
 import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
-import { createBridge, END_GRACE_MS } from "../../server/bridge.js";
+import { createBridge, END_GRACE_MS } from "../../server/pipeline/bridge.js";
 import { TestClient, sleep } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";
 

@@ -3,7 +3,7 @@
  * (busy / invalid_state / unavailable) and change nothing: no event follows.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { PipelineCommand } from "../../server/pipeline.js";
+import type { PipelineCommand } from "../../server/pipeline/pipeline.js";
 import { ProtocolError } from "../../server/protocol/index.js";
 import { client, createFixture, type Fixture } from "./bridge-fixture.js";
 

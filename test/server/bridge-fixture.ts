@@ -8,7 +8,7 @@ import { InMemoryStore, type InMemoryStoreOptions } from "../../actors/memory/te
 import { ScriptedSttEngine, type ScriptedSttOptions } from "../../actors/stt/testing/scripted.js";
 import { FakeToolRunner, FAKE_TOOLS, type FakeTool } from "../../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine, type ScriptedTtsOptions } from "../../actors/tts/testing/scripted.js";
-import { createBridge, type Bridge, type BridgeOptions } from "../../server/bridge.js";
+import { createBridge, type Bridge, type BridgeOptions } from "../../server/pipeline/bridge.js";
 import { validateEvent, type ServerEvent } from "../../server/protocol/index.js";
 
 export interface FixtureOptions {

@@ -17,7 +17,7 @@ import type { VadProvider } from "../../actors/stt/vad.js";
 import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { loadEspeak } from "../../actors/tts/espeak-wasm.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
-import { createBridge } from "../../server/bridge.js";
+import { createBridge } from "../../server/pipeline/bridge.js";
 import { TestClient, sleep } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";
 

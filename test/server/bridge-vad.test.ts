@@ -13,7 +13,7 @@ import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
 import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
-import { createBridge, type BridgeOptions } from "../../server/bridge.js";
+import { createBridge, type BridgeOptions } from "../../server/pipeline/bridge.js";
 import { TestClient, sleep } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";
 

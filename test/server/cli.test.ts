@@ -62,13 +62,13 @@ describe("cli", () => {
     [["--host", "0.0.0.0"], /requires a token/],
     [["--tool", "/nonexistent/coda-tool.mjs"], /Tool module \/nonexistent\/coda-tool\.mjs not found/],
   ])("bad settings %j stop start-up with exit code 2 and a message naming the setting", (args, message) => {
-    const res = spawnSync(process.execPath, ["--import", "tsx", "server/cli.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...CLI_TEST_ENV } });
+    const res = spawnSync(process.execPath, ["--import", "tsx", "server/app/cli.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...CLI_TEST_ENV } });
     expect(res.status).toBe(2);
     expect(res.stderr).toMatch(message);
   });
 
   it("--help lists every option", () => {
-    const res = spawnSync(process.execPath, ["--import", "tsx", "server/cli.ts", "--help"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...CLI_TEST_ENV } });
+    const res = spawnSync(process.execPath, ["--import", "tsx", "server/app/cli.ts", "--help"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...CLI_TEST_ENV } });
     expect(res.status).toBe(0);
     for (const flag of ["--host", "--port", "--replay-size", "--token", "--allowed-origin", "--config", "--help"]) expect(res.stdout).toContain(flag);
     expect(res.stdout).toContain("CODA_PORT");
@@ -101,7 +101,7 @@ describe("cli", () => {
   it("a port in use is a clear error with exit code 1", async () => {
     const first = start(["--port", "0", "--host", "127.0.0.1"]);
     const port = new URL(await first.url).port;
-    const res = spawnSync(process.execPath, ["--import", "tsx", "server/cli.ts", "--port", port, "--host", "127.0.0.1"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...CLI_TEST_ENV } });
+    const res = spawnSync(process.execPath, ["--import", "tsx", "server/app/cli.ts", "--port", port, "--host", "127.0.0.1"], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...CLI_TEST_ENV } });
     expect(res.status).toBe(1);
     expect(res.stderr).toContain(`port ${port} is in use`);
   });

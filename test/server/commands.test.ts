@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ProtocolError, validateEvent, type EventInput } from "../../server/protocol/index.js";
-import type { Pipeline, PipelineCommand } from "../../server/pipeline.js";
+import type { Pipeline, PipelineCommand } from "../../server/pipeline/pipeline.js";
 import { TestClient, sleep } from "../helpers/client.js";
 import { useServers } from "../helpers/server.js";
 

@@ -11,9 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { createCodaServer, type CodaServer } from "../../server/app.js";
-import { loadConfig } from "../../server/config.js";
-import { silentLogger } from "../../server/logger.js";
+import { createCodaServer, type CodaServer } from "../../server/app/app.js";
+import { loadConfig } from "../../server/app/config.js";
+import { silentLogger } from "../../server/app/logger.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, helpText, loadConfig, SETTINGS } from "../../server/config.js";
-import { renderConfigDoc } from "../../server/config-docs.js";
+import { ConfigError, helpText, loadConfig, SETTINGS } from "../../server/app/config.js";
+import { renderConfigDoc } from "../../server/docs-gen/config-docs.js";
 import { ROOT } from "../helpers/cli.js";
 
 function file(content: unknown): string {

@@ -6,11 +6,11 @@
  * state_change always stays. Encoded replay frames equal JSON.stringify.
  */
 import { describe, expect, it } from "vitest";
-import { ConversationHistory, LOOSE_MAX } from "../../server/conversation.js";
-import { EventLog } from "../../server/event-log.js";
+import { ConversationHistory, LOOSE_MAX } from "../../server/transport/conversation.js";
+import { EventLog } from "../../server/transport/event-log.js";
 import type { EventInput } from "../../server/protocol/index.js";
 import { validateEvent } from "../../server/protocol/index.js";
-import { encodeReplay } from "../../server/replay.js";
+import { encodeReplay } from "../../server/transport/replay.js";
 
 function setup(turns: number, maxProgressBytes?: number) {
   const log = new EventLog({ maxEvents: 1000, maxBytes: 1 << 20 });

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { PipelineCommand } from "../../server/pipeline.js";
+import type { PipelineCommand } from "../../server/pipeline/pipeline.js";
 import { ProtocolError } from "../../server/protocol/index.js";
 import { ROOT } from "../helpers/cli.js";
 import { client, createFixture, type Fixture } from "./bridge-fixture.js";

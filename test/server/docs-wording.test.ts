@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { helpText } from "../../server/config.js";
+import { helpText } from "../../server/app/config.js";
 import { ROOT } from "../helpers/cli.js";
 
 describe("generated docs and --help", () => {

@@ -5,8 +5,8 @@
  */
 import { get } from "node:http";
 import { describe, expect, it } from "vitest";
-import { WebSocketServer } from "../../server/server.js";
-import { silentLogger } from "../../server/logger.js";
+import { WebSocketServer } from "../../server/transport/server.js";
+import { silentLogger } from "../../server/app/logger.js";
 import { TestClient } from "../helpers/client.js";
 import { useServers } from "../helpers/server.js";
 
@@ -131,8 +131,8 @@ describe("HTTP routes on the same port", () => {
 
 describe("Origin on a server bound to every interface", () => {
   it("accepts a page served from the Host it asked (the phone case), refuses other origins", async () => {
-    const { Gatekeeper } = await import("../../server/handshake.js");
-    const { resolveServerOptions } = await import("../../server/options.js");
+    const { Gatekeeper } = await import("../../server/transport/handshake.js");
+    const { resolveServerOptions } = await import("../../server/transport/options.js");
     const gate = new Gatekeeper(resolveServerOptions({ host: "0.0.0.0", port: 8765, token: "0123456789abcdef" }));
     gate.setPort(8765);
     const req = (origin: string, host: string) => ({ headers: { origin, host } }) as never;

@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { attachInspector, type InspectOptions } from "../../server/inspect.js";
+import { attachInspector, type InspectOptions } from "../../server/app/inspect.js";
 import { demoTurn as runDemoTurn } from "./inspect-turn.js";
 
 const cleanup: (() => Promise<void> | void)[] = [];

@@ -4,7 +4,7 @@ import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
 import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
-import { createBridge } from "../../server/bridge.js";
+import { createBridge } from "../../server/pipeline/bridge.js";
 
 /** Run a demo_flow of `text` to idle; the bridge's stop is pushed onto `cleanup`. */
 export async function demoTurn(actorOptions: object, cleanup: (() => Promise<void> | void)[], text = "hi there"): Promise<void> {

@@ -7,7 +7,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import { attachInspector } from "../../server/inspect.js";
+import { attachInspector } from "../../server/app/inspect.js";
 import { demoTurn as runDemoTurn } from "./inspect-turn.js";
 
 const cleanup: (() => Promise<void> | void)[] = [];

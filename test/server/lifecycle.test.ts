@@ -5,8 +5,8 @@
  */
 import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
-import { WebSocketServer } from "../../server/server.js";
-import { silentLogger } from "../../server/logger.js";
+import { WebSocketServer } from "../../server/transport/server.js";
+import { silentLogger } from "../../server/app/logger.js";
 import { useServers } from "../helpers/server.js";
 
 const { server, client } = useServers();

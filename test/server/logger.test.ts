@@ -5,8 +5,8 @@
  * wherever they occur - including through a real server running a turn.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createLogger, REDACTED } from "../../server/logger.js";
-import { formatLogLine } from "../../server/log-format.js";
+import { createLogger, REDACTED } from "../../server/app/logger.js";
+import { formatLogLine } from "../../server/app/log-format.js";
 import { TestClient } from "../helpers/client.js";
 import { startCoda, type CodaFixture } from "../client/fixture.js";
 

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { EngineError } from "../../actors/engine-error.js";
 import { SqliteMemoryStore } from "../../actors/memory/sqlite.js";
 import type { MemoryStore } from "../../actors/memory/types.js";
-import { registerMemoryCommands, type ViewerMemoryStore } from "../../server/memory-commands.js";
+import { registerMemoryCommands, type ViewerMemoryStore } from "../../server/app/memory-commands.js";
 import { validateEvent } from "../../server/protocol/index.js";
 import { TestClient, sleep } from "../helpers/client.js";
 import { startServer } from "../helpers/server.js";

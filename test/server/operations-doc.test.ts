@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { SETTINGS, type SettingSpec } from "../../server/config.js";
+import { SETTINGS, type SettingSpec } from "../../server/app/config.js";
 import { CodaMetrics } from "../../server/telemetry/prometheus.js";
 import { createWireTally } from "../../server/telemetry/wire-tally.js";
 import { ROOT } from "../helpers/cli.js";

@@ -1,10 +1,10 @@
 /**
- * The playout clock and pacing (server/playout.ts) on a clock the test
+ * The playout clock and pacing (server/pipeline/playout.ts) on a clock the test
  * moves: what each consumer is sent and when, when a turn's playout ends,
  * and what was heard at a cut.
  */
 import { describe, expect, it } from "vitest";
-import { heardText, Playout, type AudioOut, type Heard } from "../../server/playout.js";
+import { heardText, Playout, type AudioOut, type Heard } from "../../server/pipeline/playout.js";
 import { ManualClock } from "../helpers/clock.js";
 
 const pcm = new Uint8Array(4);

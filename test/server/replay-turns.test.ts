@@ -9,7 +9,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
-import { PROGRESS_EVENT_TYPES } from "../../server/conversation.js";
+import { PROGRESS_EVENT_TYPES } from "../../server/transport/conversation.js";
 import type { LoggedEvent } from "../../server/protocol/index.js";
 import { startCoda, type CodaFixture } from "../client/fixture.js";
 import { TestClient, type Received } from "../helpers/client.js";

@@ -3,7 +3,7 @@
  * with no gap and no duplicate, a gap that is reported, a restarted server.
  */
 import { describe, expect, it } from "vitest";
-import { EventLog } from "../../server/event-log.js";
+import { EventLog } from "../../server/transport/event-log.js";
 import { TestClient } from "../helpers/client.js";
 import { useServers } from "../helpers/server.js";
 

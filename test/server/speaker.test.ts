@@ -9,9 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Player } from "../../actors/tts/player.js";
-import { silentLogger } from "../../server/logger.js";
-import { Playout, type Heard } from "../../server/playout.js";
-import { playOnSpeakers } from "../../server/speaker.js";
+import { silentLogger } from "../../server/app/logger.js";
+import { Playout, type Heard } from "../../server/pipeline/playout.js";
+import { playOnSpeakers } from "../../server/pipeline/speaker.js";
 import { ManualClock } from "../helpers/clock.js";
 
 function fakePlayer(): { player: Player; pidFile: string } {

@@ -7,9 +7,9 @@
  * and no user speech or memory text unless tracingContent allows it.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createCodaServer, type CodaServer as App } from "../../server/app.js";
-import { loadConfig } from "../../server/config.js";
-import { silentLogger } from "../../server/logger.js";
+import { createCodaServer, type CodaServer as App } from "../../server/app/app.js";
+import { loadConfig } from "../../server/app/config.js";
+import { silentLogger } from "../../server/app/logger.js";
 import { tracesUrl, tracingEnabled } from "../../server/telemetry/tracing.js";
 import { TestClient } from "../helpers/client.js";
 import { startOtlpCollector, type CollectedSpan, type OtlpCollector } from "../helpers/otlp-collector.js";

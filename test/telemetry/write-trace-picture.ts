@@ -7,9 +7,9 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import { createCodaServer } from "../../server/app.js";
-import { loadConfig } from "../../server/config.js";
-import { silentLogger } from "../../server/logger.js";
+import { createCodaServer } from "../../server/app/app.js";
+import { loadConfig } from "../../server/app/config.js";
+import { silentLogger } from "../../server/app/logger.js";
 import { startOtlpCollector } from "../helpers/otlp-collector.js";
 import { traceSvg } from "./trace-svg.js";
 

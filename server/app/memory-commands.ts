@@ -5,11 +5,11 @@
  * answer the requester with command_error `unavailable`; they do not
  * broadcast memory_error, which is reserved for failures inside a turn.
  */
-import { EngineError } from "../actors/engine-error.js";
-import type { MemoryHit, MemoryItem, MemoryStore } from "../actors/memory/types.js";
+import { EngineError } from "../../actors/engine-error.js";
+import type { MemoryHit, MemoryItem, MemoryStore } from "../../actors/memory/types.js";
 import type { Logger } from "./logger.js";
-import { ProtocolError, validateEvent, type CommandType, type EventData } from "./protocol/index.js";
-import type { CommandHandler } from "./router.js";
+import { ProtocolError, validateEvent, type CommandType, type EventData } from "../protocol/index.js";
+import type { CommandHandler } from "../transport/router.js";
 
 /** A store that may also offer the viewer's search (all words, last one as a prefix); recall is used otherwise. */
 export type ViewerMemoryStore = MemoryStore & {

@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer as WsServer, type WebSocket } from "ws";
-import { codaLiteDialect, CodaLiteEncoder, codaLiteReplay, COMPAT_PROFILES, SystemMetricsSampler, type CompatProfile, type LegacyEvent } from "./compat/coda-lite.js";
+import { codaLiteDialect, CodaLiteEncoder, codaLiteReplay, COMPAT_PROFILES, SystemMetricsSampler, type CompatProfile, type LegacyEvent } from "../compat/coda-lite.js";
 import { CloseCode, Connection, type ConnectionHooks } from "./connection.js";
 import { ConversationHistory } from "./conversation.js";
 import { EventLog } from "./event-log.js";
@@ -21,9 +21,9 @@ import { handleHttp } from "./http-routes.js";
 import { PendingConnections } from "./pending-connections.js";
 import { parseRequestTarget } from "./request-target.js";
 import { closeAll, listenAll } from "./listen.js";
-import { createLogger, type Logger } from "./logger.js";
+import { createLogger, type Logger } from "../app/logger.js";
 import { resolveServerOptions, type ServerOptionsInput, type ServerSettings } from "./options.js";
-import type { Pipeline, PipelineCommandType } from "./pipeline.js";
+import type { Pipeline, PipelineCommandType } from "../pipeline/pipeline.js";
 import {
   encodeEvent,
   makeEvent,
@@ -36,12 +36,12 @@ import {
   type LoggedEvent,
   type ServerEvent,
   type ServerEventOf,
-} from "./protocol/index.js";
+} from "../protocol/index.js";
 import { Replayer, replaySummary } from "./replay.js";
 import { CommandRouter, type CommandHandler } from "./router.js";
 import { buildSystemInfo } from "./system-info.js";
-import { CodaMetrics } from "./telemetry/prometheus.js";
-import { createWireTally } from "./telemetry/wire-tally.js";
+import { CodaMetrics } from "../telemetry/prometheus.js";
+import { createWireTally } from "../telemetry/wire-tally.js";
 import { SERVER_VERSION } from "./version.js";
 
 export interface WebSocketServerOptions extends ServerOptionsInput {

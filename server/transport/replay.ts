@@ -1,7 +1,7 @@
 /**
  * What a client is replayed, and its `replay` frame. A new client (no
  * `since`, or a `since` from another server run) gets the conversation:
- * the last N turns whole (server/conversation.ts). A returning client
+ * the last N turns whole (server/transport/conversation.ts). A returning client
  * (`since`) gets every logged event after it from the event log; events the
  * log no longer holds are filled from the conversation where it has them,
  * and the rest are counted as missed.
@@ -13,7 +13,7 @@
  */
 import type { ConversationHistory } from "./conversation.js";
 import type { EventLog } from "./event-log.js";
-import type { EventData } from "./protocol/index.js";
+import type { EventData } from "../protocol/index.js";
 
 /** The replay's data apart from its events (this server always fills in kind and turns). */
 export type ReplayHead = Omit<EventData<"replay">, "events" | "kind" | "turns"> & Required<Pick<EventData<"replay">, "kind" | "turns">>;

@@ -15,12 +15,12 @@ import {
   type CommandDialect,
   type CommandHead,
   type ServerEvent,
-} from "./protocol/index.js";
+} from "../protocol/index.js";
 import type { ServerSettings } from "./options.js";
-import type { AudioOutput } from "./playout.js";
+import type { AudioOutput } from "../pipeline/playout.js";
 import { TokenBucket } from "./rate-limit.js";
-import type { Logger } from "./logger.js";
-import type { WireTally } from "./telemetry/wire-tally.js";
+import type { Logger } from "../app/logger.js";
+import type { WireTally } from "../telemetry/wire-tally.js";
 
 /** WebSocket close codes the server uses. Documented in docs/protocol.md. */
 export const CloseCode = {

@@ -8,7 +8,7 @@
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Tool } from "../actors/tools/types.js";
+import type { Tool } from "../../actors/tools/types.js";
 
 /** A custom tool as `createCodaServer({ tools })` takes it: the tool itself, or the path of a module that exports tools. */
 export type ToolSource = Tool | string;

@@ -10,9 +10,9 @@
  * the page's script connects with the token as subprotocol.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { serveDashboard, type DashboardContext } from "./dashboard/serve.js";
-import { buildAsyncApiYaml, buildProtocolSchema } from "./protocol/index.js";
-import { PROMETHEUS_CONTENT_TYPE } from "./telemetry/prometheus.js";
+import { serveDashboard, type DashboardContext } from "../dashboard/serve.js";
+import { buildAsyncApiYaml, buildProtocolSchema } from "../protocol/index.js";
+import { PROMETHEUS_CONTENT_TYPE } from "../telemetry/prometheus.js";
 import type { Refusal } from "./handshake.js";
 import { parseRequestTarget } from "./request-target.js";
 

@@ -19,8 +19,8 @@ import type { Duplex } from "node:stream";
 import { createWebSocketInspector } from "@statelyai/inspect";
 import type { AnyEventObject, InspectionEvent, Observer } from "xstate";
 import { WebSocket, WebSocketServer } from "ws";
-import { Gatekeeper, refuseUpgrade } from "./handshake.js";
-import { resolveServerOptions } from "./options.js";
+import { Gatekeeper, refuseUpgrade } from "../transport/handshake.js";
+import { resolveServerOptions } from "../transport/options.js";
 
 export interface InspectOptions {
   /** Send frames to this receiver (ws://127.0.0.1:PORT, ws://[::1]:PORT or ws://localhost:PORT) instead of starting the relay. */
@@ -132,7 +132,7 @@ function inspectionType(frame: string): string | null {
  * Loopback HTTP page + WebSocket relay. The voice machine connects on a
  * secret path and is the only sender; every other connection (the page)
  * only receives. Host and Origin are checked by the main server's rules
- * (server/handshake.ts): a foreign page gets 403.
+ * (server/transport/handshake.ts): a foreign page gets 403.
  */
 async function startRelay(port: number, inspectorUrl: string, replay: { frames: number; bytes: number }): Promise<Relay> {
   const kept: { frame: string; bytes: number }[] = [];

@@ -3,7 +3,7 @@
  * once, and keeps the most recent frames for resume (`?since=N`), bounded
  * both in events and in bytes (the JSON text of the events, as sent).
  */
-import { encodeEvent, type LoggedEvent, type ServerEvent } from "./protocol/index.js";
+import { encodeEvent, type LoggedEvent, type ServerEvent } from "../protocol/index.js";
 
 /** One logged event and its wire frame (the same bytes every client was sent). */
 export interface LogEntry {

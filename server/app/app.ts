@@ -3,43 +3,43 @@
  * settings choose (or takes the ones given as objects), memory, the tools
  * (built-ins and custom ones), the voice machine's bridge and the WebSocket
  * server with its dashboard, and starts listening. `npm start`
- * (server/cli.ts) is this function with the settings read from flags, the
+ * (server/app/cli.ts) is this function with the settings read from flags, the
  * environment and the config file.
  */
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { VoiceEngines } from "../actors/index.js";
-import { EngineError } from "../actors/engine-error.js";
-import type { LlmEngine } from "../actors/llm/types.js";
-import { selectLlmEngine } from "../actors/llm/select.js";
-import { SqliteMemoryStore } from "../actors/memory/sqlite.js";
-import { InMemoryStore } from "../actors/memory/in-memory.js";
-import type { MemoryStore } from "../actors/memory/types.js";
-import { OpenAiStt } from "../actors/stt/openai.js";
-import { PocketSphinxStt } from "../actors/stt/pocketsphinx.js";
-import { FileSource, MicrophoneSource } from "../actors/stt/sources.js";
-import type { AudioSource, SttEngine } from "../actors/stt/types.js";
-import { UnavailableStt } from "../actors/stt/unavailable.js";
-import type { VadProvider } from "../actors/stt/vad.js";
-import { loadVad } from "../actors/stt/vad-select.js";
-import { createBuiltinTools } from "../actors/tools/builtins/index.js";
-import { ToolRegistry } from "../actors/tools/registry.js";
-import type { ToolRunner } from "../actors/tools/types.js";
-import { selectTtsEngine } from "../actors/tts/select.js";
-import { findPlayer, NO_PLAYER_MESSAGE } from "../actors/tts/player.js";
-import type { TtsEngine } from "../actors/tts/types.js";
-import { createBridge } from "./bridge.js";
+import type { VoiceEngines } from "../../actors/index.js";
+import { EngineError } from "../../actors/engine-error.js";
+import type { LlmEngine } from "../../actors/llm/types.js";
+import { selectLlmEngine } from "../../actors/llm/select.js";
+import { SqliteMemoryStore } from "../../actors/memory/sqlite.js";
+import { InMemoryStore } from "../../actors/memory/in-memory.js";
+import type { MemoryStore } from "../../actors/memory/types.js";
+import { OpenAiStt } from "../../actors/stt/openai.js";
+import { PocketSphinxStt } from "../../actors/stt/pocketsphinx.js";
+import { FileSource, MicrophoneSource } from "../../actors/stt/sources.js";
+import type { AudioSource, SttEngine } from "../../actors/stt/types.js";
+import { UnavailableStt } from "../../actors/stt/unavailable.js";
+import type { VadProvider } from "../../actors/stt/vad.js";
+import { loadVad } from "../../actors/stt/vad-select.js";
+import { createBuiltinTools } from "../../actors/tools/builtins/index.js";
+import { ToolRegistry } from "../../actors/tools/registry.js";
+import type { ToolRunner } from "../../actors/tools/types.js";
+import { selectTtsEngine } from "../../actors/tts/select.js";
+import { findPlayer, NO_PLAYER_MESSAGE } from "../../actors/tts/player.js";
+import type { TtsEngine } from "../../actors/tts/types.js";
+import { createBridge } from "../pipeline/bridge.js";
 import { SettingsSchema, type CodaSettings, type CodaSettingsInput } from "./config.js";
 import { attachInspector } from "./inspect.js";
 import { createLogger, LOG_LEVELS, type Logger } from "./logger.js";
 import { registerMemoryCommands } from "./memory-commands.js";
-import type { Pipeline } from "./pipeline.js";
-import { describeIssues, issuesFromZod } from "./protocol/index.js";
-import { resolveServerOptions, type ServerOptionsInput } from "./options.js";
-import { WebSocketServer } from "./server.js";
-import { playOnSpeakers } from "./speaker.js";
+import type { Pipeline } from "../pipeline/pipeline.js";
+import { describeIssues, issuesFromZod } from "../protocol/index.js";
+import { resolveServerOptions, type ServerOptionsInput } from "../transport/options.js";
+import { WebSocketServer } from "../transport/server.js";
+import { playOnSpeakers } from "../pipeline/speaker.js";
 import { resolveToolSources, ToolModuleError, type ToolSource } from "./tool-modules.js";
-import { startTracing, tracesUrl, tracingEnabled, type TracingSettings } from "./telemetry/tracing.js";
+import { startTracing, tracesUrl, tracingEnabled, type TracingSettings } from "../telemetry/tracing.js";
 
 /** Engines given as objects instead of being built from the settings; each replaces its stage's settings. */
 export interface CodaEngines {

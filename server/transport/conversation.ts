@@ -1,7 +1,7 @@
 /**
  * The conversation history: the logged events of the last N turns, whole,
  * for clients that join or reload. It is what a new client's `replay`
- * holds (server/replay.ts), and what another encoding of the replay (a
+ * holds (server/transport/replay.ts), and what another encoding of the replay (a
  * compatibility profile) can read with `entries()`.
  *
  * Rules (docs/protocol.md, "On connect: welcome, replay, resume"):
@@ -19,7 +19,7 @@
  * - The newest state_change is always kept, whatever its turn, so the last
  *   state_change replayed is the machine's state now.
  */
-import type { EventType, LoggedEvent } from "./protocol/index.js";
+import type { EventType, LoggedEvent } from "../protocol/index.js";
 import type { LogEntry } from "./event-log.js";
 
 /** Event types that a finished turn drops: their content is in the turn's results. */

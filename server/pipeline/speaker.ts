@@ -1,12 +1,12 @@
 /**
  * `--speak`: plays each turn's synthesised speech on this machine's speakers
- * through a local player, paced by the playout (server/playout.ts) like any
+ * through a local player, paced by the playout (server/pipeline/playout.ts) like any
  * audio consumer. An interrupted turn's player is killed; a finished turn's
  * player is given the end of its audio and plays out.
  */
-import type { PcmFormat } from "../actors/audio.js";
-import { playPcm, type Player } from "../actors/tts/player.js";
-import type { Logger } from "./logger.js";
+import type { PcmFormat } from "../../actors/audio.js";
+import { playPcm, type Player } from "../../actors/tts/player.js";
+import type { Logger } from "../app/logger.js";
 import type { Pipeline } from "./pipeline.js";
 
 /** An unbounded-by-design but short-lived queue: one turn's audio, drained in real time by the player. */

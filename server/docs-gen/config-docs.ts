@@ -2,7 +2,7 @@
  * Generates the settings table of docs/configuration.md from the SETTINGS
  * table (`npm run docs:config`); a test fails when it drifts.
  */
-import { formatDefault, settingEntries, type SettingSpec } from "./config.js";
+import { formatDefault, settingEntries, type SettingSpec } from "../app/config.js";
 
 function defaultCell(s: SettingSpec): string {
   const value = formatDefault(s);

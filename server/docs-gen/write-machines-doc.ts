@@ -8,8 +8,8 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { AnyStateNode } from "xstate";
-import { turnMachine } from "../machines/turn.js";
-import { voiceMachine } from "../machines/voice.js";
+import { turnMachine } from "../../machines/turn.js";
+import { voiceMachine } from "../../machines/voice.js";
 
 const id = (node: AnyStateNode) => node.path.join("_") || "root";
 
@@ -104,7 +104,7 @@ ${renderTurnDiagram()}
 `;
 }
 
-export const MACHINES_DOC = fileURLToPath(new URL("../docs/machines.md", import.meta.url));
+export const MACHINES_DOC = fileURLToPath(new URL("../../docs/machines.md", import.meta.url));
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   writeFileSync(MACHINES_DOC, renderMachinesDoc());

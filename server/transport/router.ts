@@ -2,7 +2,7 @@
  * The command router: maps each validated command to its handler. Handlers
  * answer through `ctx.reply` and refuse by throwing ProtocolError.
  */
-import { ProtocolError, type CommandOfType, type CommandType, type Command, type ServerEvent } from "./protocol/index.js";
+import { ProtocolError, type CommandOfType, type CommandType, type Command, type ServerEvent } from "../protocol/index.js";
 
 /** What a handler knows about the command's sender and how it answers it. */
 export interface CommandContext {

@@ -1,10 +1,10 @@
 /**
  * What the WebSocket layer needs from the voice pipeline. The bridge
- * (server/bridge.ts) implements it on top of the voice machine; the server
+ * (server/pipeline/bridge.ts) implements it on top of the voice machine; the server
  * works without one (pipeline commands are then refused as `unavailable`).
  */
 import type { AudioOutput, AudioSink } from "./playout.js";
-import type { CommandOfType, EventData, EventInput, MachineState } from "./protocol/index.js";
+import type { CommandOfType, EventData, EventInput, MachineState } from "../protocol/index.js";
 
 export type PipelineCommandType = "stt_start" | "stt_stop" | "demo_flow" | "text_input" | "stop_speaking";
 export type PipelineCommand = { [T in PipelineCommandType]: CommandOfType<T> }[PipelineCommandType];
@@ -38,7 +38,7 @@ export interface Pipeline {
   pushAudio?(source: CommandSource, chunk: Uint8Array): void;
   /**
    * Register a place that plays synthesised speech (an audio client, the
-   * local speakers). Its audio is paced to its own playout (server/playout.ts);
+   * local speakers). Its audio is paced to its own playout (server/pipeline/playout.ts);
    * `reports: true` declares that it will report its progress (then its
    * reports, not an estimate, say when it has finished).
    * @throws TypeError when `id` is already registered.

@@ -5,7 +5,7 @@
  * Percentiles are nearest-rank (the smallest value with at least p% of the
  * samples at or below it), so every reported value was actually measured.
  */
-import type { EventData } from "./protocol/index.js";
+import type { EventData } from "../protocol/index.js";
 import { LATENCY_FIGURES, type LatencyTrace } from "./latency.js";
 
 export const DEFAULT_METRICS_WINDOW = 100;

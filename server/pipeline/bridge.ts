@@ -12,20 +12,20 @@
  * events it caused are delivered and a command's ack can come first.
  */
 import { createActor, type ActorOptions, type Subscription } from "xstate";
-import { createVoiceActors, type VoiceEngines } from "../actors/index.js";
-import { silentLogger, type Logger } from "../actors/logger.js";
-import { ClientAudioSource } from "../actors/stt/sources.js";
-import { toSpeakable } from "../actors/tts/speakable.js";
-import type { AudioSource } from "../actors/stt/types.js";
-import type { VadOptions, VadProvider } from "../actors/stt/vad.js";
-import { voiceMachine, withStageActors } from "../machines/voice.js";
-import type { ListenMode, Phase, UserEvent, VoiceEmitted, VoiceMachineInput } from "../machines/voice-types.js";
+import { createVoiceActors, type VoiceEngines } from "../../actors/index.js";
+import { silentLogger, type Logger } from "../../actors/logger.js";
+import { ClientAudioSource } from "../../actors/stt/sources.js";
+import { toSpeakable } from "../../actors/tts/speakable.js";
+import type { AudioSource } from "../../actors/stt/types.js";
+import type { VadOptions, VadProvider } from "../../actors/stt/vad.js";
+import { voiceMachine, withStageActors } from "../../machines/voice.js";
+import type { ListenMode, Phase, UserEvent, VoiceEmitted, VoiceMachineInput } from "../../machines/voice-types.js";
 import { LatencyTracker } from "./latency.js";
 import { LatencyWindow } from "./metrics.js";
 import type { CommandSource, Pipeline, PipelineCommand } from "./pipeline.js";
 import { Playout, type Clock, type Heard } from "./playout.js";
 import { TtsProgressFolder } from "./tts-progress.js";
-import { ProtocolError, type EventData, type EventInput, type MachineState } from "./protocol/index.js";
+import { ProtocolError, type EventData, type EventInput, type MachineState } from "../protocol/index.js";
 
 export interface BridgeOptions {
   /** The engines behind the stages. The bridge closes them on `stop()` unless `closeEngines` is false. */
@@ -47,7 +47,7 @@ export interface BridgeOptions {
   vad?: VadOptions | VadProvider | false;
   /** Recent turns covered by `metrics()`. Default 100. */
   metricsWindow?: number;
-  /** Extra options for the machine's actor (e.g. `inspect` from server/inspect.ts). */
+  /** Extra options for the machine's actor (e.g. `inspect` from server/app/inspect.ts). */
   actorOptions?: Pick<ActorOptions<typeof voiceMachine>, "inspect" | "id" | "systemId">;
   /** Close the engines in `stop()`. Default true. */
   closeEngines?: boolean;
@@ -56,7 +56,7 @@ export interface BridgeOptions {
   now?: () => number;
   /** Most unplayed audio sent ahead to each audio consumer (ms). Default 1000. */
   audioLeadMs?: number;
-  /** Clock of the playout and pacing (server/playout.ts). Default: performance.now and the global timers. */
+  /** Clock of the playout and pacing (server/pipeline/playout.ts). Default: performance.now and the global timers. */
   playoutClock?: Clock;
   /** tts_progress granularity: 0 one event per sentence (default), N one per N ms of audio. */
   ttsProgressMs?: number;

@@ -11,15 +11,15 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { TTS_ENGINE_NAMES } from "../actors/tts/types.js";
-import { HttpUrl } from "../actors/http.js";
-import { OLLAMA_DEFAULT_BASE_URL } from "../actors/llm/ollama.js";
-import { OPENAI_DEFAULT_BASE_URL } from "../actors/llm/openai.js";
-import { VAD_DEFAULTS } from "../actors/stt/vad.js";
-import { SILERO_DEFAULTS } from "../actors/stt/vad-silero.js";
-import { DEFAULT_DEADLINES, DEFAULT_SYSTEM_PROMPT } from "../machines/voice-types.js";
+import { TTS_ENGINE_NAMES } from "../../actors/tts/types.js";
+import { HttpUrl } from "../../actors/http.js";
+import { OLLAMA_DEFAULT_BASE_URL } from "../../actors/llm/ollama.js";
+import { OPENAI_DEFAULT_BASE_URL } from "../../actors/llm/openai.js";
+import { VAD_DEFAULTS } from "../../actors/stt/vad.js";
+import { SILERO_DEFAULTS } from "../../actors/stt/vad-silero.js";
+import { DEFAULT_DEADLINES, DEFAULT_SYSTEM_PROMPT } from "../../machines/voice-types.js";
 import { LOG_LEVELS } from "./logger.js";
-import { ServerOptionsSchema } from "./options.js";
+import { ServerOptionsSchema } from "../transport/options.js";
 
 /** How a setting is written on the command line and in the environment. */
 export type SettingKind = "string" | "number" | "boolean" | "list";

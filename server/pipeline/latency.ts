@@ -5,8 +5,8 @@
  * (and tool_error of a cancelled call) and, at the end of each turn, one latency_trace. docs/latency.md defines
  * every figure and how they add up.
  */
-import type { TurnMode, VoiceEmitted } from "../machines/voice-types.js";
-import type { EventData } from "./protocol/index.js";
+import type { TurnMode, VoiceEmitted } from "../../machines/voice-types.js";
+import type { EventData } from "../protocol/index.js";
 
 export type LatencyTrace = EventData<"latency_trace">;
 

@@ -1,7 +1,7 @@
 /** Builds the `system_info` event data from the process and the pipeline. */
-import type { EventData } from "./protocol/index.js";
-import { PROTOCOL_VERSION } from "./protocol/index.js";
-import type { Pipeline } from "./pipeline.js";
+import type { EventData } from "../protocol/index.js";
+import { PROTOCOL_VERSION } from "../protocol/index.js";
+import type { Pipeline } from "../pipeline/pipeline.js";
 import { SERVER_VERSION } from "./version.js";
 
 export function buildSystemInfo(startedAt: number, clients: number, pipeline: Pipeline | undefined): EventData<"system_info"> {

@@ -3,8 +3,8 @@
  * validation and the documentation (docs/configuration.md).
  */
 import { z } from "zod";
-import { COMPAT_PROFILES } from "./compat/coda-lite.js";
-import { describeIssues, issuesFromZod } from "./protocol/index.js";
+import { COMPAT_PROFILES } from "../compat/coda-lite.js";
+import { describeIssues, issuesFromZod } from "../protocol/index.js";
 
 export const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"] as const;
 

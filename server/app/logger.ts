@@ -1,7 +1,7 @@
 /**
  * The pino-backed Logger (the shape is in actors/logger.ts): JSON lines on
  * stderr when stderr is not a terminal (for a log pipeline), readable lines
- * on a terminal (server/log-format.ts), a level from the settings.
+ * on a terminal (server/app/log-format.ts), a level from the settings.
  *
  * The rules of what may be logged are enforced twice: call sites log static
  * messages with details in fields and never user speech, memory contents or
@@ -10,7 +10,7 @@
  * configured secret (the token, API keys) in a field's value.
  */
 import pino from "pino";
-import { silentLogger, type LogFields, type Logger } from "../actors/logger.js";
+import { silentLogger, type LogFields, type Logger } from "../../actors/logger.js";
 import { formatLogLine } from "./log-format.js";
 
 export { silentLogger, type LogFields, type Logger };

@@ -7,7 +7,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { timingSafeEqual, createHash } from "node:crypto";
 import { LOOPBACK_HOSTS, type ServerSettings } from "./options.js";
-import { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "./protocol/subprotocol.js";
+import { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "../protocol/subprotocol.js";
 
 export interface Refusal {
   status: 400 | 401 | 403 | 404 | 503;

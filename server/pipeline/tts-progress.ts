@@ -7,7 +7,7 @@
  * as spoken. A sentence boundary, the end of speech (tts_result / tts_error)
  * and the end of the turn always flush what is pending.
  */
-import type { EventData } from "./protocol/index.js";
+import type { EventData } from "../protocol/index.js";
 
 /** One synthesised chunk, as the machine reports it. */
 export interface ProgressChunk {

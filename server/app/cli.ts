@@ -8,7 +8,7 @@
 import { AppConfigError, createCodaServer, loggerFor, type CodaServer } from "./app.js";
 import { ConfigError, helpText, loadConfig } from "./config.js";
 import { watchParent } from "./parent-watch.js";
-import { SERVER_VERSION } from "./version.js";
+import { SERVER_VERSION } from "../transport/version.js";
 
 async function main(argv: string[]): Promise<number> {
   let loaded;
