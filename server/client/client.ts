@@ -395,17 +395,12 @@ export class CodaClient extends Emitter<ClientEventMap> {
    * command_error, or not_connected / disconnected / timeout / aborted / invalid_data / closed.
    */
   command<T extends CommandType>(type: T, data?: CommandInput<T>, options: CommandOptions = {}): Promise<CommandResult<T>> {
-    const schema = COMMAND_DATA[type];
-    if (!schema) return Promise.reject(new CommandError("unknown_type", `Unknown command type "${String(type)}"`, String(type), null));
-    const parsed = schema.safeParse(data ?? {});
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: ["data", ...i.path.map(String)].join("."), message: i.message }));
-      const text = issues.map((i) => `${i.path}: ${i.message}`).join("; ");
-      return Promise.reject(new CommandError("invalid_data", `Invalid data for ${type}: ${text}`, type, null, issues));
-    }
-    const link = this.#link;
-    if (this.#state !== "open" || !link || link.ws.readyState !== OPEN) {
-      return Promise.reject(new CommandError("not_connected", `Not connected (state: ${this.#state}); ${type} was not sent`, type, null));
+    let link: Link;
+    let parsedData: unknown;
+    try {
+      ({ link, data: parsedData } = this.#prepare(type, data));
+    } catch (err) {
+      return Promise.reject(err as CommandError);
     }
     if (options.signal?.aborted) return Promise.reject(new CommandError("aborted", `${type} was aborted before it was sent`, type, null));
     const id = `${this.#idPrefix}${++this.#nextId}`;
@@ -435,8 +430,38 @@ export class CodaClient extends Emitter<ClientEventMap> {
       };
       options.signal?.addEventListener("abort", onAbort, { once: true });
       this.#pending.set(id, pending);
-      link.ws.send(JSON.stringify({ type, data: parsed.data, id }));
+      link.ws.send(JSON.stringify({ type, data: parsedData, id }));
     });
+  }
+
+  /**
+   * Send a command without an `id`: fire and forget. The server sends no
+   * command_ack for it; a refusal still arrives, as a `command_error` event
+   * with `id: null`. For frequent reports whose acks would only be noise
+   * (the player's `playback` every 250 ms). Throws CommandError
+   * (unknown_type, invalid_data, not_connected) when nothing was sent.
+   * @example client.notify("playback", { turn_id: "t3", state: "playing", position_ms: 1250 });
+   */
+  notify<T extends CommandType>(type: T, data?: CommandInput<T>): void {
+    const { link, data: parsedData } = this.#prepare(type, data);
+    link.ws.send(JSON.stringify({ type, data: parsedData }));
+  }
+
+  /** Validate a command's data and find the open connection to send it on; throws CommandError when it cannot be sent. */
+  #prepare(type: CommandType, data: unknown): { link: Link; data: unknown } {
+    const schema = COMMAND_DATA[type];
+    if (!schema) throw new CommandError("unknown_type", `Unknown command type "${String(type)}"`, String(type), null);
+    const parsed = schema.safeParse(data ?? {});
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: ["data", ...i.path.map(String)].join("."), message: i.message }));
+      const text = issues.map((i) => `${i.path}: ${i.message}`).join("; ");
+      throw new CommandError("invalid_data", `Invalid data for ${type}: ${text}`, type, null, issues);
+    }
+    const link = this.#link;
+    if (this.#state !== "open" || !link || link.ws.readyState !== OPEN) {
+      throw new CommandError("not_connected", `Not connected (state: ${this.#state}); ${type} was not sent`, type, null);
+    }
+    return { link, data: parsed.data };
   }
 
   /**
@@ -452,6 +477,7 @@ export class CodaClient extends Emitter<ClientEventMap> {
     const { echoCancellation, ...commandOptions } = options ?? {};
     return this.command("stt_start", echoCancellation === undefined ? { mode } : { mode, echo_cancellation: echoCancellation }, commandOptions);
   }
+
   /** Stop listening (in push_to_talk, the utterance so far becomes the turn). */
   sttStop(options?: CommandOptions) {
     return this.command("stt_stop", {}, options);

@@ -19,6 +19,16 @@ let client: CodaClient | undefined;
 let raw: WsServer | undefined;
 const { track, trackClient } = useServers();
 
+/** A fresh server, a client that takes audio (?audio=1; closed after the test) and another that does not (the caller closes it). */
+async function audioAndPlainClient(): Promise<{ audio: CodaClient; other: CodaClient }> {
+  fixture = track(await startCoda());
+  const audio = (client = trackClient(newClient(fixture.wsUrl, { audio: true })));
+  const other = newClient(fixture.wsUrl);
+  await audio.connect();
+  await other.connect();
+  return { audio, other };
+}
+
 describe("CodaClient audio", () => {
   it("pairs each binary frame with its tts_audio and the turn's format, covering exactly what tts_progress accounts for", async () => {
     fixture = track(await startCoda());
@@ -41,21 +51,48 @@ describe("CodaClient audio", () => {
   });
 
   it("takes playback reports from an audio client and refuses them from others", async () => {
-    fixture = track(await startCoda());
-    client = trackClient(newClient(fixture.wsUrl, { audio: true }));
-    const other = newClient(fixture.wsUrl);
-    await client.connect();
-    await other.connect();
+    const { audio, other } = await audioAndPlainClient();
     try {
-      await expect(client.playback("t9", "playing", 100)).resolves.toMatchObject({ command: "playback" });
+      await expect(audio.playback("t9", "playing", 100)).resolves.toMatchObject({ command: "playback" });
       await expect(other.playback("t9", "playing", 100)).rejects.toMatchObject({
         code: "invalid_state",
         message: "This connection does not receive audio: connect with ?audio=1 to report playback",
       });
-      await expect(client.command("playback", { turn_id: "t9", state: "paused" as "playing", position_ms: 1 })).rejects.toMatchObject({ code: "invalid_data" });
+      await expect(audio.command("playback", { turn_id: "t9", state: "paused" as "playing", position_ms: 1 })).rejects.toMatchObject({ code: "invalid_data" });
     } finally {
       await other.close();
     }
+  });
+
+  it("notify sends a playback report without an id: no command_ack comes back; a refusal still arrives, with id null", async () => {
+    const { audio, other } = await audioAndPlainClient();
+    try {
+      const rec = record(audio);
+      audio.notify("playback", { turn_id: "t9", state: "playing", position_ms: 100 });
+      audio.notify("playback", { turn_id: "t9", state: "ended", position_ms: 200 });
+      // Commands are answered in order: once this one is acked, the reports above were handled.
+      const ack = await audio.getSystemInfo();
+      expect(ack.state).toBe("idle");
+      expect(rec.events.map((e) => e.event.type)).toEqual(["system_info", "command_ack"]);
+      expect(rec.events[1]!.event.data).toMatchObject({ command: "get_system_info" });
+
+      const refused = next(other, "command_error");
+      other.notify("playback", { turn_id: "t9", state: "playing", position_ms: 100 });
+      expect((await refused).data).toEqual({
+        id: null,
+        command: "playback",
+        code: "invalid_state",
+        message: "This connection does not receive audio: connect with ?audio=1 to report playback",
+      });
+      // What the client can tell by itself is thrown before anything is sent.
+      expect(() => audio.notify("playback", { turn_id: "t9", state: "paused" as "playing", position_ms: 1 })).toThrow(
+        expect.objectContaining({ code: "invalid_data" }),
+      );
+    } finally {
+      await other.close();
+    }
+    await audio.close();
+    expect(() => audio.notify("playback", { turn_id: "t9", state: "playing", position_ms: 1 })).toThrow(expect.objectContaining({ code: "not_connected" }));
   });
 
   it("sends nothing more of a turn after stop_speaking: the client held at most the lead", async () => {

@@ -11,11 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
-import { INPUT_PCM } from "../../actors/audio.js";
-import { convertPcm } from "../../actors/audio-resample.js";
-import { selectTtsEngine } from "../../actors/tts/select.js";
 import { createCodaServer } from "../../server/app/app.js";
 import { silentLogger } from "../../server/app/logger.js";
+import { speak } from "../helpers/speech.js";
 import { launch } from "./browser.js";
 
 const dir = mkdtempSync(join(tmpdir(), "coda-screenshot-"));
@@ -28,11 +26,7 @@ try {
   await page.locator("#conn[data-state=open]").waitFor();
 
   // "What is twelve times seven?" in the default voice, as 16 kHz microphone PCM.
-  const voice = selectTtsEngine({}).engine;
-  const chunks: Uint8Array[] = [];
-  for await (const c of voice.synthesize("What is twelve times seven?", { signal: new AbortController().signal })) chunks.push(c);
-  await voice.close();
-  const speech = convertPcm(Buffer.concat(chunks), voice.format, INPUT_PCM);
+  const speech = await speak("What is twelve times seven?");
 
   const phone = new WebSocket(coda.url);
   await new Promise((r) => phone.once("open", r));

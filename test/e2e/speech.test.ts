@@ -15,8 +15,6 @@
  *   installed.
  */
 import { describe, expect, it } from "vitest";
-import { INPUT_PCM } from "../../actors/audio.js";
-import { convertPcm } from "../../actors/audio-resample.js";
 import { BuiltinResponder } from "../../actors/llm/builtin.js";
 import { ScriptedLlmEngine } from "../../actors/llm/testing/scripted.js";
 import { InMemoryStore } from "../../actors/memory/testing/in-memory.js";
@@ -35,6 +33,7 @@ import { startServer } from "../helpers/server.js";
 import { useCleanup } from "../helpers/cleanup.js";
 import { startPipeline } from "../helpers/pipeline.js";
 import { startHttpServer } from "../helpers/http-server.js";
+import { speak } from "../helpers/speech.js";
 
 const closers = useCleanup();
 
@@ -196,18 +195,6 @@ describe.skipIf(!sphinx)("spoken questions in the default voice, recognised by P
     return { client, tts };
   }
 
-  /** What a person would say, in the default voice, as 16 kHz PCM. */
-  async function say(text: string): Promise<Uint8Array> {
-    const voice = selectTtsEngine({}).engine;
-    try {
-      const chunks: Uint8Array[] = [];
-      for await (const c of voice.synthesize(text, { signal: new AbortController().signal })) chunks.push(c);
-      return convertPcm(concatBytes(...chunks), voice.format, INPUT_PCM);
-    } finally {
-      await voice.close();
-    }
-  }
-
   /** Push to talk with `speech` (a little silence before and after), released with stt_stop; resolves with that turn's events. */
   async function ask(client: TestClient, speech: Uint8Array, turnId: string): Promise<Received[]> {
     expect((await client.command("stt_start", { mode: "push_to_talk" }, `ask-${turnId}`)).type).toBe("command_ack");
@@ -222,7 +209,7 @@ describe.skipIf(!sphinx)("spoken questions in the default voice, recognised by P
 
   it("\"What is twelve times seven?\" is heard word for word and answered 84; \"What time is it?\" gets the time", async () => {
     const { client } = await voicePipeline();
-    const [question, time] = await Promise.all([say("What is twelve times seven?"), say("What time is it?")]);
+    const [question, time] = await Promise.all([speak("What is twelve times seven?"), speak("What time is it?")]);
 
     const first = await ask(client, question, "t1");
     expect(first[0]!.data).toEqual({ turn_id: "t1", mode: "push_to_talk", engine: "pocketsphinx", source: "client" });

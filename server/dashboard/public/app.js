@@ -16,8 +16,15 @@ const token = new URLSearchParams(location.hash.slice(1)).get("token") ?? undefi
 const client = new CodaClient({ url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`, audio: true, token });
 const conversation = new Conversation($("conversation"));
 const latency = new LatencyChart($("latency"));
-const log = new EventLog($("log"), $("log-filter"), document.querySelector(".log-scroll"));
-const player = new SpeechPlayer((turnId, state, positionMs) => client.playback(turnId, state, positionMs).catch(() => {}));
+const log = new EventLog($("log"), $("log-filter"), document.querySelector(".log-scroll"), $("log-audio"));
+// Playback reports go out every 250 ms while speech plays: without an id, so no command_ack answers each one.
+const player = new SpeechPlayer((turnId, state, positionMs) => {
+  try {
+    client.notify("playback", { turn_id: turnId, state, position_ms: Math.max(0, positionMs) });
+  } catch {
+    // Not connected: the server's own playout estimate stands in until the next report.
+  }
+});
 const mic = new Microphone();
 let chart = null;
 let phase = null;

@@ -1,19 +1,35 @@
 // The live event log: newest last, bounded, with a type filter whose options
-// grow as new event types are seen.
+// grow as new event types are seen. Per-frame announcements of speech audio
+// (`tts_audio`, about ten a second while the assistant speaks) are counted
+// in the header instead of listed: rows would bury everything else.
 import { clip, h } from "./dom.js";
 
 const MAX_ROWS = 400;
+/** Event types counted, not listed. */
+const COUNTED = new Set(["tts_audio"]);
 
 export class EventLog {
-  constructor(table, select, scroller) {
+  /** @param {HTMLElement} [counter] shows how many counted (unlisted) events arrived */
+  constructor(table, select, scroller, counter) {
     this.body = table.tBodies[0];
     this.select = select;
     this.scroller = scroller;
+    this.counter = counter;
     this.types = new Set();
+    /** Speech audio frames announced (tts_audio), not listed. */
+    this.audioFrames = 0;
     select.addEventListener("change", () => this.#applyFilter());
   }
 
   add(e, replayed) {
+    if (COUNTED.has(e.type)) {
+      this.audioFrames++;
+      if (this.counter) {
+        this.counter.hidden = false;
+        this.counter.textContent = `${this.audioFrames} speech audio frame${this.audioFrames === 1 ? "" : "s"} (tts_audio, not listed)`;
+      }
+      return;
+    }
     if (!this.types.has(e.type)) {
       this.types.add(e.type);
       const options = [...this.types].sort().map((t) => h("option", { value: t }, t));
