@@ -105,7 +105,7 @@ export interface TurnContext {
   phase: Phase;
   path: string;
   ending: TurnEnding;
-  /** What the listeners had heard of the answer when the turn was cut (from the playout clock), or null. */
+  /** What the listeners had heard of the answer when the turn was cut, or when they all left or stopped before its end (from the playout clock), or null. */
   heard: string | null;
 }
 

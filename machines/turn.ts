@@ -154,15 +154,16 @@ export function buildMessages(c: TurnContext): ChatMessage[] {
 }
 
 /**
- * The turn's messages for the history. A cut turn keeps what was heard of
- * its answer when the playout clock said (whole sentences, then the cut
- * sentence's heard words marked "—"), else its unfinished round's text;
- * either way marked `cut`, so the next model call sees the truncated answer,
- * not the unspoken rest.
+ * The turn's messages for the history. A cut turn, or one whose listeners
+ * all left or stopped before the end, keeps what was heard of its answer
+ * when the playout clock said (whole sentences, then the cut sentence's
+ * heard words marked "—"), else (cut) its unfinished round's text; either
+ * way marked `cut`, so the next model call sees the truncated answer, not
+ * the unspoken rest.
  */
 export function turnMessages(c: TurnContext, cut: boolean): ChatMessage[] {
   const messages = [...c.messages];
-  if (cut && c.heard !== null) {
+  if (c.heard !== null) {
     const answerAt = messages.findLastIndex((m) => m.role === "assistant" && !m.toolCalls?.length);
     if (answerAt > messages.findLastIndex((m) => m.role === "user")) messages.splice(answerAt, 1);
     messages.push({ role: "assistant", content: c.heard, cut: true });
@@ -716,7 +717,8 @@ export const turnMachine = setup({
       invoke: {
         id: "store",
         src: "store",
-        input: ({ context }) => ({ turnId: context.id, user: context.userText ?? "", assistant: context.answer.trim(), interrupted: false }),
+        // An answer whose listeners all left or stopped before its end is remembered as heard.
+        input: ({ context }) => ({ turnId: context.id, user: context.userText ?? "", assistant: context.heard ?? context.answer.trim(), interrupted: context.heard !== null }),
         onDone: {
           target: "completed",
           actions: [

@@ -126,7 +126,12 @@ export function createBridge(options: BridgeOptions): Bridge {
     ...(options.synthesisAheadMs !== undefined ? { synthesisAheadMs: options.synthesisAheadMs } : {}),
     ...(options.playoutClock ? { clock: options.playoutClock } : {}),
     // The answer has been heard: the turn stops speaking (and a continuous session listens again).
-    onEnded: (turnId, heard) => runningTurn()?.send({ type: "playout.ended", turnId, heardMs: heard.heardMs }),
+    // Every listener left or stopped early: the turn keeps (and remembers) only what was heard.
+    onEnded: (turnId, heard) => {
+      const turn = runningTurn();
+      if (heard.cut) turn?.send({ type: "playout.heard", turnId, text: heard.text, heardMs: heard.heardMs });
+      turn?.send({ type: "playout.ended", turnId, heardMs: heard.heardMs });
+    },
     // Backpressure on synthesis: the turn holds its next sentence while the listeners are far enough behind.
     onFull: (turnId, aheadMs) => runningTurn()?.send({ type: "playout.full", turnId, aheadMs }),
     onRoom: (turnId) => runningTurn()?.send({ type: "playout.room", turnId }),

@@ -33,7 +33,10 @@
  *
  * A turn's playout ends when its synthesis has ended and every outlet has
  * played everything (or reported `ended`/`stopped`, or gone away); `onEnded`
- * is then told what was heard. `cut(turnId)` stops a turn at once (nothing
+ * is then told what was heard: the whole answer when any consumer played it
+ * to the end (or nobody listened), else, when every consumer left or stopped
+ * early, what was played up to then, marked cut (`heard.cut`; the turn
+ * remembers only that). `cut(turnId)` stops a turn at once (nothing
  * more is sent) and returns what was heard up to that instant.
  *
  * Time comes from an injectable Clock, so tests run it by hand.
@@ -110,7 +113,7 @@ export interface PlayoutOptions {
   /** How long past the end a reporting consumer may stay silent before it counts as ended (ms). Default 1000. */
   reportGraceMs?: number;
   clock?: Clock;
-  /** A turn's playout ended (not called for a turn that was `cut`). */
+  /** A turn's playout ended (not called for a turn that was `cut`); `heard.cut` when every consumer left or stopped early. */
   onEnded?: (turnId: string, heard: Heard) => void;
   /** The turn's buffer reached the synthesis bound: `aheadMs` is synthesised and not yet sent to every consumer. */
   onFull?: (turnId: string, aheadMs: number) => void;
@@ -153,6 +156,8 @@ interface Outlet {
   /** Final position once the consumer ended, stopped or left. */
   donePos: number | null;
   endSent: boolean;
+  /** It left, or reported `stopped`, rather than playing its audio to the end. */
+  early: boolean;
 }
 
 interface TurnPlayout {
@@ -316,7 +321,7 @@ export class Playout {
 
   #newOutlet(consumer: Consumer, turn: TurnPlayout, from: number): Outlet {
     const baseMs = turn.chunks[from]?.offsetMs ?? turn.totalMs;
-    return { consumer, next: from, baseMs, sentMs: baseMs, anchorPos: baseMs, anchorAt: 0, started: false, reported: consumer.reports, donePos: null, endSent: false };
+    return { consumer, next: from, baseMs, sentMs: baseMs, anchorPos: baseMs, anchorAt: 0, started: false, reported: consumer.reports, donePos: null, endSent: false, early: false };
   }
 
   /** Index of the first chunk some consumer still playing the turn has not been sent (all chunks when nobody plays it). */
@@ -371,6 +376,18 @@ export class Playout {
     return { heardMs: round(heardMs), ...heardText(turn.chunks, heardMs, turn.synthesisEnded) };
   }
 
+  /**
+   * What was heard of a turn whose playout is over: all of it when any
+   * consumer played its audio to the end (or there was none), else (every
+   * consumer left or stopped early) only what was played, marked cut.
+   */
+  #heardAtEnd(turn: TurnPlayout, now: number): Heard {
+    const heard = this.#heard(turn, now);
+    const outlets = [...turn.outlets.values()];
+    if (outlets.length > 0 && outlets.every((o) => o.early)) return heard;
+    return { heardMs: heard.heardMs, ...heardText(turn.chunks, turn.totalMs, true) };
+  }
+
   #report(consumer: Consumer, r: PlaybackReport): boolean {
     const turn = this.#turns.get(r.turn_id);
     const o = turn?.outlets.get(consumer.id);
@@ -383,6 +400,7 @@ export class Playout {
       o.anchorAt = now;
     } else {
       o.donePos = pos;
+      o.early = r.state === "stopped";
     }
     this.#pump(turn);
     return true;
@@ -396,6 +414,7 @@ export class Playout {
       const o = turn.outlets.get(consumer.id);
       if (!o || o.donePos !== null) continue;
       o.donePos = this.#position(o, now);
+      o.early = true;
       this.#pump(turn);
     }
   }
@@ -444,9 +463,8 @@ export class Playout {
       }
     }
     if (turn.synthesisEnded && allDone) {
-      const heard = this.#heard(turn, now);
       this.#forget(turn);
-      this.#onEnded?.(turn.id, heard);
+      this.#onEnded?.(turn.id, this.#heardAtEnd(turn, now));
       return;
     }
     this.#settle(turn);

@@ -72,7 +72,7 @@ async function setup(options: Setup = {}) {
     await listener.waitFor((m) => m.type === "tts_result");
     await sleep(20);
   };
-  return { clock, llm, bridge, listener, list, ask, path, sqlite };
+  return { clock, llm, bridge, listener, list, ask, path, sqlite, wsUrl: server.wsUrl };
 }
 
 /** A store that delegates to `store`, with `storeTurn` replaced (a slow or stuck store). */
@@ -121,6 +121,33 @@ describe("an interrupted answer is remembered as heard", () => {
     const system = llm.requests[1]!.messages[0]!;
     expect(system.content).toContain("Assistant (interrupted): The first sentence is it. The second—");
     expect(system.content).not.toContain("third");
+  });
+
+  it("the only audio client leaving 1.5 s into playout: the turn completes, remembering and keeping only what was heard", async () => {
+    const { clock, llm, bridge, listener, ask, wsUrl } = await setup();
+    const observer = await TestClient.connect(`${wsUrl}/`);
+    closers.push(() => observer.close());
+    await observer.waitForType("replay");
+    await ask("talk about sentences", "q1");
+    clock.advance(1500); // the first sentence and half of the second heard
+    await listener.close();
+    const stored = await observer.waitFor((m) => m.type === "memory_store" && m.data.turn_id === "t1");
+    expect(stored.data).toMatchObject({ kind: "turn", interrupted: true });
+    expect((stored.data as { preview: string }).preview).toMatch(/^User: talk about sentences\nAssistant \(interrupted\): The first sentence is it\. T/);
+    await observer.waitFor((m) => m.type === "state_change" && m.data.state === "idle");
+    // Nobody cut it: the turn ended on its own, not interrupted.
+    expect(observer.messages.filter((m) => m.type === "turn_interrupted")).toEqual([]);
+    expect(bridge.state()).toBe("idle");
+    const from = observer.messages.length;
+    await observer.command("memory_list", {}, "l1");
+    const items = (observer.messages.slice(from).find((m) => m.type === "memory_items")!.data as { items: { text: string; interrupted: boolean }[] }).items;
+    expect(items).toEqual([expect.objectContaining({ interrupted: true, text: "User: talk about sentences\nAssistant (interrupted): The first sentence is it. The second—" })]);
+    // The next model call sees the answer as far as it was heard, marked cut, not the unspoken rest.
+    await observer.command("text_input", { text: "go on" }, "q2");
+    await observer.waitFor((m) => m.type === "llm_result" && m.data.turn_id === "t2");
+    const history = llm.requests[1]!.messages.slice(1);
+    expect(history.find((m) => m.role === "assistant")).toMatchObject({ content: "The first sentence is it. The second—", cut: true });
+    expect(JSON.stringify(history)).not.toContain("third");
   });
 
   it("a barge-in by text_input 1 s into playout stores the heard part of the cut turn and the next turn as a whole, once each", async () => {

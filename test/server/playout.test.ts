@@ -101,14 +101,42 @@ describe("playout end", () => {
     expect(a.report({ turn_id: "t1", state: "playing", position_ms: 0 })).toBe(false);
   });
 
-  it("a consumer that leaves no longer holds the turn", () => {
+  it("a consumer that leaves no longer holds the turn; the last one leaving ends it with what was heard, cut", () => {
     const { clock, ended, p, received } = setup();
     const a = p.addConsumer("a", received([]));
-    synthesise(p, "t1", [["Hello there.", 10]]);
+    synthesise(p, "t1", [["Hello there.", 5], ["How are you today?", 5]]);
+    p.synthesisEnded("t1");
+    clock.advance(1500);
+    a.close();
+    expect(ended).toEqual([["t1", { heardMs: 1500, text: "Hello there. How are—", cut: true }]]);
+  });
+
+  it("an answer played to the end by one consumer counts as heard whole, whoever left or stopped early", () => {
+    const { clock, ended, p, received } = setup();
+    const a = p.addConsumer("a", received([]));
+    const b = p.addConsumer("b", received([]));
+    const c = p.addConsumer("c", received([]));
+    synthesise(p, "t1", [["Hello there.", 5], ["How are you today?", 5]]);
     p.synthesisEnded("t1");
     clock.advance(500);
     a.close();
-    expect(ended.map(([id, h]) => [id, h.heardMs])).toEqual([["t1", 500]]);
+    b.report({ turn_id: "t1", state: "stopped", position_ms: 500 });
+    c.report({ turn_id: "t1", state: "playing", position_ms: 0 }); // c started late
+    clock.advance(1500);
+    expect(ended).toEqual([]);
+    // c says it ended a little before the timeline's end (its player's own rounding): still the whole answer.
+    c.report({ turn_id: "t1", state: "ended", position_ms: 1990 });
+    expect(ended).toEqual([["t1", { heardMs: 1990, text: "Hello there. How are you today?", cut: false }]]);
+  });
+
+  it("every consumer stopping early ends the turn with what was heard, cut", () => {
+    const { clock, ended, p, received } = setup();
+    const a = p.addConsumer("a", received([]));
+    synthesise(p, "t1", [["Hello there.", 5], ["How are you today?", 5]]);
+    p.synthesisEnded("t1");
+    clock.advance(700);
+    a.report({ turn_id: "t1", state: "stopped", position_ms: 600 });
+    expect(ended).toEqual([["t1", { heardMs: 600, text: "Hello—", cut: true }]]);
   });
 });
 
