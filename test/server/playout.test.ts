@@ -17,6 +17,12 @@ function synthesise(p: Playout, turnId: string, sentences: [string, number][], c
   });
 }
 
+/** A fully synthesised answer of two sentences, 1 s of audio each. */
+function twoSentences(p: Playout): void {
+  synthesise(p, "t1", [["Hello there.", 5], ["How are you today?", 5]]);
+  p.synthesisEnded("t1");
+}
+
 function setup(leadMs = 1000) {
   const clock = new ManualClock();
   const ended: [string, Heard][] = [];
@@ -104,8 +110,7 @@ describe("playout end", () => {
   it("a consumer that leaves no longer holds the turn; the last one leaving ends it with what was heard, cut", () => {
     const { clock, ended, p, received } = setup();
     const a = p.addConsumer("a", received([]));
-    synthesise(p, "t1", [["Hello there.", 5], ["How are you today?", 5]]);
-    p.synthesisEnded("t1");
+    twoSentences(p);
     clock.advance(1500);
     a.close();
     expect(ended).toEqual([["t1", { heardMs: 1500, text: "Hello there. How are—", cut: true }]]);
@@ -116,8 +121,7 @@ describe("playout end", () => {
     const a = p.addConsumer("a", received([]));
     const b = p.addConsumer("b", received([]));
     const c = p.addConsumer("c", received([]));
-    synthesise(p, "t1", [["Hello there.", 5], ["How are you today?", 5]]);
-    p.synthesisEnded("t1");
+    twoSentences(p);
     clock.advance(500);
     a.close();
     b.report({ turn_id: "t1", state: "stopped", position_ms: 500 });
@@ -132,8 +136,7 @@ describe("playout end", () => {
   it("every consumer stopping early ends the turn with what was heard, cut", () => {
     const { clock, ended, p, received } = setup();
     const a = p.addConsumer("a", received([]));
-    synthesise(p, "t1", [["Hello there.", 5], ["How are you today?", 5]]);
-    p.synthesisEnded("t1");
+    twoSentences(p);
     clock.advance(700);
     a.report({ turn_id: "t1", state: "stopped", position_ms: 600 });
     expect(ended).toEqual([["t1", { heardMs: 600, text: "Hello—", cut: true }]]);
