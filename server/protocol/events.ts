@@ -175,7 +175,7 @@ export const EVENT_DATA = {
       preview: z.string(),
       interrupted: z
         .boolean()
-        .describe("The turn was cut short (stop, barge-in, shutdown): the item keeps only what was heard of the answer. Such an item arrives after the turn's turn_interrupted"),
+        .describe("The answer was not heard to its end: the turn was cut short (stop, barge-in, shutdown; then this event arrives after the turn's turn_interrupted), or every listener left or stopped its playback early. The item keeps only what was heard of the answer"),
     })
     .describe("A memory item has been stored"),
   memory_recall: z
@@ -208,7 +208,7 @@ export const EVENT_DATA = {
           turn_id: TurnId.nullable().describe("The turn that stored it, if any"),
           interrupted: z
             .boolean()
-            .describe("A turn cut short (stop, barge-in, shutdown): its answer is only what was heard, and its text says `Assistant (interrupted):`. False for finished turns, facts and preferences"),
+            .describe("A turn whose answer was not heard to its end (cut short by stop, barge-in or shutdown, or every listener left or stopped early): its answer is only what was heard, and its text says `Assistant (interrupted):`. False for turns heard whole, facts and preferences"),
         }),
       ),
     })
