@@ -20,6 +20,7 @@
 import { enqueueActions, setup, type AnyActorRef, type DoneActorEvent, type ErrorActorEvent } from "xstate";
 import type { StoreInput, StoreOutput } from "../actors/contracts/index.js";
 import { memoryFailedEvent, memoryStoredEvent, turnActorSlots } from "./turn.js";
+export { heardSomething } from "./turn.js";
 import type { VoiceEmitted } from "./voice-types.js";
 
 /** What the session gives the memory of a cut turn. */
@@ -30,10 +31,6 @@ export interface CutMemoryInput {
   deadlineMs: number;
 }
 
-/** True when `heard` (a heard text from the playout clock) holds at least one heard word, not just the cut mark "—". */
-export function heardSomething(heard: string): boolean {
-  return /[\p{L}\p{N}]/u.test(heard);
-}
 
 export const cutMemoryMachine = setup({
   types: {

@@ -99,6 +99,11 @@ export type TurnActorSlots = typeof turnActorSlots;
 
 // --- pure helpers ------------------------------------------------------------
 
+/** True when `heard` (a heard text from the playout clock) holds at least one heard word, not just the cut mark "—". */
+export function heardSomething(heard: string): boolean {
+  return /[\p{L}\p{N}]/u.test(heard);
+}
+
 const PREVIEW_CHARS = 80;
 const preview = (text: string) => (text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text);
 
@@ -288,6 +293,8 @@ export const turnMachine = setup({
     /** A playout report about this turn (not one still in flight for an earlier turn). */
     isThisTurn: ({ context, event }) =>
       (event.type === "playout.ended" || event.type === "playout.heard" || event.type === "playout.full" || event.type === "playout.room") && event.turnId === context.id,
+    /** Every listener left or stopped before the first word of the answer was heard: nothing to remember. */
+    heardNoneOfIt: ({ context, event }) => event.type === "playout.ended" && event.turnId === context.id && context.heard !== null && !heardSomething(context.heard),
   },
   actions: {
     /** Publish a coarse state change (skipped when nothing a UI shows changed). */
@@ -707,7 +714,13 @@ export const turnMachine = setup({
 
     // Synthesised; still being heard (speaking lasts until the playout clock says the answer was heard).
     playing: {
-      on: { "playout.ended": { guard: "isThisTurn", target: "remembering" } },
+      on: {
+        "playout.ended": [
+          // As for a cut: nothing heard, nothing stored (docs/voice-machine.md, "What is remembered").
+          { guard: "heardNoneOfIt", target: "completed", actions: { type: "endTurn", params: { outcome: "completed", endSession: false } } },
+          { guard: "isThisTurn", target: "remembering" },
+        ],
+      },
       after: { playoutDeadline: { target: "remembering" } },
     },
 

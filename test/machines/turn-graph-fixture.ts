@@ -17,7 +17,7 @@ import type {
   ToolsInput,
   TtsInput,
 } from "../../actors/contracts/index.js";
-import { turnMachine } from "../../machines/turn.js";
+import { heardSomething, turnMachine } from "../../machines/turn.js";
 import type { TurnEvent, TurnInput } from "../../machines/turn-types.js";
 import { DEFAULT_DEADLINES, DEFAULT_ENGINE_INFO } from "../../machines/voice-types.js";
 
@@ -60,6 +60,8 @@ export const TURN_EVENTS = [
   { type: "playout.ended", turnId: "t1", heardMs: 1000 },
   { type: "playout.ended", turnId: "t0", heardMs: 1000 },
   { type: "playout.heard", turnId: "t1", text: "Hi—", heardMs: 100 },
+  // Every listener left before the first word: the cut mark alone.
+  { type: "playout.heard", turnId: "t1", text: "—", heardMs: 0 },
   // The synthesis bound: the buffer ahead of the listeners is full (this turn, and a late report of an earlier one), or has room again.
   { type: "playout.full", turnId: "t1", aheadMs: 30000 },
   { type: "playout.full", turnId: "t0", aheadMs: 30000 },
@@ -87,7 +89,8 @@ export function serializeTurn(s: TurnSnapshot): string {
     p: t.path,
     mode: t.mode,
     user: t.userText !== null,
-    heard: t.heard !== null,
+    // Whether anything of the answer was heard decides what is remembered.
+    heard: t.heard === null ? null : heardSomething(t.heard),
     listening: t.listening,
     llm: t.llm,
     round: t.round,

@@ -150,6 +150,20 @@ describe("an interrupted answer is remembered as heard", () => {
     expect(JSON.stringify(history)).not.toContain("third");
   });
 
+  it("the only audio client leaving before the first word was heard: the turn completes and nothing is stored", async () => {
+    const { listener, ask, wsUrl } = await setup();
+    const observer = await TestClient.connect(`${wsUrl}/`);
+    closers.push(() => observer.close());
+    await observer.waitForType("replay");
+    await ask("talk about sentences", "q1"); // synthesised, nothing played yet: the clock stands still
+    await listener.close();
+    await observer.waitFor((m) => m.type === "state_change" && m.data.state === "idle");
+    expect(observer.messages.filter((m) => m.type === "turn_interrupted" || m.type === "memory_store" || m.type === "memory_error")).toEqual([]);
+    const from = observer.messages.length;
+    await observer.command("memory_list", {}, "l1");
+    expect((observer.messages.slice(from).find((m) => m.type === "memory_items")!.data as { items: unknown[] }).items).toEqual([]);
+  });
+
   it("a barge-in by text_input 1 s into playout stores the heard part of the cut turn and the next turn as a whole, once each", async () => {
     const { clock, listener, list, ask } = await setup();
     await ask("talk", "q1");
