@@ -46,8 +46,8 @@ import {
   type VoiceMachineInput,
 } from "./voice-types.js";
 
-/** Id of the running (or last) turn. */
-const turnId = (c: VoiceContext) => `${c.turnPrefix}${c.turnCount}`;
+/** Id of the running (or last) turn of a session. */
+export const turnId = (c: Pick<VoiceContext, "turnPrefix" | "turnCount">) => `${c.turnPrefix}${c.turnCount}`;
 
 /** Append a finished turn's messages to the history, dropping whole turns from the front beyond maxHistory. */
 function appendHistory(c: VoiceContext, messages: ChatMessage[]): ChatMessage[] {

@@ -28,7 +28,7 @@ import { toSpeakable } from "../../actors/tts/speakable.js";
 import type { AudioSource } from "../../actors/stt/types.js";
 import { energyVadProvider, isVadProvider, type VadOptions, type VadProvider } from "../../actors/stt/vad.js";
 import { onVoiceEmitted } from "../../machines/emitted.js";
-import { voiceMachine, withStageActors } from "../../machines/voice.js";
+import { turnId as runningTurnId, voiceMachine, withStageActors } from "../../machines/voice.js";
 import type { ListenMode, Phase, UserEvent, VoiceEmitted, VoiceMachineInput } from "../../machines/voice-types.js";
 import { LatencyTracker } from "./latency.js";
 import { LatencyWindow } from "./metrics.js";
@@ -358,7 +358,7 @@ export function createBridge(options: BridgeOptions): Bridge {
 
   /** One of the owner's frames while its turn answers: to the monitor of that turn (made on the first frame). */
   function watchFrame(snapshot: ReturnType<typeof actor.getSnapshot>, clientId: string, chunk: Uint8Array): void {
-    const turnId = `${snapshot.context.turnPrefix}${snapshot.context.turnCount}`;
+    const turnId = runningTurnId(snapshot.context);
     if (watch?.turnId !== turnId) {
       unwatch();
       const monitor = new BargeInMonitor({
@@ -379,7 +379,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     const snapshot = actor.getSnapshot();
     // The turn may have ended (or been cut) while an asynchronous detector was deciding.
     if (stopped || snapshot.status !== "active" || session?.client !== clientId || !bargeInApplies(snapshot)) return;
-    if (`${snapshot.context.turnPrefix}${snapshot.context.turnCount}` !== turnId) return;
+    if (runningTurnId(snapshot.context) !== turnId) return;
     logger.info("barge-in by voice", { turnId, clientId, speechMs: speech.speechMs, prerollMs: Math.round(speech.atMs - speech.startMs) });
     clientAudio!.preroll(speech.preroll);
     bridge.dispatch({ type: "stt_start", data: { mode: "continuous", echo_cancellation: session.echoCancellation } }, { clientId });
