@@ -2,7 +2,7 @@
  * A custom tool (docs/tools.md shows this file). Give it to createCodaServer
  * from code (docs/examples/custom-tool-server.ts), or to `npm start` as a
  * module file: its default export is the tool. The packed-package test
- * (test/server/package.test.ts) runs it with a local model that calls it.
+ * (test/e2e/package.test.ts) runs it with a local model that calls it.
  */
 import { defineTool } from "coda-core";
 import { z } from "zod";

@@ -1,5 +1,5 @@
 /**
- * Security checks of issue 7 not covered by test/server/handshake.test.ts:
+ * Security checks of issue 7 not covered by test/server/transport/handshake.test.ts:
  * the HTTP routes obey the Origin and token rules (the page itself stays
  * loadable by a browser), `__proto__` / `constructor` keys pollute nothing,
  * deeply nested and oversized JSON is refused with the documented code while

@@ -1,7 +1,7 @@
 /**
  * The custom tool of docs/tools.md (docs/examples/custom-tool.ts) as a model
  * would call it through the registry, and the doc shows the example file
- * verbatim. test/server/package.test.ts runs it from the packed package.
+ * verbatim. test/e2e/package.test.ts runs it from the packed package.
  */
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";

@@ -1,0 +1,114 @@
+/**
+ * The typed client's restored conversation: a client that connects after
+ * four turns (a tool call, a memory, a long answer, an interrupted answer)
+ * has them in `client.conversation` from the replay alone, as a client that
+ * watched them live has them; it keeps up with live turns; after a drop it
+ * resumes from the replay's last_seq without taking back progress the
+ * replay had folded.
+ */
+import { describe, expect, expectTypeOf, it } from "vitest";
+import type { CodaClient, ConversationTurn } from "../../../server/client/index.js";
+import { startCoda, type CodaFixture } from "./fixture.js";
+import { useServers } from "../../helpers/server.js";
+import { newClient, next, record } from "./helpers.js";
+import { until } from "../../helpers/wait.js";
+import { startProxy, type TcpProxy } from "./proxy.js";
+
+let fixture: CodaFixture | undefined;
+let proxy: TcpProxy | undefined;
+const { track, trackClient } = useServers();
+
+function client(url: string): CodaClient {
+  return trackClient(newClient(url));
+}
+
+async function turnEnds(c: CodaClient, action: () => Promise<unknown>): Promise<void> {
+  const done = next(c, "latency_trace", 60_000);
+  await action();
+  await done;
+}
+
+/** What a person reads of a turn. */
+const view = (t: ConversationTurn) => ({
+  user: t.user,
+  assistant: t.assistant,
+  status: t.status,
+  tools: t.tools.map((x) => `${x.name} -> ${x.result ?? x.error?.code}`),
+  stored: t.memory.stored.map((m) => m.kind),
+  interruption: t.interruption?.reason ?? null,
+  latency: t.latency !== null,
+});
+
+describe("CodaClient.conversation", () => {
+  it("a client joining late has the turns it never saw, as a client that watched them", async () => {
+    fixture = track(await startCoda({ wordDelayMs: 0, tts: { msPerChar: 60, chunkMs: 100, chunkDelayMs: 3, sound: "silence" } }));
+    const watcher = client(fixture.wsUrl);
+    await watcher.connect();
+    await turnEnds(watcher, () => watcher.textInput("what is 12 times 7"));
+    await turnEnds(watcher, () => watcher.textInput("remember that my sister is called Ana"));
+    await turnEnds(watcher, () => watcher.textInput("tell me a joke"));
+    // A long answer cut a few chunks into its speech.
+    await turnEnds(watcher, async () => {
+      const speaking = next(watcher, "tts_progress");
+      await watcher.textInput("tell me another one");
+      await speaking;
+      await watcher.stopSpeaking();
+    });
+
+    const late = client(fixture.wsUrl);
+    const rec = record(late);
+    await late.connect();
+    const turns = late.conversation.turns;
+    expect(turns.map(view)).toEqual(watcher.conversation.turns.map(view));
+    expect(turns.map((t) => t.user)).toEqual(["what is 12 times 7", "remember that my sister is called Ana", "tell me a joke", "tell me another one"]);
+    expect(view(turns[0]!)).toMatchObject({ assistant: "12 * 7 is 84.", status: "completed", tools: [expect.stringMatching(/^calculate -> .*"result":"84"/)], latency: true });
+    expect(turns[1]!.tools.map((t) => t.name)).toEqual(["remember"]);
+    expect(turns[1]!.memory.stored.some((m) => m.preview.includes("Ana"))).toBe(true);
+    expect(turns[2]!.assistant.length).toBeGreaterThan(300);
+    expect(turns[2]!.speech).toMatchObject({ interrupted: false });
+    expect(view(turns[3]!)).toMatchObject({ status: "interrupted", interruption: "stop" });
+    // The model had finished: what was cut is the playout of its answer, so generation ended normally.
+    expect(turns[3]!.finishReason).toBe("stop");
+    // Built from results: the replay held no progress of these finished turns.
+    expect(rec.events.filter((e) => /_progress$/.test(e.event.type))).toEqual([]);
+    expect(late.lastSeq).toBe(fixture.server.lastSeq);
+
+    // Live turns join the same conversation.
+    await turnEnds(late, () => late.textInput("what is 2 plus 2"));
+    expect(late.conversation.turns.at(-1)).toMatchObject({ user: "what is 2 plus 2", assistant: "2 + 2 is 4.", status: "completed" });
+  }, 120_000);
+
+  it("after a drop, resumes from the replay's last_seq: only what it missed, no folded progress twice", async () => {
+    fixture = track(await startCoda({ wordDelayMs: 0 }));
+    const seed = client(fixture.wsUrl);
+    await seed.connect();
+    await turnEnds(seed, () => seed.textInput("tell me a joke"));
+    proxy = track(await startProxy(fixture.server.port));
+    const c = client(proxy.url);
+    const rec = record(c);
+    await c.connect();
+    const joined = c.lastSeq;
+    expect(joined).toBe(fixture.server.lastSeq);
+
+    proxy.refuse(true);
+    proxy.drop();
+    await until(() => c.state === "reconnecting", "reconnecting");
+    await turnEnds(seed, () => seed.textInput("what is 6 times 7"));
+    proxy.refuse(false);
+    await c.ready();
+
+    const afterJoin = rec.events.filter((e) => e.event.seq !== undefined && e.event.seq > joined);
+    expect(afterJoin.every((e) => e.replayed)).toBe(true);
+    expect(afterJoin.map((e) => e.event.seq)).toEqual(Array.from({ length: fixture.server.lastSeq - joined }, (_, i) => joined + i + 1));
+    expect(rec.notes.filter((n) => n.startsWith("gap"))).toEqual([]);
+    expect(c.conversation.turns.map((t) => [t.user, t.assistant.slice(0, 20)])).toEqual([
+      ["tell me a joke", "Sorry, I can't answe"],
+      ["what is 6 times 7", "6 * 7 is 42."],
+    ]);
+  }, 120_000);
+
+  it("is typed", () => {
+    expectTypeOf<CodaClient["conversation"]["turns"]>().toEqualTypeOf<ConversationTurn[]>();
+    expectTypeOf<ConversationTurn["status"]>().toEqualTypeOf<"running" | "completed" | "interrupted" | "failed">();
+  });
+});
