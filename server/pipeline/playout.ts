@@ -41,6 +41,7 @@
  *
  * Time comes from an injectable Clock, so tests run it by hand.
  */
+import { round3 } from "../../actors/round3.js";
 
 /** Time source and timers (milliseconds). */
 export interface Clock {
@@ -373,7 +374,7 @@ export class Playout {
 
   #heard(turn: TurnPlayout, now: number): Heard {
     const heardMs = this.#heardMs(turn, now);
-    return { heardMs: round(heardMs), ...heardText(turn.chunks, heardMs, turn.synthesisEnded) };
+    return { heardMs: round3(heardMs), ...heardText(turn.chunks, heardMs, turn.synthesisEnded) };
   }
 
   /**
@@ -489,7 +490,6 @@ export class Playout {
   }
 }
 
-const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /**
  * The text heard up to `heardMs` on the timeline of `chunks`: whole
