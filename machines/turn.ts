@@ -46,7 +46,7 @@
  * entry and a mirror state in the session (`playing` is part of the
  * session's `answering`: stop and barge-in work until playout ends).
  */
-import { enqueueActions, fromCallback, fromPromise, setup, type AnyActorRef, type AnyEventObject, type DoneActorEvent, type ErrorActorEvent } from "xstate";
+import { assign, enqueueActions, fromCallback, fromPromise, setup, type AnyActorRef, type AnyEventObject, type DoneActorEvent, type ErrorActorEvent } from "xstate";
 import {
   toolMessageContent,
   type DemoSttInput,
@@ -61,6 +61,7 @@ import {
   type ToolOutcome,
   type TtsInput,
 } from "../actors/contracts/index.js";
+import { withFastShape } from "./context-shape.js";
 import { memoryFailedEvent, memoryStoredEvent, preview, stageFailure, turnCutEvents } from "./turn-events.js";
 import { buildMessages, heardSomething, turnMessages } from "./turn-messages.js";
 import type { TurnContext, TurnEvent, TurnInput, TurnOutput } from "./turn-types.js";
@@ -205,6 +206,8 @@ export const turnMachine = setup({
     heardNoneOfIt: ({ context, event }) => event.type === "playout.ended" && event.turnId === context.id && context.heard !== null && !heardSomething(context.heard),
   },
   actions: {
+    /** Give the context a fast shape once, at start, that every later assign keeps (machines/context-shape.ts). */
+    compactContext: assign(({ context }) => withFastShape(context)),
     /** Publish a coarse state change (skipped when nothing a UI shows changed). */
     announce: enqueueActions(({ context, enqueue }, params: { state: Phase; path: string }) => {
       if (context.phase === params.state && context.path === params.path) return;
@@ -445,6 +448,7 @@ export const turnMachine = setup({
     ...context.ending,
     messages: turnMessages(context, context.ending.outcome === "failed"),
   }),
+  entry: "compactContext",
   initial: "start",
   on: {
     "playout.heard": { guard: "isThisTurn", actions: "recordHeard" },

@@ -27,8 +27,9 @@
  * (`turn.stage`) here; `onVoiceEmitted` (machines/emitted.ts) gives
  * listeners the session's and its turns' events as one ordered stream.
  */
-import { enqueueActions, setup, type AnyActorRef, type DoneActorEvent } from "xstate";
+import { assign, enqueueActions, setup, type AnyActorRef, type DoneActorEvent } from "xstate";
 import type { ChatMessage } from "../actors/contracts/index.js";
+import { withFastShape } from "./context-shape.js";
 import { cutMemoryMachine } from "./cut-memory.js";
 import { turnMachine, type TurnActorSlots } from "./turn.js";
 import { turnCutEvents } from "./turn-events.js";
@@ -135,6 +136,8 @@ export const voiceMachine = setup({
     isAudioOwner: ({ context, event }) => event.type === "user.left" && context.audioOwner !== null && event.client === context.audioOwner,
   },
   actions: {
+    /** Give the context a fast shape once, at start, that every later assign keeps (machines/context-shape.ts). */
+    compactContext: assign(({ context }) => withFastShape(context)),
     /** Publish a coarse state change (skipped when nothing a UI shows changed). */
     announce: enqueueActions(({ context, enqueue }, params: { state: Phase; path: string }) => {
       if (context.phase === params.state && context.path === params.path) return;
@@ -278,6 +281,7 @@ export const voiceMachine = setup({
     phase: "idle",
     path: "idle",
   }),
+  entry: "compactContext",
   initial: "idle",
   // Cut turns' memories report in any state (they outlive their turns).
   on: {

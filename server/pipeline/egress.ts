@@ -24,6 +24,9 @@ import type { Heard, Playout } from "./playout.js";
 import { TtsProgressFolder } from "./tts-progress.js";
 import { NO_FIGURES, progressStep, toWireEvents } from "./wire-events.js";
 
+/** No tts_progress (shared: most events complete none). */
+const NO_PROGRESS: readonly EventData<"tts_progress">[] = Object.freeze([]);
+
 export interface EgressOptions {
   outbox: Outbox;
   playout: Playout;
@@ -82,11 +85,11 @@ export class Egress {
     return this.#window.summary();
   }
 
-  #progressOf(e: VoiceEmitted): EventData<"tts_progress">[] {
+  #progressOf(e: VoiceEmitted): readonly EventData<"tts_progress">[] {
     const step = progressStep(e);
-    if (step === null) return [];
+    if (step === null) return NO_PROGRESS;
     if (step === "flush") return this.#progress.flush((e as { turnId: string }).turnId);
-    if (e.type !== "tts.audio") return [];
+    if (e.type !== "tts.audio") return NO_PROGRESS;
     return this.#progress.add({
       turnId: e.turnId,
       sentenceIndex: e.sentenceIndex,
