@@ -48,15 +48,14 @@ export class AudioIn {
 
   /**
    * Follow the session machine after each of its steps: its audio owner
-   * (into the client source), the end of the owner's utterance (for the
-   * grace), and whether barge-in is still watched.
+   * (into the client source) and the end of the owner's utterance (for the
+   * grace).
    */
-  follow(s: AudioSession): void {
+  follow(s: Pick<AudioSession, "phase" | "audioOwner">): void {
     const listening = s.phase === "listening" ? s.audioOwner : null;
     if (this.#listening !== null && listening !== this.#listening) this.#ended = { client: this.#listening, at: this.#now() };
     this.#listening = listening;
     if (this.#source && this.#source.owner !== s.audioOwner) this.#source.owner = s.audioOwner;
-    if (!this.#watch.applies(s)) this.#watch.stop();
   }
 
   /** True within the end grace after `clientId`'s utterance ended. */

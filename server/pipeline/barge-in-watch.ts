@@ -77,6 +77,11 @@ export class BargeInWatch {
     this.#onSpeech = options.onSpeech;
   }
 
+  /** A turn's monitor is running (frames of its owner are being watched). */
+  get watching(): boolean {
+    return this.#watch !== null;
+  }
+
   /** Whether the session's frames are watched now: its turn answers, and barge-in applies to it. */
   applies(s: WatchedSession): boolean {
     if (s.listenMode !== "continuous" || this.#vad === null || this.policy === "off") return false;

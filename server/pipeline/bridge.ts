@@ -178,7 +178,11 @@ export function createBridge(options: BridgeOptions): Bridge {
   const actor = createActor(machine, { ...options.actorOptions, input });
   onVoiceEmitted(actor, egress.emitted);
   const subscription: Subscription = actor.subscribe({
-    next: (snapshot) => audioIn.follow(audioSession(snapshot)),
+    next(snapshot) {
+      audioIn.follow(snapshot.context);
+      // A watch whose turn no longer answers (cut, heard, the session asked to stop) ends with it.
+      if (watch.watching && !watch.applies(audioSession(snapshot))) watch.stop();
+    },
     error(err) {
       logger.error("voice machine failed", { error: err instanceof Error ? err.message : String(err) });
     },

@@ -16,7 +16,9 @@ type Item = { kind: "events"; events: readonly EventInput[] | (() => readonly Ev
 
 export class Outbox {
   readonly #logger: Logger;
-  readonly #listeners = new Set<(event: EventInput) => void>();
+  readonly #subscribed = new Set<(event: EventInput) => void>();
+  /** The subscribers as a plain array, rebuilt on change: delivery runs for every event. */
+  #listeners: ((event: EventInput) => void)[] = [];
   #items: Item[] = [];
   #scheduled = false;
   readonly #flushLater = () => this.flush();
@@ -27,13 +29,17 @@ export class Outbox {
 
   /** Receive every event from now on, in order. Returns the unsubscribe function. */
   subscribe(listener: (event: EventInput) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    this.#subscribed.add(listener);
+    this.#listeners = [...this.#subscribed];
+    return () => {
+      this.#subscribed.delete(listener);
+      this.#listeners = [...this.#subscribed];
+    };
   }
 
   /** Queue wire events, or a function that builds them at delivery. */
   events(events: readonly EventInput[] | (() => readonly EventInput[])): void {
-    if (Array.isArray(events) && events.length === 0) return;
+    if (typeof events !== "function" && events.length === 0) return;
     this.#push({ kind: "events", events });
   }
 
@@ -47,7 +53,8 @@ export class Outbox {
     this.#scheduled = false;
     const batch = this.#items;
     this.#items = [];
-    for (const item of batch) {
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i]!;
       if (item.kind === "run") {
         try {
           item.run();
@@ -57,7 +64,7 @@ export class Outbox {
         continue;
       }
       const events = typeof item.events === "function" ? item.events() : item.events;
-      for (const event of events) this.#deliver(event);
+      for (let j = 0; j < events.length; j++) this.#deliver(events[j]!);
     }
   }
 
@@ -70,9 +77,10 @@ export class Outbox {
   }
 
   #deliver(event: EventInput): void {
-    for (const listener of this.#listeners) {
+    const listeners = this.#listeners;
+    for (let i = 0; i < listeners.length; i++) {
       try {
-        listener(event);
+        listeners[i]!(event);
       } catch (err) {
         this.#logger.error("pipeline event listener failed", { type: event.type, error: String(err) });
       }

@@ -64,9 +64,11 @@ export function progressStep(e: VoiceEmitted): "add" | "flush" | null {
  * // [{ type: "stt_progress", data: { turn_id: "t1", text: "hel", index: 0 } }]
  */
 export function toWireEvents(e: VoiceEmitted, figures: WireFigures): EventInput[] {
-  const out: EventInput[] = [];
-  for (const data of figures.progress) out.push({ type: "tts_progress", data });
   const own = ownWireEvent(e, figures);
+  const { progress } = figures;
+  if (progress.length === 0) return own ? [own] : [];
+  const out: EventInput[] = [];
+  for (let i = 0; i < progress.length; i++) out.push({ type: "tts_progress", data: progress[i]! });
   if (own) out.push(own);
   return out;
 }
