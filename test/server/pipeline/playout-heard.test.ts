@@ -102,26 +102,18 @@ describe("playback ended", () => {
     expect(ended).toEqual([{ heardMs: 0, text: "—", cut: true }]);
   });
 
-  it("short of the end is heard up to the position", () => {
+  it.each([
+    ["short of the end is heard up to the position", 1500, { heardMs: 1500, text: "Alpha one two three. Bravo one—", cut: true }],
+    ["within a player's rounding of the end is the end", 1990, { heardMs: 2000, text: `${SENTENCES[0]} ${SENTENCES[1]}`, cut: false }],
+  ])("%s", (_name, position, heard) => {
     const { clock, ended, p, synth, sink } = setup();
     const a = p.addConsumer("a", sink());
     synth(0, 2);
     p.synthesisEnded("t1");
     a.report({ turn_id: "t1", state: "playing", position_ms: 0 });
     clock.advance(2000);
-    a.report({ turn_id: "t1", state: "ended", position_ms: 1500 });
-    expect(ended).toEqual([{ heardMs: 1500, text: "Alpha one two three. Bravo one—", cut: true }]);
-  });
-
-  it("within a player's rounding of the end is the end", () => {
-    const { clock, ended, p, synth, sink } = setup();
-    const a = p.addConsumer("a", sink());
-    synth(0, 2);
-    p.synthesisEnded("t1");
-    a.report({ turn_id: "t1", state: "playing", position_ms: 0 });
-    clock.advance(2000);
-    a.report({ turn_id: "t1", state: "ended", position_ms: 1990 });
-    expect(ended).toEqual([{ heardMs: 2000, text: `${SENTENCES[0]} ${SENTENCES[1]}`, cut: false }]);
+    a.report({ turn_id: "t1", state: "ended", position_ms: position });
+    expect(ended).toEqual([heard]);
   });
 
   it("by one listener at 0 does not make the answer heard while another left early", () => {
