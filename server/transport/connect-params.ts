@@ -26,6 +26,9 @@ export interface ConnectParams {
 export function readConnectParams(target: string | undefined, profiles: ProfileRegistry): ConnectParams | Refusal {
   const parsed = parseRequestTarget(target);
   if (!parsed) return { status: 400, reason: "Bad request target: expected /path?query" };
+  if (parsed.path !== WS_PATH) {
+    return { status: 404, reason: "No WebSocket endpoint at this path: connect to ws://host:port/ (plain HTTP routes such as /health are not WebSocket endpoints)" };
+  }
   const query = parsed.query;
   const sinceParam = query.get("since");
   let since: number | null = null;
