@@ -366,8 +366,9 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     throw err;
   }
 
-  const inspection = settings.inspect ? await attachInspector({}) : null;
-  if (inspection) descriptions.push(`Inspector: open ${inspection.pageUrl} in a browser on this machine to watch the voice machine`);
+  // The relay holds the conversation: it takes the server's token and Origin/Host rules.
+  const inspection = settings.inspect ? await attachInspector({}, { token: settings.token, allowedOrigins: settings.allowedOrigins, allowedHosts: settings.allowedHosts }) : null;
+  if (inspection?.description) descriptions.push(inspection.description);
 
   const bridge = createBridge({
     engines,
