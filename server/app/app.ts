@@ -411,7 +411,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
 
   // One trace per turn, read from the same events the clients get.
   const traceSettings: TracingSettings = { tracing: settings.tracing, tracingEndpoint: settings.tracingEndpoint, tracingContent: settings.tracingContent };
-  const tracing = tracingEnabled(traceSettings) ? startTracing(traceSettings) : null;
+  const tracing = tracingEnabled(traceSettings) ? startTracing({ ...traceSettings, logger }) : null;
   const untrace = tracing ? bridge.subscribe((e) => tracing.observe(e)) : undefined;
   if (tracing) descriptions.push(`Tracing: one OpenTelemetry trace per turn, over OTLP/HTTP to ${tracesUrl(traceSettings)}${traceSettings.tracingContent ? " (with speech and memory text)" : ""}`);
 
