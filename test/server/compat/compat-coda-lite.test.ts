@@ -1,7 +1,7 @@
 /**
  * The coda-lite profile, driven by a client shaped like Coda Lite's own
  * (dashboard-v3's WebSocketClient and the Python test clients, as
- * ../shared/coda-lite-protocol.md describes them): commands with `_debug`
+ * docs/compat-coda-lite.md describes them): commands with `_debug`
  * and no ids, epoch-millisecond timestamps, legacy commands, and the legacy
  * events read field by field, through the whole composition root (built-in
  * responder, real SQLite memory, real tools) over a real socket.
