@@ -392,6 +392,3 @@ export type LoggedEvent = ServerEvent & { seq: number };
 /** What `broadcast` accepts: an event whose timestamp may be left to the server. */
 export type EventInput = { [T in EventType]: { type: T; data: EventData<T>; timestamp?: string } }[EventType];
 
-export function eventSchemaFor<T extends EventType>(type: T) {
-  return EVENT_DATA[type];
-}
