@@ -8,7 +8,7 @@
 // client agree on what each turn was.
 import { CodaClient } from "/dashboard/client.js";
 import { ConversationView } from "./conversation.js";
-import { byId } from "./dom.js";
+import { byId, errorText } from "./dom.js";
 import { EventLog } from "./eventlog.js";
 import { LatencyChart } from "./latency.js";
 import { MemoryPanel } from "./memory.js";
@@ -207,8 +207,7 @@ fetch("/dashboard/machine.json")
 
 /** @param {unknown} err */
 function report(err) {
-  if (err instanceof Error) say("code" in err ? `${String(err.code)}: ${err.message}` : err.message);
-  else say(String(err));
+  say(errorText(err));
 }
 
 /** @param {() => Promise<unknown>} action */

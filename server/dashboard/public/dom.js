@@ -65,6 +65,15 @@ export function ms(value) {
 }
 
 /**
+ * A failure for people: a CommandError as "code: message", any other error as its message.
+ * @param {unknown} err
+ */
+export function errorText(err) {
+  if (err instanceof Error) return "code" in err ? `${String(err.code)}: ${err.message}` : err.message;
+  return String(err);
+}
+
+/**
  * Shorten text to n characters with an ellipsis.
  * @param {string} text
  * @param {number} n

@@ -2,7 +2,7 @@
 // seed's bare WebSocketServer): the connection state and the live event log,
 // and no controls, since there is no pipeline to take commands.
 import { CodaClient } from "/dashboard/client.js";
-import { byId } from "./dom.js";
+import { byId, errorText } from "./dom.js";
 import { EventLog } from "./eventlog.js";
 
 const token = new URLSearchParams(location.hash.slice(1)).get("token") ?? undefined;
@@ -15,4 +15,4 @@ client.on("state", (state) => {
   conn.textContent = { idle: "not connected", connecting: "connecting…", open: "connected", reconnecting: "reconnecting…", closed: "disconnected" }[state];
 });
 client.on("event", (e, meta) => log.add(e, meta.replayed));
-client.connect().catch((err) => (byId("notice").textContent = err instanceof Error ? err.message : String(err)));
+client.connect().catch((err) => (byId("notice").textContent = errorText(err)));

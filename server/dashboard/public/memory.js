@@ -4,7 +4,7 @@
 // "heard only": the server keeps only what was heard of it. The list follows
 // new memories as turns store them. It also tells the conversation panel what
 // a memory says was heard of a cut answer.
-import { h } from "./dom.js";
+import { errorText, h } from "./dom.js";
 
 /** @typedef {import("/dashboard/client.js").CodaClient} CodaClient */
 /** @typedef {import("/dashboard/client.js").EventData<"memory_items">["items"][number]} MemoryItem */
@@ -74,7 +74,7 @@ export class MemoryPanel {
         : n ? `${n} memor${n === 1 ? "y matches" : "ies match"} “${query}”, best first.`
         : `No memory matches “${query}”.`;
     } catch (err) {
-      this.els.status.textContent = describe(err);
+      this.els.status.textContent = errorText(err);
     } finally {
       this.els.list.removeAttribute("aria-busy");
     }
@@ -161,13 +161,7 @@ export class MemoryPanel {
       const gone = err instanceof Error && "code" in err && err.code === "not_found";
       if (gone) li.remove();
       else button.disabled = false;
-      this.els.status.textContent = gone ? `${item.id} was already forgotten.` : describe(err);
+      this.els.status.textContent = gone ? `${item.id} was already forgotten.` : errorText(err);
     }
   }
-}
-
-/** @param {unknown} err */
-function describe(err) {
-  if (err instanceof Error) return "code" in err ? `${String(err.code)}: ${err.message}` : err.message;
-  return String(err);
 }
