@@ -1,7 +1,8 @@
 // Draws the voice machine's statechart (from /dashboard/machine.json, which
 // the server derives from the machine definition) as inline SVG, highlights
 // the active state, and shows it through a viewport that can be zoomed and
-// panned. Layout: the top level is a column; compound states lay their
+// panned. Layout: the top level is a column, aligned left (so the idle state
+// sits above where a turn starts); compound states lay their
 // children in a row; parallel states stack their regions. Transitions are
 // drawn between siblings (after lifting source and target to the children of
 // their common ancestor) as arcs: in a row, forward arcs above and backward
@@ -201,9 +202,8 @@ export class Statechart {
     } else if (l.dir === "column") {
       let cy = y + HEAD;
       const cx = x + PAD + l.arcB + l.labelRoom / 2;
-      const inner = l.w - 2 * PAD - l.arcA - l.arcB - l.labelRoom;
       for (const k of l.kids) {
-        this.#place(k, cx + (inner - k.w) / 2, cy);
+        this.#place(k, cx, cy);
         cy += k.h + GAP;
       }
     } else if (l.dir === "row") {
