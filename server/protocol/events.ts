@@ -256,6 +256,7 @@ export const EVENT_DATA = {
       heap_total: count.optional(),
       state: MachineState.nullable().optional().describe("The voice machine's state, null without a pipeline"),
       engines: z.record(z.string(), z.string()).optional().describe("Engine name per stage"),
+      voice: z.string().optional().describe("The voice the speech engine (engines.tts) speaks with, as tts_start.voice names it; absent without a pipeline"),
     })
     .describe("System information (version, uptime, memory usage)"),
   latency_trace: z
