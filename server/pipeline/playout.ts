@@ -591,7 +591,9 @@ const round = (ms: number) => Math.round(ms * 1000) / 1000;
  * While synthesis runs, the last sentence's length is estimated from the
  * pace of the finished ones, so a half-synthesised sentence is never
  * counted as heard whole.
- * @example heardText(chunks, [[0, 1500], [6000, 7000]], true) // { text: "Hello there. How— Fine thanks. —", cut: true }
+ * @example
+ * // chunks: "Hello there." over 0-1000 ms, "How are you today?" 1000-2000, "Fine thanks." 2000-3000
+ * heardText(chunks, [[0, 500], [2000, 3000]], true); // { text: "Hello— Fine thanks.", cut: true }
  */
 export function heardText(
   chunks: readonly { sentenceIndex: number; text: string; offsetMs: number; audioMs: number }[],
