@@ -321,7 +321,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
 
   let custom;
   try {
-    custom = await resolveToolSources(toolSources);
+    custom = await resolveToolSources(toolSources, { deadlineMs: settings.toolImportDeadlineMs });
   } catch (err) {
     if (err instanceof ToolModuleError) throw new AppConfigError(err.message);
     throw err;
