@@ -2,7 +2,8 @@
 export type { MemoryHit, MemoryItem, MemoryKind, MemoryStore } from "./types.js";
 export { createRecallLogic, createStoreLogic, type MemoryLogicOptions } from "./actor.js";
 export { InMemoryStore, contentWords, type InMemoryStoreOptions } from "./in-memory.js";
-export { DEFAULT_IMPORTANCE, SqliteMemoryStore, defaultMemoryPath, type SqliteMemoryStoreOptions } from "./sqlite.js";
+export { SqliteMemoryStore, defaultMemoryPath, type SqliteMemoryStoreOptions } from "./sqlite.js";
+export { DEFAULT_IMPORTANCE } from "./store-input.js";
 export { MIGRATIONS, SCHEMA_VERSION, SchemaTooNewError, migrate, type Migration } from "./migrations.js";
 export { memoryErrorCode, toMemoryError, type MemoryErrorCode } from "./sqlite-errors.js";
 export { ftsAllQuery, ftsAnyQuery } from "./fts-query.js";

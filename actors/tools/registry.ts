@@ -112,7 +112,7 @@ export class ToolRegistry implements ToolRunner {
    * passed; its signal is aborted), `tool_failed` (the handler threw),
    * `cancelled` (`signal` was aborted before or during the call).
    */
-  async run(call: ToolCall, options: { signal: AbortSignal }): Promise<ToolOutcome> {
+  async run(call: ToolCall, options: { signal: AbortSignal; userId?: string }): Promise<ToolOutcome> {
     const started = performance.now();
     const { signal } = options;
     const fail = (code: ToolErrorCode, message: string, issues?: { path: string; message: string }[]): ToolOutcome => ({
@@ -144,7 +144,7 @@ export class ToolRegistry implements ToolRunner {
     if (signal.aborted) return fail("cancelled", "The tool call was cancelled before it started");
 
     const timeoutMs = tool.timeoutMs ?? this.defaultTimeoutMs;
-    const settled = await runWithDeadline(tool, parsed.data, signal, timeoutMs);
+    const settled = await runWithDeadline(tool, parsed.data, signal, timeoutMs, options.userId);
     switch (settled.kind) {
       case "ok":
         return {
@@ -180,7 +180,7 @@ type Settled = { kind: "ok"; value: unknown } | { kind: "error"; error: unknown 
  * or the deadline passes. A handler that ignores its signal is abandoned
  * (its eventual result or error is dropped), so the turn goes on.
  */
-function runWithDeadline(tool: Tool, input: unknown, signal: AbortSignal, timeoutMs: number): Promise<Settled> {
+function runWithDeadline(tool: Tool, input: unknown, signal: AbortSignal, timeoutMs: number, userId: string | undefined): Promise<Settled> {
   const controller = new AbortController();
   return new Promise<Settled>((resolve) => {
     let done = false;
@@ -202,7 +202,7 @@ function runWithDeadline(tool: Tool, input: unknown, signal: AbortSignal, timeou
     signal.addEventListener("abort", callerOnAbort, { once: true });
     // `then` so a handler that throws synchronously is caught the same way.
     Promise.resolve()
-      .then(() => tool.handler(input, { signal: controller.signal }))
+      .then(() => tool.handler(input, { signal: controller.signal, userId }))
       .then(
         (value) => finish({ kind: "ok", value }),
         (error: unknown) => finish({ kind: "error", error }),
