@@ -11,7 +11,7 @@
 import { userIdOf } from "../contracts/index.js";
 import { EngineError } from "../engine-error.js";
 import { sleep } from "../sleep.js";
-import { checkMinScore, rankByRelevance, termWeights } from "./relevance.js";
+import { checkMinScore, rankByRelevance, relevanceScorer } from "./relevance.js";
 import { memoryText } from "./text.js";
 import { turnMemoryText } from "./turn-text.js";
 import type { MemoryHealth, MemoryHit, MemoryItem, MemoryKind, MemoryStore, RecallOptions } from "./types.js";
@@ -71,13 +71,10 @@ export class InMemoryStore implements MemoryStore {
     const terms = [...contentWords(query)];
     if (terms.length === 0) return [];
     const mine = this.#mine(userId).map((item) => ({ item, words: contentWords(item.text) }));
-    const weights = termWeights(
-      terms.map((t) => mine.filter((m) => m.words.has(t)).length),
-      mine.length,
-    );
+    const score = relevanceScorer(terms.map((t) => mine.filter((m) => m.words.has(t)).length), mine.length);
     // Newest first among equal scores, as the database stores order them.
     const candidates = mine.reverse().map((m) => ({ item: { ...m.item }, matched: terms.map((t) => m.words.has(t)) }));
-    return rankByRelevance(candidates, weights, { limit: options.limit ?? 5, minScore: options.minScore ?? this.#minScore });
+    return rankByRelevance(candidates, score, { limit: options.limit ?? 5, minScore: options.minScore ?? this.#minScore });
   }
 
   async storeTurn(turn: { turnId: string; user: string; assistant: string; interrupted?: boolean; at?: Date; userId?: string }): Promise<MemoryItem> {

@@ -1,24 +1,28 @@
 /**
  * How relevant a recalled memory is, on one documented 0..1 scale that
- * every store reports (SQLite's BM25 and PostgreSQL's ts_rank only order
- * candidates; their raw figures are on different scales, and FTS5's BM25
- * collapses to about 1e-6 whenever a word is in more than half of the
- * memories, which in a small store is every relevant match).
+ * every store reports. SQLite's BM25 and PostgreSQL's ts_rank only order
+ * candidates: their raw figures are on different scales, and FTS5's BM25
+ * collapses to about 1e-6 for any word in more than half of the memories,
+ * which is both the boilerplate of earlier answers and, in a small store,
+ * every relevant match.
  *
- * The query is a list of terms (a word with its other spellings). Each
- * term weighs what it tells about the user's memories: with N memories of
- * which d contain the term (d counted as at least 1, so a word found
- * nowhere weighs like the rarest word found once),
+ * The question is a list of k terms (a word with its other spellings).
+ * With N memories of the user, of which df hold a term, the term weighs
  *
- *     weight = ln(1 + (N - d + 0.5) / (d + 0.5))
+ *     w(df) = ln(1 + (N - df + 0.5) / (df + 0.5))
  *
  * (BM25's inverse document frequency in the form that never goes
- * negative). A memory's score is the weight of the terms it contains over
- * the weight of all the query's terms: 1 when it has every word, the share
- * of the question it answers otherwise, near 0 when all it shares with the
- * question is a word most memories contain. The floor (`minScore`,
- * setting `memoryMinScore`) is applied to this score. See docs/memory.md,
- * "Relevance".
+ * negative), at most w(1), the weight of a word found in one memory only. A
+ * memory scores
+ *
+ *     score = (sum of w(df) over the terms it holds) / (k * w(1))
+ *
+ * 1 when it holds every word of the question and each word is in no other
+ * memory; the share of the question it holds when the words are rare; near
+ * 0 when all it shares with the question is a word that most memories
+ * hold (the floor drops those). A store of one memory scores a memory
+ * holding every word 1. The floor (`minScore`, setting `memoryMinScore`)
+ * applies to this score. See docs/memory.md, "Relevance".
  */
 import type { MemoryHit, MemoryItem } from "./types.js";
 
@@ -30,23 +34,27 @@ export function candidateCount(limit: number): number {
   return Math.min(Math.max(limit * 4, 40), 400);
 }
 
-/** Each term's weight, from how many of the user's `total` memories contain it. */
-export function termWeights(docFreqs: readonly number[], total: number): number[] {
-  return docFreqs.map((df) => {
-    const d = Math.max(df, 1);
-    return Math.log(1 + Math.max(total - d + 0.5, 0.5) / (d + 0.5));
-  });
+/** A term's weight when `df` of the user's `total` memories hold it (df >= 1). */
+function termWeight(df: number, total: number): number {
+  return Math.log(1 + Math.max(total - df + 0.5, 0.5) / (df + 0.5));
 }
 
-/** The share of the query's weight that a memory containing the terms marked in `matched` holds (0..1). */
-export function relevance(matched: readonly boolean[], weights: readonly number[]): number {
-  let got = 0;
-  let all = 0;
-  weights.forEach((w, i) => {
-    all += w;
-    if (matched[i]) got += w;
-  });
-  return all > 0 ? got / all : 0;
+/**
+ * The scorer of one query: given how many of the user's `total` memories
+ * hold each term, the score of a memory holding the terms marked in `matched`.
+ * @example relevanceScorer([1, 3], 10)([true, false]) // 0.5: one of two words, found in one memory only
+ */
+export function relevanceScorer(docFreqs: readonly number[], total: number): (matched: readonly boolean[]) => number {
+  const best = termWeight(1, Math.max(total, 1));
+  const weights = docFreqs.map((df) => (df > 0 ? termWeight(df, total) : 0));
+  const most = weights.length * best;
+  return (matched) => {
+    let got = 0;
+    weights.forEach((w, i) => {
+      if (matched[i]) got += w;
+    });
+    return most > 0 ? Math.min(got / most, 1) : 0;
+  };
 }
 
 /** A candidate of a store's own ranking, best first, with which query terms it contains. */
@@ -63,11 +71,11 @@ export interface RankedCandidate {
  */
 export function rankByRelevance(
   candidates: readonly RankedCandidate[],
-  weights: readonly number[],
+  score: (matched: readonly boolean[]) => number,
   options: { limit: number; minScore: number },
 ): MemoryHit[] {
   return candidates
-    .map((c) => ({ item: c.item, score: Math.round(relevance(c.matched, weights) * 1e6) / 1e6 }))
+    .map((c) => ({ item: c.item, score: Math.round(score(c.matched) * 1e6) / 1e6 }))
     .filter((h) => h.score > 0 && h.score >= options.minScore)
     .sort((a, b) => b.score - a.score)
     .slice(0, options.limit);

@@ -20,7 +20,7 @@ import { ensureDatabaseFolder } from "./db-folder.js";
 import { ftsAll, ftsAny, ftsTerm } from "./fts-query.js";
 import { migrate } from "./migrations.js";
 import { recallTerms, searchTerms, type QueryTerm } from "./query-terms.js";
-import { candidateCount, checkMinScore, rankByRelevance, termWeights } from "./relevance.js";
+import { candidateCount, checkMinScore, rankByRelevance, relevanceScorer } from "./relevance.js";
 import { toMemoryError } from "./sqlite-errors.js";
 import { checkCapacity, checkLimit, newFact, newTurn, type NewMemory } from "./store-input.js";
 import type { MemoryHealth, MemoryHit, MemoryItem, MemoryKind, MemoryStore, RecallOptions } from "./types.js";
@@ -252,13 +252,10 @@ export class SqliteMemoryStore implements MemoryStore {
     if (rows.length === 0) return [];
     const total = this.#sql.count.get(userId) as number;
     const holding = terms.map((t) => new Set(this.#sql.termRows.all(ftsTerm(t), userId) as number[]));
-    const weights = termWeights(
-      holding.map((h) => h.size),
-      total,
-    );
+    const score = relevanceScorer(holding.map((h) => h.size), total);
     return rankByRelevance(
       rows.map((row) => ({ item: toItem(row), matched: holding.map((h) => h.has(row.seq)) })),
-      weights,
+      score,
       { limit, minScore },
     );
   }
