@@ -9,11 +9,11 @@
  * The question is a list of k terms (a word with its other spellings).
  * With N memories of the user, of which df hold a term, the term weighs
  *
- *     w(df) = ln(1 + (N - df + 0.5) / (df + 0.5))
+ *     w(df) = ln(1 + (N + 10 - df + 0.5) / (df + 0.5))
  *
- * (BM25's inverse document frequency in the form that never goes
- * negative), at most w(1), the weight of a word found in one memory only. A
- * memory scores
+ * (BM25's inverse document frequency in the form that never goes negative,
+ * as if 10 more memories held none of the words: PRIOR_MEMORIES), at most
+ * w(1), the weight of a word found in one memory only. A memory scores
  *
  *     score = (sum of w(df) over the terms it holds) / (k * w(1))
  *
@@ -27,16 +27,23 @@
 import type { MemoryHit, MemoryItem } from "./types.js";
 
 /** The floor the server applies unless set (measured: bench/memory-relevance.ts, docs/memory.md). */
-export const DEFAULT_MIN_SCORE = 0.2;
+export const DEFAULT_MIN_SCORE = 0.1;
 
 /** How many candidates a store ranks by relevance for a recall of `limit` hits. */
 export function candidateCount(limit: number): number {
   return Math.min(Math.max(limit * 4, 40), 400);
 }
 
+/**
+ * Memories assumed to hold none of the words, on top of the user's own: a
+ * store of a few memories cannot tell a common word from the topic they
+ * share, so its statistics count fully only as it grows.
+ */
+export const PRIOR_MEMORIES = 10;
+
 /** A term's weight when `df` of the user's `total` memories hold it (df >= 1). */
 function termWeight(df: number, total: number): number {
-  return Math.log(1 + Math.max(total - df + 0.5, 0.5) / (df + 0.5));
+  return Math.log(1 + (total + PRIOR_MEMORIES - df + 0.5) / (df + 0.5));
 }
 
 /**
