@@ -52,19 +52,3 @@ export function toPostgresError(err: unknown, what: string): Error {
   const detail = err instanceof Error ? err.message || (err as { code?: string }).code || err.name : String(err);
   return new EngineError(code, `${what}: ${MESSAGES[code]} (${detail})`, { cause: err });
 }
-
-/** `url` without its password, for messages and logs ("postgres://coda:***@db:5432/coda"). */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = "***";
-    return parsed.toString();
-  } catch {
-    return "(an unparsable PostgreSQL URL)";
-  }
-}
-
-/** True for a URL that selects the PostgreSQL store (postgres:// or postgresql://). */
-export function isPostgresUrl(value: string): boolean {
-  return /^postgres(?:ql)?:\/\//i.test(value);
-}
