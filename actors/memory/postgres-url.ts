@@ -18,3 +18,13 @@ export function redactUrl(url: string): string {
     return "(an unparsable PostgreSQL URL)";
   }
 }
+
+/** The password in `url` (decoded), or undefined: what a logger must scrub. */
+export function urlPassword(url: string): string | undefined {
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password === "" ? undefined : password;
+  } catch {
+    return undefined;
+  }
+}

@@ -14,7 +14,7 @@ import type { LlmEngine } from "../../actors/llm/types.js";
 import { selectLlmEngine } from "../../actors/llm/select.js";
 import { SqliteMemoryStore } from "../../actors/memory/sqlite.js";
 import { InMemoryStore } from "../../actors/memory/in-memory.js";
-import { isPostgresUrl } from "../../actors/memory/postgres-url.js";
+import { isPostgresUrl, urlPassword } from "../../actors/memory/postgres-url.js";
 import type { MemoryHealth, MemoryStore } from "../../actors/memory/types.js";
 import { OpenAiStt } from "../../actors/stt/openai.js";
 import { PocketSphinxStt } from "../../actors/stt/pocketsphinx.js";
@@ -96,13 +96,14 @@ export const LLM_BACKSTOP_GRACE_MS = 1000;
 
 /**
  * The stderr logger the settings ask for: `logLevel`, lowered to info by
- * `verbose` (which never hides what `logLevel` asked for), with the token and
- * API keys scrubbed from anything it writes. `npm start` and createCodaServer
- * without a `logger` both use it.
+ * `verbose` (which never hides what `logLevel` asked for), with the token,
+ * API keys and a PostgreSQL password in `memoryDb` scrubbed from anything it
+ * writes. `npm start` and createCodaServer without a `logger` both use it.
  */
-export function loggerFor(settings: Pick<CodaSettings, "logLevel" | "verbose" | "token" | "openaiApiKey" | "sttApiKey" | "ttsApiKey">): Logger {
+export function loggerFor(settings: Pick<CodaSettings, "logLevel" | "verbose" | "token" | "openaiApiKey" | "sttApiKey" | "ttsApiKey"> & Partial<Pick<CodaSettings, "memoryDb">>): Logger {
   const level = settings.verbose && LOG_LEVELS.indexOf(settings.logLevel) > LOG_LEVELS.indexOf("info") ? "info" : settings.logLevel;
-  return createLogger({ level, secrets: [settings.token, settings.openaiApiKey, settings.sttApiKey, settings.ttsApiKey] });
+  const memoryPassword = settings.memoryDb && isPostgresUrl(settings.memoryDb) ? urlPassword(settings.memoryDb) : undefined;
+  return createLogger({ level, secrets: [settings.token, settings.openaiApiKey, settings.sttApiKey, settings.ttsApiKey, memoryPassword] });
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));

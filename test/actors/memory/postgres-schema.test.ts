@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { EngineError } from "../../../actors/engine-error.js";
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION } from "../../../actors/memory/postgres-migrations.js";
 import { PostgresMemoryStore } from "../../../actors/memory/postgres.js";
-import { isPostgresUrl, redactUrl } from "../../../actors/memory/postgres-url.js";
+import { isPostgresUrl, redactUrl, urlPassword } from "../../../actors/memory/postgres-url.js";
 import { closedPort } from "../../helpers/http-server.js";
 import { usePostgres } from "../../helpers/postgres.js";
 
@@ -105,8 +105,10 @@ describe("URLs", () => {
     expect(["~/.coda/memory.db", "off", "/var/lib/postgres://x", "sqlite://x", "postgres:/x"].map(isPostgresUrl)).toEqual([false, false, false, false, false]);
   });
 
-  it("shows a URL without its password", () => {
+  it("shows a URL without its password, and gives the password for the logger to scrub", () => {
     expect(redactUrl("postgres://coda:hunter2@db:5432/coda")).toBe("postgres://coda:***@db:5432/coda");
     expect(redactUrl("postgres://coda@db/coda")).toBe("postgres://coda@db/coda");
+    expect(urlPassword("postgres://coda:p%40ss%2Fword@db/coda")).toBe("p@ss/word");
+    expect(urlPassword("postgres://coda@db/coda")).toBeUndefined();
   });
 });
