@@ -83,12 +83,12 @@ export class InMemoryStore implements MemoryStore {
     await sleep(this.#o.latencyMs ?? 0);
     this.#maybeFail("store");
     const interrupted = turn.interrupted ?? false;
-    return { ...this.#add(userId, "turn", turnMemoryText(memoryText(turn.user), memoryText(turn.assistant), interrupted), 0.3, turn.turnId, turn.at, interrupted) };
+    return { ...this.#add(userId, "turn", turnMemoryText(memoryText(turn.user), memoryText(turn.assistant), interrupted), 0.3, memoryText(turn.turnId), turn.at, interrupted) };
   }
 
   async remember(fact: { text: string; kind?: Exclude<MemoryKind, "turn">; importance?: number; turnId?: string | null; userId?: string }): Promise<MemoryItem> {
     this.#checkOpen();
-    return { ...this.#add(userIdOf(fact.userId), fact.kind ?? "fact", memoryText(fact.text), fact.importance ?? 0.5, fact.turnId ?? null) };
+    return { ...this.#add(userIdOf(fact.userId), fact.kind ?? "fact", memoryText(fact.text), fact.importance ?? 0.5, fact.turnId == null ? null : memoryText(fact.turnId)) };
   }
 
   async list(options: { limit?: number; userId?: string } = {}): Promise<MemoryItem[]> {

@@ -199,6 +199,7 @@ export class PostgresMemoryStore implements MemoryStore {
   /** One of the user's memories by id, or null. */
   async get(id: string, options: { userId?: string } = {}): Promise<MemoryItem | null> {
     const userId = userIdOf(options.userId);
+    if (!storableId(id)) return null;
     return this.#run("Reading a memory", async () => {
       const { rows } = await this.#pool.query<MemoryRow>(`SELECT ${COLUMNS} FROM coda_memories m WHERE m.id = $1 AND m.user_id = $2`, [id, userId]);
       return rows[0] ? toItem(rows[0]) : null;
@@ -217,6 +218,7 @@ export class PostgresMemoryStore implements MemoryStore {
   /** Remove one of the user's memories; false when the user has none with that id. */
   async forget(id: string, options: { userId?: string } = {}): Promise<boolean> {
     const userId = userIdOf(options.userId);
+    if (!storableId(id)) return false;
     return this.#run("Forgetting a memory", async () => {
       const { rowCount } = await this.#pool.query("DELETE FROM coda_memories WHERE id = $1 AND user_id = $2", [id, userId]);
       return (rowCount ?? 0) > 0;
@@ -374,6 +376,11 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+/** An id PostgreSQL can compare: one holding NUL is no memory's (and would fail the query). */
+function storableId(id: string): boolean {
+  return !id.includes("\u0000");
 }
 
 function toItem(row: MemoryRow): MemoryItem {

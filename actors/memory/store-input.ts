@@ -44,7 +44,7 @@ export function newTurn(
   const user = cutText(memoryText(turn.user), maxTextChars);
   const answer = cutText(memoryText(turn.assistant), maxTextChars);
   const text = cutText(turnMemoryText(user, answer, interrupted), maxTextChars);
-  return { userId, kind: "turn", text, user, answer, importance, at, turnId: turn.turnId, interrupted };
+  return { userId, kind: "turn", text, user, answer, importance, at, turnId: memoryText(turn.turnId), interrupted };
 }
 
 /** A `remember` argument, checked and normalised. */
@@ -59,7 +59,7 @@ export function newFact(
   const text = cutText(memoryText(fact.text).trim(), maxTextChars);
   if (text.length === 0) throw new TypeError("remember: text must not be empty");
   const importance = checkImportance(fact.importance ?? DEFAULT_IMPORTANCE[kind]);
-  return { userId, kind, text, user: null, answer: null, importance, at: now(), turnId: fact.turnId ?? null, interrupted: false };
+  return { userId, kind, text, user: null, answer: null, importance, at: now(), turnId: fact.turnId == null ? null : memoryText(fact.turnId), interrupted: false };
 }
 
 export function checkImportance(value: number): number {

@@ -4,14 +4,15 @@
  * surrogate becomes one U+FFFD; SQLite would otherwise keep it as the
  * invalid UTF-8 bytes ED A0 80 and list it back as three U+FFFD, PostgreSQL's
  * client would replace it silently) and put in Unicode NFC (a precomposed
- * "é" and "e" + U+0301 are kept alike). Cutting long text never splits a
+ * "é" and "e" + U+0301 are kept alike). NUL, which PostgreSQL cannot keep
+ * in text, becomes U+FFFD in every store. Cutting long text never splits a
  * surrogate pair. See docs/memory.md, "Text".
  */
 
-/** Lone surrogates replaced by U+FFFD, then NFC. */
+/** Lone surrogates and NUL replaced by U+FFFD, then NFC. */
 export function memoryText(text: string): string {
   // String.prototype.toWellFormed is in Node 20 (V8 11.3); the project's TypeScript lib (ES2023) does not declare it yet.
-  return (text as string & { toWellFormed(): string }).toWellFormed().normalize("NFC");
+  return (text as string & { toWellFormed(): string }).toWellFormed().replaceAll("\u0000", "\ufffd").normalize("NFC");
 }
 
 /**

@@ -24,6 +24,7 @@ describe("memoryText and cutText", () => {
     expect(memoryText("cat 🐈 ok")).toBe("cat 🐈 ok");
     expect(memoryText("Cafe\u0301")).toBe("Café");
     expect(memoryText("Café")).toBe("Café");
+    expect(memoryText("a\u0000b")).toBe("a\ufffdb");
   });
 
   it("cuts before a surrogate pair rather than through it", () => {
@@ -47,6 +48,15 @@ describe.each(kinds)("$name store", ({ open }) => {
     expect(fact.text).toBe("my code word is \ufffdx\ufffd");
     expect((await store.list()).map((m) => m.text)).toEqual([fact.text]);
     expect((await store.recall("code word")).map((h) => h.item.text)).toEqual([fact.text]);
+  });
+
+  it("keeps NUL as U+FFFD, which every store can hold, and finds no memory by an id holding NUL", async () => {
+    const store = await open();
+    const fact = await store.remember({ text: "null\u0000byte", turnId: "t\u00001" });
+    expect(fact).toMatchObject({ text: "null\ufffdbyte", turnId: "t\ufffd1" });
+    expect(await store.list()).toEqual([fact]);
+    expect(await store.forget(`${fact.id}\u0000`)).toBe(false);
+    expect(await store.forget(fact.id)).toBe(true);
   });
 
   it("keeps a turn's words and answer well-formed and in NFC", async () => {
