@@ -22,9 +22,9 @@ import { userIdOf } from "../contracts/index.js";
 import { migratePostgres } from "./postgres-migrations.js";
 import { postgresErrorCode, toPostgresError } from "./postgres-errors.js";
 import { redactUrl } from "./postgres-url.js";
-import { recallTerms, searchTerms, type QueryTerm } from "./query-terms.js";
+import type { QueryTerm } from "./query-terms.js";
 import { candidateCount, checkMinScore, rankByRelevance, relevanceScorer } from "./relevance.js";
-import { checkCapacity, checkLimit, newFact, newTurn, type NewMemory } from "./store-input.js";
+import { checkCapacity, checkLimit, lookupRequest, newFact, newTurn, type NewMemory } from "./store-input.js";
 import { foldDiacritics, tsAll, tsAny, tsTerm } from "./tsquery.js";
 import type { MemoryHealth, MemoryHit, MemoryItem, MemoryKind, MemoryStore, RecallOptions } from "./types.js";
 
@@ -154,21 +154,14 @@ export class PostgresMemoryStore implements MemoryStore {
    * importance, then recency. Hits below `minScore` are dropped.
    */
   async recall(query: string, options: RecallOptions = {}): Promise<MemoryHit[]> {
-    options.signal?.throwIfAborted();
-    const userId = userIdOf(options.userId);
-    const limit = checkLimit(options.limit);
-    const minScore = options.minScore === undefined ? this.minScore : checkMinScore(options.minScore);
-    const terms = recallTerms(query);
+    const { terms, userId, limit, minScore } = lookupRequest("recall", query, options, this.minScore);
     if (terms === null) return [];
     return this.#run("Recalling memories", () => this.#ranked(terms, userId, limit, minScore), options.signal);
   }
 
   /** Viewer search: the user's memories holding every word (the last as a prefix), by ts_rank; each scores 1. */
   async search(query: string, options: RecallOptions = {}): Promise<MemoryHit[]> {
-    options.signal?.throwIfAborted();
-    const userId = userIdOf(options.userId);
-    const limit = checkLimit(options.limit);
-    const terms = searchTerms(query);
+    const { terms, userId, limit } = lookupRequest("search", query, options, this.minScore);
     if (terms === null) return [];
     return this.#run(
       "Searching memories",

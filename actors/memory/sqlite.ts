@@ -19,10 +19,10 @@ import { EngineError } from "../engine-error.js";
 import { ensureDatabaseFolder } from "./db-folder.js";
 import { ftsAll, ftsAny, ftsTerm } from "./fts-query.js";
 import { migrate } from "./migrations.js";
-import { recallTerms, searchTerms, type QueryTerm } from "./query-terms.js";
+import type { QueryTerm } from "./query-terms.js";
 import { candidateCount, checkMinScore, rankByRelevance, relevanceScorer } from "./relevance.js";
 import { toMemoryError } from "./sqlite-errors.js";
-import { checkCapacity, checkLimit, newFact, newTurn, type NewMemory } from "./store-input.js";
+import { checkCapacity, checkLimit, lookupRequest, newFact, newTurn, type NewMemory } from "./store-input.js";
 import type { MemoryHealth, MemoryHit, MemoryItem, MemoryKind, MemoryStore, RecallOptions } from "./types.js";
 
 /** `~/.coda/memory.db`: where the store lives when no path is given. */
@@ -164,11 +164,7 @@ export class SqliteMemoryStore implements MemoryStore {
    * words in the query: no hits.
    */
   async recall(query: string, options: RecallOptions = {}): Promise<MemoryHit[]> {
-    options.signal?.throwIfAborted();
-    const userId = userIdOf(options.userId);
-    const limit = checkLimit(options.limit);
-    const minScore = options.minScore === undefined ? this.minScore : checkMinScore(options.minScore);
-    const terms = recallTerms(query);
+    const { terms, userId, limit, minScore } = lookupRequest("recall", query, options, this.minScore);
     if (terms === null) return [];
     return this.#run("Recalling memories", () => this.#ranked(terms, userId, limit, minScore));
   }
@@ -179,10 +175,7 @@ export class SqliteMemoryStore implements MemoryStore {
    * Each holds every word, so each scores 1.
    */
   async search(query: string, options: RecallOptions = {}): Promise<MemoryHit[]> {
-    options.signal?.throwIfAborted();
-    const userId = userIdOf(options.userId);
-    const limit = checkLimit(options.limit);
-    const terms = searchTerms(query);
+    const { terms, userId, limit } = lookupRequest("search", query, options, this.minScore);
     if (terms === null) return [];
     return this.#run("Searching memories", () => (this.#sql.match.all(ftsAll(terms), userId, limit) as MemoryRow[]).map((row) => ({ item: toItem(row), score: 1 })));
   }

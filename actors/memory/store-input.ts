@@ -7,8 +7,11 @@
  * written.
  */
 import { userIdOf, type MemoryKind } from "../contracts/index.js";
+import { recallTerms, searchTerms, type QueryTerm } from "./query-terms.js";
+import { checkMinScore } from "./relevance.js";
 import { turnMemoryText } from "./turn-text.js";
 import { cutText, memoryText } from "./text.js";
+import type { RecallOptions } from "./types.js";
 
 /** Importance given when the caller does not say. */
 export const DEFAULT_IMPORTANCE: Readonly<Record<MemoryKind, number>> = { turn: 0.3, fact: 0.6, preference: 0.7 };
@@ -78,4 +81,26 @@ export function checkLimit(limit: number | undefined, fallback = DEFAULT_LIMIT):
 export function checkCapacity(maxItems: number, maxTextChars: number): void {
   if (!Number.isInteger(maxItems) || maxItems < 1) throw new TypeError("maxItems must be a positive integer");
   if (!Number.isInteger(maxTextChars) || maxTextChars < 16) throw new TypeError("maxTextChars must be an integer >= 16");
+}
+
+/** A recall or search, checked: whose memories, how many, the floor, and the terms (null: nothing to look for). */
+export interface LookupRequest {
+  userId: string;
+  limit: number;
+  minScore: number;
+  terms: QueryTerm[] | null;
+}
+
+/**
+ * The arguments of `recall` (`kind` "recall": any word, the store's floor
+ * unless the call gives one) or `search` ("search": every word, no floor),
+ * checked before anything is read. An already aborted signal throws its reason.
+ */
+export function lookupRequest(kind: "recall" | "search", query: string, options: RecallOptions, storeMinScore: number): LookupRequest {
+  options.signal?.throwIfAborted();
+  const userId = userIdOf(options.userId);
+  const limit = checkLimit(options.limit);
+  if (kind === "search") return { userId, limit, minScore: 0, terms: searchTerms(query) };
+  const minScore = options.minScore === undefined ? storeMinScore : checkMinScore(options.minScore);
+  return { userId, limit, minScore, terms: recallTerms(query) };
 }
