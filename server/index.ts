@@ -26,6 +26,8 @@ export { CloseCode } from "./transport/connection.js";
 export { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "./transport/handshake.js";
 export { ServerOptionsSchema, resolveServerOptions, type ServerOptionsInput, type ServerSettings } from "./transport/options.js";
 export type { CommandContext, CommandHandler } from "./transport/router.js";
+export type { ClientProfile, EventEncoder, PeriodicFrames } from "./transport/profile.js";
+export { createCodaLiteProfile, type CodaLiteProfileOptions } from "./compat/index.js";
 export type { Pipeline, PipelineCommand, PipelineCommandType, CommandSource } from "./pipeline/pipeline.js";
 export { Playout, systemClock, heardText, type AudioOut, type AudioOutput, type AudioSink, type Clock, type Heard, type PlaybackReport, type PlayoutOptions } from "./pipeline/playout.js";
 export { createLogger, silentLogger, LOG_LEVELS, type Logger, type LogFields, type LoggerOptions, type LogLevel } from "./app/logger.js";

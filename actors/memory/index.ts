@@ -1,12 +1,11 @@
 /** The memory stage: store interface, actor logic, the SQLite, PostgreSQL and in-memory stores, relevance and text rules. */
-export type { MemoryHealth, MemoryHit, MemoryItem, MemoryKind, MemoryStore, RecallOptions } from "./types.js";
+export { DEFAULT_IMPORTANCE, type MemoryHealth, type MemoryHit, type MemoryItem, type MemoryKind, type MemoryStore, type RecallOptions } from "./types.js";
 export { createRecallLogic, createStoreLogic, type MemoryLogicOptions } from "./actor.js";
 export { InMemoryStore, contentWords, type InMemoryStoreOptions } from "./in-memory.js";
 export { SqliteMemoryStore, defaultMemoryPath, type SqliteMemoryStoreOptions } from "./sqlite.js";
 // Loads the pg client only when a store is opened.
 export { PostgresMemoryStore, type PostgresMemoryStoreOptions } from "./postgres.js";
 export { isPostgresUrl, redactUrl } from "./postgres-url.js";
-export { DEFAULT_IMPORTANCE } from "./store-input.js";
 export { MIGRATIONS, SCHEMA_VERSION, SchemaTooNewError, migrate, type Migration } from "./migrations.js";
 export { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION, migratePostgres, type PostgresMigration } from "./postgres-migrations.js";
 export { memoryErrorCode, toMemoryError, type MemoryErrorCode } from "./sqlite-errors.js";

@@ -11,10 +11,7 @@ import { recallTerms, searchTerms, type QueryTerm } from "./query-terms.js";
 import { checkMinScore } from "./relevance.js";
 import { turnMemoryText } from "./turn-text.js";
 import { cutText, memoryText } from "./text.js";
-import type { RecallOptions } from "./types.js";
-
-/** Importance given when the caller does not say. */
-export const DEFAULT_IMPORTANCE: Readonly<Record<MemoryKind, number>> = { turn: 0.3, fact: 0.6, preference: 0.7 };
+import { DEFAULT_IMPORTANCE, type RecallOptions } from "./types.js";
 
 /** Hits or items returned when the caller gives no limit, and the most ever returned. */
 const DEFAULT_LIMIT = 10;

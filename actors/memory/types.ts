@@ -32,6 +32,9 @@ export interface RecallOptions {
  */
 export type MemoryHealth = { ok: true } | { ok: false; code: string; message: string; since: string };
 
+/** The importance a store gives a memory of each kind when the caller does not say (the database stores; Coda Lite's memory cards show it). */
+export const DEFAULT_IMPORTANCE: Readonly<Record<MemoryKind, number>> = { turn: 0.3, fact: 0.6, preference: 0.7 };
+
 export interface MemoryStore {
   readonly name: string;
   /**

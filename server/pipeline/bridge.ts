@@ -473,6 +473,10 @@ export function createBridge(options: BridgeOptions): Bridge {
       return { stt: engines.stt.name, llm: engines.llm.name, tts: engines.tts.name, memory: engines.memory.name };
     },
 
+    voice(): string {
+      return engines.tts.voice;
+    },
+
     metrics(): EventData<"performance_metrics"> {
       return window.summary();
     },

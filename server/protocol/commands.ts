@@ -51,9 +51,9 @@ export const COMMAND_DATA = {
   get_performance_metrics: empty.describe("Ask for performance_metrics over recent turns (sent to you only)"),
   get_replay: z
     .object({
-      since: z.number().int().nonnegative().optional().describe("Last seq you saw; omitted: the recent buffer"),
+      since: z.number().int().nonnegative().optional().describe("Last seq you saw; omitted: the conversation, as a new client is replayed"),
     })
-    .describe("Ask for a replay of logged events after `since` (sent to you only)"),
+    .describe("Ask for a replay of logged events after `since` (sent to you only, written as your connection's profile writes replays: with `compat=coda-lite`, Coda Lite's)"),
   memory_list: z
     .object({
       limit: z.number().int().min(1).max(100).default(20).describe("Most memories to list"),

@@ -256,6 +256,7 @@ export const EVENT_DATA = {
       heap_total: count.optional(),
       state: MachineState.nullable().optional().describe("The voice machine's state, null without a pipeline"),
       engines: z.record(z.string(), z.string()).optional().describe("Engine name per stage"),
+      voice: z.string().optional().describe("The voice the speech engine (engines.tts) speaks with, as tts_start.voice names it; absent without a pipeline"),
     })
     .describe("System information (version, uptime, memory usage)"),
   latency_trace: z
@@ -392,6 +393,3 @@ export type LoggedEvent = ServerEvent & { seq: number };
 /** What `broadcast` accepts: an event whose timestamp may be left to the server. */
 export type EventInput = { [T in EventType]: { type: T; data: EventData<T>; timestamp?: string } }[EventType];
 
-export function eventSchemaFor<T extends EventType>(type: T) {
-  return EVENT_DATA[type];
-}

@@ -60,6 +60,7 @@ describe("cli", () => {
     [["--port", "99999"], /Invalid port \(from --port\)/],
     [["--bogus"], /Unknown option '--bogus'.*--help/],
     [["--host", "0.0.0.0"], /requires a token/],
+    [["--compat", "coda-pro"], /compat "coda-pro" is not a known client profile; known: none, coda-lite/],
     [["--tool", "/nonexistent/coda-tool.mjs"], /Tool module \/nonexistent\/coda-tool\.mjs not found/],
   ])("bad settings %j stop start-up with exit code 2 and a message naming the setting", (args, message) => {
     const res = spawnSync(process.execPath, ["--import", "tsx", "server/app/cli.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...CLI_TEST_ENV } });
