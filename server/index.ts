@@ -17,7 +17,7 @@ export type { Tool, ToolContext, ToolOutcome, ToolRunner } from "../actors/tools
 export type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall, ToolSpec } from "../actors/llm/index.js";
 export type { AudioSource, SttEngine, SttUpdate, TranscribeOptions } from "../actors/stt/index.js";
 export type { TtsEngine } from "../actors/tts/index.js";
-export type { MemoryHit, MemoryItem, MemoryKind, MemoryStore } from "../actors/memory/index.js";
+export type { MemoryHealth, MemoryHit, MemoryItem, MemoryKind, MemoryStore, RecallOptions } from "../actors/memory/index.js";
 export type { PcmFormat } from "../actors/audio.js";
 export { EngineError } from "../actors/engine-error.js";
 export { WebSocketServer, type WebSocketServerOptions } from "./transport/server.js";

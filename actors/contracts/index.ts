@@ -29,3 +29,4 @@ export type {
 export { LlmChunkSchema, MALFORMED_OUTPUT, MemoryHitsSchema, MemoryItemSchema, SttUpdateSchema, ToolCallSchema, ToolOutcomeSchema } from "./schemas.js";
 export { MAX_TOOL_CONTENT_CHARS, readToolMessage, shortenText, toolMessageContent, type ToolMessage } from "./tool-message.js";
 export { ERROR_CODE_PATTERN, stageErrorCode, stageErrorMessage } from "./errors.js";
+export { DEFAULT_USER_ID, USER_ID_PATTERN, UserIdSchema, userIdOf } from "./user.js";

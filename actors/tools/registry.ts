@@ -117,7 +117,7 @@ export class ToolRegistry implements ToolRunner {
    * rejected, or async work it left running failed while the call ran),
    * `cancelled` (`signal` was aborted before or during the call).
    */
-  async run(call: ToolCall, options: { signal: AbortSignal }): Promise<ToolOutcome> {
+  async run(call: ToolCall, options: { signal: AbortSignal; userId?: string }): Promise<ToolOutcome> {
     const started = performance.now();
     const { signal } = options;
     const fail = (code: ToolErrorCode, message: string, issues?: { path: string; message: string }[]): ToolOutcome => ({
@@ -149,7 +149,7 @@ export class ToolRegistry implements ToolRunner {
     if (signal.aborted) return fail("cancelled", "The tool call was cancelled before it started");
 
     const timeoutMs = tool.timeoutMs ?? this.defaultTimeoutMs;
-    const settled = await runWithDeadline(tool, call.id, parsed.data, signal, timeoutMs);
+    const settled = await runWithDeadline(tool, call.id, parsed.data, signal, timeoutMs, options.userId);
     switch (settled.kind) {
       case "ok":
         return {
@@ -194,7 +194,7 @@ type Settled = { kind: "ok"; value: unknown } | { kind: "error"; error: unknown 
  * registry's own continuations run outside the scope, so nothing of the
  * server is ever attributed to the tool.
  */
-function runWithDeadline(tool: Tool, callId: string, input: unknown, signal: AbortSignal, timeoutMs: number): Promise<Settled> {
+function runWithDeadline(tool: Tool, callId: string, input: unknown, signal: AbortSignal, timeoutMs: number, userId: string | undefined): Promise<Settled> {
   const controller = new AbortController();
   return new Promise<Settled>((resolve) => {
     let done = false;
@@ -218,7 +218,7 @@ function runWithDeadline(tool: Tool, callId: string, input: unknown, signal: Abo
     }, timeoutMs);
     signal.addEventListener("abort", callerOnAbort, { once: true });
     // `then` so a handler that throws synchronously is caught the same way.
-    const handled = runInToolScope(scope, () => Promise.resolve().then(() => tool.handler(input, { signal: controller.signal })));
+    const handled = runInToolScope(scope, () => Promise.resolve().then(() => tool.handler(input, { signal: controller.signal, userId })));
     handled.then(
       (value) => setImmediate(() => finish({ kind: "ok", value })),
       (error: unknown) => finish({ kind: "error", error }),

@@ -14,7 +14,8 @@ import type { LlmEngine } from "../../actors/llm/types.js";
 import { selectLlmEngine } from "../../actors/llm/select.js";
 import { SqliteMemoryStore } from "../../actors/memory/sqlite.js";
 import { InMemoryStore } from "../../actors/memory/in-memory.js";
-import type { MemoryStore } from "../../actors/memory/types.js";
+import { isPostgresUrl, urlPassword } from "../../actors/memory/postgres-url.js";
+import type { MemoryHealth, MemoryStore } from "../../actors/memory/types.js";
 import { OpenAiStt } from "../../actors/stt/openai.js";
 import { PocketSphinxStt } from "../../actors/stt/pocketsphinx.js";
 import { FileSource, MicrophoneSource } from "../../actors/stt/sources.js";
@@ -100,13 +101,14 @@ export const LLM_BACKSTOP_GRACE_MS = 1000;
 
 /**
  * The stderr logger the settings ask for: `logLevel`, lowered to info by
- * `verbose` (which never hides what `logLevel` asked for), with the token and
- * API keys scrubbed from anything it writes. `npm start` and createCodaServer
- * without a `logger` both use it.
+ * `verbose` (which never hides what `logLevel` asked for), with the token,
+ * API keys and a PostgreSQL password in `memoryDb` scrubbed from anything it
+ * writes. `npm start` and createCodaServer without a `logger` both use it.
  */
-export function loggerFor(settings: Pick<CodaSettings, "logLevel" | "verbose" | "token" | "openaiApiKey" | "sttApiKey" | "ttsApiKey">): Logger {
+export function loggerFor(settings: Pick<CodaSettings, "logLevel" | "verbose" | "token" | "openaiApiKey" | "sttApiKey" | "ttsApiKey"> & Partial<Pick<CodaSettings, "memoryDb">>): Logger {
   const level = settings.verbose && LOG_LEVELS.indexOf(settings.logLevel) > LOG_LEVELS.indexOf("info") ? "info" : settings.logLevel;
-  return createLogger({ level, secrets: [settings.token, settings.openaiApiKey, settings.sttApiKey, settings.ttsApiKey] });
+  const memoryPassword = settings.memoryDb && isPostgresUrl(settings.memoryDb) ? urlPassword(settings.memoryDb) : undefined;
+  return createLogger({ level, secrets: [settings.token, settings.openaiApiKey, settings.sttApiKey, settings.ttsApiKey, memoryPassword] });
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -118,23 +120,46 @@ function expandHome(path: string): string {
 /** A store that was configured but could not be opened: every call fails with the opening error, so each turn reports memory_error and goes on. */
 class UnopenedMemoryStore implements MemoryStore {
   readonly name = "sqlite";
+  readonly #since = new Date().toISOString();
   constructor(readonly error: EngineError) {}
   recall = () => Promise.reject(this.error);
   storeTurn = () => Promise.reject(this.error);
   remember = () => Promise.reject(this.error);
   list = () => Promise.reject(this.error);
   forget = () => Promise.reject(this.error);
+  health(): MemoryHealth {
+    return { ok: false, code: this.error.code, message: this.error.message, since: this.#since };
+  }
   async close(): Promise<void> {}
 }
 
-function openMemory(settings: CodaSettings, descriptions: string[]): MemoryStore {
+/**
+ * The store `memoryDb` names: the in-process store (`off`), PostgreSQL (a
+ * postgres:// URL; unreachable at start-up is an AppConfigError: the node
+ * cannot serve its share of a deployment's memory) or a SQLite file (one
+ * that cannot be opened is left untouched and turns go on without memory).
+ */
+async function openMemory(settings: CodaSettings, descriptions: string[]): Promise<MemoryStore> {
+  const { memoryMaxItems: maxItems, memoryMinScore: minScore } = settings;
   if (settings.memoryDb === "off") {
     descriptions.push("Memory: in this process only (memoryDb off): forgotten when the server stops");
-    return new InMemoryStore();
+    return new InMemoryStore({ minScore });
+  }
+  if (isPostgresUrl(settings.memoryDb)) {
+    // Loaded (with the pg client) only when a PostgreSQL URL is chosen.
+    const { PostgresMemoryStore } = await import("../../actors/memory/postgres.js");
+    try {
+      const store = await PostgresMemoryStore.open({ url: settings.memoryDb, maxItems, minScore });
+      descriptions.push(`Memory: PostgreSQL at ${store.url}`);
+      return store;
+    } catch (err) {
+      if (err instanceof EngineError) throw new AppConfigError(`${err.message}; check --memory-db (CODA_MEMORY_DB), that PostgreSQL runs there, and that its user may create tables`);
+      throw err;
+    }
   }
   const file = expandHome(settings.memoryDb);
   try {
-    const store = new SqliteMemoryStore({ path: file, maxItems: settings.memoryMaxItems });
+    const store = new SqliteMemoryStore({ path: file, maxItems, minScore });
     descriptions.push(`Memory: SQLite at ${file}`);
     return store;
   } catch (err) {
@@ -335,7 +360,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
   let engines: VoiceEngines;
   let vad: VadProvider | false;
   try {
-    const memory = (built.memory = given.memory ?? openMemory(settings, descriptions));
+    const memory = (built.memory = given.memory ?? (await openMemory(settings, descriptions)));
     if (given.memory) descriptions.push(`Memory: ${memory.name} (given by the caller)`);
     let tools = given.tools;
     if (!tools) {

@@ -193,7 +193,7 @@ export const EVENT_DATA = {
       code: ErrorCode,
       message: z.string(),
     })
-    .describe("A memory operation failed; the turn goes on without it (codes: timeout, locked, full, corrupt, storage_error, malformed_output)"),
+    .describe("A memory operation failed; the turn goes on without it (codes: timeout, locked, full, corrupt, unavailable, storage_error, malformed_output)"),
 
   memory_items: z
     .strictObject({
