@@ -1,7 +1,9 @@
 /**
  * The session machine (the root of the voice pipeline): rest, the listening
- * mode of a voice session, one turn machine (machines/turn.ts) at a time,
- * and the one place that decides what comes after a turn. Pure XState:
+ * mode of a voice session and its audio owner (the client whose stt_start
+ * opened it, with its echo cancellation), one turn machine
+ * (machines/turn.ts) at a time, and the one place that decides what comes
+ * after a turn. Pure XState:
  * every actor, action, guard and delay is named in `setup`; the turn's
  * stage actor slots are supplied with `.provide({ actors })` (see
  * actors/index.ts), which reaches the invoked turn because the turn's
@@ -20,12 +22,17 @@
  * outlives the cut turn, and shutdown waits for it at most the memory
  * deadline (`stopping`).
  *
- * Barge-in (user.listen / user.text while a turn runs) interrupts the turn
- * and starts the new one in the same transition, so the old turn's actors
- * are stopped before anything of the new turn runs. The turn emits its own
- * domain events and reports only its coarse state (`turn.phase`) and stage
- * (`turn.stage`) here; `onVoiceEmitted` (machines/emitted.ts) gives
- * listeners the session's and its turns' events as one ordered stream.
+ * Barge-in (user.listen / user.text while a turn runs, one transition:
+ * BARGE_IN) interrupts the turn and starts the new one in the same
+ * transition, so the old turn's actors are stopped before anything of the
+ * new turn runs. The turn emits its own domain events and reports only its
+ * coarse state (`turn.phase`), its stage (`turn.stage`) and what was heard
+ * (`turn.heard`) here, to the session it gets in its input;
+ * `onVoiceEmitted` (machines/emitted.ts) gives listeners the session's and
+ * its turns' events as one ordered stream. The session is the turn's only
+ * door: what the turn acts on from outside (stt_stop, the audio owner
+ * leaving, the playout clock's `playout.*`) comes to the session as its
+ * own events and is forwarded (`forwardToTurn`).
  */
 import { assign, enqueueActions, setup, type AnyActorRef, type DoneActorEvent } from "xstate";
 import type { ChatMessage } from "../actors/contracts/index.js";
