@@ -8,7 +8,9 @@
 export { createCodaServer, AppConfigError, type CodaServer, type CodaServerOptions, type CodaEngines } from "./app/app.js";
 export { SETTINGS, SettingsSchema, type CodaSettings, type CodaSettingsInput, type SettingKey } from "./app/config.js";
 export { ToolModuleError, type ToolSource } from "./app/tool-modules.js";
-export { attachInspector, type Inspection, type InspectOptions } from "./app/inspect.js";
+export { attachInspector } from "./app/inspect-loader.js";
+export type { Inspection, InspectOptions } from "./app/inspect.js";
+export { MissingPackageError } from "./app/optional-packages.js";
 // From the modules themselves: actors/tools/index.js also loads the test fakes.
 export { defineTool, ToolRegistry } from "../actors/tools/registry.js";
 export type { Tool, ToolContext, ToolOutcome, ToolRunner } from "../actors/tools/types.js";

@@ -30,7 +30,9 @@ import { findPlayer, NO_PLAYER_MESSAGE } from "../../actors/tts/player.js";
 import type { TtsEngine } from "../../actors/tts/types.js";
 import { createBridge } from "../pipeline/bridge.js";
 import { SettingsSchema, type CodaSettings, type CodaSettingsInput } from "./config.js";
-import { attachInspector } from "./inspect.js";
+import { attachInspector } from "./inspect-loader.js";
+import type { Inspection } from "./inspect.js";
+import { loadOptional, MissingPackageError } from "./optional-packages.js";
 import { createLogger, LOG_LEVELS, type Logger } from "./logger.js";
 import { registerMemoryCommands } from "./memory-commands.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
@@ -39,7 +41,7 @@ import { resolveServerOptions, type ServerOptionsInput } from "../transport/opti
 import { WebSocketServer } from "../transport/server.js";
 import { playOnSpeakers } from "../pipeline/speaker.js";
 import { resolveToolSources, ToolModuleError, type ToolSource } from "./tool-modules.js";
-import { startTracing, tracesUrl, tracingEnabled, type TracingSettings } from "../telemetry/tracing.js";
+import { tracesUrl, tracingEnabled, type TracingSettings } from "../telemetry/tracing-settings.js";
 
 /** Engines given as objects instead of being built from the settings; each replaces its stage's settings. */
 export interface CodaEngines {
@@ -359,7 +361,19 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     throw err;
   }
 
-  const inspection = settings.inspect ? await attachInspector({}) : null;
+  // The inspector and tracing are loaded only when turned on; their packages are optional.
+  const traceSettings: TracingSettings = { tracing: settings.tracing, tracingEndpoint: settings.tracingEndpoint, tracingContent: settings.tracingContent };
+  let inspection: Inspection<object> | null = null;
+  let tracingModule: typeof import("../telemetry/tracing.js") | null = null;
+  try {
+    if (settings.inspect) inspection = await attachInspector({});
+    if (tracingEnabled(traceSettings)) tracingModule = await loadOptional("tracing", () => import("../telemetry/tracing.js"));
+  } catch (err) {
+    await closeAll({ ...built, ...given });
+    if (vad) await vad.close();
+    await inspection?.close();
+    throw err instanceof MissingPackageError ? new AppConfigError(err.message) : err;
+  }
   if (inspection) descriptions.push(`Inspector: open ${inspection.pageUrl} in a browser on this machine to watch the voice machine`);
 
   const bridge = createBridge({
@@ -401,8 +415,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
   registerMemoryCommands(server, engines.memory, { logger });
 
   // One trace per turn, read from the same events the clients get.
-  const traceSettings: TracingSettings = { tracing: settings.tracing, tracingEndpoint: settings.tracingEndpoint, tracingContent: settings.tracingContent };
-  const tracing = tracingEnabled(traceSettings) ? startTracing(traceSettings) : null;
+  const tracing = tracingModule ? tracingModule.startTracing(traceSettings) : null;
   const untrace = tracing ? bridge.subscribe((e) => tracing.observe(e)) : undefined;
   if (tracing) descriptions.push(`Tracing: one OpenTelemetry trace per turn, over OTLP/HTTP to ${tracesUrl(traceSettings)}${traceSettings.tracingContent ? " (with speech and memory text)" : ""}`);
 
