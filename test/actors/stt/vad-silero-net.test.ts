@@ -32,8 +32,11 @@ beforeAll(async () => {
 }, 90_000);
 
 describe("Silero network in JavaScript", () => {
-  it("gives the probabilities and states onnxruntime-web gives for the same file, frame after frame", async () => {
-    const net = new SileroNet(readSileroWeights(file));
+  it.each([
+    ["as an FFT (the file's basis is a windowed DFT)", {}],
+    ["as the basis's convolution", { fft: false }],
+  ])("gives the probabilities and states onnxruntime-web gives for the same file, frame after frame, with the STFT %s", async (_how, options) => {
+    const net = new SileroNet(readSileroWeights(file), options);
     const sr = new ort.Tensor("int64", BigInt64Array.from([16_000n]), []);
     let ortState = new Float32Array(SILERO_STATE);
     const jsState = new Float32Array(SILERO_STATE);

@@ -1,0 +1,67 @@
+/**
+ * Warming the chosen engines at start-up, so that the first answer comes as
+ * fast as the tenth: the embedded synthesisers (Flite, eSpeak NG) start
+ * their worker, load their WebAssembly and synthesise one word (the JIT
+ * compiles the hot paths); Festival synthesises one word (its voice is then
+ * in the page cache); PocketSphinx recognises a fraction of a second of
+ * silence (its models are then in the page cache). The Silero VAD warms
+ * itself when it loads. Engines behind a network service, the caller's own
+ * engine objects and `none` are left alone: a request there could cost the
+ * user money or reach a server that is not up yet.
+ *
+ * Warming never fails start-up: an engine that fails here is logged and
+ * reports its error on first real use, as it would have without warming.
+ */
+import { INPUT_PCM } from "../../actors/audio.js";
+import type { Logger } from "../../actors/logger.js";
+import type { SttEngine } from "../../actors/stt/types.js";
+import type { TtsEngine } from "../../actors/tts/types.js";
+
+/** Engine names this module warms (the local ones). */
+const LOCAL_TTS = new Set(["flite", "espeak-ng", "festival"]);
+const LOCAL_STT = new Set(["pocketsphinx"]);
+
+/** Silence PocketSphinx is given: 300 ms at 16 kHz. */
+const SILENCE = new Uint8Array((INPUT_PCM.sample_rate * 2 * 300) / 1000);
+
+/**
+ * Warm `engines` (those of them that are local and built here). Resolves
+ * when every one is warm or has failed; `signal` abandons the work.
+ * @example await warmEngines({ tts: engines.tts, stt: engines.stt }, logger, signal);
+ */
+export async function warmEngines(engines: { tts?: TtsEngine | undefined; stt?: SttEngine | undefined }, logger: Logger, signal?: AbortSignal): Promise<void> {
+  const started = performance.now();
+  const jobs: Promise<void>[] = [];
+  const { tts, stt } = engines;
+  if (tts && LOCAL_TTS.has(tts.name)) {
+    jobs.push(
+      attempt(`${tts.name} speech`, logger, async () => {
+        for await (const _chunk of tts.synthesize("Ready.", { signal: signal ?? new AbortController().signal })) {
+          // Drained and dropped.
+        }
+      }),
+    );
+  }
+  if (stt && LOCAL_STT.has(stt.name)) {
+    jobs.push(
+      attempt(`${stt.name} recognition`, logger, async () => {
+        async function* silence() {
+          yield SILENCE;
+        }
+        for await (const _update of stt.transcribe(silence(), { signal: signal ?? new AbortController().signal, format: INPUT_PCM })) {
+          // Drained and dropped.
+        }
+      }),
+    );
+  }
+  await Promise.all(jobs);
+  if (jobs.length > 0) logger.info("engines warm", { ms: Math.round(performance.now() - started) });
+}
+
+async function attempt(what: string, logger: Logger, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    logger.warn("engine warm-up failed", { engine: what, error: err instanceof Error ? err.message : String(err) });
+  }
+}
