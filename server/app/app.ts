@@ -331,6 +331,8 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
   let engines: VoiceEngines;
   let vad: VadProvider | false;
   let warming: Promise<void> = Promise.resolve();
+  let recogniserWarming: Promise<void> = Promise.resolve();
+  const warmUp = new AbortController();
   try {
     const memory = (built.memory = given.memory ?? openMemory(settings, descriptions));
     if (given.memory) descriptions.push(`Memory: ${memory.name} (given by the caller)`);
@@ -354,11 +356,14 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     const tts = (built.tts = given.tts ?? chooseTts(settings, descriptions));
     if (given.tts) descriptions.push(`TTS: ${tts.name}, voice ${tts.voice} (given by the caller)`);
     engines = { stt, llm, tts, memory, tools };
-    // The engines built here warm up while the rest starts; listening waits for them (warm-up.ts).
-    warming = warmEngines({ tts: built.tts, stt: built.stt }, logger, signal);
+    // The engines built here warm up while the rest starts (warm-up.ts): listening waits for speech synthesis,
+    // which every first answer needs; the recogniser, needed only once someone has spoken, goes on warming after.
+    warming = warmEngines({ tts: built.tts }, logger, AbortSignal.any([signal, warmUp.signal]));
+    recogniserWarming = warmEngines({ stt: built.stt }, logger, warmUp.signal);
     vad = await vadLoading;
     descriptions.push(...vadDescriptions, describeBargeIn(settings, vad, audio));
   } catch (err) {
+    warmUp.abort();
     await closeAll({ ...built, ...given });
     const loaded = await vadLoading.catch(() => false as const);
     if (loaded) await loaded.close();
@@ -373,6 +378,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     if (settings.inspect) inspection = await attachInspector({});
     if (tracingEnabled(traceSettings)) tracingModule = await loadOptional("tracing", () => import("../telemetry/tracing.js"));
   } catch (err) {
+    warmUp.abort();
     await closeAll({ ...built, ...given });
     if (vad) await vad.close();
     await inspection?.close();
@@ -434,6 +440,8 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     }
   }
   const stop = async () => {
+    warmUp.abort();
+    await recogniserWarming;
     await server.stop();
     // A server that never started has not stopped its pipeline.
     await bridge.stop();
