@@ -10,8 +10,10 @@
  * voice (push-to-talk: the question spoken by Flite streamed as microphone
  * PCM, then stt_stop), one after the other. Prints, per tree and round, the
  * server's own `input_to_first_audio_ms` (end of input to first audio,
- * docs/latency.md) of the first and tenth turn and their ratio; then the
- * medians over BENCH_ROUNDS (default 3) rounds, each on a fresh server.
+ * docs/latency.md) of every turn and the first over the tenth; then, over
+ * BENCH_ROUNDS (default 3) rounds, each on a fresh server, the medians of
+ * the first turns, of the tenth turns and of all warm turns (2nd to 10th:
+ * steadier than the tenth alone on a shared machine), and the ratios.
  * Nothing is asserted.
  */
 import { spawn } from "node:child_process";
@@ -87,23 +89,26 @@ async function voiceTurns(url: string, question: Uint8Array): Promise<number[]> 
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const question = new Uint8Array([...silence(300), ...(await speak("What time is it?")), ...silence(300)]);
-const summary: { tree: string; first: number; tenth: number }[] = [];
+const summary: { tree: string; first: number; tenth: number; warm: number }[] = [];
 for (const tree of trees) {
   const firsts: number[] = [];
   const tenths: number[] = [];
+  const warm: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const server = await startServer(tree);
     try {
       const figures = await voiceTurns(server.url, question);
       firsts.push(figures[0]!);
       tenths.push(figures[TURNS - 1]!);
+      warm.push(...figures.slice(1));
       console.log(JSON.stringify({ tree, round, input_to_first_audio_ms: figures, first_over_tenth: Math.round((figures[0]! / figures[TURNS - 1]!) * 100) / 100 }));
     } finally {
       await server.stop();
     }
   }
-  summary.push({ tree, first: median(firsts), tenth: median(tenths) });
+  summary.push({ tree, first: median(firsts), tenth: median(tenths), warm: median(warm) });
 }
-console.error("| tree | first answer (ms, median) | tenth answer (ms, median) | first / tenth |");
-console.error("|---|---|---|---|");
-for (const s of summary) console.error(`| ${s.tree} | ${s.first} | ${s.tenth} | ${(s.first / s.tenth).toFixed(2)} |`);
+console.error("| tree | first answer (ms, median) | tenth answer (ms, median) | turns 2-10 (ms, median) | first / tenth | first / turns 2-10 |");
+console.error("|---|---|---|---|---|---|");
+const r = (n: number) => Math.round(n);
+for (const s of summary) console.error(`| ${s.tree} | ${r(s.first)} | ${r(s.tenth)} | ${r(s.warm)} | ${(s.first / s.tenth).toFixed(2)} | ${(s.first / s.warm).toFixed(2)} |`);

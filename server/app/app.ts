@@ -31,7 +31,7 @@ import type { TtsEngine } from "../../actors/tts/types.js";
 import { createBridge } from "../pipeline/bridge.js";
 import { SettingsSchema, type CodaSettings, type CodaSettingsInput } from "./config.js";
 import { attachInspector } from "./inspect-loader.js";
-import { warmEngines } from "./warm-up.js";
+import { warmEngines, warmProtocol } from "./warm-up.js";
 import type { Inspection } from "./inspect.js";
 import { loadOptional, MissingPackageError } from "./optional-packages.js";
 import { createLogger, LOG_LEVELS, type Logger } from "./logger.js";
@@ -360,6 +360,8 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     // which every first answer needs; the recogniser, needed only once someone has spoken, goes on warming after.
     warming = warmEngines({ tts: built.tts }, logger, AbortSignal.any([signal, warmUp.signal]));
     recogniserWarming = warmEngines({ stt: built.stt }, logger, warmUp.signal);
+    // While the speech worker loads on its thread, this one compiles the wire schemas.
+    warmProtocol();
     vad = await vadLoading;
     descriptions.push(...vadDescriptions, describeBargeIn(settings, vad, audio));
   } catch (err) {

@@ -7,7 +7,10 @@
  * silence (its models are then in the page cache). The Silero VAD warms
  * itself when it loads. Engines behind a network service, the caller's own
  * engine objects and `none` are left alone: a request there could cost the
- * user money or reach a server that is not up yet.
+ * user money or reach a server that is not up yet. And the wire: every
+ * event and command schema validates its documented example once (zod
+ * compiles a schema on its first use, about 70 ms for all of them on this
+ * project's machine, which the first turn would otherwise pay).
  *
  * Warming never fails start-up: an engine that fails here is logged and
  * reports its error on first real use, as it would have without warming.
@@ -16,6 +19,8 @@ import { INPUT_PCM } from "../../actors/audio.js";
 import type { Logger } from "../../actors/logger.js";
 import type { SttEngine } from "../../actors/stt/types.js";
 import type { TtsEngine } from "../../actors/tts/types.js";
+import { COMMAND_EXAMPLES, EVENT_EXAMPLES, exampleCommand } from "../protocol/examples.js";
+import { decodeCommand, validateEvent, type CommandType, type EventType } from "../protocol/index.js";
 
 /** Engine names this module warms (the local ones). */
 const LOCAL_TTS = new Set(["flite", "espeak-ng", "festival"]);
@@ -56,6 +61,18 @@ export async function warmEngines(engines: { tts?: TtsEngine | undefined; stt?: 
   }
   await Promise.all(jobs);
   if (jobs.length > 0) logger.info("engines warm", { ms: Math.round(performance.now() - started) });
+}
+
+/** Validate every event's and command's documented example once, so the first turn finds its schemas compiled. */
+export function warmProtocol(): void {
+  for (const [type, data] of Object.entries(EVENT_EXAMPLES)) validateEvent({ type: type as EventType, data } as Parameters<typeof validateEvent>[0]);
+  for (const type of Object.keys(COMMAND_EXAMPLES)) {
+    try {
+      decodeCommand(JSON.stringify(exampleCommand(type as CommandType)));
+    } catch {
+      // An example that is not a full command frame still compiled its schema.
+    }
+  }
 }
 
 async function attempt(what: string, logger: Logger, work: () => Promise<void>): Promise<void> {

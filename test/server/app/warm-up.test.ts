@@ -11,7 +11,7 @@ import type { SttEngine } from "../../../actors/stt/types.js";
 import { FliteTts } from "../../../actors/tts/flite.js";
 import type { TtsEngine } from "../../../actors/tts/types.js";
 import { createCodaServer } from "../../../server/app/app.js";
-import { warmEngines } from "../../../server/app/warm-up.js";
+import { warmEngines, warmProtocol } from "../../../server/app/warm-up.js";
 
 function recordingLogger() {
   const lines: { level: string; message: string; fields?: LogFields }[] = [];
@@ -70,6 +70,10 @@ describe("warm-up at start-up", () => {
       { level: "warn", message: "engine warm-up failed", fields: { engine: "festival speech", error: "festival: voice missing" } },
       { level: "info", message: "engines warm", fields: { ms: expect.any(Number) } },
     ]);
+  });
+
+  it("compiles the wire schemas with the documented examples, every one of which validates", () => {
+    expect(() => warmProtocol()).not.toThrow();
   });
 
   it("passes its signal to the engine, so aborting it stops the warm-up", async () => {
