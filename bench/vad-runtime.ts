@@ -11,8 +11,8 @@
  *
  * Each runtime scores BENCH_FRAMES frames (default 2000) of speech-like
  * audio one after the other, carrying the recurrent state as the detector
- * does, after 200 warm-up frames; five blocks, median of the per-block
- * mean. Also the real-time factor (cost / 32 ms) and the ratio to
+ * does, after 200 warm-up frames; five blocks per runtime, interleaved
+ * across runtimes, median of the per-block mean. Also the real-time factor (cost / 32 ms) and the ratio to
  * onnxruntime-node. This is the cost inside the Silero worker thread; the
  * event loop's share is measured by bench:vad. Nothing is asserted.
  */
@@ -77,19 +77,20 @@ async function runtimes(): Promise<{ name: string; score: Score }[]> {
 }
 
 const input = frames(FRAMES);
-const results: { runtime: string; ms_per_frame: number }[] = [];
-for (const { name, score } of await runtimes()) {
-  const state = new Float32Array(SILERO_STATE);
-  for (let i = 0; i < 200; i++) await score(input[i % input.length]!, state);
-  const blocks: number[] = [];
-  for (let block = 0; block < 5; block++) {
-    state.fill(0);
+const list = await runtimes();
+const states = list.map(() => new Float32Array(SILERO_STATE));
+for (const [i, { score }] of list.entries()) for (let f = 0; f < 200; f++) await score(input[f % input.length]!, states[i]!);
+// Blocks interleaved across runtimes, so that a change in machine load touches every runtime alike.
+const blocks = list.map(() => [] as number[]);
+for (let block = 0; block < 5; block++) {
+  for (const [i, { score }] of list.entries()) {
+    const state = states[i]!.fill(0);
     const started = performance.now();
     for (const frame of input) await score(frame, state);
-    blocks.push((performance.now() - started) / input.length);
+    blocks[i]!.push((performance.now() - started) / input.length);
   }
-  results.push({ runtime: name, ms_per_frame: [...blocks].sort((a, b) => a - b)[2]! });
 }
+const results = list.map(({ name }, i) => ({ runtime: name, ms_per_frame: [...blocks[i]!].sort((a, b) => a - b)[2]! }));
 const reference = results.find((r) => r.runtime.startsWith("onnxruntime-node"))?.ms_per_frame;
 for (const r of results) {
   console.log(JSON.stringify({ ...r, ms_per_frame: Math.round(r.ms_per_frame * 1000) / 1000, real_time_factor: Math.round((r.ms_per_frame / 32) * 10000) / 10000, vs_onnxruntime_node: reference ? Math.round((r.ms_per_frame / reference) * 100) / 100 : null }));

@@ -358,7 +358,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     engines = { stt, llm, tts, memory, tools };
     // The engines built here warm up while the rest starts (warm-up.ts): listening waits for speech synthesis,
     // which every first answer needs; the recogniser, needed only once someone has spoken, goes on warming after.
-    warming = warmEngines({ tts: built.tts }, logger, AbortSignal.any([signal, warmUp.signal]));
+    warming = warmEngines({ tts: built.tts, llm: built.llm }, logger, AbortSignal.any([signal, warmUp.signal]));
     recogniserWarming = warmEngines({ stt: built.stt }, logger, warmUp.signal);
     // While the speech worker loads on its thread, this one compiles the wire schemas.
     warmProtocol();

@@ -1,9 +1,11 @@
 /**
  * Warming the chosen engines at start-up, so that the first answer comes as
  * fast as the tenth: the embedded synthesisers (Flite, eSpeak NG) start
- * their worker, load their WebAssembly and synthesise one word (the JIT
- * compiles the hot paths); Festival synthesises one word (its voice is then
- * in the page cache); PocketSphinx recognises a fraction of a second of
+ * their worker, load their WebAssembly and synthesise a sentence like an
+ * answer, with words and numbers (the JIT compiles the hot paths); Festival
+ * synthesises it too (its voice is then in the page cache); the built-in
+ * responder answers a question once (nothing is stored: it only yields text
+ * and tool calls); PocketSphinx recognises a fraction of a second of
  * silence (its models are then in the page cache). The Silero VAD warms
  * itself when it loads. Engines behind a network service, the caller's own
  * engine objects and `none` are left alone: a request there could cost the
@@ -17,6 +19,7 @@
  */
 import { INPUT_PCM } from "../../actors/audio.js";
 import type { Logger } from "../../actors/logger.js";
+import type { ChatMessage, LlmEngine } from "../../actors/llm/types.js";
 import type { SttEngine } from "../../actors/stt/types.js";
 import type { TtsEngine } from "../../actors/tts/types.js";
 import { COMMAND_EXAMPLES, EVENT_EXAMPLES, exampleCommand } from "../protocol/examples.js";
@@ -25,6 +28,10 @@ import { decodeCommand, validateEvent, type CommandType, type EventType } from "
 /** Engine names this module warms (the local ones). */
 const LOCAL_TTS = new Set(["flite", "espeak-ng", "festival"]);
 const LOCAL_STT = new Set(["pocketsphinx"]);
+const LOCAL_LLM = new Set(["builtin"]);
+
+/** What the speech engine says while warming: an answer's shape, words and numbers. */
+const SENTENCE = "It is 12:34 PM on Friday, and 6 times 7 is 42.";
 
 /** Silence PocketSphinx is given: 300 ms at 16 kHz. */
 const SILENCE = new Uint8Array((INPUT_PCM.sample_rate * 2 * 300) / 1000);
@@ -34,14 +41,28 @@ const SILENCE = new Uint8Array((INPUT_PCM.sample_rate * 2 * 300) / 1000);
  * when every one is warm or has failed; `signal` abandons the work.
  * @example await warmEngines({ tts: engines.tts, stt: engines.stt }, logger, signal);
  */
-export async function warmEngines(engines: { tts?: TtsEngine | undefined; stt?: SttEngine | undefined }, logger: Logger, signal?: AbortSignal): Promise<void> {
+export async function warmEngines(
+  engines: { tts?: TtsEngine | undefined; stt?: SttEngine | undefined; llm?: LlmEngine | undefined },
+  logger: Logger,
+  signal?: AbortSignal,
+): Promise<void> {
   const started = performance.now();
   const jobs: Promise<void>[] = [];
-  const { tts, stt } = engines;
+  const { tts, stt, llm } = engines;
+  if (llm && LOCAL_LLM.has(llm.name)) {
+    jobs.push(
+      attempt(`${llm.name} model`, logger, async () => {
+        const messages: ChatMessage[] = [{ role: "user", content: "What time is it?" }];
+        for await (const _chunk of llm.generate({ messages, tools: [], signal: signal ?? new AbortController().signal })) {
+          // Drained and dropped.
+        }
+      }),
+    );
+  }
   if (tts && LOCAL_TTS.has(tts.name)) {
     jobs.push(
       attempt(`${tts.name} speech`, logger, async () => {
-        for await (const _chunk of tts.synthesize("Ready.", { signal: signal ?? new AbortController().signal })) {
+        for await (const _chunk of tts.synthesize(SENTENCE, { signal: signal ?? new AbortController().signal })) {
           // Drained and dropped.
         }
       }),

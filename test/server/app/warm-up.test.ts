@@ -55,7 +55,7 @@ describe("warm-up at start-up", () => {
     const { logger, lines } = recordingLogger();
     const local = recordingTts("espeak-ng");
     await warmEngines({ tts: local }, logger);
-    expect(local.said).toEqual(["Ready."]);
+    expect(local.said).toEqual(["It is 12:34 PM on Friday, and 6 times 7 is 42."]);
     expect(lines.map((l) => l.message)).toEqual(["engines warm"]);
 
     const remote = recordingTts("openai");
