@@ -9,24 +9,16 @@
  * stderr. Nothing is asserted.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { treeBytes } from "../test/helpers/tree-bytes.js";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const trees = [ROOT, ...(process.env.BENCH_BEFORE ? [resolve(process.env.BENCH_BEFORE)] : [])];
 const ignoreScripts = process.env.BENCH_IGNORE_SCRIPTS === "1";
 
-function bytes(path: string): number {
-  let total = 0;
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    const full = join(path, entry.name);
-    if (entry.isDirectory()) total += bytes(full);
-    else if (entry.isFile()) total += statSync(full).size;
-  }
-  return total;
-}
 const mb = (n: number) => Math.round((n / 1048576) * 10) / 10;
 
 for (const tree of trees) {
@@ -48,10 +40,10 @@ for (const tree of trees) {
     for (const entry of readdirSync(modules, { withFileTypes: true })) {
       if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
       const names = entry.name.startsWith("@") ? readdirSync(join(modules, entry.name)).map((n) => `${entry.name}/${n}`) : [entry.name];
-      for (const name of names) rows.push({ name, mb: mb(bytes(join(modules, name))), from: [...(dependents.get(name) ?? [])].join(", ") });
+      for (const name of names) rows.push({ name, mb: mb(treeBytes(join(modules, name))), from: [...(dependents.get(name) ?? [])].join(", ") });
     }
     rows.sort((a, b) => b.mb - a.mb);
-    const total = mb(bytes(modules));
+    const total = mb(treeBytes(modules));
     console.log(JSON.stringify({ tree, install_ms: installMs, scripts: !ignoreScripts, packages: rows.length, node_modules_mb: total }));
     console.error(`\n${tree}: node_modules ${total} MB, ${rows.length} packages, install ${installMs} ms\n`);
     console.error("| package | MB | needed by |");

@@ -39,7 +39,7 @@
  * bench/startup.ts, not here.
  */
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -48,6 +48,7 @@ import WebSocket from "ws";
 import { TestClient } from "../helpers/client.js";
 import { ROOT } from "../helpers/cli.js";
 import { startFakeOllama } from "../helpers/fake-ollama.js";
+import { treeBytes } from "../helpers/tree-bytes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "coda-consumer-"));
 let tarFiles: string[] = [];
@@ -59,17 +60,6 @@ let installedBytes = 0;
 /** The version this repository installed (read from node_modules: not every package exports its package.json). */
 const ourVersion = (name: string) => (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
 const npm = (args: string[]) => execFileSync("npm", args, { cwd: dir, encoding: "utf8", stdio: "pipe" });
-
-/** Bytes of the files under `path` (what `du --apparent-size` counts). */
-function treeBytes(path: string): number {
-  let total = 0;
-  for (const entry of readdirSync(path, { withFileTypes: true })) {
-    const full = join(path, entry.name);
-    if (entry.isDirectory()) total += treeBytes(full);
-    else if (entry.isFile()) total += statSync(full).size;
-  }
-  return total;
-}
 
 beforeAll(() => {
   // Packed from a copy of the repository's files (its node_modules linked), so that the build npm pack runs
