@@ -28,4 +28,5 @@ export type {
 } from "./stages.js";
 export { LlmChunkSchema, MALFORMED_OUTPUT, MemoryHitsSchema, MemoryItemSchema, SttUpdateSchema, ToolCallSchema, ToolOutcomeSchema } from "./schemas.js";
 export { MAX_TOOL_CONTENT_CHARS, readToolMessage, shortenText, toolMessageContent, type ToolMessage } from "./tool-message.js";
-export { stageErrorCode, stageErrorMessage } from "./errors.js";
+export { ERROR_CODE_PATTERN, stageErrorCode, stageErrorMessage } from "./errors.js";
+export { DEFAULT_USER_ID, USER_ID_PATTERN, UserIdSchema, userIdOf } from "./user.js";

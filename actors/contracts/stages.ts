@@ -40,10 +40,15 @@ export type SttControlEvent = { type: "audio.end" };
 export interface RecallInput {
   query: string;
   limit: number;
+  /** Whose memories to recall (actors/contracts/user.ts); `default` when absent. */
+  userId?: string;
 }
 export type RecallOutput = MemoryHit[];
 export interface StoreInput {
   turnId: string;
+  /** Who the memory belongs to (actors/contracts/user.ts); `default` when absent. */
+  userId?: string;
+  /** The user's words. */
   user: string;
   /** The answer as heard: the whole answer for a finished turn, what was heard up to the cut for an interrupted one. */
   assistant: string;
@@ -71,6 +76,8 @@ export type LlmEvent =
 export interface ToolsInput {
   turnId: string;
   calls: ToolCall[];
+  /** The turn's user, whom tools such as `remember` and `recall` act for; `default` when absent. */
+  userId?: string;
 }
 /** From the tools actor: one outcome per call, in call order, then `tools.done`. */
 export type ToolsEvent = { type: "tools.outcome"; outcome: ToolOutcome } | { type: "tools.done" };

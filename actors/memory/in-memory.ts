@@ -1,15 +1,20 @@
 /**
  * An in-memory MemoryStore: what the server remembers with when long-term
  * memory is off (nothing survives a restart), and the store of demos and
- * tests (actors/memory/testing/ re-exports it). Recall scores by
- * word overlap between the query and each memory (cosine over distinct words
- * of three letters or more, minus common stop words). It can be made slow or
- * failing to exercise the memory stage's deadline and error paths.
+ * tests (actors/memory/testing/ re-exports it). Recall finds memories by
+ * word overlap (distinct words of three letters or more, minus common stop
+ * words, a crude plural stem) and scores them on the same 0..1 relevance
+ * scale as the database stores (actors/memory/relevance.ts). Memories belong
+ * to users like in every store. It can be made slow or failing to exercise
+ * the memory stage's deadline and error paths.
  */
+import { userIdOf } from "../contracts/index.js";
 import { EngineError } from "../engine-error.js";
 import { sleep } from "../sleep.js";
+import { checkMinScore, rankByRelevance, relevanceScorer } from "./relevance.js";
+import { memoryText } from "./text.js";
 import { turnMemoryText } from "./turn-text.js";
-import type { MemoryHit, MemoryItem, MemoryKind, MemoryStore } from "./types.js";
+import type { MemoryHealth, MemoryHit, MemoryItem, MemoryKind, MemoryStore, RecallOptions } from "./types.js";
 
 export interface InMemoryStoreOptions {
   /** Delay of recall and storeTurn (ms). Default 0. */
@@ -18,8 +23,10 @@ export interface InMemoryStoreOptions {
   failWith?: { code: string; operations: Array<"recall" | "store">; message?: string };
   /** Recall never answers (only an abort ends it). */
   hangRecall?: boolean;
-  /** Items present from the start. */
-  seed?: Array<{ text: string; kind?: MemoryKind; importance?: number }>;
+  /** Items present from the start (the `default` user's unless `userId` says). */
+  seed?: Array<{ text: string; kind?: MemoryKind; importance?: number; userId?: string }>;
+  /** Recall drops hits scoring below this (0..1, default 0); a call's own `minScore` wins. */
+  minScore?: number;
   /** Clock for createdAt (tests). */
   now?: () => Date;
 }
@@ -41,68 +48,78 @@ export class InMemoryStore implements MemoryStore {
   readonly name = "in-memory";
   /** Every recall signal seen (tests check cancellation through it). */
   readonly recallSignals: AbortSignal[] = [];
-  readonly #items: MemoryItem[] = [];
+  readonly #items: { userId: string; item: MemoryItem }[] = [];
   readonly #o: InMemoryStoreOptions;
+  readonly #minScore: number;
   #seq = 0;
   #closed = false;
 
   constructor(options: InMemoryStoreOptions = {}) {
     this.#o = options;
-    for (const s of options.seed ?? []) this.#add(s.kind ?? "fact", s.text, s.importance ?? 0.5, null);
+    this.#minScore = checkMinScore(options.minScore ?? 0);
+    for (const s of options.seed ?? []) this.#add(userIdOf(s.userId), s.kind ?? "fact", s.text, s.importance ?? 0.5, null);
   }
 
-  async recall(query: string, options: { limit?: number; signal?: AbortSignal } = {}): Promise<MemoryHit[]> {
+  async recall(query: string, options: RecallOptions = {}): Promise<MemoryHit[]> {
     this.#checkOpen();
+    const userId = userIdOf(options.userId);
     const signal = options.signal ?? new AbortController().signal;
     this.recallSignals.push(signal);
     if (this.#o.hangRecall) await sleep(2 ** 31 - 1, signal);
     await sleep(this.#o.latencyMs ?? 0, signal);
     this.#maybeFail("recall");
-    const q = contentWords(query);
-    if (q.size === 0) return [];
-    const hits: MemoryHit[] = [];
-    for (const item of this.#items) {
-      const d = contentWords(item.text);
-      let overlap = 0;
-      for (const w of q) if (d.has(w)) overlap++;
-      if (overlap === 0) continue;
-      hits.push({ item: { ...item }, score: overlap / Math.sqrt(q.size * d.size) });
-    }
-    hits.sort((a, b) => b.score - a.score || b.item.createdAt.localeCompare(a.item.createdAt));
-    return hits.slice(0, options.limit ?? 5);
+    const terms = [...contentWords(query)];
+    if (terms.length === 0) return [];
+    const mine = this.#mine(userId).map((item) => ({ item, words: contentWords(item.text) }));
+    const score = relevanceScorer(terms.map((t) => mine.filter((m) => m.words.has(t)).length), mine.length);
+    // Newest first among equal scores, as the database stores order them.
+    const candidates = mine.reverse().map((m) => ({ item: { ...m.item }, matched: terms.map((t) => m.words.has(t)) }));
+    return rankByRelevance(candidates, score, { limit: options.limit ?? 5, minScore: options.minScore ?? this.#minScore });
   }
 
-  async storeTurn(turn: { turnId: string; user: string; assistant: string; interrupted?: boolean; at?: Date }): Promise<MemoryItem> {
+  async storeTurn(turn: { turnId: string; user: string; assistant: string; interrupted?: boolean; at?: Date; userId?: string }): Promise<MemoryItem> {
     this.#checkOpen();
+    const userId = userIdOf(turn.userId);
     await sleep(this.#o.latencyMs ?? 0);
     this.#maybeFail("store");
     const interrupted = turn.interrupted ?? false;
-    return { ...this.#add("turn", turnMemoryText(turn.user, turn.assistant, interrupted), 0.3, turn.turnId, turn.at, interrupted) };
+    return { ...this.#add(userId, "turn", turnMemoryText(memoryText(turn.user), memoryText(turn.assistant), interrupted), 0.3, memoryText(turn.turnId), turn.at, interrupted) };
   }
 
-  async remember(fact: { text: string; kind?: Exclude<MemoryKind, "turn">; importance?: number; turnId?: string | null }): Promise<MemoryItem> {
+  async remember(fact: { text: string; kind?: Exclude<MemoryKind, "turn">; importance?: number; turnId?: string | null; userId?: string }): Promise<MemoryItem> {
     this.#checkOpen();
-    return { ...this.#add(fact.kind ?? "fact", fact.text, fact.importance ?? 0.5, fact.turnId ?? null) };
+    return { ...this.#add(userIdOf(fact.userId), fact.kind ?? "fact", memoryText(fact.text), fact.importance ?? 0.5, fact.turnId == null ? null : memoryText(fact.turnId)) };
   }
 
-  async list(options: { limit?: number } = {}): Promise<MemoryItem[]> {
+  async list(options: { limit?: number; userId?: string } = {}): Promise<MemoryItem[]> {
     this.#checkOpen();
-    return [...this.#items].reverse().slice(0, options.limit ?? this.#items.length).map((i) => ({ ...i }));
+    const mine = this.#mine(userIdOf(options.userId));
+    return mine.reverse().slice(0, options.limit ?? mine.length).map((i) => ({ ...i }));
   }
 
-  async forget(id: string): Promise<boolean> {
+  async forget(id: string, options: { userId?: string } = {}): Promise<boolean> {
     this.#checkOpen();
-    const at = this.#items.findIndex((i) => i.id === id);
+    const userId = userIdOf(options.userId);
+    const at = this.#items.findIndex((i) => i.item.id === id && i.userId === userId);
     if (at < 0) return false;
     this.#items.splice(at, 1);
     return true;
+  }
+
+  health(): MemoryHealth {
+    return this.#closed ? { ok: false, code: "storage_error", message: "The memory store is closed", since: new Date().toISOString() } : { ok: true };
   }
 
   async close(): Promise<void> {
     this.#closed = true;
   }
 
-  #add(kind: MemoryKind, text: string, importance: number, turnId: string | null, at?: Date, interrupted = false): MemoryItem {
+  /** The user's items, oldest first. */
+  #mine(userId: string): MemoryItem[] {
+    return this.#items.filter((i) => i.userId === userId).map((i) => i.item);
+  }
+
+  #add(userId: string, kind: MemoryKind, text: string, importance: number, turnId: string | null, at?: Date, interrupted = false): MemoryItem {
     const item: MemoryItem = {
       id: `m${++this.#seq}`,
       kind,
@@ -112,7 +129,7 @@ export class InMemoryStore implements MemoryStore {
       turnId,
       interrupted,
     };
-    this.#items.push(item);
+    this.#items.push({ userId, item });
     return item;
   }
 

@@ -62,6 +62,22 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec("ALTER TABLE memories ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0 CHECK (interrupted IN (0, 1))");
     },
   },
+  {
+    version: 3,
+    description: "memory owned by a user: every memory kept before users existed belongs to 'default'",
+    up(db) {
+      // A constant default again: no row is rewritten, every existing memory reads as the default user's.
+      // The CHECK is the user-id rule of actors/contracts/user.ts (GLOB has no repetition count, so length and characters apart).
+      db.exec(`
+        ALTER TABLE memories ADD COLUMN user_id TEXT NOT NULL DEFAULT 'default'
+          CHECK (length(user_id) BETWEEN 1 AND 64 AND user_id NOT GLOB '*[^A-Za-z0-9_-]*');
+        DROP INDEX memories_by_time;
+        DROP INDEX memories_by_eviction;
+        CREATE INDEX memories_by_user_time ON memories (user_id, created_ms DESC, seq DESC);
+        CREATE INDEX memories_by_user_eviction ON memories (user_id, importance ASC, created_ms ASC, seq ASC);
+      `);
+    },
+  },
 ];
 
 /** The version a fully migrated database has. */

@@ -1,8 +1,10 @@
 /**
  * Long-term memory on SQLite (better-sqlite3): finished turns and facts or
- * preferences, recalled with FTS5/BM25. One file, WAL mode, versioned
- * migrations, a retention cap, and every failure mapped to an EngineError
- * with a stable code. See docs/memory.md for the schema and the rules.
+ * preferences of each user, found with FTS5 (BM25 orders the candidates)
+ * and scored by relevance (actors/memory/relevance.ts). One file, WAL mode,
+ * versioned migrations, a retention cap per user, and every failure mapped
+ * to an EngineError with a stable code. See docs/memory.md for the schema
+ * and the rules.
  *
  * better-sqlite3 is synchronous; each call is one small indexed statement
  * (or one short transaction), so it runs on the calling thread. The async
@@ -13,28 +15,30 @@ import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type Database from "better-sqlite3";
+import { userIdOf } from "../contracts/index.js";
 import { EngineError } from "../engine-error.js";
 import { ensureDatabaseFolder } from "./db-folder.js";
-import { ftsAllQuery, ftsAnyQuery } from "./fts-query.js";
+import { ftsAll, ftsAny, ftsTerm } from "./fts-query.js";
 import { migrate } from "./migrations.js";
+import type { QueryTerm } from "./query-terms.js";
+import { candidateCount, checkMinScore, rankByRelevance, relevanceScorer } from "./relevance.js";
 import { toMemoryError } from "./sqlite-errors.js";
-import { turnMemoryText } from "./turn-text.js";
-import type { MemoryHit, MemoryItem, MemoryKind, MemoryStore } from "./types.js";
+import { checkCapacity, checkLimit, lookupRequest, newFact, newTurn, type NewMemory } from "./store-input.js";
+import type { MemoryHealth, MemoryHit, MemoryItem, MemoryKind, MemoryStore, RecallOptions } from "./types.js";
 
 /** `~/.coda/memory.db`: where the store lives when no path is given. */
 export function defaultMemoryPath(): string {
   return join(homedir(), ".coda", "memory.db");
 }
 
-/** Importance given when the caller does not say. */
-export const DEFAULT_IMPORTANCE: Readonly<Record<MemoryKind, number>> = { turn: 0.3, fact: 0.6, preference: 0.7 };
-
 /** Options of SqliteMemoryStore; every one has a default. */
 export interface SqliteMemoryStoreOptions {
   /** Database file; its directory is created. Default `~/.coda/memory.db`. `":memory:"` for a throwaway store. */
   path?: string;
-  /** Retention cap: most memories kept (default 10 000). See docs/memory.md for what is evicted. */
+  /** Retention cap: most memories kept per user (default 10 000). See docs/memory.md for what is evicted. */
   maxItems?: number;
+  /** Recall drops hits scoring below this (0..1, default 0: none dropped); a call's own `minScore` wins. */
+  minScore?: number;
   /** Memory text longer than this is cut (default 8000 characters). */
   maxTextChars?: number;
   /** How long a write waits for another connection's lock before failing with `locked` (default 2000 ms). */
@@ -48,6 +52,7 @@ export interface SqliteMemoryStoreOptions {
 }
 
 interface MemoryRow {
+  seq: number;
   id: string;
   kind: MemoryKind;
   text: string;
@@ -56,9 +61,6 @@ interface MemoryRow {
   turn_id: string | null;
   interrupted: 0 | 1;
 }
-
-const DEFAULT_LIMIT = 10;
-const MAX_LIMIT = 100;
 
 /**
  * A MemoryStore backed by one SQLite file.
@@ -77,6 +79,7 @@ export class SqliteMemoryStore implements MemoryStore {
   /** The database file (absolute or as given). */
   readonly path: string;
   readonly maxItems: number;
+  readonly minScore: number;
   readonly #maxTextChars: number;
   readonly #now: () => Date;
   readonly #db: Database.Database;
@@ -84,15 +87,16 @@ export class SqliteMemoryStore implements MemoryStore {
   readonly #maxPages: number | null = null;
   readonly #sql: ReturnType<typeof prepare>;
   #closed = false;
+  #closedAt = "";
 
   constructor(options: SqliteMemoryStoreOptions = {}) {
     this.path = options.path ?? defaultMemoryPath();
     this.maxItems = options.maxItems ?? 10_000;
+    this.minScore = checkMinScore(options.minScore ?? 0);
     this.#maxTextChars = options.maxTextChars ?? 8000;
     this.#now = options.now ?? (() => new Date());
     const busyTimeoutMs = options.busyTimeoutMs ?? 2000;
-    if (!Number.isInteger(this.maxItems) || this.maxItems < 1) throw new TypeError("maxItems must be a positive integer");
-    if (!Number.isInteger(this.#maxTextChars) || this.#maxTextChars < 16) throw new TypeError("maxTextChars must be an integer >= 16");
+    checkCapacity(this.maxItems, this.#maxTextChars);
     if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw new TypeError("busyTimeoutMs must be a non-negative integer");
     if (options.maxBytes !== undefined && (!Number.isInteger(options.maxBytes) || options.maxBytes < 65536)) {
       throw new TypeError("maxBytes must be an integer >= 65536");
@@ -144,86 +148,84 @@ export class SqliteMemoryStore implements MemoryStore {
    * otherwise). `interrupted`: the turn was cut short and `assistant` is
    * what was heard of the answer; kept in its own column and in the text.
    */
-  async storeTurn(turn: { turnId: string; user: string; assistant: string; interrupted?: boolean; at?: Date; importance?: number }): Promise<MemoryItem> {
-    const at = turn.at ?? this.#now();
-    if (Number.isNaN(at.getTime())) throw new TypeError("storeTurn: `at` is not a valid date");
-    const importance = checkImportance(turn.importance ?? DEFAULT_IMPORTANCE.turn);
-    const interrupted = turn.interrupted ?? false;
-    const user = this.#cut(turn.user);
-    const answer = this.#cut(turn.assistant);
-    const text = this.#cut(turnMemoryText(user, answer, interrupted));
-    return this.#run("Storing a turn", () => this.#insert({ kind: "turn", text, user, answer, importance, at, turnId: turn.turnId, interrupted }));
+  async storeTurn(turn: { turnId: string; user: string; assistant: string; interrupted?: boolean; at?: Date; importance?: number; userId?: string }): Promise<MemoryItem> {
+    const memory = newTurn(turn, this.#maxTextChars, this.#now);
+    return this.#run("Storing a turn", () => this.#insert(memory));
   }
 
   /** Keep a fact (default importance 0.6) or a preference (0.7). */
-  async remember(fact: { text: string; kind?: Exclude<MemoryKind, "turn">; importance?: number; turnId?: string | null }): Promise<MemoryItem> {
-    const kind = fact.kind ?? "fact";
-    if (kind !== "fact" && kind !== "preference") throw new TypeError(`remember: kind must be "fact" or "preference", got ${JSON.stringify(kind)}`);
-    const text = this.#cut(fact.text.trim());
-    if (text.length === 0) throw new TypeError("remember: text must not be empty");
-    const importance = checkImportance(fact.importance ?? DEFAULT_IMPORTANCE[kind]);
-    return this.#run("Storing a memory", () =>
-      this.#insert({ kind, text, user: null, answer: null, importance, at: this.#now(), turnId: fact.turnId ?? null, interrupted: false }),
-    );
+  async remember(fact: { text: string; kind?: Exclude<MemoryKind, "turn">; importance?: number; turnId?: string | null; userId?: string }): Promise<MemoryItem> {
+    const memory = newFact(fact, this.#maxTextChars, this.#now);
+    return this.#run("Storing a memory", () => this.#insert(memory));
   }
 
   /**
-   * The memories most relevant to `query`, best first: any of its words
-   * (stopwords dropped), BM25 first, then importance, then recency.
-   * `score` is -bm25 (higher is better). No words in the query: no hits.
+   * The user's memories most relevant to `query`, best first: candidates
+   * hold any of its words (stopwords dropped) and are scored by relevance
+   * (0..1, actors/memory/relevance.ts); equal scores are ordered by BM25,
+   * then importance, then recency. Hits below `minScore` are dropped. No
+   * words in the query: no hits.
    */
-  async recall(query: string, options: { limit?: number; signal?: AbortSignal } = {}): Promise<MemoryHit[]> {
-    options.signal?.throwIfAborted();
-    const match = ftsAnyQuery(query);
-    if (match === null) return [];
-    const limit = checkLimit(options.limit);
-    return this.#run("Recalling memories", () => (this.#sql.match.all(match, limit) as (MemoryRow & { rank: number })[]).map(toHit));
+  async recall(query: string, options: RecallOptions = {}): Promise<MemoryHit[]> {
+    const { terms, userId, limit, minScore } = lookupRequest("recall", query, options, this.minScore);
+    if (terms === null) return [];
+    return this.#run("Recalling memories", () => this.#ranked(terms, userId, limit, minScore));
   }
 
   /**
-   * Viewer search: memories containing every word of `query` (the last one
-   * as a prefix), ranked like recall.
+   * Viewer search: the user's memories containing every word of `query`
+   * (the last one as a prefix), by BM25, then importance, then recency.
+   * Each holds every word, so each scores 1.
    */
-  async search(query: string, options: { limit?: number; signal?: AbortSignal } = {}): Promise<MemoryHit[]> {
-    options.signal?.throwIfAborted();
-    const match = ftsAllQuery(query);
-    if (match === null) return [];
-    const limit = checkLimit(options.limit);
-    return this.#run("Searching memories", () => (this.#sql.match.all(match, limit) as (MemoryRow & { rank: number })[]).map(toHit));
+  async search(query: string, options: RecallOptions = {}): Promise<MemoryHit[]> {
+    const { terms, userId, limit } = lookupRequest("search", query, options, this.minScore);
+    if (terms === null) return [];
+    return this.#run("Searching memories", () => (this.#sql.match.all(ftsAll(terms), userId, limit) as MemoryRow[]).map((row) => ({ item: toItem(row), score: 1 })));
   }
 
-  /** Newest first. */
-  async list(options: { limit?: number } = {}): Promise<MemoryItem[]> {
+  /** The user's memories, newest first. */
+  async list(options: { limit?: number; userId?: string } = {}): Promise<MemoryItem[]> {
+    const userId = userIdOf(options.userId);
     const limit = checkLimit(options.limit, 20);
-    return this.#run("Listing memories", () => (this.#sql.list.all(limit) as MemoryRow[]).map(toItem));
+    return this.#run("Listing memories", () => (this.#sql.list.all(userId, limit) as MemoryRow[]).map(toItem));
   }
 
-  /** One memory by id, or null. */
-  async get(id: string): Promise<MemoryItem | null> {
+  /** One of the user's memories by id, or null. */
+  async get(id: string, options: { userId?: string } = {}): Promise<MemoryItem | null> {
+    const userId = userIdOf(options.userId);
     return this.#run("Reading a memory", () => {
-      const row = this.#sql.get.get(id) as MemoryRow | undefined;
+      const row = this.#sql.get.get(id, userId) as MemoryRow | undefined;
       return row ? toItem(row) : null;
     });
   }
 
-  /** How many memories are kept. */
-  async count(): Promise<number> {
-    return this.#run("Counting memories", () => (this.#sql.count.get() as { n: number }).n);
+  /** How many memories the user has. */
+  async count(options: { userId?: string } = {}): Promise<number> {
+    const userId = userIdOf(options.userId);
+    return this.#run("Counting memories", () => this.#sql.count.get(userId) as number);
   }
 
   /**
-   * Remove one memory (and its index entry); false when there was none with
-   * that id. Works on a store that is at its `maxBytes` limit: removing the
-   * FTS entry needs a few pages, so the limit is lifted for the delete.
+   * Remove one of the user's memories (and its index entry); false when the
+   * user has none with that id. Works on a store that is at its `maxBytes`
+   * limit: removing the FTS entry needs a few pages, so the limit is lifted
+   * for the delete.
    */
-  async forget(id: string): Promise<boolean> {
-    return this.#run("Forgetting a memory", () => this.#withoutSizeLimit(() => this.#sql.forget.run(id).changes > 0));
+  async forget(id: string, options: { userId?: string } = {}): Promise<boolean> {
+    const userId = userIdOf(options.userId);
+    return this.#run("Forgetting a memory", () => this.#withoutSizeLimit(() => this.#sql.forget.run(id, userId).changes > 0));
+  }
+
+  /** Healthy while open: the file was opened and migrated, and each call reports its own failure. */
+  health(): MemoryHealth {
+    return this.#closed ? { ok: false, code: "storage_error", message: "The memory store is closed", since: this.#closedAt } : { ok: true };
   }
 
   /** Checkpoint the WAL into the main file and close. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#closedAt = new Date().toISOString();
     let failure: unknown;
     try {
       if (this.path !== ":memory:") this.#db.pragma("wal_checkpoint(TRUNCATE)");
@@ -237,16 +239,24 @@ export class SqliteMemoryStore implements MemoryStore {
     if (failure) throw toMemoryError(failure, "Closing memory database");
   }
 
-  #insert(m: {
-    kind: MemoryKind;
-    text: string;
-    user: string | null;
-    answer: string | null;
-    importance: number;
-    at: Date;
-    turnId: string | null;
-    interrupted: boolean;
-  }): MemoryItem {
+  /**
+   * Candidates (any term, best BM25 first), scored by which terms each
+   * holds, weighed by how many of the user's memories hold each term.
+   */
+  #ranked(terms: QueryTerm[], userId: string, limit: number, minScore: number): MemoryHit[] {
+    const rows = this.#sql.match.all(ftsAny(terms), userId, candidateCount(limit)) as MemoryRow[];
+    if (rows.length === 0) return [];
+    const total = this.#sql.count.get(userId) as number;
+    const holding = terms.map((t) => new Set(this.#sql.termRows.all(ftsTerm(t), userId) as number[]));
+    const score = relevanceScorer(holding.map((h) => h.size), total);
+    return rankByRelevance(
+      rows.map((row) => ({ item: toItem(row), matched: holding.map((h) => h.has(row.seq)) })),
+      score,
+      { limit, minScore },
+    );
+  }
+
+  #insert(m: NewMemory): MemoryItem {
     const item: MemoryItem = {
       id: `mem_${randomUUID()}`,
       kind: m.kind,
@@ -260,6 +270,7 @@ export class SqliteMemoryStore implements MemoryStore {
     // causes are all committed together or not at all.
     this.#db.transaction(() => {
       const { lastInsertRowid } = this.#sql.insert.run({
+        user_id: m.userId,
         id: item.id,
         kind: item.kind,
         text: item.text,
@@ -271,8 +282,8 @@ export class SqliteMemoryStore implements MemoryStore {
         turn_id: item.turnId,
         interrupted: m.interrupted ? 1 : 0,
       });
-      const over = (this.#sql.count.get() as { n: number }).n - this.maxItems;
-      if (over > 0) this.#sql.evict.run(lastInsertRowid, over);
+      const over = (this.#sql.count.get(m.userId) as number) - this.maxItems;
+      if (over > 0) this.#sql.evict.run(m.userId, lastInsertRowid, over);
     }).immediate();
     return item;
   }
@@ -288,10 +299,6 @@ export class SqliteMemoryStore implements MemoryStore {
     }
   }
 
-  #cut(text: string): string {
-    return text.length <= this.#maxTextChars ? text : `${text.slice(0, this.#maxTextChars - 1)}…`;
-  }
-
   #run<T>(what: string, fn: () => T): T {
     if (this.#closed) throw new EngineError("storage_error", `${what}: the memory store is closed`);
     try {
@@ -303,47 +310,36 @@ export class SqliteMemoryStore implements MemoryStore {
 }
 
 function prepare(db: Database.Database) {
-  const columns = "m.id, m.kind, m.text, m.importance, m.created_at, m.turn_id, m.interrupted";
+  const columns = "m.seq, m.id, m.kind, m.text, m.importance, m.created_at, m.turn_id, m.interrupted";
   return {
     insert: db.prepare(
-      `INSERT INTO memories (id, kind, text, user_text, answer, importance, created_at, created_ms, turn_id, interrupted)
-       VALUES (@id, @kind, @text, @user_text, @answer, @importance, @created_at, @created_ms, @turn_id, @interrupted)`,
+      `INSERT INTO memories (user_id, id, kind, text, user_text, answer, importance, created_at, created_ms, turn_id, interrupted)
+       VALUES (@user_id, @id, @kind, @text, @user_text, @answer, @importance, @created_at, @created_ms, @turn_id, @interrupted)`,
     ),
-    count: db.prepare("SELECT count(*) AS n FROM memories"),
-    // Retention: least important first, then oldest; never the row just written.
+    count: db.prepare("SELECT count(*) FROM memories WHERE user_id = ?").pluck(),
+    // Retention: the user's least important first, then oldest; never the row just written.
     evict: db.prepare(
       `DELETE FROM memories WHERE seq IN (
-         SELECT seq FROM memories WHERE seq != ? ORDER BY importance ASC, created_ms ASC, seq ASC LIMIT ?)`,
+         SELECT seq FROM memories WHERE user_id = ? AND seq != ? ORDER BY importance ASC, created_ms ASC, seq ASC LIMIT ?)`,
     ),
     match: db.prepare(
-      `SELECT ${columns}, bm25(memories_fts) AS rank
+      `SELECT ${columns}
          FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
-        WHERE memories_fts MATCH ?
-        ORDER BY rank ASC, m.importance DESC, m.created_ms DESC, m.seq DESC
+        WHERE memories_fts MATCH ? AND m.user_id = ?
+        ORDER BY bm25(memories_fts) ASC, m.importance DESC, m.created_ms DESC, m.seq DESC
         LIMIT ?`,
     ),
-    list: db.prepare(`SELECT ${columns} FROM memories m ORDER BY m.created_ms DESC, m.seq DESC LIMIT ?`),
-    get: db.prepare(`SELECT ${columns} FROM memories m WHERE m.id = ?`),
-    forget: db.prepare("DELETE FROM memories WHERE id = ?"),
+    // Which of the user's memories hold one term (for its weight and for who holds it).
+    termRows: db.prepare(
+      `SELECT m.seq FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid
+        WHERE memories_fts MATCH ? AND m.user_id = ?`,
+    ).pluck(),
+    list: db.prepare(`SELECT ${columns} FROM memories m WHERE m.user_id = ? ORDER BY m.created_ms DESC, m.seq DESC LIMIT ?`),
+    get: db.prepare(`SELECT ${columns} FROM memories m WHERE m.id = ? AND m.user_id = ?`),
+    forget: db.prepare("DELETE FROM memories WHERE id = ? AND user_id = ?"),
   };
 }
 
 function toItem(row: MemoryRow): MemoryItem {
   return { id: row.id, kind: row.kind, text: row.text, importance: row.importance, createdAt: row.created_at, turnId: row.turn_id, interrupted: row.interrupted === 1 };
-}
-
-function toHit(row: MemoryRow & { rank: number }): MemoryHit {
-  // bm25() is lower-is-better; flip it so callers see higher-is-better. `+ 0` turns -0 into 0.
-  return { item: toItem(row), score: -row.rank + 0 };
-}
-
-function checkImportance(value: number): number {
-  if (typeof value !== "number" || !(value >= 0 && value <= 1)) throw new TypeError(`importance must be a number from 0 to 1, got ${String(value)}`);
-  return value;
-}
-
-function checkLimit(limit: number | undefined, fallback = DEFAULT_LIMIT): number {
-  if (limit === undefined) return fallback;
-  if (!Number.isInteger(limit) || limit < 1) throw new TypeError(`limit must be a positive integer, got ${String(limit)}`);
-  return Math.min(limit, MAX_LIMIT);
 }

@@ -25,7 +25,7 @@ export function createToolsLogic(options: ToolsLogicOptions) {
 export async function runToolCalls(runner: ToolRunner, input: ToolsInput, signal: AbortSignal, send: (event: ToolsEvent) => void): Promise<void> {
   const started = performance.now();
   const pending = input.calls.map((call) =>
-    runner.run(call, { signal }).then(
+    runner.run(call, { signal, userId: input.userId }).then(
       (outcome: unknown) => checkOutcome(call, outcome, performance.now() - started),
       // The runner promises never to throw; if one does, the model still gets an answer for the call.
       (err: unknown): ToolOutcome => ({

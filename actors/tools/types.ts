@@ -10,6 +10,8 @@ export type { ToolOutcome } from "../contracts/index.js";
 
 export interface ToolContext {
   signal: AbortSignal;
+  /** The user the call is made for (the turn's user, actors/contracts/user.ts); tools that keep per-user data use it, `default` when absent. */
+  userId?: string;
 }
 
 export interface Tool<I = any, O = unknown> {
@@ -25,5 +27,5 @@ export interface ToolRunner {
   /** JSON Schema descriptions for models with native tool calling. */
   specs(): ToolSpec[];
   /** Validate and run one call. Never throws: failures are `ok: false` outcomes. */
-  run(call: ToolCall, options: { signal: AbortSignal }): Promise<ToolOutcome>;
+  run(call: ToolCall, options: { signal: AbortSignal; userId?: string }): Promise<ToolOutcome>;
 }

@@ -14,7 +14,8 @@ import type { LlmEngine } from "../../actors/llm/types.js";
 import { selectLlmEngine } from "../../actors/llm/select.js";
 import { SqliteMemoryStore } from "../../actors/memory/sqlite.js";
 import { InMemoryStore } from "../../actors/memory/in-memory.js";
-import type { MemoryStore } from "../../actors/memory/types.js";
+import { isPostgresUrl, urlPassword } from "../../actors/memory/postgres-url.js";
+import type { MemoryHealth, MemoryStore } from "../../actors/memory/types.js";
 import { OpenAiStt } from "../../actors/stt/openai.js";
 import { PocketSphinxStt } from "../../actors/stt/pocketsphinx.js";
 import { FileSource, MicrophoneSource } from "../../actors/stt/sources.js";
@@ -29,6 +30,7 @@ import { selectTtsEngine } from "../../actors/tts/select.js";
 import { findPlayer, NO_PLAYER_MESSAGE } from "../../actors/tts/player.js";
 import type { TtsEngine } from "../../actors/tts/types.js";
 import { createBridge } from "../pipeline/bridge.js";
+import { createCodaLiteProfile } from "../compat/index.js";
 import { SettingsSchema, type CodaSettings, type CodaSettingsInput } from "./config.js";
 import { attachInspector } from "./inspect-loader.js";
 import { warmEngines, warmProtocol } from "./warm-up.js";
@@ -39,6 +41,8 @@ import { registerMemoryCommands } from "./memory-commands.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 import { describeIssues, issuesFromZod } from "../protocol/index.js";
 import { resolveServerOptions, type ServerOptionsInput } from "../transport/options.js";
+import type { ClientProfile } from "../transport/profile.js";
+import { checkProfiles } from "../transport/profiles.js";
 import { WebSocketServer } from "../transport/server.js";
 import { playOnSpeakers } from "../pipeline/speaker.js";
 import { resolveToolSources, ToolModuleError, type ToolSource } from "./tool-modules.js";
@@ -60,8 +64,10 @@ export interface CodaServerOptions extends Omit<CodaSettingsInput, "tools"> {
   tools?: readonly ToolSource[];
   /** Stage engines as objects (a plain object implementing the stage's interface is enough). `stop()` closes them. */
   engines?: CodaEngines;
-  /** WebSocketServer options that are not settings (e.g. `closeTimeoutMs`, `rateViolationsBeforeClose`, `systemMetricsIntervalMs`). */
+  /** WebSocketServer options that are not settings (e.g. `closeTimeoutMs`, `rateViolationsBeforeClose`). */
   server?: Omit<ServerOptionsInput, keyof CodaSettingsInput>;
+  /** Client profiles (`?compat=<name>`, the `compat` setting) besides the built-in `coda-lite`; one named `coda-lite` replaces it. */
+  profiles?: readonly ClientProfile[];
   /** Structured logger. Default: stderr, info lines only with `verbose`. */
   logger?: Logger;
   /** Aborts start-up (the model probe of `llmEngine: "auto"`). */
@@ -98,13 +104,14 @@ export const LLM_BACKSTOP_GRACE_MS = 1000;
 
 /**
  * The stderr logger the settings ask for: `logLevel`, lowered to info by
- * `verbose` (which never hides what `logLevel` asked for), with the token and
- * API keys scrubbed from anything it writes. `npm start` and createCodaServer
- * without a `logger` both use it.
+ * `verbose` (which never hides what `logLevel` asked for), with the token,
+ * API keys and a PostgreSQL password in `memoryDb` scrubbed from anything it
+ * writes. `npm start` and createCodaServer without a `logger` both use it.
  */
-export function loggerFor(settings: Pick<CodaSettings, "logLevel" | "verbose" | "token" | "openaiApiKey" | "sttApiKey" | "ttsApiKey">): Logger {
+export function loggerFor(settings: Pick<CodaSettings, "logLevel" | "verbose" | "token" | "openaiApiKey" | "sttApiKey" | "ttsApiKey"> & Partial<Pick<CodaSettings, "memoryDb">>): Logger {
   const level = settings.verbose && LOG_LEVELS.indexOf(settings.logLevel) > LOG_LEVELS.indexOf("info") ? "info" : settings.logLevel;
-  return createLogger({ level, secrets: [settings.token, settings.openaiApiKey, settings.sttApiKey, settings.ttsApiKey] });
+  const memoryPassword = settings.memoryDb && isPostgresUrl(settings.memoryDb) ? urlPassword(settings.memoryDb) : undefined;
+  return createLogger({ level, secrets: [settings.token, settings.openaiApiKey, settings.sttApiKey, settings.ttsApiKey, memoryPassword] });
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -116,23 +123,46 @@ function expandHome(path: string): string {
 /** A store that was configured but could not be opened: every call fails with the opening error, so each turn reports memory_error and goes on. */
 class UnopenedMemoryStore implements MemoryStore {
   readonly name = "sqlite";
+  readonly #since = new Date().toISOString();
   constructor(readonly error: EngineError) {}
   recall = () => Promise.reject(this.error);
   storeTurn = () => Promise.reject(this.error);
   remember = () => Promise.reject(this.error);
   list = () => Promise.reject(this.error);
   forget = () => Promise.reject(this.error);
+  health(): MemoryHealth {
+    return { ok: false, code: this.error.code, message: this.error.message, since: this.#since };
+  }
   async close(): Promise<void> {}
 }
 
-function openMemory(settings: CodaSettings, descriptions: string[]): MemoryStore {
+/**
+ * The store `memoryDb` names: the in-process store (`off`), PostgreSQL (a
+ * postgres:// URL; unreachable at start-up is an AppConfigError: the node
+ * cannot serve its share of a deployment's memory) or a SQLite file (one
+ * that cannot be opened is left untouched and turns go on without memory).
+ */
+async function openMemory(settings: CodaSettings, descriptions: string[]): Promise<MemoryStore> {
+  const { memoryMaxItems: maxItems, memoryMinScore: minScore } = settings;
   if (settings.memoryDb === "off") {
     descriptions.push("Memory: in this process only (memoryDb off): forgotten when the server stops");
-    return new InMemoryStore();
+    return new InMemoryStore({ minScore });
+  }
+  if (isPostgresUrl(settings.memoryDb)) {
+    // Loaded (with the pg client) only when a PostgreSQL URL is chosen.
+    const { PostgresMemoryStore } = await import("../../actors/memory/postgres.js");
+    try {
+      const store = await PostgresMemoryStore.open({ url: settings.memoryDb, maxItems, minScore });
+      descriptions.push(`Memory: PostgreSQL at ${store.url}`);
+      return store;
+    } catch (err) {
+      if (err instanceof EngineError) throw new AppConfigError(`${err.message}; check --memory-db (CODA_MEMORY_DB), that PostgreSQL runs there, and that its user may create tables`);
+      throw err;
+    }
   }
   const file = expandHome(settings.memoryDb);
   try {
-    const store = new SqliteMemoryStore({ path: file, maxItems: settings.memoryMaxItems });
+    const store = new SqliteMemoryStore({ path: file, maxItems, minScore });
     descriptions.push(`Memory: SQLite at ${file}`);
     return store;
   } catch (err) {
@@ -285,7 +315,7 @@ async function closeAll(engines: Partial<VoiceEngines>): Promise<void> {
  *   the listen error (e.g. EADDRINUSE) when the port cannot be bound. Nothing is left running after a throw.
  */
 export async function createCodaServer(options: CodaServerOptions = {}): Promise<CodaServer> {
-  const { engines: given = {}, tools: toolSources = [], logger: givenLogger, server: serverExtra, signal = new AbortController().signal, ...settingsInput } = options;
+  const { engines: given = {}, tools: toolSources = [], logger: givenLogger, server: serverExtra, profiles: givenProfiles = [], signal = new AbortController().signal, ...settingsInput } = options;
   const settings = resolveSettings({ ...settingsInput, tools: toolSources.filter((t): t is string => typeof t === "string") });
   if (given.tools && toolSources.length > 0) throw new TypeError("Give custom tools either as `tools` or as `engines.tools` (a whole ToolRunner), not both");
   const logger = givenLogger ?? loggerFor(settings);
@@ -311,13 +341,15 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     token: settings.token,
     ...serverExtra,
   };
-  // Cross-setting rules (a token beyond loopback, ...) fail before any engine is built.
+  // Cross-setting rules (a token beyond loopback, a compat profile nobody registered, ...) fail before any engine is built.
   resolveServerOptions(serverOptions);
+  const profiles = [...givenProfiles, ...(givenProfiles.some((p) => p.name === "coda-lite") ? [] : [createCodaLiteProfile()])];
+  checkProfiles(profiles, settings.compat);
   const descriptions: string[] = [];
 
   let custom;
   try {
-    custom = await resolveToolSources(toolSources);
+    custom = await resolveToolSources(toolSources, { deadlineMs: settings.toolImportDeadlineMs });
   } catch (err) {
     if (err instanceof ToolModuleError) throw new AppConfigError(err.message);
     throw err;
@@ -334,7 +366,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
   let recogniserWarming: Promise<void> = Promise.resolve();
   const warmUp = new AbortController();
   try {
-    const memory = (built.memory = given.memory ?? openMemory(settings, descriptions));
+    const memory = (built.memory = given.memory ?? (await openMemory(settings, descriptions)));
     if (given.memory) descriptions.push(`Memory: ${memory.name} (given by the caller)`);
     let tools = given.tools;
     if (!tools) {
@@ -377,7 +409,8 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
   let inspection: Inspection<object> | null = null;
   let tracingModule: typeof import("../telemetry/tracing.js") | null = null;
   try {
-    if (settings.inspect) inspection = await attachInspector({});
+    // The relay holds the conversation: it takes the server's token and Origin/Host rules.
+    if (settings.inspect) inspection = await attachInspector({}, { token: settings.token, allowedOrigins: settings.allowedOrigins, allowedHosts: settings.allowedHosts });
     if (tracingEnabled(traceSettings)) tracingModule = await loadOptional("tracing", () => import("../telemetry/tracing.js"));
   } catch (err) {
     warmUp.abort();
@@ -386,7 +419,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     await inspection?.close();
     throw err instanceof MissingPackageError ? new AppConfigError(err.message) : err;
   }
-  if (inspection) descriptions.push(`Inspector: open ${inspection.pageUrl} in a browser on this machine to watch the voice machine`);
+  if (inspection?.description) descriptions.push(inspection.description);
 
   const bridge = createBridge({
     engines,
@@ -416,6 +449,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     server = new WebSocketServer({
       ...serverOptions,
       pipeline: bridge,
+      profiles,
       logger,
     });
   } catch (err) {
@@ -427,7 +461,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
   registerMemoryCommands(server, engines.memory, { logger });
 
   // One trace per turn, read from the same events the clients get.
-  const tracing = tracingModule ? tracingModule.startTracing(traceSettings) : null;
+  const tracing = tracingModule ? tracingModule.startTracing({ ...traceSettings, logger }) : null;
   const untrace = tracing ? bridge.subscribe((e) => tracing.observe(e)) : undefined;
   if (tracing) descriptions.push(`Tracing: one OpenTelemetry trace per turn, over OTLP/HTTP to ${tracesUrl(traceSettings)}${traceSettings.tracingContent ? " (with speech and memory text)" : ""}`);
 

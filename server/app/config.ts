@@ -15,12 +15,14 @@ import { TTS_ENGINE_NAMES } from "../../actors/tts/types.js";
 import { HttpUrl } from "../../actors/http.js";
 import { OLLAMA_DEFAULT_BASE_URL } from "../../actors/llm/ollama.js";
 import { OPENAI_DEFAULT_BASE_URL } from "../../actors/llm/openai.js";
+import { DEFAULT_MIN_SCORE } from "../../actors/memory/relevance.js";
 import { DEFAULT_BARGE_IN_MIN_MS } from "../../actors/stt/barge-in.js";
 import { VAD_DEFAULTS } from "../../actors/stt/vad.js";
 import { SILERO_DEFAULTS } from "../../actors/stt/vad-silero.js";
 import { DEFAULT_DEADLINES, DEFAULT_SYSTEM_PROMPT } from "../../machines/voice-types.js";
 import { LOG_LEVELS } from "./logger.js";
 import { DEFAULT_SYNTHESIS_AHEAD_MS } from "../pipeline/playout.js";
+import { DEFAULT_TOOL_IMPORT_DEADLINE_MS } from "./tool-modules.js";
 import { ServerOptionsSchema } from "../transport/options.js";
 
 /** How a setting is written on the command line and in the environment. */
@@ -109,8 +111,9 @@ export const SETTINGS = {
   microphone: { kind: "boolean", flag: "microphone", env: ["CODA_MICROPHONE"], schema: z.boolean().default(false), description: "Listen on this machine's microphone (arecord or sox's rec) instead of client audio." },
   audioFile: { kind: "string", flag: "audio-file", env: ["CODA_AUDIO_FILE"], schema: z.string().min(1).optional(), description: "Use this WAV file as the audio of every voice turn (testing without a microphone)." },
   // --- memory and tools ---
-  memoryDb: { kind: "string", flag: "memory-db", env: ["CODA_MEMORY_DB"], schema: z.string().min(1).default("~/.coda/memory.db"), description: "SQLite file of long-term memory; 'off' keeps memory in this process only." },
-  memoryMaxItems: { kind: "number", flag: "memory-max-items", env: ["CODA_MEMORY_MAX_ITEMS"], schema: positiveInt.default(10_000), description: "Retention cap: most memories kept (least important, then oldest, go first)." },
+  memoryDb: { kind: "string", flag: "memory-db", env: ["CODA_MEMORY_DB"], schema: z.string().min(1).default("~/.coda/memory.db"), description: "Long-term memory: a SQLite file, a PostgreSQL URL (postgres://user:password@host:5432/db, shared by every node; see docs/memory.md), or 'off' to keep memory in this process only." },
+  memoryMaxItems: { kind: "number", flag: "memory-max-items", env: ["CODA_MEMORY_MAX_ITEMS"], schema: positiveInt.default(10_000), description: "Retention cap: most memories kept per user (least important, then oldest, go first)." },
+  memoryMinScore: { kind: "number", flag: "memory-min-score", env: ["CODA_MEMORY_MIN_SCORE"], schema: z.number().min(0).max(1).default(DEFAULT_MIN_SCORE), description: "Relevance floor (0..1) of the recall before each answer: memories scoring below it are neither shown in memory_recall nor given to the model (0 keeps every match); see docs/memory.md, Relevance." },
   timezone: { kind: "string", flag: "timezone", env: ["CODA_TIMEZONE"], schema: z.string().min(1).optional(), description: "Default IANA time zone of the get_time tool (default: the server's)." },
   tools: { kind: "list", flag: "tool", env: ["CODA_TOOLS"], schema: z.array(z.string().min(1)).default([]), description: "ES module file whose default export is a tool (defineTool) or an array of tools, added next to the built-ins (repeatable; env: comma-separated; relative paths from the working directory); see docs/tools.md." },
   // --- deadlines ---
@@ -119,6 +122,7 @@ export const SETTINGS = {
   llmDeadlineMs: { kind: "number", flag: "llm-deadline-ms", env: ["CODA_LLM_DEADLINE_MS"], schema: ms(DEFAULT_DEADLINES.llmMs), description: "One model request." },
   toolDeadlineMs: { kind: "number", flag: "tool-deadline-ms", env: ["CODA_TOOL_DEADLINE_MS"], schema: ms(DEFAULT_DEADLINES.toolMs), description: "One round of tool calls." },
   ttsDeadlineMs: { kind: "number", flag: "tts-deadline-ms", env: ["CODA_TTS_DEADLINE_MS"], schema: ms(DEFAULT_DEADLINES.ttsMs), description: "Synthesis of one sentence." },
+  toolImportDeadlineMs: { kind: "number", flag: "tool-import-deadline-ms", env: ["CODA_TOOL_IMPORT_DEADLINE_MS"], schema: ms(DEFAULT_TOOL_IMPORT_DEADLINE_MS), description: "Loading one tool module (--tool) at start-up; one that takes longer (a top-level await that never settles) stops start-up, naming the file." },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;

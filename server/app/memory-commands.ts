@@ -4,7 +4,10 @@
  * broadcast or logged (see docs/memory.md, "Commands"). Storage failures
  * answer the requester with command_error `unavailable`; they do not
  * broadcast memory_error, which is reserved for failures inside a turn.
+ * Every command acts on the memories of one user: `default` until
+ * connections name their user (issue 22).
  */
+import { DEFAULT_USER_ID } from "../../actors/contracts/index.js";
 import { EngineError } from "../../actors/engine-error.js";
 import type { MemoryHit, MemoryItem, MemoryStore } from "../../actors/memory/types.js";
 import type { Logger } from "./logger.js";
@@ -20,9 +23,6 @@ export type ViewerMemoryStore = MemoryStore & {
 export interface CommandRegistrar {
   handle<T extends CommandType>(type: T, handler: CommandHandler<T>): void;
 }
-
-/** The command types this module handles. */
-export const MEMORY_COMMANDS = ["memory_list", "memory_search", "memory_forget"] as const satisfies readonly CommandType[];
 
 type WireItem = EventData<"memory_items">["items"][number];
 
@@ -58,18 +58,21 @@ export function registerMemoryCommands(server: CommandRegistrar, store: ViewerMe
   };
 
   server.handle("memory_list", async (command, ctx) => {
-    const items = await use("memory_list", (s) => s.list({ limit: command.data.limit }));
+    const userId = DEFAULT_USER_ID;
+    const items = await use("memory_list", (s) => s.list({ limit: command.data.limit, userId }));
     ctx.reply(validateEvent({ type: "memory_items", data: { query: null, items: items.map(toWireItem) } }));
   });
 
   server.handle("memory_search", async (command, ctx) => {
     const { query, limit } = command.data;
-    const hits = await use("memory_search", (s) => (s.search ? s.search(query, { limit }) : s.recall(query, { limit })));
+    const userId = DEFAULT_USER_ID;
+    const hits = await use("memory_search", (s) => (s.search ? s.search(query, { limit, userId }) : s.recall(query, { limit, userId })));
     ctx.reply(validateEvent({ type: "memory_items", data: { query, items: hits.map((h) => toWireItem(h.item)) } }));
   });
 
   server.handle("memory_forget", async (command) => {
-    const removed = await use("memory_forget", (s) => s.forget(command.data.id));
+    const userId = DEFAULT_USER_ID;
+    const removed = await use("memory_forget", (s) => s.forget(command.data.id, { userId }));
     if (!removed) throw new ProtocolError("not_found", `There is no memory with id "${command.data.id}"`);
     // Acknowledged by the router when the command had an id; deliberately no broadcast.
   });

@@ -1,9 +1,12 @@
 /**
  * The `remember` and `recall` built-ins: the model keeps and looks up facts
- * and preferences through a MemoryStore. Store failures (EngineError
- * locked/full/corrupt/...) surface as `tool_failed` with the store's message.
+ * and preferences through a MemoryStore, for the user the call is made for
+ * (ToolContext.userId, the turn's user; `default` when none is given).
+ * Store failures (EngineError locked/full/corrupt/...) surface as
+ * `tool_failed` with the store's message.
  */
 import { z } from "zod";
+import { DEFAULT_USER_ID } from "../../contracts/index.js";
 import type { MemoryStore } from "../../memory/types.js";
 import { defineTool } from "../registry.js";
 
@@ -27,9 +30,9 @@ export function createRememberTool(memory: MemoryStore) {
     description: "Store a fact or preference about the user in long-term memory so it can be recalled in later conversations.",
     input: RememberToolInput,
     timeoutMs: 5000,
-    handler: async ({ text, kind, importance }, { signal }) => {
+    handler: async ({ text, kind, importance }, { signal, userId }) => {
       signal.throwIfAborted();
-      const item = await memory.remember({ text, ...(kind ? { kind } : {}), ...(importance !== undefined ? { importance } : {}) });
+      const item = await memory.remember({ text, userId: userId ?? DEFAULT_USER_ID, ...(kind ? { kind } : {}), ...(importance !== undefined ? { importance } : {}) });
       return { stored: true, id: item.id, kind: item.kind, importance: item.importance };
     },
   });
@@ -42,8 +45,9 @@ export function createRecallTool(memory: MemoryStore) {
     description: "Search long-term memory for facts, preferences and past conversations matching the query.",
     input: RecallToolInput,
     timeoutMs: 5000,
-    handler: async ({ query, limit }, { signal }) => {
-      const hits = await memory.recall(query, { limit: limit ?? 5, signal });
+    handler: async ({ query, limit }, { signal, userId }) => {
+      // The model asked on purpose: every match comes back with its score (the relevance floor is for the recall before each answer).
+      const hits = await memory.recall(query, { limit: limit ?? 5, signal, userId: userId ?? DEFAULT_USER_ID, minScore: 0 });
       return {
         count: hits.length,
         memories: hits.map((h) => ({ id: h.item.id, kind: h.item.kind, text: h.item.text, created_at: h.item.createdAt, score: round(h.score) })),

@@ -37,6 +37,22 @@ describe("memory actors", () => {
     expect(err.error).toMatchObject({ name: "EngineError", code: "locked", message: "database is locked" });
   });
 
+  it("recall and store act for the turn's user, `default` when it names none", async () => {
+    const store = new InMemoryStore({ seed: [{ text: "My sister lives in Porto", userId: "ana" }, { text: "My sister lives in Lyon" }] });
+    h = host(createRecallLogic({ store }), { query: "where does my sister live", limit: 3, userId: "ana" });
+    const ana = await h.waitFor((e) => e.type.startsWith("xstate.done.actor"));
+    expect(ana.output.map((hit: { item: { text: string } }) => hit.item.text)).toEqual(["My sister lives in Porto"]);
+    h.close();
+    h = host(createRecallLogic({ store }), { query: "where does my sister live", limit: 3 });
+    const nobody = await h.waitFor((e) => e.type.startsWith("xstate.done.actor"));
+    expect(nobody.output.map((hit: { item: { text: string } }) => hit.item.text)).toEqual(["My sister lives in Lyon"]);
+    h.close();
+    h = host(createStoreLogic({ store }), { turnId: "t1", userId: "ana", user: "hi", assistant: "hello", interrupted: false });
+    await h.waitFor((e) => e.type.startsWith("xstate.done.actor"));
+    expect((await store.list({ userId: "ana" })).map((i) => i.turnId)).toEqual(["t1", null]);
+    expect((await store.list()).map((i) => i.turnId)).toEqual([null]);
+  });
+
   it("store keeps the finished turn", async () => {
     const store = new InMemoryStore();
     h = host(createStoreLogic({ store }), { turnId: "t7", user: "hi", assistant: "hello" });

@@ -1,6 +1,7 @@
 /** Sanitising user words into FTS5 MATCH expressions. */
 import { describe, expect, it } from "vitest";
-import { MAX_QUERY_TOKENS, ftsAllQuery, ftsAnyQuery, queryTokens } from "../../../actors/memory/fts-query.js";
+import { ftsAllQuery, ftsAnyQuery } from "../../../actors/memory/fts-query.js";
+import { MAX_QUERY_TOKENS, queryTokens } from "../../../actors/memory/query-terms.js";
 
 describe("ftsAnyQuery", () => {
   it("quotes each meaningful word and ORs them", () => {

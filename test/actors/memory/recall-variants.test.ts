@@ -2,26 +2,16 @@
  * Recall survives how a person happens to write a word: British and
  * American spelling, plural and tense (FTS5's porter stemmer plus the
  * spelling-variant map of actors/memory/spelling-variants.ts), in both
- * directions, on the SQLite store. A table of (stored, asked) pairs; an
- * unrelated question still recalls nothing; a database written before
- * keeps its memories and gets the same recall.
+ * directions, on both database stores (SQLite's porter stemmer, PostgreSQL's
+ * English snowball stemmer). A table of (stored, asked) pairs; an unrelated
+ * question still recalls nothing; a database written before keeps its
+ * memories and gets the same recall.
  */
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { SqliteMemoryStore } from "../../../actors/memory/sqlite.js";
+import { beforeEach, describe, expect, it } from "vitest";
 import { spellingVariants } from "../../../actors/memory/spelling-variants.js";
-import { tempDir } from "../../helpers/temp-dir.js";
+import { useMemoryStores, type DatabaseMemoryStore } from "../../helpers/memory-stores.js";
 
-let tmp: ReturnType<typeof tempDir>;
-let store: SqliteMemoryStore;
-
-beforeEach(() => {
-  tmp = tempDir();
-  store = new SqliteMemoryStore({ path: tmp.file() });
-});
-afterEach(async () => {
-  await store.close();
-  tmp.remove();
-});
+const kinds = useMemoryStores();
 
 const PAIRS: [stored: string, asked: string][] = [
   ["My favourite colour is green", "what's my favorite color?"],
@@ -40,7 +30,12 @@ const PAIRS: [stored: string, asked: string][] = [
   ["I cancelled the subscription", "did I cancel anything?"],
 ];
 
-describe("recall across spelling, plural and tense", () => {
+describe.each(kinds)("$name store: recall across spelling, plural and tense", (kind) => {
+  let store: DatabaseMemoryStore;
+  beforeEach(async () => {
+    store = await kind.open();
+  });
+
   it.each(PAIRS)("stored %j is recalled by %j", async (stored, asked) => {
     const item = await store.remember({ text: stored });
     await store.remember({ text: "The user's sister lives in Lisbon" });
@@ -69,12 +64,11 @@ describe("recall across spelling, plural and tense", () => {
   });
 
   it("a database written earlier keeps every memory and recalls them by either spelling", async () => {
-    const path = tmp.file();
-    const first = new SqliteMemoryStore({ path });
+    const first = await kind.open();
     const a = await first.remember({ text: "My favourite colour is green" });
     const b = await first.remember({ text: "The user's neighbour is called Sam" });
     await first.close();
-    const reopened = new SqliteMemoryStore({ path });
+    const reopened = await kind.open();
     expect((await reopened.list()).map((m) => m.id).sort()).toEqual([a.id, b.id].sort());
     expect((await reopened.recall("favorite color")).map((h) => h.item.id)).toEqual([a.id]);
     expect((await reopened.recall("who is my neighbor?")).map((h) => h.item.id)).toEqual([b.id]);
