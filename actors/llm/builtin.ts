@@ -37,15 +37,14 @@ type Intent =
   | { kind: "tool"; name: BuiltinToolName; arguments: Record<string, unknown>; withoutTool: () => string };
 
 const CAPABILITIES = "I can tell you the time and date, do arithmetic, and remember facts you tell me and recall them later.";
-const HOW_TO_CONFIGURE =
-  "For real conversation, start Ollama and pull a model, for example llama3.2, " +
-  "or point Coda at an OpenAI-compatible server such as llama.cpp, vLLM or LM Studio by setting CODA_LLM_ENGINE to openai and CODA_OPENAI_BASE_URL to its address.";
-const IDENTITY =
-  "I'm Coda's built-in rule-based responder, not a language model: I follow a few fixed rules and have no model weights. " +
-  `${CAPABILITIES} ${HOW_TO_CONFIGURE}`;
-const FALLBACK =
-  "Sorry, I can't answer that: I'm Coda's built-in rule-based responder, not a language model. " +
-  `${CAPABILITIES} ${HOW_TO_CONFIGURE}`;
+/**
+ * Spoken answers are one sentence of at most 30 words (FALLBACK, IDENTITY):
+ * a misheard question must not be answered with a minute of apology. How to
+ * set up a real model is in the start-up output (actors/llm/select.ts) and
+ * docs/engines-llm.md, not in what the assistant says.
+ */
+const IDENTITY = "I'm Coda's built-in responder, a few fixed rules and not a language model: I can tell the time, do sums, and remember what you tell me.";
+const FALLBACK = "Sorry, I can't answer that: I'm the built-in responder, and I can only tell the time, do sums, and remember what you tell me.";
 
 /**
  * Deterministic stand-in for a language model.
@@ -209,7 +208,7 @@ export class BuiltinResponder implements LlmEngine {
         kind: "tool",
         name: "system_info",
         arguments: {},
-        withoutTool: () => "I can't look at the system right now: the system_info tool is not enabled. " + IDENTITY,
+        withoutTool: () => "I can't look at the system right now: the system_info tool is not enabled.",
       };
     }
 
@@ -341,15 +340,17 @@ function cleanTopic(topic: string): string {
 
 const FUNCTIONS = ["sqrt", "cbrt", "abs", "sin", "cos", "tan", "log", "log10", "exp", "round", "floor", "ceil", "pi"];
 
-/** The arithmetic expression in a question, or undefined when it is not one. */
+/**
+ * The arithmetic in a question, wherever it is: speech recognition adds and
+ * changes words ("one is twelve times seven"), so the longest stretch of
+ * numbers and operators with a binary operation (or a function call) in it
+ * is the sum; undefined when there is none.
+ */
 function arithmetic(lower: string): string | undefined {
   // Spoken questions (speech recognition) spell numbers out: "twelve times seven".
-  const digits = spokenNumbersToDigits(lower);
-  const prefixed = /^(?:what(?:'s|\s+is|\s+are|\s+does)|calculate|compute|evaluate|solve|work\s+out|how\s+much\s+is|tell\s+me)\s+(.+)$/.exec(digits);
-  let expr = (prefixed ? prefixed[1]! : digits)
-    .replace(/^the\s+/, "")
-    .replace(/\s+(?:equal|make|come\s+to)s?$/, "")
-    .replace(/[=]+\s*$/, "")
+  const text = spokenNumbersToDigits(lower)
+    // A date is not a subtraction.
+    .replace(/\b\d{4}-\d{1,2}-\d{1,2}\b/g, " date ")
     .replace(/[×✕]/g, "*")
     .replace(/÷/g, "/")
     .replace(/[−–]/g, "-")
@@ -365,15 +366,48 @@ function arithmetic(lower: string): string | undefined {
     .replace(/\bmod(?:ulo)?\b/g, "mod")
     .replace(/\bsquared\b/g, "^2")
     .replace(/\bcubed\b/g, "^3")
-    .replace(/(\d)\s*x\s*(\d)/g, "$1 * $2")
+    .replace(/(\d)\s*x\s*(\d)/g, "$1 * $2");
+  // The whole question, when it is nothing but a sum ("calculate (2 +" too: the calculator says what is wrong with it).
+  const prefixed = /^(?:what(?:'s|\s+is|\s+are|\s+does)|calculate|compute|evaluate|solve|work\s+out|how\s+much\s+is|tell\s+me)\s+(.+)$/.exec(text.trim());
+  const whole = (prefixed ? prefixed[1]! : text)
+    .trim()
+    .replace(/^the\s+/, "")
+    .replace(/\s+(?:equal|make|come\s+to)s?$/, "")
+    .replace(/[=?!.\s]+$/, "")
+    .replace(/\s+/g, " ");
+  const stripped = whole.replace(new RegExp(`\\b(?:${FUNCTIONS.join("|")}|mod)\\b`, "g"), " ");
+  if (/\d/.test(whole) && /^[\d\s+\-*/^%().]+$/.test(stripped) && /[+\-*/^%]|\bmod\b|[a-z]\s*\(/.test(whole)) return whole;
+  let best: string | undefined;
+  for (const match of text.matchAll(ARITHMETIC_RUN)) {
+    const expr = trimExpression(match[0]);
+    if (!BINARY_OR_CALL.test(expr) || !balanced(expr)) continue;
+    if (best === undefined || expr.length > best.length) best = expr;
+  }
+  return best;
+}
+
+const ARITHMETIC_TOKEN = `(?:\\d+(?:\\.\\d+)?|\\b(?:${FUNCTIONS.join("|")}|mod)\\b|[-+*/^%()])`;
+/** A maximal stretch of numbers, operators, brackets and function names. */
+const ARITHMETIC_RUN = new RegExp(`${ARITHMETIC_TOKEN}(?:\\s*${ARITHMETIC_TOKEN})*`, "g");
+/** Two operands joined by an operator, or a function applied to something. */
+const BINARY_OR_CALL = /[\d)]\s*(?:[-+*/^%]|\bmod\b)\s*[-+]?\s*[\d(a-z]|\b[a-z]\w*\s*\(\s*[-+]?\s*[\d(]/;
+
+/** Without operators dangling at either end ("is 12 * 7 ." -> "12 * 7"). */
+function trimExpression(run: string): string {
+  return run
+    .replace(/^[\s*/^%)]+/, "")
+    .replace(/[\s+\-*/^%(]+$/, "")
+    .replace(/\s+/g, " ")
     .trim();
-  expr = expr.replace(/\s+/g, " ");
-  if (!/\d/.test(expr)) return undefined;
-  // Only numbers, operators, brackets and a few function names: anything else is not arithmetic.
-  const stripped = expr.replace(new RegExp(`\\b(?:${FUNCTIONS.join("|")}|mod)\\b`, "g"), " ");
-  if (!/^[\d\s+\-*/^%().]+$/.test(stripped)) return undefined;
-  if (!/[+\-*/^%]|\bmod\b|[a-z]\s*\(/.test(expr)) return undefined;
-  return expr;
+}
+
+function balanced(expr: string): boolean {
+  let depth = 0;
+  for (const c of expr) {
+    depth += c === "(" ? 1 : c === ")" ? -1 : 0;
+    if (depth < 0) return false;
+  }
+  return depth === 0;
 }
 
 type Wants = "time" | "date" | "both";

@@ -20,6 +20,13 @@ async function round(engine: BuiltinResponder, messages: ChatMessage[], tools = 
   return items;
 }
 
+/** A spoken answer of one sentence (no sentence ends before the last character) of at most 30 words, with no set-up advice. */
+function expectOneShortSentence(answer: string) {
+  expect(answer).toMatch(/^[^.!?]+[.!?]$/);
+  expect(answer.split(/\s+/).length).toBeLessThanOrEqual(30);
+  expect(answer).not.toMatch(/Ollama|CODA_|OpenAI/);
+}
+
 const textOf = (chunks: LlmChunk[]) => chunks.map((c) => (c.kind === "delta" ? c.text : "")).join("");
 
 /**
@@ -77,13 +84,12 @@ describe("BuiltinResponder conversation", () => {
   });
 
   it.each(["Who are you?", "are you an AI", "What model are you running?", "coda, what's your name?"])(
-    "says honestly what it is and how to configure a real model (%s)",
+    "says honestly what it is, in one short sentence without set-up advice (%s)",
     async (question) => {
       const { answer, calls } = await turn(engine, question);
       expect(calls).toEqual([]);
-      expect(answer).toMatch(/^I'm Coda's built-in rule-based responder, not a language model/);
-      expect(answer).toContain("start Ollama and pull a model");
-      expect(answer).toContain("CODA_OPENAI_BASE_URL");
+      expect(answer).toBe("I'm Coda's built-in responder, a few fixed rules and not a language model: I can tell the time, do sums, and remember what you tell me.");
+      expectOneShortSentence(answer);
     },
   );
 
@@ -212,10 +218,36 @@ describe("BuiltinResponder conversation", () => {
     ]);
   });
 
-  it("falls back honestly for anything else", async () => {
-    const { answer, calls } = await turn(engine, "Write me a poem about the sea");
-    expect(calls).toEqual([]);
-    expect(answer).toMatch(/^Sorry, I can't answer that: I'm Coda's built-in rule-based responder, not a language model\./);
+  it.each(["Write me a poem about the sea", "one is the best of the lot", "I have 2 cats and 3 dogs", "on 2026-05-01 I went to Lisbon"])(
+    "falls back honestly for anything else, in one sentence of at most 30 words (%j)",
+    async (question) => {
+      const { answer, calls } = await turn(engine, question);
+      expect(calls).toEqual([]);
+      expect(answer).toBe("Sorry, I can't answer that: I'm the built-in responder, and I can only tell the time, do sums, and remember what you tell me.");
+      expectOneShortSentence(answer);
+    },
+  );
+
+  // What speech recognition makes of a question: words added before, after and in between.
+  it.each([
+    ["one is twelve times seven", "12 * 7"],
+    ["so uh twelve plus thirty then", "12 + 30"],
+    ["the what's twenty divided by four please", "20 / 4"],
+    ["is it the square root of one hundred and forty four", "sqrt(144)"],
+    ["hmm 3 x 4 is what", "3 * 4"],
+  ])("finds the sum anywhere in a misheard question (%j)", async (question, expression) => {
+    const { calls } = await turn(engine, question, { calculate: () => "1" });
+    expect(calls).toEqual([{ id: "builtin_call_1", name: "calculate", arguments: { expression } }]);
+  });
+
+  it.each([
+    ["one what time is it", {}],
+    ["so uh the time now please", {}],
+    ["and what's the date to day", {}],
+    ["hey um tell me what time it is in Europe/Paris okay", { timezone: "Europe/Paris" }],
+  ])("finds the time question anywhere in a misheard question (%j)", async (question, args) => {
+    const { calls } = await turn(engine, question, { get_time: () => JSON.stringify({ iso: "2026-05-01T12:05:00.000Z" }) });
+    expect(calls).toEqual([{ id: "builtin_call_1", name: "get_time", arguments: args }]);
   });
 
   it("gives the same answer to the same conversation", async () => {
