@@ -4,7 +4,11 @@
  * it is, and it exercises the whole pipeline: it greets, asks the real tools
  * for the time and for arithmetic, stores and recalls facts through the
  * memory tools, then answers in a sentence from the tool result on the next
- * round. Answers stream word by word like a model's would.
+ * round. It also calls a custom tool (one registered next to the
+ * built-ins) that the user names: every distinctive word of its name, or
+ * the first word of its description and another of its words, with the
+ * numbers it heard as the tool's number parameters (`namedTool`), and
+ * says the tool's answer. Answers stream word by word like a model's would.
  *
  * Tool results are read from the tool message content, in the one format
  * the turn machine writes (actors/contracts/tool-message.ts): the result, or
@@ -16,10 +20,11 @@ import { spokenNumbersToDigits } from "./number-words.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { readToolMessage } from "../contracts/index.js";
 import { abortError } from "../http.js";
-import type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall } from "./types.js";
+import type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall, ToolSpec } from "./types.js";
 
 /** The tools the responder knows how to use (BUILTIN_TOOL_NAMES in actors/tools/builtins/). */
 type BuiltinToolName = "get_time" | "calculate" | "remember" | "recall" | "system_info";
+const BUILTIN_TOOLS: ReadonlySet<string> = new Set<BuiltinToolName>(["get_time", "calculate", "remember", "recall", "system_info"]);
 
 /** Options of BuiltinResponder. */
 export interface BuiltinResponderOptions {
@@ -34,7 +39,7 @@ export interface BuiltinResponderOptions {
 /** What the responder decided to do with one user message. */
 type Intent =
   | { kind: "say"; text: string }
-  | { kind: "tool"; name: BuiltinToolName; arguments: Record<string, unknown>; withoutTool: () => string };
+  | { kind: "tool"; name: string; arguments: Record<string, unknown>; withoutTool: () => string };
 
 const CAPABILITIES = "I can tell you the time and date, do arithmetic, and remember facts you tell me and recall them later.";
 /**
@@ -84,7 +89,7 @@ export class BuiltinResponder implements LlmEngine {
       text = results.map((r) => this.#answerFromTool(r.call, r.content, asked)).join(" ");
     } else {
       // One intent per part of the question ("What time is it, and what did I tell you about my plans?").
-      const intents = this.#understandParts(lastUserText(request.messages));
+      const intents = this.#understandParts(lastUserText(request.messages), request.tools);
       const calls = intents.filter((i): i is Extract<Intent, { kind: "tool" }> => i.kind === "tool" && offered.has(i.name));
       if (calls.length > 0) {
         let n = countToolCalls(request.messages);
@@ -122,8 +127,8 @@ export class BuiltinResponder implements LlmEngine {
    * "remember that I like apples, pears and plums" stays one fact);
    * otherwise the whole text is one intent.
    */
-  #understandParts(raw: string): Intent[] {
-    const whole = this.#understand(raw);
+  #understandParts(raw: string, tools: ToolSpec[]): Intent[] {
+    const whole = this.#understand(raw, tools);
     if (whole.kind === "tool" && whole.name === "remember") return [whole];
     const parts = raw
       .split(/\s*[,;?]+\s*|\s+and\s+(?=(?:what|what's|who|when|where|which|how|remember|tell|do|did|is|are|can|could)\b)/i)
@@ -132,7 +137,7 @@ export class BuiltinResponder implements LlmEngine {
     if (parts.length < 2) return [whole];
     const seen = new Set<string>();
     const intents = parts
-      .map((p) => this.#understand(p))
+      .map((p) => this.#understand(p, tools))
       .filter((i) => {
         const key = i.kind === "tool" ? JSON.stringify([i.name, i.arguments]) : null;
         if (key === null || seen.has(key)) return false;
@@ -142,7 +147,7 @@ export class BuiltinResponder implements LlmEngine {
     return intents.length >= 2 ? intents : [whole];
   }
 
-  #understand(raw: string): Intent {
+  #understand(raw: string, tools: ToolSpec[]): Intent {
     const text = raw
       .trim()
       .replace(/^(?:(?:hey|ok|okay|hi|hello)[\s,]+)?coda[\s,:!.]*/i, "")
@@ -225,6 +230,8 @@ export class BuiltinResponder implements LlmEngine {
       };
     }
     if (/\bhow\s+are\s+you\b/.test(lower)) return { kind: "say", text: "I'm running fine, thank you. " + CAPABILITIES };
+    const custom = namedTool(lower, tools.filter((t) => !BUILTIN_TOOLS.has(t.name)));
+    if (custom) return { kind: "tool", name: custom.name, arguments: custom.arguments, withoutTool: () => FALLBACK };
     return { kind: "say", text: FALLBACK };
   }
 
@@ -268,8 +275,11 @@ export class BuiltinResponder implements LlmEngine {
         if (failure) return `Sorry, I couldn't read the system information: ${sentence(failure)}`;
         return `Here's the system information: ${sentence(summarise(value))} I'm the built-in rule-based responder.`;
       }
-      default:
-        return failure ? `The ${call.name} tool failed: ${sentence(failure)}` : `The ${call.name} tool answered: ${sentence(plain(value))}`;
+      default: {
+        // Said aloud: "roll_die" as "roll die".
+        const tool = call.name.replace(/[_-]+/g, " ");
+        return failure ? `The ${tool} tool failed: ${sentence(failure)}` : `The ${tool} tool answered: ${sentence(spokenResult(value))}`;
+      }
     }
   }
 }
@@ -408,6 +418,66 @@ function balanced(expr: string): boolean {
     if (depth < 0) return false;
   }
   return depth === 0;
+}
+
+/** Words a tool name starts with that say nothing about what it does ("get_weather" is named by "weather"). */
+const GENERIC_NAME_WORDS = new Set(["get", "set", "fetch", "find", "lookup", "look", "query", "check", "do", "run", "call", "use", "make", "show", "tool"]);
+/** Words of a description that do not name anything. */
+const STOP_WORDS = new Set(["the", "and", "for", "with", "from", "into", "that", "this", "given", "any", "its", "one", "two", "some", "between", "about", "per", "than", "then", "each", "are", "was", "will", "can", "you", "your"]);
+
+/** Lower-case words, plurals folded ("sides" -> "side", "dice" -> "die"). */
+function wordsOf(text: string): string[] {
+  return (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).map((w) => (w === "dice" ? "die" : w.length > 3 && /[^s]s$/.test(w) ? w.slice(0, -1) : w));
+}
+
+/**
+ * The custom tool `lower` clearly names, with the arguments it heard: every
+ * distinctive word of the tool's name ("roll_die": roll and die; "get_weather":
+ * weather), or the first word of its description and at least one more of
+ * its words ("Convert a temperature between Celsius and Fahrenheit":
+ * "convert 100 celsius to fahrenheit"). The best match wins (ties: the
+ * first tool). Arguments: the numbers heard, in order, fill the schema's
+ * number and integer properties in order; words that are values of an
+ * enum property fill those in order of appearance; nothing else is guessed,
+ * so the tool's defaults (or its validation error) apply.
+ */
+export function namedTool(lower: string, tools: readonly ToolSpec[]): { name: string; arguments: Record<string, unknown> } | undefined {
+  const heard = spokenNumbersToDigits(lower);
+  const words = new Set(wordsOf(heard));
+  let best: { spec: ToolSpec; score: number } | undefined;
+  for (const spec of tools) {
+    const nameWords = wordsOf(spec.name.replace(/([a-z])([A-Z])/g, "$1 $2")).filter((w) => !GENERIC_NAME_WORDS.has(w));
+    const byName = nameWords.length > 0 && nameWords.every((w) => words.has(w)) ? 2 * nameWords.length : 0;
+    const described = wordsOf(spec.description).filter((w) => w.length > 2 && !STOP_WORDS.has(w) && !/^\d+$/.test(w));
+    const matched = new Set(described.filter((w) => words.has(w))).size;
+    const byDescription = described.length > 0 && words.has(described[0]!) && matched >= 2 ? matched : 0;
+    const score = Math.max(byName, byDescription);
+    if (score > 0 && (best === undefined || score > best.score)) best = { spec, score };
+  }
+  return best && { name: best.spec.name, arguments: argumentsHeard(heard, best.spec.parameters) };
+}
+
+/** Numbers and enum values heard, put into the properties of a JSON Schema object. */
+function argumentsHeard(heard: string, schema: Record<string, unknown>): Record<string, unknown> {
+  const properties = schema.properties && typeof schema.properties === "object" ? (schema.properties as Record<string, Record<string, unknown>>) : {};
+  const numbers = (heard.replace(/\b(?:minus|negative)\s+(?=\d)/g, "-").match(/-?\d+(?:\.\d+)?/g) ?? []).map(Number);
+  const tokens = heard.match(/[\p{L}\p{N}_]+/gu) ?? [];
+  const args: Record<string, unknown> = {};
+  const usedTokens = new Set<number>();
+  for (const [key, property] of Object.entries(properties)) {
+    if (!property || typeof property !== "object") continue;
+    if (Array.isArray(property.enum)) {
+      const at = tokens.findIndex((t, i) => !usedTokens.has(i) && (property.enum as unknown[]).some((v) => typeof v === "string" && v.toLowerCase() === t.toLowerCase()));
+      if (at < 0) continue;
+      usedTokens.add(at);
+      args[key] = (property.enum as string[]).find((v) => v.toLowerCase() === tokens[at]!.toLowerCase());
+    } else if (property.type === "number" || property.type === "integer") {
+      const index = numbers.findIndex((n) => property.type === "number" || Number.isInteger(n));
+      if (index < 0) continue;
+      args[key] = numbers.splice(index, 1)[0];
+    }
+  }
+  return args;
 }
 
 type Wants = "time" | "date" | "both";
@@ -602,6 +672,20 @@ function plain(value: unknown): string {
   if (typeof value === "string") return value;
   const text = JSON.stringify(value) ?? "nothing";
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** A custom tool's result as a person would say it: a number or text as it is, an object's plain fields as "value 212, unit F". */
+function spokenResult(value: unknown): string {
+  if (typeof value === "number") return formatNumber(value);
+  if (Array.isArray(value) && value.length > 0 && value.length <= 10 && value.every((v) => typeof v !== "object" || v === null)) return value.map(String).join(", ");
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    const parts = Object.entries(value)
+      .filter(([, field]) => typeof field === "string" || typeof field === "number" || typeof field === "boolean")
+      .slice(0, 6)
+      .map(([key, field]) => `${key.replace(/_/g, " ")} ${typeof field === "number" ? formatNumber(field) : String(field)}`);
+    if (parts.length > 0) return parts.join(", ");
+  }
+  return plain(value);
 }
 
 /** Ensure exactly one closing full stop. */

@@ -257,6 +257,61 @@ describe("BuiltinResponder conversation", () => {
   });
 });
 
+describe("BuiltinResponder and custom tools", () => {
+  const engine = new BuiltinResponder();
+  const custom = (name: string, description: string, properties: Record<string, unknown> = {}): ToolSpec => ({
+    name,
+    description,
+    parameters: { type: "object", properties },
+  });
+  const rollDie = custom("roll_die", "Roll a die with the given number of sides", { sides: { type: "integer", minimum: 2, default: 6 } });
+  const weather = custom("get_weather", "Get the current weather for a city", { city: { type: "string" } });
+  const convert = custom("convert_temperature", "Convert a temperature between Celsius (C) and Fahrenheit (F).", {
+    value: { type: "number" },
+    from: { type: "string", enum: ["C", "F"] },
+    to: { type: "string", enum: ["C", "F"] },
+  });
+  const tools = [...ALL_TOOLS, rollDie, weather, convert];
+
+  it.each<[string, string, Record<string, unknown>]>([
+    ["roll a die", "roll_die", {}],
+    ["Please roll the dice, twenty sides", "roll_die", { sides: 20 }],
+    ["what's the weather like", "get_weather", {}],
+    ["convert 100 celsius to fahrenheit", "convert_temperature", { value: 100 }],
+    ["convert the temperature minus forty from F to C", "convert_temperature", { value: -40, from: "F", to: "C" }],
+  ])("calls the tool %j names, with the numbers and enum values it heard", async (question, name, args) => {
+    const { calls, answer } = await turn(engine, question, { [name]: () => "4" }, tools);
+    expect(calls).toEqual([{ id: "builtin_call_1", name, arguments: args }]);
+    expect(answer).toBe(`The ${name.replace(/_/g, " ")} tool answered: 4.`);
+  });
+
+  it("says an object result field by field, and a failure as the tool's failure", async () => {
+    const said = await turn(engine, "convert 100 celsius to fahrenheit", { convert_temperature: () => JSON.stringify({ value: 212, unit: "F" }) }, tools);
+    expect(said.answer).toBe("The convert temperature tool answered: value 212, unit F.");
+    const failed = await turn(
+      engine,
+      "convert 100 celsius to fahrenheit",
+      { convert_temperature: () => JSON.stringify({ error: { code: "invalid_arguments", message: "Invalid arguments for convert_temperature", issues: [{ path: "from", message: "Required" }] } }) },
+      tools,
+    );
+    expect(failed.answer).toBe("The convert temperature tool failed: Invalid arguments for convert_temperature: Required.");
+  });
+
+  it.each(["let's rock and roll", "I nearly died laughing", "write me a poem", "what is the temperature of the sun"])(
+    "calls no tool when %j does not clearly name one",
+    async (question) => {
+      const { calls } = await turn(engine, question, {}, tools);
+      expect(calls).toEqual([]);
+    },
+  );
+
+  it("leaves the built-in rules first: a sum is still the calculator's", async () => {
+    const adder = custom("add_numbers", "Add two numbers together", { a: { type: "number" }, b: { type: "number" } });
+    const { calls } = await turn(engine, "add the numbers 2 plus 2", { calculate: () => "4" }, [...ALL_TOOLS, adder]);
+    expect(calls.map((c) => c.name)).toEqual(["calculate"]);
+  });
+});
+
 describe("BuiltinResponder without tools", () => {
   const noon = new Date("2026-05-01T12:00:00Z");
   const engine = new BuiltinResponder({ now: () => noon, timeZone: "UTC" });
