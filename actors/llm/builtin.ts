@@ -174,7 +174,8 @@ export class BuiltinResponder implements LlmEngine {
       return {
         kind: "tool",
         name: "recall",
-        arguments: { query: recall },
+        // As many as the tool gives: earlier turns that mention the topic can outrank the fact itself.
+        arguments: { query: recall, limit: RECALL_LIMIT },
         withoutTool: () => "I can't recall anything right now: the memory tools are not enabled.",
       };
     }
@@ -263,13 +264,13 @@ export class BuiltinResponder implements LlmEngine {
       case "recall": {
         const query = typeof args.query === "string" ? args.query : "";
         if (failure) return `Sorry, I couldn't search my memory: ${sentence(failure)}`;
-        const { texts, kind } = memoryTexts(value);
-        const about = query && query !== RECALL_EVERYTHING ? ` about ${toSecondPerson(query)}` : "";
-        if (texts.length === 0) return `I don't remember anything${about} yet.`;
-        const told = texts.map((f) => toSecondPerson(f).replace(/[.\s]+$/, ""));
-        // Facts are told back as what the user said; earlier turns are quoted as such.
-        if (kind === "turn") return `From our earlier conversation${about}: ${told.join("; ")}.`;
-        return `You told me that ${told.join(", and that ")}.`;
+        const { told, found } = userFacts(value);
+        const topic = query && query !== RECALL_EVERYTHING ? toSecondPerson(query) : "";
+        if (found === 0) return `I don't remember anything${topic ? ` about ${topic}` : ""} yet.`;
+        // Recall found earlier turns, but in them the user only asked (or the assistant only answered): nothing to tell back.
+        if (told.length === 0) return `We've talked about ${topic || "you"} before, but you haven't told me anything about ${topic ? "it" : "yourself"}.`;
+        const list = told.map((f) => toSecondPerson(f)).join(", and that ");
+        return `You told me that ${list}${list.endsWith("…") ? "" : "."}`;
       }
       case "system_info": {
         if (failure) return `Sorry, I couldn't read the system information: ${sentence(failure)}`;
@@ -611,14 +612,52 @@ function formatNumber(n: number): string {
   return String(Number(n.toPrecision(12)));
 }
 
-/** The remembered texts in a recall result, facts before conversation turns, at most three. */
-function memoryTexts(value: unknown): { texts: string[]; kind: "fact" | "turn" } {
-  const facts: string[] = [];
-  const turns: string[] = [];
+/** Memories asked of the recall tool (its most). */
+const RECALL_LIMIT = 20;
+/** At most this many things the user said are told back, each cut to QUOTE_CHARS: a recall answer stays a sentence. */
+const MAX_QUOTES = 3;
+const QUOTE_CHARS = 100;
+
+/**
+ * What the user told: the facts in a recall result, then the user's side of
+ * the conversation turns in it, never the assistant's side (quoting earlier
+ * answers, which quote earlier answers, made every answer longer than the
+ * last). A turn's user side counts when it states something about the user
+ * or asked to remember something, not when it was a question. At most
+ * MAX_QUOTES, duplicates dropped. `found` is how many memories recall
+ * returned, also when none of them is something to tell back, and also
+ * when the tool message was cut short (MAX_TOOL_CONTENT_CHARS) and is no
+ * longer JSON.
+ */
+function userFacts(value: unknown): { told: string[]; found: number } {
+  const items = typeof value === "string" ? salvagedMemories(value) : memoryItems(value);
+  const facts = items.filter((i) => i.kind !== "turn").map((i) => i.text);
+  const said = items.filter((i) => i.kind === "turn").flatMap((i) => userStatement(i.text) ?? []);
+  const told: string[] = [];
+  const seen = new Set<string>();
+  for (const text of [...facts, ...said]) {
+    const quote = clip(text.trim().replace(/[.!\s]+$/, ""), QUOTE_CHARS);
+    const key = quote.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+    if (key === "" || seen.has(key)) continue;
+    seen.add(key);
+    told.push(quote);
+    if (told.length === MAX_QUOTES) break;
+  }
+  return { told, found: items.length };
+}
+
+interface RecalledItem {
+  kind: string;
+  text: string;
+}
+
+/** The memories in a recall result, whatever its exact shape (`{memories: [...]}`, `{hits: [{item}]}`, an array of texts). */
+function memoryItems(value: unknown): RecalledItem[] {
+  const items: RecalledItem[] = [];
   const visit = (node: unknown, depth: number): void => {
-    if (depth > 4 || facts.length + turns.length >= 20) return;
+    if (depth > 4 || items.length >= 20) return;
     if (typeof node === "string") {
-      if (depth > 0) facts.push(node);
+      if (depth > 0) items.push({ kind: "fact", text: node });
       return;
     }
     if (Array.isArray(node)) {
@@ -628,14 +667,51 @@ function memoryTexts(value: unknown): { texts: string[]; kind: "fact" | "turn" }
     if (!node || typeof node !== "object") return;
     const o = node as Record<string, unknown>;
     if (typeof o.text === "string") {
-      (o.kind === "turn" ? turns : facts).push(o.text);
+      items.push({ kind: typeof o.kind === "string" ? o.kind : "fact", text: o.text });
       return;
     }
     if (o.item && typeof o.item === "object") return visit(o.item, depth + 1);
     for (const key of ["hits", "memories", "items", "results", "facts"]) if (Array.isArray(o[key])) return visit(o[key], depth + 1);
   };
   visit(value, 0);
-  return facts.length > 0 || turns.length === 0 ? { texts: facts.slice(0, 3), kind: "fact" } : { texts: turns.slice(0, 3), kind: "turn" };
+  return items;
+}
+
+/** The whole memories left in a recall result cut short: each flat `{...}` object that still parses. */
+function salvagedMemories(content: string): RecalledItem[] {
+  if (!/^\s*[[{]/.test(content)) return [];
+  const items: RecalledItem[] = [];
+  for (const match of content.matchAll(/\{[^{}]*\}/g)) {
+    try {
+      items.push(...memoryItems([JSON.parse(match[0]) as unknown]));
+    } catch {
+      // The object the cut went through.
+    }
+  }
+  return items;
+}
+
+/**
+ * The user's side of a stored turn (actors/memory/turn-text.ts:
+ * "User: ...\nAssistant: ..." or "Assistant (interrupted): ..."), as a
+ * statement to tell back, or undefined when it was a question or not about
+ * the user ("what do you remember about lisbon", "roll a die").
+ */
+function userStatement(turn: string): string | undefined {
+  const user = /^User: ([\s\S]*?)\n(?:Assistant(?: \(interrupted\))?): /.exec(turn)?.[1]?.trim();
+  if (!user) return undefined;
+  const asked = /^(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:remember|note)\s+(?:that\s+)?(.+)$/i.exec(user);
+  if (asked) return asked[1];
+  if (/\?\s*$/.test(user) || /^(?:what|who|when|where|why|how|which|do|does|did|can|could|would|will|is|are|was|were|should|tell|remind|say|give)\b/i.test(user)) return undefined;
+  return /\b(?:i|i'm|i've|i'll|i'd|me|my|mine|myself)\b/i.test(user.replace(/’/g, "'")) ? user : undefined;
+}
+
+/** `text` cut at a word boundary to at most `max` characters, with "…" when cut. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(" ");
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[,;:\s]+$/, "")}…`;
 }
 
 function summarise(value: unknown): string {

@@ -82,7 +82,7 @@ describe("BuiltinResponder with the real tools", () => {
     const { calls, answer } = await turn("What time is it, and what did I tell you about my plans?");
     expect(calls.map((c) => [c.name, c.arguments])).toEqual([
       ["get_time", {}],
-      ["recall", { query: "my plans" }],
+      ["recall", { query: "my plans", limit: 20 }],
     ]);
     expect(answer).toBe("It's 9:30 AM (UTC). You told me that your plans are to visit Lisbon in June.");
   });

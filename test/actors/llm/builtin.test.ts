@@ -163,21 +163,48 @@ describe("BuiltinResponder conversation", () => {
       { item: { id: "m1", kind: "fact", text: "my favourite colour is blue" }, score: 1.5 },
     ];
     const { calls, answer } = await turn(engine, "What is my favourite colour?", { recall: () => JSON.stringify(hits) });
-    expect(calls).toEqual([{ id: "builtin_call_1", name: "recall", arguments: { query: "my favourite colour" } }]);
+    expect(calls).toEqual([{ id: "builtin_call_1", name: "recall", arguments: { query: "my favourite colour", limit: 20 } }]);
     expect(answer).toBe("You told me that your favourite colour is blue.");
   });
 
   it("says so when recall finds nothing", async () => {
     const { calls, answer } = await turn(engine, "what do you remember about my sister", { recall: () => JSON.stringify({ hits: [] }) });
-    expect(calls[0]!.arguments).toEqual({ query: "my sister" });
+    expect(calls[0]!.arguments).toEqual({ query: "my sister", limit: 20 });
     expect(answer).toBe("I don't remember anything about your sister yet.");
+  });
+
+  it("tells back the user's side of earlier turns, never the assistant's, and not the user's questions", async () => {
+    const memories = [
+      { id: "t3", kind: "turn", text: "User: what do you remember about lisbon\nAssistant: You told me that you plan to visit Lisbon in June." },
+      { id: "t2", kind: "turn", text: "User: I'm flying to Lisbon on the 3rd\nAssistant (interrupted): Lisbon is lovely in" },
+      { id: "t1", kind: "turn", text: "User: Remember that I plan to visit Lisbon in June\nAssistant: Okay, I'll remember that you plan to visit Lisbon in June." },
+      { id: "m1", kind: "fact", text: "I plan to visit Lisbon in June" },
+    ];
+    const { answer } = await turn(engine, "what do you remember about lisbon", { recall: () => JSON.stringify({ count: 4, memories }) });
+    expect(answer).toBe("You told me that you plan to visit Lisbon in June, and that you're flying to Lisbon on the 3rd.");
+  });
+
+  it("when recall found only questions and answers, says so without claiming to remember nothing", async () => {
+    const memories = [{ id: "t1", kind: "turn", text: "User: what do you remember about lisbon\nAssistant: I don't remember anything about lisbon yet." }];
+    const { answer } = await turn(engine, "what do you remember about lisbon", { recall: () => JSON.stringify({ count: 1, memories }) });
+    expect(answer).toBe("We've talked about lisbon before, but you haven't told me anything about it.");
+  });
+
+  it("reads a recall result cut short at the tool message's limit (no longer JSON), and keeps its answer short", async () => {
+    const long = "I plan to visit Lisbon in June and then walk the whole coast down to the Algarve, stopping in every little fishing town";
+    const memories = Array.from({ length: 20 }, (_, i) => ({ id: `m${i}`, kind: "fact", text: `${long} (${i})`, created_at: "2026-05-01T00:00:00.000Z", score: 1 }));
+    const content = toolMessageContent({ ok: true, callId: "c", name: "recall", result: { count: 20, memories }, preview: "", durationMs: 1 }, 2000);
+    expect(() => JSON.parse(content)).toThrow();
+    const { answer } = await turn(engine, "what do you remember about lisbon", { recall: () => content });
+    // Twenty memories, the last cut in half: what is said is one of them, cut at a word (they differ only past the cut).
+    expect(answer).toBe("You told me that you plan to visit Lisbon in June and then walk the whole coast down to the Algarve, stopping in…");
   });
 
   it("recalls everything first-person for a bare 'what do you remember'", async () => {
     const { calls, answer } = await turn(engine, "What do you remember?", {
       recall: () => JSON.stringify([{ text: "I am vegetarian" }, { text: "my cat is called Miso." }]),
     });
-    expect(calls[0]!.arguments).toEqual({ query: "me my I" });
+    expect(calls[0]!.arguments).toEqual({ query: "me my I", limit: 20 });
     expect(answer).toBe("You told me that you are vegetarian, and that your cat is called Miso.");
   });
 
