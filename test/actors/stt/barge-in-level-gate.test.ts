@@ -11,11 +11,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INPUT_PCM } from "../../../actors/audio.js";
 import { BargeInMonitor, type BargeInSpeech } from "../../../actors/stt/barge-in.js";
-import { concat, LABEL_MS, labelSpeech, makeNoise, mixAtSnr, silence, speak, toPcm16 } from "../../../actors/stt/testing/speech-in-noise.js";
+import { concat, labelSpeech, makeNoise, mixAtSnr, silence, speak, toPcm16 } from "../../../actors/stt/testing/speech-in-noise.js";
 import { withSpeakerLevel } from "../../../actors/stt/vad-level-gate.js";
 import { loadVad } from "../../../actors/stt/vad-select.js";
 import type { VadProvider } from "../../../actors/stt/vad.js";
 import { loadEspeak } from "../../../actors/tts/espeak-wasm.js";
+import { speechBounds } from "../../helpers/vad.js";
 
 const CHUNK = 3200; // 100 ms
 
@@ -35,7 +36,7 @@ beforeAll(async () => {
   const mixed = mixAtSnr(both, labels, makeNoise("babble", both.length, synth), 10);
   question = toPcm16(mixed.subarray(0, asked.length));
   overAnswer = toPcm16(mixed.subarray(asked.length));
-  userStartMs = labelSpeech(stop, 400).indexOf(true) * LABEL_MS;
+  userStartMs = speechBounds(stop).startMs;
   gated = await loadVad();
   ungated = await loadVad({ levelGateDb: 0 });
   // Loading eSpeak and starting the model worker takes seconds on a busy machine.

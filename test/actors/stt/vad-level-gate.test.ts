@@ -9,12 +9,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INPUT_PCM } from "../../../actors/audio.js";
-import { atSpeechLevel, concat, LABEL_MS, labelSpeech, makeNoise, mixAtSnr, silence, speak, toPcm16, whiteNoise } from "../../../actors/stt/testing/speech-in-noise.js";
+import { atSpeechLevel, concat, labelSpeech, makeNoise, mixAtSnr, silence, speak, toPcm16, whiteNoise } from "../../../actors/stt/testing/speech-in-noise.js";
 import { energyVadProvider } from "../../../actors/stt/vad-energy.js";
 import { gateByLevel, LEVEL_GATE_DEFAULTS, SpeakerLevel, withSpeakerLevel } from "../../../actors/stt/vad-level-gate.js";
 import { loadVad } from "../../../actors/stt/vad-select.js";
 import type { VadEvent, VadProvider } from "../../../actors/stt/vad.js";
 import { loadEspeak, type EspeakSynth } from "../../../actors/tts/espeak-wasm.js";
+import { detect, speechBounds } from "../../helpers/vad.js";
 
 const HANGOVER_MS = 700;
 
@@ -44,20 +45,6 @@ afterAll(async () => {
   await ungated.close();
 });
 
-/** Stream `samples` through a new detector of `vad` in 100 ms chunks, as a client sends them. */
-async function detect(vad: VadProvider, samples: Float32Array): Promise<VadEvent[]> {
-  const detector = vad.create(INPUT_PCM);
-  const pcm = toPcm16(samples);
-  const events: VadEvent[] = [];
-  for (let at = 0; at < pcm.byteLength; at += 3200) events.push(...(await detector.push(pcm.subarray(at, at + 3200))));
-  return events;
-}
-
-/** Where the speech of `clean` starts and ends (ms). */
-function truth(clean: Float32Array) {
-  const labels = labelSpeech(clean, 400);
-  return { startMs: labels.indexOf(true) * LABEL_MS, endMs: (labels.lastIndexOf(true) + 1) * LABEL_MS };
-}
 
 /** Both utterances in one stretch of babble `snrDb` below the speech, split again. */
 function inBabble(snrDb: number): [Float32Array, Float32Array] {
@@ -69,7 +56,7 @@ function inBabble(snrDb: number): [Float32Array, Float32Array] {
 /** The end of the utterance came after its last word, within the silence (a faint last phoneme may drown: 100 ms of slack) + 150 ms. */
 function expectEndOf(clean: Float32Array, end: VadEvent | undefined) {
   expect(end).toMatchObject({ type: "speech_end", reason: "silence" });
-  const late = end!.atMs - truth(clean).endMs;
+  const late = end!.atMs - speechBounds(clean).endMs;
   expect(late).toBeGreaterThanOrEqual(HANGOVER_MS - 100);
   expect(late).toBeLessThanOrEqual(HANGOVER_MS + 150);
 }
@@ -95,7 +82,7 @@ describe("Silero behind the speaker-level gate, babble 10 dB below the user", ()
     await detect(conversation, one);
     const events = await detect(conversation, two);
     expect(events.map((e) => e.type)).toEqual(["speech_start", "speech_end"]);
-    expect(Math.abs(events[0]!.atMs - truth(second).startMs)).toBeLessThanOrEqual(200);
+    expect(Math.abs(events[0]!.atMs - speechBounds(second).startMs)).toBeLessThanOrEqual(200);
     expectEndOf(second, events[1]);
   });
 });
@@ -130,7 +117,7 @@ describe("the gate and quiet speakers", () => {
     await detect(later, loud);
     const events = await detect(later, quietLater);
     expect(events.map((e) => e.type)).toEqual(["speech_start", "speech_end"]);
-    expect(Math.abs(events[0]!.atMs - 4000 - truth(first).startMs)).toBeLessThanOrEqual(200);
+    expect(Math.abs(events[0]!.atMs - 4000 - speechBounds(first).startMs)).toBeLessThanOrEqual(200);
   });
 });
 

@@ -11,11 +11,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { LogFields, Logger } from "../../../actors/logger.js";
 import { ScriptedSttEngine } from "../../../actors/stt/testing/scripted.js";
-import { concat, LABEL_MS, labelSpeech, makeNoise, mixAtSnr, silence, speak, toPcm16 } from "../../../actors/stt/testing/speech-in-noise.js";
+import { concat, labelSpeech, makeNoise, mixAtSnr, silence, speak, toPcm16 } from "../../../actors/stt/testing/speech-in-noise.js";
 import { loadEspeak } from "../../../actors/tts/espeak-wasm.js";
 import { createCodaServer, type CodaServer } from "../../../server/app/app.js";
 import { silentLogger } from "../../../server/app/logger.js";
 import { TestClient } from "../../helpers/client.js";
+import { speechBounds } from "../../helpers/vad.js";
 import { useCleanup } from "../../helpers/cleanup.js";
 import { until } from "../../helpers/wait.js";
 
@@ -35,10 +36,9 @@ beforeAll(async () => {
   const mixed = mixAtSnr(both, labelSpeech(both, 400), makeNoise("babble", both.length, synth), 10);
   let at = 0;
   utterances = cleans.map((clean) => {
-    const labels = labelSpeech(clean, 400);
     const pcm = toPcm16(mixed.subarray(at, at + clean.length));
     at += clean.length;
-    return { pcm, startMs: labels.indexOf(true) * LABEL_MS, endMs: (labels.lastIndexOf(true) + 1) * LABEL_MS };
+    return { pcm, ...speechBounds(clean) };
   });
 }, 60_000);
 
@@ -67,6 +67,8 @@ async function start(vadLevelGateDb?: number) {
     ttsEngine: "none",
     logger,
     engines: { stt },
+    // The audio goes faster than real time: more frames a second than a microphone sends.
+    audioFramesPerSecond: 1000,
     ...(vadLevelGateDb !== undefined ? { vadLevelGateDb } : {}),
   });
   cleanups.push(() => coda.stop());

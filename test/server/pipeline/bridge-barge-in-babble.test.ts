@@ -16,13 +16,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ScriptedLlmEngine } from "../../../actors/llm/testing/scripted.js";
 import { InMemoryStore } from "../../../actors/memory/testing/in-memory.js";
 import { ScriptedSttEngine } from "../../../actors/stt/testing/scripted.js";
-import { concat, LABEL_MS, labelSpeech, makeNoise, mixAtSnr, silence, speak, toPcm16 } from "../../../actors/stt/testing/speech-in-noise.js";
+import { concat, labelSpeech, makeNoise, mixAtSnr, silence, speak, toPcm16 } from "../../../actors/stt/testing/speech-in-noise.js";
 import { withSpeakerLevel } from "../../../actors/stt/vad-level-gate.js";
 import { loadVad } from "../../../actors/stt/vad-select.js";
 import type { VadProvider } from "../../../actors/stt/vad.js";
 import { FakeToolRunner } from "../../../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../../../actors/tts/testing/scripted.js";
 import { loadEspeak } from "../../../actors/tts/espeak-wasm.js";
+import { speechBounds } from "../../helpers/vad.js";
 import { createBridge } from "../../../server/pipeline/bridge.js";
 import type { TestClient } from "../../helpers/client.js";
 import { ManualClock } from "../../helpers/clock.js";
@@ -49,8 +50,7 @@ beforeAll(async () => {
   question = toPcm16(mixed.subarray(0, asked.length));
   babbleOnly = toPcm16(mixed.subarray(asked.length, asked.length + before.length));
   stop = toPcm16(mixed.subarray(asked.length + before.length));
-  const labels = labelSpeech(said, 400);
-  stopSpeech = { startMs: labels.indexOf(true) * LABEL_MS, endMs: (labels.lastIndexOf(true) + 1) * LABEL_MS };
+  stopSpeech = speechBounds(said);
   gated = await loadVad();
   // Loading eSpeak and starting the model worker takes seconds on a busy machine.
 }, 90_000);
@@ -75,7 +75,8 @@ async function setup(vad: VadProvider) {
       playoutClock: new ManualClock(),
     }),
   );
-  const s = await server({ pipeline: bridge });
+  // The audio goes faster than real time: more frames a second than a microphone sends.
+  const s = await server({ pipeline: bridge, audioFramesPerSecond: 1000 });
   // The dashboard: it streams the echo-cancelled microphone and plays the answers.
   const user = await client(`${s.wsUrl}/?audio=1`);
   expect((await user.command("stt_start", { mode: "continuous", echo_cancellation: true }, "s1")).type).toBe("command_ack");
