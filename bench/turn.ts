@@ -25,10 +25,8 @@
 import type { LlmChunk, LlmEngine } from "../actors/llm/types.js";
 import { ScriptedLlmEngine } from "../actors/llm/testing/scripted.js";
 import { InMemoryStore } from "../actors/memory/testing/in-memory.js";
-import type { MemoryStore } from "../actors/memory/types.js";
 import { ScriptedSttEngine } from "../actors/stt/testing/scripted.js";
 import { FakeToolRunner } from "../actors/tools/testing/fake-runner.js";
-import type { TtsEngine } from "../actors/tts/types.js";
 import { ScriptedTtsEngine } from "../actors/tts/testing/scripted.js";
 import { spawn } from "node:child_process";
 import { createBridge } from "../server/pipeline/bridge.js";
@@ -36,6 +34,7 @@ import type { EventInput } from "../server/protocol/index.js";
 import { CodaMetrics } from "../server/telemetry/prometheus.js";
 import { startTracing } from "../server/telemetry/tracing.js";
 import { createWireTally } from "../server/telemetry/wire-tally.js";
+import { instantModel, instantTts, nullMemory } from "./instant-engines.js";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -50,16 +49,7 @@ const ANSWER =
 
 // --- (a) orchestration overhead -------------------------------------------------
 
-/** A model that streams the answer word by word without waiting on timers. */
-const instantLlm: LlmEngine = {
-  name: "instant",
-  model: "instant",
-  async *generate(): AsyncGenerator<LlmChunk> {
-    for (const t of ANSWER.match(/\s*\S+/g)!) yield { kind: "delta", text: t };
-    yield { kind: "done", finishReason: "stop" };
-  },
-  close: async () => {},
-};
+const instantLlm = instantModel(ANSWER);
 /** The same model, with each token arriving in its own event-loop turn (one llm_progress per token). */
 const tokenLlm: LlmEngine = {
   name: "per-token",
@@ -73,33 +63,6 @@ const tokenLlm: LlmEngine = {
   },
   close: async () => {},
 };
-/** A synthesiser that returns one small chunk per sentence at once. */
-const instantTts: TtsEngine = {
-  name: "instant",
-  voice: "none",
-  format: { sample_rate: 16000, sample_type: "s16le", channels: 1 },
-  async *synthesize() {
-    yield new Uint8Array(320);
-  },
-  close: async () => {},
-};
-
-/** A memory that recalls nothing and stores at once (the in-memory store's scan would dominate). */
-function nullMemory(): MemoryStore {
-  let n = 0;
-  return {
-    name: "null",
-    recall: async () => [],
-    storeTurn: async (t) => ({ id: `m${++n}`, kind: "turn", text: t.user, importance: 0, createdAt: "2026-01-01T00:00:00.000Z", turnId: t.turnId }),
-    remember: async () => {
-      throw new Error("unused");
-    },
-    list: async () => [],
-    forget: async () => false,
-    close: async () => {},
-  };
-}
-
 interface Watcher {
   observe(e: EventInput): void;
   /** Work that belongs to the run (the tracer's final export). */

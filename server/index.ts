@@ -7,10 +7,12 @@
  */
 export { createCodaServer, AppConfigError, type CodaServer, type CodaServerOptions, type CodaEngines } from "./app/app.js";
 export { SETTINGS, SettingsSchema, type CodaSettings, type CodaSettingsInput, type SettingKey } from "./app/config.js";
-export { ToolModuleError, type ToolSource } from "./app/tool-modules.js";
+export { ToolModuleError, DEFAULT_TOOL_IMPORT_DEADLINE_MS, type ToolSource } from "./app/tool-modules.js";
+export { installProcessErrorPolicy, type ProcessErrorPolicyOptions } from "./app/process-errors.js";
 export { attachInspector, type Inspection, type InspectOptions } from "./app/inspect.js";
 // From the modules themselves: actors/tools/index.js also loads the test fakes.
 export { defineTool, ToolRegistry } from "../actors/tools/registry.js";
+export { claimToolError, type ToolErrorClaim } from "../actors/tools/call-scope.js";
 export type { Tool, ToolContext, ToolOutcome, ToolRunner } from "../actors/tools/types.js";
 export type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall, ToolSpec } from "../actors/llm/index.js";
 export type { AudioSource, SttEngine, SttUpdate, TranscribeOptions } from "../actors/stt/index.js";
@@ -26,8 +28,10 @@ export { CloseCode } from "./transport/connection.js";
 export { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "./transport/handshake.js";
 export { ServerOptionsSchema, resolveServerOptions, type ServerOptionsInput, type ServerSettings } from "./transport/options.js";
 export type { CommandContext, CommandHandler } from "./transport/router.js";
+export type { ClientProfile, EventEncoder, PeriodicFrames } from "./transport/profile.js";
+export { createCodaLiteProfile, type CodaLiteProfileOptions } from "./compat/index.js";
 export type { Pipeline, PipelineCommand, PipelineCommandType, CommandSource } from "./pipeline/pipeline.js";
-export { Playout, systemClock, heardText, type AudioOut, type AudioOutput, type AudioSink, type Clock, type Heard, type PlaybackReport, type PlayoutOptions } from "./pipeline/playout.js";
+export { Playout, systemClock, heardText, DEFAULT_STALL_MS, ENDED_SLACK_MS, type AudioOut, type AudioOutput, type AudioSink, type Clock, type Heard, type PlaybackReport, type PlayoutOptions } from "./pipeline/playout.js";
 export { createLogger, silentLogger, LOG_LEVELS, type Logger, type LogFields, type LoggerOptions, type LogLevel } from "./app/logger.js";
 export { SERVER_VERSION } from "./transport/version.js";
 export {

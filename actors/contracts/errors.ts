@@ -5,12 +5,13 @@
  * actors (memory).
  */
 
-const CODE = /^[a-z][a-z0-9_]*$/;
+/** What every stable error code looks like, on the wire and between stages: snake_case. */
+export const ERROR_CODE_PATTERN = /^[a-z][a-z0-9_]*$/;
 
 /** The stable code of a stage failure: the error's own `code` when it is snake_case, else `fallback`. */
 export function stageErrorCode(error: unknown, fallback: string): string {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && CODE.test(code) ? code : fallback;
+  return typeof code === "string" && ERROR_CODE_PATTERN.test(code) ? code : fallback;
 }
 
 /** The message of a stage failure. */

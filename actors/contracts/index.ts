@@ -28,4 +28,4 @@ export type {
 } from "./stages.js";
 export { LlmChunkSchema, MALFORMED_OUTPUT, MemoryHitsSchema, MemoryItemSchema, SttUpdateSchema, ToolCallSchema, ToolOutcomeSchema } from "./schemas.js";
 export { MAX_TOOL_CONTENT_CHARS, readToolMessage, shortenText, toolMessageContent, type ToolMessage } from "./tool-message.js";
-export { stageErrorCode, stageErrorMessage } from "./errors.js";
+export { ERROR_CODE_PATTERN, stageErrorCode, stageErrorMessage } from "./errors.js";

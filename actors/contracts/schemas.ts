@@ -5,6 +5,7 @@
  * its TypeScript type in this folder.
  */
 import { z } from "zod";
+import { ERROR_CODE_PATTERN } from "./errors.js";
 import type { MemoryHit, MemoryItem, ToolCall, ToolOutcome } from "./messages.js";
 import type { LlmChunk, SttUpdate } from "./stages.js";
 
@@ -46,7 +47,7 @@ export const MemoryItemSchema = z.object({
 /** What `MemoryStore.recall` resolves. */
 export const MemoryHitsSchema = z.array(z.object({ item: MemoryItemSchema, score: z.number() })) satisfies z.ZodType<MemoryHit[], unknown>;
 
-const ErrorCodeSchema = z.string().regex(/^[a-z][a-z0-9_]*$/);
+const ErrorCodeSchema = z.string().regex(ERROR_CODE_PATTERN);
 
 /** What `ToolRunner.run` resolves. */
 export const ToolOutcomeSchema = z.discriminatedUnion("ok", [

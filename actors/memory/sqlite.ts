@@ -18,15 +18,12 @@ import { ftsAllQuery, ftsAnyQuery } from "./fts-query.js";
 import { migrate } from "./migrations.js";
 import { toMemoryError } from "./sqlite-errors.js";
 import { turnMemoryText } from "./turn-text.js";
-import type { MemoryHit, MemoryItem, MemoryKind, MemoryStore } from "./types.js";
+import { DEFAULT_IMPORTANCE, type MemoryHit, type MemoryItem, type MemoryKind, type MemoryStore } from "./types.js";
 
 /** `~/.coda/memory.db`: where the store lives when no path is given. */
 export function defaultMemoryPath(): string {
   return join(homedir(), ".coda", "memory.db");
 }
-
-/** Importance given when the caller does not say. */
-export const DEFAULT_IMPORTANCE: Readonly<Record<MemoryKind, number>> = { turn: 0.3, fact: 0.6, preference: 0.7 };
 
 /** Options of SqliteMemoryStore; every one has a default. */
 export interface SqliteMemoryStoreOptions {

@@ -8,6 +8,9 @@ import type { MemoryHit, MemoryItem, MemoryKind } from "../contracts/index.js";
 
 export type { MemoryHit, MemoryItem, MemoryKind } from "../contracts/index.js";
 
+/** The importance a store gives a memory of each kind when the caller does not say (the SQLite store; Coda Lite's memory cards show it). */
+export const DEFAULT_IMPORTANCE: Readonly<Record<MemoryKind, number>> = { turn: 0.3, fact: 0.6, preference: 0.7 };
+
 export interface MemoryStore {
   readonly name: string;
   /** The most relevant memories for `query`, best first. */

@@ -1,6 +1,7 @@
 /** The tools stage: runner interface, actor logic, registry and built-in tools (test fakes: ./testing/). */
 export type { Tool, ToolContext, ToolOutcome, ToolRunner } from "./types.js";
 export { createToolsLogic, runToolCalls, type ToolsLogicOptions } from "./actor.js";
+export { claimToolError, runInToolScope, type ToolErrorClaim, type ToolScope } from "./call-scope.js";
 export {
   DEFAULT_PREVIEW_CHARS,
   MAX_TOOL_CONTENT_CHARS,

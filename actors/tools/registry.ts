@@ -2,12 +2,16 @@
  * The tool registry: holds tools by name, describes them to models as JSON
  * Schema (generated from each tool's zod schema), and runs calls with
  * argument validation, a deadline and cancellation. A call never throws:
- * every failure is an `ok: false` outcome with a stable code.
+ * every failure is an `ok: false` outcome with a stable code. A handler runs
+ * in its call's tool scope (./call-scope.ts), so an error that escapes it
+ * asynchronously (a promise left rejected, a throw in its timer) can fail
+ * the call too, when the process's error listeners claim it.
  */
 import { z } from "zod";
 import type { ToolCall, ToolSpec } from "../llm/types.js";
 import type { Tool, ToolContext, ToolOutcome, ToolRunner } from "./types.js";
 import { shortenText } from "../contracts/index.js";
+import { runInToolScope } from "./call-scope.js";
 
 /** Failure codes of ToolOutcome, as tool_error carries them. */
 export type ToolErrorCode = "unknown_tool" | "invalid_arguments" | "timeout" | "tool_failed" | "cancelled";
@@ -109,7 +113,8 @@ export class ToolRegistry implements ToolRunner {
   /**
    * Validate and run one call. Never throws. Codes: `unknown_tool`,
    * `invalid_arguments` (with `issues`), `timeout` (the tool's deadline
-   * passed; its signal is aborted), `tool_failed` (the handler threw),
+   * passed; its signal is aborted), `tool_failed` (the handler threw or
+   * rejected, or async work it left running failed while the call ran),
    * `cancelled` (`signal` was aborted before or during the call).
    */
   async run(call: ToolCall, options: { signal: AbortSignal }): Promise<ToolOutcome> {
@@ -144,7 +149,7 @@ export class ToolRegistry implements ToolRunner {
     if (signal.aborted) return fail("cancelled", "The tool call was cancelled before it started");
 
     const timeoutMs = tool.timeoutMs ?? this.defaultTimeoutMs;
-    const settled = await runWithDeadline(tool, parsed.data, signal, timeoutMs);
+    const settled = await runWithDeadline(tool, call.id, parsed.data, signal, timeoutMs);
     switch (settled.kind) {
       case "ok":
         return {
@@ -161,6 +166,8 @@ export class ToolRegistry implements ToolRunner {
         return fail("cancelled", `${tool.name} was cancelled`);
       case "error":
         return fail("tool_failed", `${tool.name} failed: ${errorMessage(settled.error)}`);
+      case "stray":
+        return fail("tool_failed", `${tool.name} failed: ${errorMessage(settled.error)} (raised in async work the handler did not await)`);
     }
   }
 
@@ -173,40 +180,49 @@ export class ToolRegistry implements ToolRunner {
   }
 }
 
-type Settled = { kind: "ok"; value: unknown } | { kind: "error"; error: unknown } | { kind: "timeout" } | { kind: "cancelled" };
+type Settled = { kind: "ok"; value: unknown } | { kind: "error"; error: unknown } | { kind: "stray"; error: unknown } | { kind: "timeout" } | { kind: "cancelled" };
 
 /**
  * Run the handler with its own AbortSignal, aborted when the caller aborts
  * or the deadline passes. A handler that ignores its signal is abandoned
  * (its eventual result or error is dropped), so the turn goes on.
+ *
+ * The handler runs in the call's tool scope, and so does the abort of its
+ * signal (its abort listeners). A result is reported one event-loop turn
+ * after the handler returns it, so a promise it left rejected and unawaited
+ * (Node reports those once the microtasks have run) still fails the call; the
+ * registry's own continuations run outside the scope, so nothing of the
+ * server is ever attributed to the tool.
  */
-function runWithDeadline(tool: Tool, input: unknown, signal: AbortSignal, timeoutMs: number): Promise<Settled> {
+function runWithDeadline(tool: Tool, callId: string, input: unknown, signal: AbortSignal, timeoutMs: number): Promise<Settled> {
   const controller = new AbortController();
   return new Promise<Settled>((resolve) => {
     let done = false;
-    const finish = (s: Settled) => {
-      if (done) return;
+    const finish = (s: Settled): boolean => {
+      if (done) return false;
       done = true;
       clearTimeout(timer);
       signal.removeEventListener("abort", callerOnAbort);
       resolve(s);
+      return true;
     };
+    const scope = { kind: "call", tool: tool.name, callId, fail: (error: unknown) => finish({ kind: "stray", error }) } as const;
+    const abort = (reason: unknown) => runInToolScope(scope, () => controller.abort(reason));
     const callerOnAbort = () => {
-      controller.abort(signal.reason);
+      abort(signal.reason);
       finish({ kind: "cancelled" });
     };
     const timer = setTimeout(() => {
-      controller.abort(new DOMException(`${tool.name} deadline of ${timeoutMs} ms passed`, "TimeoutError"));
+      abort(new DOMException(`${tool.name} deadline of ${timeoutMs} ms passed`, "TimeoutError"));
       finish({ kind: "timeout" });
     }, timeoutMs);
     signal.addEventListener("abort", callerOnAbort, { once: true });
     // `then` so a handler that throws synchronously is caught the same way.
-    Promise.resolve()
-      .then(() => tool.handler(input, { signal: controller.signal }))
-      .then(
-        (value) => finish({ kind: "ok", value }),
-        (error: unknown) => finish({ kind: "error", error }),
-      );
+    const handled = runInToolScope(scope, () => Promise.resolve().then(() => tool.handler(input, { signal: controller.signal })));
+    handled.then(
+      (value) => setImmediate(() => finish({ kind: "ok", value })),
+      (error: unknown) => finish({ kind: "error", error }),
+    );
   });
 }
 

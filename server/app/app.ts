@@ -30,6 +30,7 @@ import { selectTtsEngine } from "../../actors/tts/select.js";
 import { findPlayer, NO_PLAYER_MESSAGE } from "../../actors/tts/player.js";
 import type { TtsEngine } from "../../actors/tts/types.js";
 import { createBridge } from "../pipeline/bridge.js";
+import { createCodaLiteProfile } from "../compat/index.js";
 import { SettingsSchema, type CodaSettings, type CodaSettingsInput } from "./config.js";
 import { attachInspector } from "./inspect.js";
 import { createLogger, LOG_LEVELS, type Logger } from "./logger.js";
@@ -37,6 +38,8 @@ import { registerMemoryCommands } from "./memory-commands.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 import { describeIssues, issuesFromZod } from "../protocol/index.js";
 import { resolveServerOptions, type ServerOptionsInput } from "../transport/options.js";
+import type { ClientProfile } from "../transport/profile.js";
+import { checkProfiles } from "../transport/profiles.js";
 import { WebSocketServer } from "../transport/server.js";
 import { playOnSpeakers } from "../pipeline/speaker.js";
 import { resolveToolSources, ToolModuleError, type ToolSource } from "./tool-modules.js";
@@ -58,8 +61,10 @@ export interface CodaServerOptions extends Omit<CodaSettingsInput, "tools"> {
   tools?: readonly ToolSource[];
   /** Stage engines as objects (a plain object implementing the stage's interface is enough). `stop()` closes them. */
   engines?: CodaEngines;
-  /** WebSocketServer options that are not settings (e.g. `closeTimeoutMs`, `rateViolationsBeforeClose`, `systemMetricsIntervalMs`). */
+  /** WebSocketServer options that are not settings (e.g. `closeTimeoutMs`, `rateViolationsBeforeClose`). */
   server?: Omit<ServerOptionsInput, keyof CodaSettingsInput>;
+  /** Client profiles (`?compat=<name>`, the `compat` setting) besides the built-in `coda-lite`; one named `coda-lite` replaces it. */
+  profiles?: readonly ClientProfile[];
   /** Structured logger. Default: stderr, info lines only with `verbose`. */
   logger?: Logger;
   /** Aborts start-up (the model probe of `llmEngine: "auto"`). */
@@ -284,7 +289,7 @@ async function closeAll(engines: Partial<VoiceEngines>): Promise<void> {
  *   the listen error (e.g. EADDRINUSE) when the port cannot be bound. Nothing is left running after a throw.
  */
 export async function createCodaServer(options: CodaServerOptions = {}): Promise<CodaServer> {
-  const { engines: given = {}, tools: toolSources = [], logger: givenLogger, server: serverExtra, signal = new AbortController().signal, ...settingsInput } = options;
+  const { engines: given = {}, tools: toolSources = [], logger: givenLogger, server: serverExtra, profiles: givenProfiles = [], signal = new AbortController().signal, ...settingsInput } = options;
   const settings = resolveSettings({ ...settingsInput, tools: toolSources.filter((t): t is string => typeof t === "string") });
   if (given.tools && toolSources.length > 0) throw new TypeError("Give custom tools either as `tools` or as `engines.tools` (a whole ToolRunner), not both");
   const logger = givenLogger ?? loggerFor(settings);
@@ -310,13 +315,15 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     token: settings.token,
     ...serverExtra,
   };
-  // Cross-setting rules (a token beyond loopback, ...) fail before any engine is built.
+  // Cross-setting rules (a token beyond loopback, a compat profile nobody registered, ...) fail before any engine is built.
   resolveServerOptions(serverOptions);
+  const profiles = [...givenProfiles, ...(givenProfiles.some((p) => p.name === "coda-lite") ? [] : [createCodaLiteProfile()])];
+  checkProfiles(profiles, settings.compat);
   const descriptions: string[] = [];
 
   let custom;
   try {
-    custom = await resolveToolSources(toolSources);
+    custom = await resolveToolSources(toolSources, { deadlineMs: settings.toolImportDeadlineMs });
   } catch (err) {
     if (err instanceof ToolModuleError) throw new AppConfigError(err.message);
     throw err;
@@ -361,8 +368,9 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     throw err;
   }
 
-  const inspection = settings.inspect ? await attachInspector({}) : null;
-  if (inspection) descriptions.push(`Inspector: open ${inspection.pageUrl} in a browser on this machine to watch the voice machine`);
+  // The relay holds the conversation: it takes the server's token and Origin/Host rules.
+  const inspection = settings.inspect ? await attachInspector({}, { token: settings.token, allowedOrigins: settings.allowedOrigins, allowedHosts: settings.allowedHosts }) : null;
+  if (inspection?.description) descriptions.push(inspection.description);
 
   const bridge = createBridge({
     engines,
@@ -393,6 +401,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     server = new WebSocketServer({
       ...serverOptions,
       pipeline: bridge,
+      profiles,
       logger,
     });
   } catch (err) {
@@ -405,7 +414,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
 
   // One trace per turn, read from the same events the clients get.
   const traceSettings: TracingSettings = { tracing: settings.tracing, tracingEndpoint: settings.tracingEndpoint, tracingContent: settings.tracingContent };
-  const tracing = tracingEnabled(traceSettings) ? startTracing(traceSettings) : null;
+  const tracing = tracingEnabled(traceSettings) ? startTracing({ ...traceSettings, logger }) : null;
   const untrace = tracing ? bridge.subscribe((e) => tracing.observe(e)) : undefined;
   if (tracing) descriptions.push(`Tracing: one OpenTelemetry trace per turn, over OTLP/HTTP to ${tracesUrl(traceSettings)}${traceSettings.tracingContent ? " (with speech and memory text)" : ""}`);
 

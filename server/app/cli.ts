@@ -4,11 +4,20 @@
  * (flags, environment, config file), runs `createCodaServer` with them,
  * prints one line with the ws:// URL and stops gracefully on SIGINT/SIGTERM
  * (clients get 1001, exit code 0), and, when npm started it, when npm goes away.
+ *
+ * Errors nobody caught follow the process policy (server/app/process-errors.ts):
+ * a tool's are its `tool_error` or a log line, other unhandled rejections are
+ * logged, and an uncaught exception no tool owns stops the server gracefully
+ * (within FATAL_STOP_MS) with exit code 1.
  */
 import { AppConfigError, createCodaServer, loggerFor, type CodaServer } from "./app.js";
 import { ConfigError, helpText, loadConfig } from "./config.js";
 import { watchParent } from "./parent-watch.js";
+import { installProcessErrorPolicy } from "./process-errors.js";
 import { SERVER_VERSION } from "../transport/version.js";
+
+/** How long a stop after an uncaught exception may take before the process exits anyway (ms). */
+const FATAL_STOP_MS = 10_000;
 
 async function main(argv: string[]): Promise<number> {
   let loaded;
@@ -27,6 +36,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const { config } = loaded;
   const logger = loggerFor(config);
+  /** Set once serving: stop the server and exit with `code`. */
+  let stopWith: ((code: number, why: string) => void) | undefined;
+  // Installed before start-up, so that tool modules' top-level errors are covered too.
+  installProcessErrorPolicy({
+    logger,
+    onFatal: () => {
+      if (stopWith) stopWith(1, "uncaught exception");
+      else process.exit(1);
+    },
+  });
   let coda: CodaServer;
   try {
     coda = await createCodaServer({ ...config, logger });
@@ -47,22 +66,28 @@ async function main(argv: string[]): Promise<number> {
 
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
+    stopWith = (code, why) => {
       if (stopping) {
-        process.stderr.write(`coda-core: ${signal} again, exiting now\n`);
+        process.stderr.write(`coda-core: ${why} again, exiting now\n`);
         resolve(1);
         return;
       }
       stopping = true;
-      logger.info("stopping", { signal });
+      logger.info("stopping", { reason: why });
+      // After an uncaught exception the state is unknown: the stop gets a deadline.
+      const deadline = code === 0 ? undefined : setTimeout(() => resolve(code), FATAL_STOP_MS);
       coda.stop().then(
-        () => resolve(0),
+        () => {
+          clearTimeout(deadline);
+          resolve(code);
+        },
         (err: unknown) => {
           logger.error("stop failed", { error: String(err) });
           resolve(1);
         },
       );
     };
+    const onSignal = (signal: NodeJS.Signals) => stopWith!(0, signal);
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
     // Under `npm start`, a SIGTERM to npm ends npm and its shell but not us: leave with them.

@@ -22,6 +22,7 @@ import { LEVEL_GATE_DEFAULTS } from "../../actors/stt/vad-level-gate.js";
 import { DEFAULT_DEADLINES, DEFAULT_SYSTEM_PROMPT } from "../../machines/voice-types.js";
 import { LOG_LEVELS } from "./logger.js";
 import { DEFAULT_SYNTHESIS_AHEAD_MS } from "../pipeline/playout.js";
+import { DEFAULT_TOOL_IMPORT_DEADLINE_MS } from "./tool-modules.js";
 import { ServerOptionsSchema } from "../transport/options.js";
 
 /** How a setting is written on the command line and in the environment. */
@@ -121,6 +122,7 @@ export const SETTINGS = {
   llmDeadlineMs: { kind: "number", flag: "llm-deadline-ms", env: ["CODA_LLM_DEADLINE_MS"], schema: ms(DEFAULT_DEADLINES.llmMs), description: "One model request." },
   toolDeadlineMs: { kind: "number", flag: "tool-deadline-ms", env: ["CODA_TOOL_DEADLINE_MS"], schema: ms(DEFAULT_DEADLINES.toolMs), description: "One round of tool calls." },
   ttsDeadlineMs: { kind: "number", flag: "tts-deadline-ms", env: ["CODA_TTS_DEADLINE_MS"], schema: ms(DEFAULT_DEADLINES.ttsMs), description: "Synthesis of one sentence." },
+  toolImportDeadlineMs: { kind: "number", flag: "tool-import-deadline-ms", env: ["CODA_TOOL_IMPORT_DEADLINE_MS"], schema: ms(DEFAULT_TOOL_IMPORT_DEADLINE_MS), description: "Loading one tool module (--tool) at start-up; one that takes longer (a top-level await that never settles) stops start-up, naming the file." },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingKey = keyof typeof SETTINGS;

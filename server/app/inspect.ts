@@ -7,10 +7,12 @@
  * frames to it (like @statelyai/inspect/server, which listens on every
  * interface and is therefore not used). Everything listens on 127.0.0.1 only;
  * since snapshots carry the conversation, the relay applies the main
- * server's Host and Origin rules (403 for a foreign page), relays only the
- * voice machine's frames (it connects on a secret path), caps frame sizes
- * and keeps at most `replay` frames and `replayBytes` bytes for late
- * viewers. docs/inspect.md shows how to watch a turn and what is sent where.
+ * server's rules: its Host and Origin rules (403 for a foreign page) and its
+ * token (401 for a viewer without it), relays only the voice machine's
+ * frames (it connects on a secret path), caps frame sizes and keeps at most
+ * `replay` frames and `replayBytes` bytes for late viewers. The page frames
+ * Stately's hosted inspector, so it needs the internet; `description` says
+ * so. docs/inspect.md shows how to watch a turn and what is sent where.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
@@ -19,7 +21,7 @@ import type { Duplex } from "node:stream";
 import { createWebSocketInspector } from "@statelyai/inspect";
 import type { AnyEventObject, InspectionEvent, Observer } from "xstate";
 import { WebSocket, WebSocketServer } from "ws";
-import { Gatekeeper, refuseUpgrade } from "../transport/handshake.js";
+import { CODA_PROTOCOL, Gatekeeper, refuseUpgrade, type Refusal } from "../transport/handshake.js";
 import { resolveServerOptions } from "../transport/options.js";
 
 export interface InspectOptions {
@@ -33,6 +35,12 @@ export interface InspectOptions {
   replay?: number;
   /** Bytes kept for a browser that connects later (the oldest frames go first). Default 4 MiB. */
   replayBytes?: number;
+  /** The server's token: a viewer must present it as the server's clients do (Bearer header, or subprotocol `coda-token.<token>`); the page reads it from its `#token=` fragment. */
+  token?: string | undefined;
+  /** The server's extra allowed browser origins. */
+  allowedOrigins?: string[];
+  /** The server's extra allowed Host names. */
+  allowedHosts?: string[];
 }
 
 /** Largest frame the voice machine may send to the relay (a snapshot holds the recent conversation). */
@@ -43,8 +51,10 @@ export const RELAY_VIEWER_MAX_FRAME_BYTES = 4096;
 export interface Inspection<T> {
   /** The actor options with `inspect` set (an existing observer is still called). */
   actorOptions: T & { inspect: Observer<InspectionEvent> | ((event: InspectionEvent) => void) };
-  /** Open this page in a browser to watch (null with `receiverUrl`). */
+  /** Open this page in a browser to watch (null with `receiverUrl`); with a token, as `${pageUrl}#token=<token>`. */
   pageUrl: string | null;
+  /** What to tell a person about the page (the start-up line): where it is, how to give it the token, and that it needs the internet. Null with `receiverUrl`. */
+  description: string | null;
   /** Where the frames go (with the relay: its secret source path, which only this process knows). */
   receiverUrl: string;
   /** Stop sending and close the relay. */
@@ -74,16 +84,17 @@ export async function attachInspector<T extends { inspect?: Observer<InspectionE
 ): Promise<Inspection<T>> {
   let relay: Relay | null = null;
   let receiverUrl = options.receiverUrl;
+  const inspectorUrl = options.inspectorUrl ?? "https://stately.ai/inspect";
   if (receiverUrl !== undefined) {
     const url = new URL(receiverUrl);
     if (url.protocol !== "ws:" || !LOOPBACK_HOSTS.has(url.hostname)) {
       throw new TypeError(`inspector receiver must be a loopback ws:// URL (127.0.0.1, [::1] or localhost), got ${receiverUrl}`);
     }
   } else {
-    relay = await startRelay(options.port ?? 0, options.inspectorUrl ?? "https://stately.ai/inspect", {
+    relay = await startRelay(options.port ?? 0, inspectorUrl, {
       frames: options.replay ?? 500,
       bytes: options.replayBytes ?? 4 * 1024 * 1024,
-    });
+    }, relayGate(options));
     receiverUrl = relay.sourceUrl;
   }
   const inspector = createWebSocketInspector({ url: receiverUrl, sanitizeEvent });
@@ -93,15 +104,33 @@ export async function attachInspector<T extends { inspect?: Observer<InspectionE
     if (typeof previous === "function") previous(event);
     else previous?.next?.(event);
   };
+  const pageUrl = relay ? `http://127.0.0.1:${relay.port}/` : null;
   return {
     actorOptions: { ...actorOptions, inspect },
-    pageUrl: relay ? `http://127.0.0.1:${relay.port}/` : null,
+    pageUrl,
+    description: pageUrl ? describePage(pageUrl, inspectorUrl, options.token !== undefined) : null,
     receiverUrl,
     async close() {
       inspector.stop();
       await relay?.close();
     },
   };
+}
+
+/** The start-up line: the page, the token's place (never the token), and the internet the hosted inspector needs. */
+function describePage(pageUrl: string, inspectorUrl: string, token: boolean): string {
+  const open = token ? `${pageUrl}#token=<token>` : pageUrl;
+  return `Inspector: open ${open} in a browser on this machine to watch the voice machine; the page frames Stately's hosted inspector (${inspectorUrl}), so it needs the internet and stays blank without it (docs/inspect.md)`;
+}
+
+/** The main server's Host, Origin and token rules, for the relay on 127.0.0.1. */
+function relayGate(options: InspectOptions): Gatekeeper {
+  const { token, allowedOrigins = [], allowedHosts = [] } = options;
+  try {
+    return new Gatekeeper(resolveServerOptions({ host: "127.0.0.1", allowedOrigins, allowedHosts, ...(token !== undefined ? { token } : {}) }));
+  } catch (err) {
+    throw new TypeError(`Invalid inspector option: ${(err as Error).message.replace(/^Invalid server option: /, "")}`);
+  }
 }
 
 interface Relay {
@@ -127,14 +156,15 @@ function inspectionType(frame: string): string | null {
 /**
  * Loopback HTTP page + WebSocket relay. The voice machine connects on a
  * secret path and is the only sender; every other connection (the page)
- * only receives. Host and Origin are checked by the main server's rules
- * (server/transport/handshake.ts): a foreign page gets 403.
+ * only receives. Host, Origin and the token are checked by the main
+ * server's rules (server/transport/handshake.ts): a foreign page gets 403,
+ * a viewer without the token 401. The page itself holds no data, only
+ * code, so it is served without the token (as the dashboard's is).
  */
-async function startRelay(port: number, inspectorUrl: string, replay: { frames: number; bytes: number }): Promise<Relay> {
+async function startRelay(port: number, inspectorUrl: string, replay: { frames: number; bytes: number }, gate: Gatekeeper): Promise<Relay> {
   const kept: { frame: string; bytes: number }[] = [];
   let keptBytes = 0;
   const sourcePath = `/source/${randomBytes(16).toString("hex")}`;
-  const gate = new Gatekeeper(resolveServerOptions({ host: "127.0.0.1" }));
   let bound = 0;
   const server: Server = createServer({ headersTimeout: 10_000 }, (req, res) => {
     const refusal = gate.checkHost(req) ?? gate.checkOrigin(req);
@@ -146,9 +176,10 @@ async function startRelay(port: number, inspectorUrl: string, replay: { frames: 
       res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
       return;
     }
-    res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(relayPage(bound, inspectorUrl));
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(relayPage(inspectorUrl));
   });
-  const viewers = new WebSocketServer({ noServer: true, maxPayload: RELAY_VIEWER_MAX_FRAME_BYTES });
+  // The page offers coda.v1 next to its coda-token.<token>, as the dashboard does; the relay selects it.
+  const viewers = new WebSocketServer({ noServer: true, maxPayload: RELAY_VIEWER_MAX_FRAME_BYTES, handleProtocols: (offered) => (offered.has(CODA_PROTOCOL) ? CODA_PROTOCOL : false) });
   const source = new WebSocketServer({ noServer: true, maxPayload: RELAY_SOURCE_MAX_FRAME_BYTES });
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => socket.destroy());
@@ -162,6 +193,8 @@ async function startRelay(port: number, inspectorUrl: string, replay: { frames: 
       });
     }
     if (req.url !== "/") return refuseUpgrade(socket, { status: 404, reason: "The inspector page connects to /" });
+    const denied: Refusal | null = gate.checkToken(req) ?? gate.checkProtocols(req);
+    if (denied) return refuseUpgrade(socket, denied);
     viewers.handleUpgrade(req, socket, head, (ws) => {
       ws.on("error", () => {}); // as above: an oversized frame is closed with 1009, not a crash
       for (const { frame } of kept) ws.send(frame);
@@ -200,11 +233,11 @@ async function startRelay(port: number, inspectorUrl: string, replay: { frames: 
   };
 }
 
-function relayPage(port: number, inspectorUrl: string): string {
+function relayPage(inspectorUrl: string): string {
   const src = JSON.stringify(inspectorUrl);
   return `<!DOCTYPE html>
 <html><head><title>Coda voice machine: Stately inspector</title>
-<style>*{margin:0;padding:0}html,body{height:100%}iframe{width:100%;height:100%;border:none}</style></head>
+<style>*{margin:0;padding:0}html,body{height:100%}iframe{width:100%;height:100%;border:none}p{font:16px sans-serif;padding:1em}</style></head>
 <body><iframe id="inspector"></iframe>
 <script>
   const iframe = document.getElementById("inspector");
@@ -217,7 +250,17 @@ function relayPage(port: number, inspectorUrl: string): string {
       for (const event of buffer.splice(0)) iframe.contentWindow.postMessage(event, "*");
     }
   });
-  const ws = new WebSocket("ws://127.0.0.1:${port}");
+  // A server with a token: open this page as .../#token=<token> (the fragment never leaves the browser).
+  const token = new URLSearchParams(location.hash.slice(1)).get("token");
+  const ws = new WebSocket("ws://" + location.host + "/", token ? ["coda.v1", "coda-token." + token] : []);
+  let opened = false;
+  ws.onopen = () => (opened = true);
+  ws.onclose = () => {
+    if (opened) return;
+    const p = document.createElement("p");
+    p.textContent = "The relay refused this page: if the server runs with --token, open this page as " + location.origin + "/#token=<token>.";
+    document.body.prepend(p);
+  };
   ws.onmessage = (m) => {
     const data = JSON.parse(m.data);
     if (connected) iframe.contentWindow.postMessage(data, "*");

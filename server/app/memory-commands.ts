@@ -21,9 +21,6 @@ export interface CommandRegistrar {
   handle<T extends CommandType>(type: T, handler: CommandHandler<T>): void;
 }
 
-/** The command types this module handles. */
-export const MEMORY_COMMANDS = ["memory_list", "memory_search", "memory_forget"] as const satisfies readonly CommandType[];
-
 type WireItem = EventData<"memory_items">["items"][number];
 
 /**

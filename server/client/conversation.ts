@@ -49,8 +49,27 @@ export interface ConversationTurn {
   speech: { audioMs: number; chunks: number; interrupted: boolean } | null;
   latency: EventData<"latency_trace"> | null;
   interruption: { reason: EventData<"turn_interrupted">["reason"]; state: string; by: string | null } | null;
-  /** Stage failures: stt_error, llm_error, tts_error, memory_error, tool_error. */
-  errors: { type: string; code: string; message: string }[];
+  /**
+   * The answer was not heard to its end; null while nothing says so. Set by
+   * `turn_interrupted` (what was heard: `text`, the whole sentences heard
+   * then the cut sentence's words followed by "—", empty when nothing was
+   * spoken; `ms` of audio heard), or by the turn's `memory_store` with
+   * `interrupted` (every listener left or stopped early: the server keeps
+   * only what was heard; `text` and `ms` are then null, since only the
+   * stored memory's text says what was heard).
+   */
+  heard: { text: string | null; ms: number | null } | null;
+  /** Stage failures: stt_error, llm_error, tts_error, memory_error (with its `operation`), tool_error. */
+  errors: ConversationError[];
+}
+
+/** One stage failure of a turn. */
+export interface ConversationError {
+  type: "stt_error" | "llm_error" | "tts_error" | "memory_error" | "tool_error";
+  code: string;
+  message: string;
+  /** memory_error: what failed (recall, store, ...); null for the other types. */
+  operation: EventData<"memory_error">["operation"] | null;
 }
 
 export interface ConversationOptions {
@@ -110,6 +129,8 @@ export class Conversation {
         break;
       case "memory_store":
         t.memory.stored.push({ id: e.data.id, kind: e.data.kind, preview: e.data.preview, interrupted: e.data.interrupted });
+        // The turn's own memory says the answer was kept only as heard; turn_interrupted, when there was one, said more.
+        if (e.data.interrupted && e.data.kind === "turn") t.heard ??= { text: null, ms: null };
         break;
       case "llm_progress":
         if (t.finishReason === null) t.assistant += e.data.delta;
@@ -129,7 +150,7 @@ export class Conversation {
         if (e.type === "tool_result") call.result = e.data.preview;
         else {
           call.error = { code: e.data.code, message: e.data.message };
-          t.errors.push({ type: e.type, code: e.data.code, message: e.data.message });
+          t.errors.push({ type: e.type, code: e.data.code, message: e.data.message, operation: null });
         }
         break;
       }
@@ -140,11 +161,12 @@ export class Conversation {
       case "llm_error":
       case "tts_error":
       case "memory_error":
-        t.errors.push({ type: e.type, code: e.data.code, message: e.data.message });
+        t.errors.push({ type: e.type, code: e.data.code, message: e.data.message, operation: e.type === "memory_error" ? e.data.operation : null });
         if (e.type === "llm_error" && !t.assistant) t.assistant = e.data.partial_text;
         break;
       case "turn_interrupted":
         t.interruption = { reason: e.data.reason, state: e.data.state, by: e.data.by };
+        t.heard = { text: e.data.heard_text, ms: e.data.heard_ms };
         t.status = "interrupted";
         break;
       case "latency_trace":
@@ -173,6 +195,7 @@ export class Conversation {
       speech: null,
       latency: null,
       interruption: null,
+      heard: null,
       errors: [],
     };
     this.#turns.set(id, t);

@@ -11,51 +11,9 @@ import type { AnyStateNode } from "xstate";
 import { turnMachine, type TurnActorSlots } from "../../machines/turn.js";
 import type { EventType } from "../protocol/index.js";
 import { voiceMachine } from "../../machines/voice.js";
+import type { DiagramEdge, DiagramNode, MachineDiagram } from "./diagram.js";
 
-/** One state of the diagram. */
-export interface DiagramNode {
-  /** Full id, e.g. "voice.answering.generation.generating". */
-  id: string;
-  key: string;
-  type: "atomic" | "compound" | "parallel" | "final" | "history";
-  /** Id of the initial child (compound states). */
-  initial: string | null;
-  /** Actors invoked while in this state (their `src` names). */
-  invoke: string[];
-  /** Named delays that bound this state (`after`). */
-  deadlines: string[];
-  children: DiagramNode[];
-}
-
-/** One transition with a target (targetless ones only run actions). */
-export interface DiagramEdge {
-  source: string;
-  target: string;
-  /** The machine's event type, e.g. "user.listen" or "xstate.after.sttDeadline.voice.listening". */
-  event: string;
-  /** A short label: "user.listen", "after sttDeadline", "done (store)", "error (recall)", "done". */
-  label: string;
-  guard: string | null;
-}
-
-/** The whole diagram. */
-export interface MachineDiagram {
-  id: string;
-  root: DiagramNode;
-  edges: DiagramEdge[];
-  /**
-   * `state_change.path` value -> id of the state that announces it; each
-   * coarse state (`state_change.state`, e.g. "thinking") -> the state that
-   * first announces it (for a client that knows only the coarse state).
-   */
-  phases: Record<string, string>;
-  /**
-   * Which stage actor (an invoked `src`) works after a wire event, so the
-   * dashboard can mark it: `type` -> src, or `type:source` for an event
-   * whose `source` picks the actor (stt_start of a demo turn).
-   */
-  running: Record<string, string>;
-}
+export type { DiagramEdge, DiagramNode, MachineDiagram } from "./diagram.js";
 
 /**
  * The stage each wire event says is working, named by the turn machine's
@@ -71,6 +29,16 @@ const RUNNING = {
   tool_error: "llm",
   tts_progress: "tts",
 } satisfies Partial<Record<EventType | `${EventType}:${string}`, keyof TurnActorSlots>>;
+
+/**
+ * States a wire event says the turn has entered without a state_change:
+ * event type -> the turn machine's state key. Checked against the machine
+ * when the diagram is built (a renamed state fails the dashboard's tests).
+ */
+const ENTERED = {
+  // The whole answer is synthesised (speech done, so generation done too): the turn plays it out.
+  tts_result: "playing",
+} satisfies Partial<Record<EventType, string>>;
 
 interface ActionLike {
   type?: unknown;
@@ -157,7 +125,7 @@ export function buildMachineDiagram(root: AnyStateNode): MachineDiagram {
     const coarse = path.split(".")[0]!;
     if (!(coarse in phases)) phases[coarse] = id;
   }
-  return { id: root.id, root: tree, edges, phases, running: { ...RUNNING } };
+  return { id: root.id, root: tree, edges, phases, running: { ...RUNNING }, entered: {} };
 }
 
 /**
@@ -196,7 +164,13 @@ export function buildVoiceDiagram(): MachineDiagram {
   ];
   const phases: Record<string, string> = { ...session.phases };
   for (const [path, id] of Object.entries(turn.phases)) phases[path] = rename(id);
-  return { id: session.id, root, edges, phases, running: session.running };
+  const entered: Record<string, string> = {};
+  for (const [type, key] of Object.entries(ENTERED)) {
+    const state = turn.root.children.find((c) => c.key === key);
+    if (!state) throw new Error(`The turn machine has no state "${key}" (the dashboard's diagram marks it on ${type})`);
+    entered[type] = rename(state.id);
+  }
+  return { id: session.id, root, edges, phases, running: session.running, entered };
 }
 
 let cached: string | undefined;

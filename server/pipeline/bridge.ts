@@ -125,6 +125,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     ...(options.audioLeadMs !== undefined ? { leadMs: options.audioLeadMs } : {}),
     ...(options.synthesisAheadMs !== undefined ? { synthesisAheadMs: options.synthesisAheadMs } : {}),
     ...(options.playoutClock ? { clock: options.playoutClock } : {}),
+    logger,
     // The answer has been heard: the turn stops speaking (and a continuous session listens again).
     // Every listener left or stopped early: the turn keeps (and remembers) only what was heard.
     onEnded: (turnId, heard) => {
@@ -471,6 +472,10 @@ export function createBridge(options: BridgeOptions): Bridge {
 
     engines(): Record<string, string> {
       return { stt: engines.stt.name, llm: engines.llm.name, tts: engines.tts.name, memory: engines.memory.name };
+    },
+
+    voice(): string {
+      return engines.tts.voice;
     },
 
     metrics(): EventData<"performance_metrics"> {

@@ -26,6 +26,8 @@ export interface Pipeline {
   state(): MachineState;
   /** Engine name per stage, e.g. { stt: "scripted", llm: "builtin", ... }. */
   engines(): Record<string, string>;
+  /** The voice the speech engine speaks with (as tts_start.voice names it), for system_info. */
+  voice?(): string;
   /** Latency statistics for get_performance_metrics. */
   metrics(): EventData<"performance_metrics">;
   /**

@@ -31,16 +31,37 @@
  * of what the others hear), or, when nothing is held, the next chunk
  * synthesised. Audio before that was released and is not replayed.
  *
+ * What was heard: a listener hears the turn's timeline from where it
+ * joined up to its position; the turn was heard where some listener played
+ * it (the union of those stretches, never audio nobody played: audio
+ * synthesised while every listener had left is not heard). With no consumer
+ * at all (text only), an answer counts as heard once synthesised; so does
+ * the audio synthesised before a turn's first listener joined it. `ended`
+ * counts as played to the end only when its position says so (within
+ * `ENDED_SLACK_MS` of the audio sent).
+ *
+ * A stalled listener: one that reports `playing` but falls `stallMs` behind
+ * real time, counting only the time it held audio it had not played (a
+ * position that stands still that long while it holds audio, or a player
+ * running at half speed for twice as long), leaves the turn's playout where
+ * it last reported, as if it had disconnected; it takes part in the next
+ * turn afresh. So no listener stretches a turn past its audio length plus
+ * about `stallMs` (plus one of its report intervals).
+ *
  * A turn's playout ends when its synthesis has ended and every outlet has
- * played everything (or reported `ended`/`stopped`, or gone away); `onEnded`
- * is then told what was heard: the whole answer when any consumer played it
- * to the end (or nobody listened), else, when every consumer left or stopped
- * early, what was played up to then, marked cut (`heard.cut`; the turn
- * remembers only that). `cut(turnId)` stops a turn at once (nothing
- * more is sent) and returns what was heard up to that instant.
+ * played everything (or reported `ended`/`stopped`, stalled, or gone away);
+ * `onEnded` is then told what was heard, marked cut (`heard.cut`; the turn
+ * remembers only that) when some of the answer was not. `cut(turnId)` stops
+ * a turn at once (nothing more is sent) and returns what was heard up to
+ * that instant.
+ *
+ * A sink that throws is logged (once per consumer and turn, without any of
+ * the answer's words) and does not break pacing for the others.
  *
  * Time comes from an injectable Clock, so tests run it by hand.
  */
+
+import { silentLogger, type Logger } from "../../actors/logger.js";
 
 /** Time source and timers (milliseconds). */
 export interface Clock {
@@ -98,10 +119,11 @@ export interface PlaybackReport {
 
 /** What was heard of a turn. */
 export interface Heard {
+  /** Audio some listener played (ms): the length of the union of what each listener played. */
   heardMs: number;
-  /** Whole sentences heard, then the words of the cut sentence heard so far followed by "—" (none when nothing was cut). */
+  /** What was heard, in order: whole sentences, the words heard of a partly heard one, and "—" for each stretch nobody heard (see heardText). */
   text: string;
-  /** True when playout stopped inside a sentence or before the end of the synthesised audio. */
+  /** True when some of the synthesised audio was not heard. */
   cut: boolean;
 }
 
@@ -112,8 +134,12 @@ export interface PlayoutOptions {
   synthesisAheadMs?: number;
   /** How long past the end a reporting consumer may stay silent before it counts as ended (ms). Default 1000. */
   reportGraceMs?: number;
+  /** How far behind real time (counting only time it held unplayed audio) a reporting listener may fall before it counts as stalled (ms). Default DEFAULT_STALL_MS. */
+  stallMs?: number;
   clock?: Clock;
-  /** A turn's playout ended (not called for a turn that was `cut`); `heard.cut` when every consumer left or stopped early. */
+  /** Where stalls and failing sinks are logged (fields only, never the answer's words). Default: nowhere. */
+  logger?: Logger;
+  /** A turn's playout ended (not called for a turn that was `cut`); `heard.cut` when some of it was not heard (every listener left, stopped or stalled early, or joined late). */
   onEnded?: (turnId: string, heard: Heard) => void;
   /** The turn's buffer reached the synthesis bound: `aheadMs` is synthesised and not yet sent to every consumer. */
   onFull?: (turnId: string, aheadMs: number) => void;
@@ -153,11 +179,16 @@ interface Outlet {
   anchorAt: number;
   started: boolean;
   reported: boolean;
-  /** Final position once the consumer ended, stopped or left. */
+  /** Final position once the consumer ended, stopped, stalled or left. */
   donePos: number | null;
   endSent: boolean;
-  /** It left, or reported `stopped`, rather than playing its audio to the end. */
-  early: boolean;
+  /** Furthest position the consumer reported (`playing`), for the stall watch. */
+  progressPos: number;
+  /** How far it is behind real time: time it held unplayed audio minus what it played, as of `behindAt`. */
+  behindMs: number;
+  behindAt: number;
+  /** A call to its sink threw in this turn (logged once). */
+  sinkFailed: boolean;
 }
 
 interface TurnPlayout {
@@ -170,6 +201,8 @@ interface TurnPlayout {
   /** The buffer is at the synthesis bound (`onFull` was called, `onRoom` not yet). */
   full: boolean;
   totalMs: number;
+  /** Audio synthesised before the turn's first outlet: nobody listened to audio then, so it counts as heard (text only). */
+  textOnlyMs: number;
   synthesisEnded: boolean;
   outlets: Map<string, Outlet>;
   /** The pending wake-up of #pump, if any. */
@@ -177,6 +210,10 @@ interface TurnPlayout {
 }
 
 const DEFAULT_LEAD_MS = 1000;
+/** Default stall bound (ms): a reporting listener this far behind real time, with audio in hand, leaves the turn's playout. */
+export const DEFAULT_STALL_MS = 5000;
+/** An `ended` report this close to the end of the audio sent (ms) means played to the end (a player's own rounding). */
+export const ENDED_SLACK_MS = 250;
 /** Default synthesis bound (ms); see the `synthesisAheadMs` setting in server/app/config.ts. */
 export const DEFAULT_SYNTHESIS_AHEAD_MS = 30_000;
 const NO_PCM = new Uint8Array(0);
@@ -186,7 +223,9 @@ export class Playout {
   readonly leadMs: number;
   readonly synthesisAheadMs: number;
   readonly #graceMs: number;
+  readonly #stallMs: number;
   readonly #clock: Clock;
+  readonly #logger: Logger;
   readonly #onEnded: ((turnId: string, heard: Heard) => void) | undefined;
   readonly #onFull: ((turnId: string, aheadMs: number) => void) | undefined;
   readonly #onRoom: ((turnId: string) => void) | undefined;
@@ -200,10 +239,14 @@ export class Playout {
     if (!(Number.isFinite(grace) && grace >= 0)) throw new TypeError("playout reportGraceMs must be a non-negative number");
     const ahead = options.synthesisAheadMs ?? DEFAULT_SYNTHESIS_AHEAD_MS;
     if (!(ahead >= 0)) throw new TypeError("playout synthesisAheadMs must be a non-negative number (Infinity for no bound)");
+    const stall = options.stallMs ?? DEFAULT_STALL_MS;
+    if (!(stall > 0)) throw new TypeError("playout stallMs must be a positive number");
     this.leadMs = lead;
     this.synthesisAheadMs = ahead;
     this.#graceMs = grace;
+    this.#stallMs = stall;
     this.#clock = options.clock ?? systemClock;
+    this.#logger = options.logger ?? silentLogger;
     this.#onEnded = options.onEnded;
     this.#onFull = options.onFull;
     this.#onRoom = options.onRoom;
@@ -238,7 +281,7 @@ export class Playout {
     this.#consumers.set(id, consumer);
     for (const turn of [...this.#turns.values()]) {
       if (turn.released >= turn.chunks.length) continue;
-      turn.outlets.set(id, this.#newOutlet(consumer, turn, turn.released));
+      this.#addOutlet(turn, consumer, turn.released);
       this.#pump(turn);
     }
     return {
@@ -251,7 +294,7 @@ export class Playout {
   audio(chunk: PlayoutChunkIn): void {
     let turn = this.#turns.get(chunk.turnId);
     if (!turn) {
-      turn = { id: chunk.turnId, chunks: [], released: 0, heldBytes: 0, full: false, totalMs: 0, synthesisEnded: false, outlets: new Map(), timer: null };
+      turn = { id: chunk.turnId, chunks: [], released: 0, heldBytes: 0, full: false, totalMs: 0, textOnlyMs: 0, synthesisEnded: false, outlets: new Map(), timer: null };
       this.#turns.set(turn.id, turn);
     }
     if (turn.synthesisEnded) return;
@@ -267,7 +310,7 @@ export class Playout {
     turn.totalMs += chunk.audioMs;
     turn.heldBytes += chunk.pcm.byteLength;
     for (const consumer of this.#consumers.values()) {
-      if (!turn.outlets.has(consumer.id)) turn.outlets.set(consumer.id, this.#newOutlet(consumer, turn, turn.chunks.length - 1));
+      if (!turn.outlets.has(consumer.id)) this.#addOutlet(turn, consumer, turn.chunks.length - 1);
     }
     this.#pump(turn);
   }
@@ -306,7 +349,7 @@ export class Playout {
     const heard = this.#heard(turn, this.#clock.now());
     this.#forget(turn);
     for (const outlet of turn.outlets.values()) {
-      if (outlet.started && outlet.donePos === null) this.#call(() => outlet.consumer.sink.drop?.(turn.id));
+      if (outlet.started && outlet.donePos === null) this.#call(turn, outlet, "drop", () => outlet.consumer.sink.drop?.(turn.id));
     }
     return heard;
   }
@@ -319,9 +362,25 @@ export class Playout {
 
   // --- internals -------------------------------------------------------------
 
-  #newOutlet(consumer: Consumer, turn: TurnPlayout, from: number): Outlet {
+  #addOutlet(turn: TurnPlayout, consumer: Consumer, from: number): void {
     const baseMs = turn.chunks[from]?.offsetMs ?? turn.totalMs;
-    return { consumer, next: from, baseMs, sentMs: baseMs, anchorPos: baseMs, anchorAt: 0, started: false, reported: consumer.reports, donePos: null, endSent: false, early: false };
+    if (turn.outlets.size === 0) turn.textOnlyMs = baseMs;
+    turn.outlets.set(consumer.id, {
+      consumer,
+      next: from,
+      baseMs,
+      sentMs: baseMs,
+      anchorPos: baseMs,
+      anchorAt: 0,
+      started: false,
+      reported: consumer.reports,
+      donePos: null,
+      endSent: false,
+      progressPos: baseMs,
+      behindMs: 0,
+      behindAt: 0,
+      sinkFailed: false,
+    });
   }
 
   /** Index of the first chunk some consumer still playing the turn has not been sent (all chunks when nobody plays it). */
@@ -363,29 +422,28 @@ export class Playout {
     return Math.min(o.sentMs, o.anchorPos + Math.max(0, now - o.anchorAt));
   }
 
-  #heardMs(turn: TurnPlayout, now: number): number {
+  /** The stretches of the turn's timeline some listener played, sorted and merged. */
+  #heardSpans(turn: TurnPlayout, now: number): [number, number][] {
     // With nobody listening, synthesised is heard.
-    if (turn.outlets.size === 0) return turn.totalMs;
-    let ms = 0;
-    for (const o of turn.outlets.values()) ms = Math.max(ms, this.#position(o, now));
-    return ms;
+    if (turn.outlets.size === 0) return turn.totalMs > 0 ? [[0, turn.totalMs]] : [];
+    const spans: [number, number][] = turn.textOnlyMs > 0 ? [[0, turn.textOnlyMs]] : [];
+    for (const o of turn.outlets.values()) {
+      const pos = this.#position(o, now);
+      if (pos > o.baseMs) spans.push([o.baseMs, pos]);
+    }
+    return mergeSpans(spans);
   }
 
   #heard(turn: TurnPlayout, now: number): Heard {
-    const heardMs = this.#heardMs(turn, now);
-    return { heardMs: round(heardMs), ...heardText(turn.chunks, heardMs, turn.synthesisEnded) };
+    const spans = this.#heardSpans(turn, now);
+    const heardMs = spans.reduce((ms, [a, b]) => ms + b - a, 0);
+    return { heardMs: round(heardMs), ...heardText(turn.chunks, spans, turn.synthesisEnded) };
   }
 
-  /**
-   * What was heard of a turn whose playout is over: all of it when any
-   * consumer played its audio to the end (or there was none), else (every
-   * consumer left or stopped early) only what was played, marked cut.
-   */
-  #heardAtEnd(turn: TurnPlayout, now: number): Heard {
-    const heard = this.#heard(turn, now);
-    const outlets = [...turn.outlets.values()];
-    if (outlets.length > 0 && outlets.every((o) => o.early)) return heard;
-    return { heardMs: heard.heardMs, ...heardText(turn.chunks, turn.totalMs, true) };
+  /** Bring the outlet's lag behind real time up to `now`: it grows while the consumer holds audio it has not reported playing. */
+  #accrue(o: Outlet, now: number): void {
+    if (o.started && o.sentMs > o.progressPos) o.behindMs += now - o.behindAt;
+    o.behindAt = now;
   }
 
   #report(consumer: Consumer, r: PlaybackReport): boolean {
@@ -398,9 +456,27 @@ export class Playout {
     if (r.state === "playing") {
       o.anchorPos = pos;
       o.anchorAt = now;
+      this.#accrue(o, now);
+      if (pos > o.progressPos) {
+        o.behindMs = Math.max(0, o.behindMs - (pos - o.progressPos));
+        o.progressPos = pos;
+      }
+      if (o.behindMs >= this.#stallMs) {
+        // Stalled: it leaves the turn where it last got to, as if it had gone.
+        o.donePos = o.progressPos;
+        this.#logger.info("audio listener stalled: left out of the rest of the turn", {
+          consumer: consumer.id,
+          turnId: turn.id,
+          positionMs: round(o.progressPos - o.baseMs),
+          behindMs: round(o.behindMs),
+        });
+      }
+    } else if (r.state === "ended" && o.sentMs - pos <= ENDED_SLACK_MS) {
+      // Played to the end (give or take its player's rounding).
+      o.donePos = o.sentMs;
     } else {
+      // Stopped, or "ended" short of the end: heard up to where it says.
       o.donePos = pos;
-      o.early = r.state === "stopped";
     }
     this.#pump(turn);
     return true;
@@ -414,7 +490,6 @@ export class Playout {
       const o = turn.outlets.get(consumer.id);
       if (!o || o.donePos !== null) continue;
       o.donePos = this.#position(o, now);
-      o.early = true;
       this.#pump(turn);
     }
   }
@@ -442,9 +517,10 @@ export class Playout {
           o.anchorAt = now;
           o.started = true;
         }
+        this.#accrue(o, now);
         o.sentMs = c.offsetMs + c.audioMs;
         o.next++;
-        this.#call(() => o.consumer.sink.send(c));
+        this.#call(turn, o, "send", () => o.consumer.sink.send(c));
       }
       if (!turn.synthesisEnded || o.next < turn.chunks.length) {
         allDone = false;
@@ -452,7 +528,7 @@ export class Playout {
       }
       if (!o.endSent) {
         o.endSent = true;
-        this.#call(() => o.consumer.sink.end?.(turn.id));
+        this.#call(turn, o, "end", () => o.consumer.sink.end?.(turn.id));
       }
       // Everything sent: done once it has been played (a reporting consumer gets a grace to say so).
       const left = o.sentMs - this.#position(o, now) + (o.reported ? this.#graceMs : 0);
@@ -464,7 +540,7 @@ export class Playout {
     }
     if (turn.synthesisEnded && allDone) {
       this.#forget(turn);
-      this.#onEnded?.(turn.id, this.#heardAtEnd(turn, now));
+      this.#onEnded?.(turn.id, this.#heard(turn, now));
       return;
     }
     this.#settle(turn);
@@ -479,27 +555,52 @@ export class Playout {
     this.#turns.delete(turn.id);
   }
 
-  /** A sink that throws must not break pacing for the others. */
-  #call(fn: () => void): void {
+  /** A sink that throws must not break pacing for the others; its first failure in a turn is logged. */
+  #call(turn: TurnPlayout, o: Outlet, call: "send" | "end" | "drop", fn: () => void): void {
     try {
       fn();
-    } catch {
-      // The sink's owner reports its own failures (a closed socket drops frames silently).
+    } catch (err) {
+      if (o.sinkFailed) return;
+      o.sinkFailed = true;
+      this.#logger.warn("audio consumer failed to take audio", { consumer: o.consumer.id, turnId: turn.id, call, error: String(err) });
     }
   }
+}
+
+/** Sort stretches and merge those that overlap or touch. */
+function mergeSpans(spans: [number, number][]): [number, number][] {
+  spans.sort((x, y) => x[0] - y[0]);
+  const out: [number, number][] = [];
+  for (const [a, b] of spans) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /**
- * The text heard up to `heardMs` on the timeline of `chunks`: whole
- * sentences whose audio was played to the end, then the first words of the
- * sentence being played, in proportion to its audio, marked with "—".
+ * The text heard of `chunks` when the stretches `heard` of their timeline
+ * were played (a number `ms` means the one stretch from 0 to `ms`): whole
+ * sentences heard, and of a sentence heard in part the words whose share
+ * of its audio (in proportion to their number) was played; every stretch
+ * nobody heard is one "—" (so an answer cut off ends with "—", and one
+ * joined late starts with it). `cut` when anything was not heard.
  * While synthesis runs, the last sentence's length is estimated from the
  * pace of the finished ones, so a half-synthesised sentence is never
  * counted as heard whole.
+ * @example
+ * // chunks: "Hello there." over 0-1000 ms, "How are you today?" 1000-2000, "Fine thanks." 2000-3000
+ * heardText(chunks, [[0, 500], [2000, 3000]], true); // { text: "Hello— Fine thanks.", cut: true }
  */
-export function heardText(chunks: readonly { sentenceIndex: number; text: string; offsetMs: number; audioMs: number }[], heardMs: number, synthesisEnded: boolean): { text: string; cut: boolean } {
+export function heardText(
+  chunks: readonly { sentenceIndex: number; text: string; offsetMs: number; audioMs: number }[],
+  heard: number | readonly (readonly [number, number])[],
+  synthesisEnded: boolean,
+): { text: string; cut: boolean } {
+  const spans = typeof heard === "number" ? (heard > 0 ? [[0, heard] as const] : []) : heard;
   const sentences: { index: number; text: string; start: number; end: number }[] = [];
   for (const c of chunks) {
     const last = sentences[sentences.length - 1];
@@ -512,21 +613,41 @@ export function heardText(chunks: readonly { sentenceIndex: number; text: string
   const msPerChar = doneChars > 0 ? done.reduce((n, x) => n + x.end - x.start, 0) / doneChars : 60;
   const last = sentences[sentences.length - 1];
   if (!synthesisEnded && last) last.end = Math.max(last.end, last.start + last.text.length * msPerChar) + 1;
-  const parts: string[] = [];
   const EPSILON = 0.5;
+  const played = (from: number, to: number) => spans.some(([a, b]) => a <= from + EPSILON && b + EPSILON >= to);
+  // Pieces heard, one "—" for each unheard stretch between them; a dash right after a word of a partly heard sentence is glued to it.
+  const pieces: string[] = [];
+  let gap = false;
+  let afterWord = false;
+  const closeGap = () => {
+    if (!gap) return;
+    if (afterWord) pieces[pieces.length - 1] += "—";
+    else pieces.push("—");
+    gap = false;
+    afterWord = false;
+  };
+  const put = (piece: string, word: boolean) => {
+    closeGap();
+    pieces.push(piece);
+    afterWord = word;
+  };
   let cut = false;
   for (const s of sentences) {
-    if (heardMs + EPSILON >= s.end) {
-      parts.push(s.text);
+    if (played(s.start, s.end)) {
+      put(s.text, false);
       continue;
     }
-    if (heardMs > s.start) {
-      const words = s.text.split(/\s+/).filter(Boolean);
-      const n = Math.floor(((heardMs - s.start) / (s.end - s.start)) * words.length);
-      parts.push(`${words.slice(0, n).join(" ")}—`);
-    } else parts.push("—");
     cut = true;
-    break;
+    const words = s.text.split(/\s+/).filter(Boolean);
+    const share = (s.end - s.start) / Math.max(1, words.length);
+    words.forEach((word, i) => {
+      if (played(s.start + i * share, s.start + (i + 1) * share)) put(word, true);
+      else gap = true;
+    });
+    if (words.length === 0) gap = true;
+    // A dash glues only to a word of the same sentence.
+    if (!gap) afterWord = false;
   }
-  return { text: parts.join(" "), cut };
+  closeGap();
+  return { text: pieces.join(" "), cut };
 }

@@ -40,20 +40,22 @@ export const COMMAND_DATA = {
       turn_id: TurnId.describe("The turn whose audio you are playing (from tts_audio)"),
       state: z
         .enum(["playing", "ended", "stopped"])
-        .describe("playing: audio of the turn is playing; ended: you played all of it that you will play; stopped: you stopped playing it (muted, closed the player)"),
-      position_ms: Milliseconds.describe("Audio of this turn played on this client so far, in ms"),
+        .describe(
+          "playing: audio of the turn is playing; ended: you played all of it that you will play (it counts as heard to the end only when position_ms is within 250 ms of the audio you were sent; short of that, up to position_ms); stopped: you stopped playing it (muted, closed the player)",
+        ),
+      position_ms: Milliseconds.describe("Audio of this turn played on this client so far, in ms, counted from the first frame you were sent of it"),
     })
     .describe(
-      "Report how far this client has played a turn's speech (audio clients only, ?audio=1). The server paces your audio to it and takes it as what you heard. A report for a turn that is no longer playing out is acknowledged and ignored",
+      "Report how far this client has played a turn's speech (audio clients only, ?audio=1). The server paces your audio to it and takes it as what you heard. A client that keeps reporting `playing` but falls 5 s behind real time while it holds audio (a position that does not advance) is taken as stalled and left out of the rest of that turn. A report for a turn that is no longer playing out is acknowledged and ignored",
     ),
   stop_speaking: empty.describe("Stop the assistant mid-answer: cancels generation and speech of the current turn"),
   get_system_info: empty.describe("Ask for system_info (sent to you only)"),
   get_performance_metrics: empty.describe("Ask for performance_metrics over recent turns (sent to you only)"),
   get_replay: z
     .object({
-      since: z.number().int().nonnegative().optional().describe("Last seq you saw; omitted: the recent buffer"),
+      since: z.number().int().nonnegative().optional().describe("Last seq you saw; omitted: the conversation, as a new client is replayed"),
     })
-    .describe("Ask for a replay of logged events after `since` (sent to you only)"),
+    .describe("Ask for a replay of logged events after `since` (sent to you only, written as your connection's profile writes replays: with `compat=coda-lite`, Coda Lite's)"),
   memory_list: z
     .object({
       limit: z.number().int().min(1).max(100).default(20).describe("Most memories to list"),

@@ -3,6 +3,8 @@
  * and the audio format. The wire contract lives in server/protocol only.
  */
 import { z } from "zod";
+// From its own module: the contracts index would bring the stage schemas into the browser client's graph.
+import { ERROR_CODE_PATTERN } from "../../actors/contracts/errors.js";
 
 /** Version of the wire protocol; bump the major on any breaking change. */
 export const PROTOCOL_VERSION = "1.0";
@@ -28,7 +30,7 @@ export const CommandId = z
 export const TurnId = z.string().min(1).max(64).describe("Id of one interaction; every pipeline event of a turn carries it");
 
 /** Error codes are stable snake_case strings; see docs/protocol.md for the lists. */
-export const ErrorCode = z.string().regex(/^[a-z][a-z0-9_]*$/).describe("Stable snake_case error code");
+export const ErrorCode = z.string().regex(ERROR_CODE_PATTERN).describe("Stable snake_case error code");
 
 export const Milliseconds = z.number().nonnegative().describe("Duration in milliseconds");
 

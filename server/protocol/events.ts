@@ -256,6 +256,7 @@ export const EVENT_DATA = {
       heap_total: count.optional(),
       state: MachineState.nullable().optional().describe("The voice machine's state, null without a pipeline"),
       engines: z.record(z.string(), z.string()).optional().describe("Engine name per stage"),
+      voice: z.string().optional().describe("The voice the speech engine (engines.tts) speaks with, as tts_start.voice names it; absent without a pipeline"),
     })
     .describe("System information (version, uptime, memory usage)"),
   latency_trace: z
@@ -326,10 +327,14 @@ export const EVENT_DATA = {
         ),
       state: MachineState.describe("Where the turn was when it was cut"),
       by: z.string().nullable().describe("The turn that replaced it (barge_in)"),
-      heard_ms: Milliseconds.describe("Audio of the answer heard before the cut (furthest any listener got; 0 when nothing was spoken)"),
+      heard_ms: Milliseconds.describe(
+        "Audio of the answer some listener played before the cut: each listener from where it joined, the stretches taken together (audio nobody played is not counted); 0 when nothing was heard",
+      ),
       heard_text: z
         .string()
-        .describe("The answer as heard: whole sentences heard, then the words of the cut sentence heard so far followed by \"—\"; empty when nothing was spoken"),
+        .describe(
+          "The answer as heard, in order: whole sentences heard, the words heard of a sentence heard in part, and \"—\" for each stretch nobody heard (so an answer cut off ends with \"—\"); empty when nothing was spoken",
+        ),
     })
     .describe("A turn was cut short; nothing more of it follows"),
   performance_metrics: z
@@ -392,6 +397,3 @@ export type LoggedEvent = ServerEvent & { seq: number };
 /** What `broadcast` accepts: an event whose timestamp may be left to the server. */
 export type EventInput = { [T in EventType]: { type: T; data: EventData<T>; timestamp?: string } }[EventType];
 
-export function eventSchemaFor<T extends EventType>(type: T) {
-  return EVENT_DATA[type];
-}

@@ -86,8 +86,6 @@ export const COMMAND_EXAMPLES: { [T in CommandType]: Record<string, unknown> } =
   memory_forget: { id: "m7" },
 };
 
-export const EXAMPLE_TIMESTAMP = ts;
-
 /** Events that are neither logged nor replies: they carry no seq (status and presence, system_info). */
 const UNLOGGED_EVENT_TYPES: readonly EventType[] = [...DIRECT_EVENT_TYPES, "system_info", "connection_status"];
 

@@ -6,9 +6,8 @@
  */
 import { z } from "zod";
 import { INPUT_PCM } from "../../actors/audio.js";
-import { COMPAT_PROFILES } from "../compat/coda-lite.js";
 
-/** Query parameters of `ws://host:port/?since=41&audio=1&compat=coda-lite`. All optional. */
+/** Query parameters of `ws://host:port/?since=41&audio=1&compat=coda-lite` (the path is always `/`). All optional. */
 export const ConnectQuery = z
   .strictObject({
     since: z
@@ -25,10 +24,10 @@ export const ConnectQuery = z
       .describe("`1`: also receive synthesised speech as binary frames (any other value: no audio)")
       .meta({ examples: ["1"] }),
     compat: z
-      .enum(COMPAT_PROFILES)
+      .string()
       .optional()
       .describe(
-        "Compatibility profile of this connection: `coda-lite` speaks Coda Lite's wire protocol (docs/compat-coda-lite.md), `none` protocol v1 only. Default: the server's --compat setting. Another value: HTTP 400",
+        "Client profile of this connection: `none` protocol v1 only, or a profile the server registers: `npm start` and createCodaServer register `coda-lite`, which speaks Coda Lite's wire protocol (docs/compat-coda-lite.md). Default: the server's --compat setting. A name the server does not know: HTTP 400 with the known ones",
       )
       .meta({ examples: ["coda-lite"] }),
   })

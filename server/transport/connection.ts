@@ -17,6 +17,7 @@ import {
   type ServerEvent,
 } from "../protocol/index.js";
 import type { ServerSettings } from "./options.js";
+import type { ClientProfile, EventEncoder } from "./profile.js";
 import type { AudioOutput } from "../pipeline/playout.js";
 import { TokenBucket } from "./rate-limit.js";
 import type { Logger } from "../app/logger.js";
@@ -47,10 +48,12 @@ export class Connection {
   wantsAudio = false;
   /** This client's place in the playout of answers (audio clients with a pipeline). */
   audio: AudioOutput | null = null;
-  /** The compatibility profile this client asked for (?compat=) or the server defaults to. */
-  compat: "none" | "coda-lite" = "none";
-  /** The older protocol this client's commands may be in (from its profile), if any. */
+  /** The client profile this client asked for (?compat=) or the server defaults to; null: protocol v1 only. */
+  profile: ClientProfile | null = null;
+  /** Inbound: the older protocol this client's commands may be in (from its profile), if any. */
   dialect: CommandDialect | undefined;
+  /** Outbound: how logged events and replays are written for this client (from its profile); null: v1 frames as logged. */
+  encoder: EventEncoder | null = null;
   #closing = false;
   readonly #commands: TokenBucket;
   /** Audio frames have their own budget: a microphone sends 10-100 ms frames, far more often than anyone types commands. */

@@ -15,7 +15,9 @@
  *   has started. The running turn keeps everything, so a client joining
  *   mid-answer sees the answer so far.
  * - Events of no turn are kept when newer than the first event of the
- *   oldest kept turn, at most LOOSE_MAX of them.
+ *   oldest kept turn, at most `looseEvents` of them (default 100, the seed's
+ *   `buffer_size`: a seed-style server broadcasting only its own events
+ *   replays its last 100 to a new client, as the seed did).
  * - The newest state_change is always kept, whatever its turn, so the last
  *   state_change replayed is the machine's state now.
  */
@@ -27,8 +29,8 @@ export const PROGRESS_EVENT_TYPES = ["stt_progress", "llm_progress", "tts_progre
 const PROGRESS = new Set<string>(PROGRESS_EVENT_TYPES);
 /** Event types that end a turn. */
 const TURN_END = new Set<string>(["latency_trace", "turn_interrupted"] satisfies EventType[]);
-/** Most events of no turn kept. */
-export const LOOSE_MAX = 50;
+/** Most events of no turn kept by default: the seed's `buffer_size`, what its new clients were replayed. */
+export const NEW_CLIENT_LOOSE_EVENTS = 100;
 
 interface Turn {
   id: string;
@@ -43,6 +45,8 @@ export interface ConversationHistoryOptions {
   turns: number;
   /** Most bytes of progress events the running turn keeps (oldest dropped first). Default: unbounded. */
   maxProgressBytes?: number;
+  /** Most events of no turn kept (the newest). Default NEW_CLIENT_LOOSE_EVENTS (100). */
+  looseEvents?: number;
 }
 
 /** The turn id of a logged event, or null for events of no turn. */
@@ -54,6 +58,7 @@ export function turnIdOf(event: LoggedEvent): string | null {
 export class ConversationHistory {
   readonly maxTurns: number;
   readonly #maxProgressBytes: number;
+  readonly #maxLoose: number;
   /** In order of first appearance (oldest first). */
   readonly #turns = new Map<string, Turn>();
   /** Turns that were dropped, so their late events do not start a fragment (bounded). */
@@ -66,6 +71,9 @@ export class ConversationHistory {
     if (!Number.isInteger(options.turns) || options.turns < 0) throw new TypeError(`replay turns must be a non-negative integer, got ${options.turns}`);
     this.maxTurns = options.turns;
     this.#maxProgressBytes = options.maxProgressBytes ?? Number.POSITIVE_INFINITY;
+    const loose = options.looseEvents ?? NEW_CLIENT_LOOSE_EVENTS;
+    if (!Number.isInteger(loose) || loose < 0) throw new TypeError(`replay events of no turn must be a non-negative integer, got ${loose}`);
+    this.#maxLoose = loose;
   }
 
   /** Turns held now, the running one included. */
@@ -143,8 +151,9 @@ export class ConversationHistory {
 
   #addLoose(entry: LogEntry): void {
     if (entry.event.type === "state_change") return; // kept as #state while it is the newest
+    if (this.#maxLoose === 0) return;
     this.#loose.push(entry);
-    if (this.#loose.length > LOOSE_MAX) this.#loose.shift();
+    if (this.#loose.length > this.#maxLoose) this.#loose.shift();
     this.#trimLoose();
   }
 

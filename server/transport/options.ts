@@ -3,8 +3,8 @@
  * validation and the documentation (docs/configuration.md).
  */
 import { z } from "zod";
-import { COMPAT_PROFILES } from "../compat/coda-lite.js";
 import { describeIssues, issuesFromZod } from "../protocol/index.js";
+import { NO_PROFILE, PROFILE_NAME } from "./profile.js";
 
 export const LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "::1", "[::1]"] as const;
 
@@ -31,8 +31,11 @@ export const ServerOptionsSchema = z.strictObject({
   rateViolationsBeforeClose: z.number().int().min(1).default(200).describe("Consecutive rate-limited commands after which the client is closed with 1008"),
   metrics: z.boolean().default(true).describe("Serve Prometheus metrics at /metrics (the JSON latency figures stay at /metrics.json either way)"),
   closeTimeoutMs: z.number().int().min(0).default(2000).describe("How long a client has to answer a close frame (on stop, or when cut as too slow) before its connection is dropped"),
-  compat: z.enum(COMPAT_PROFILES).default("none").describe("Compatibility profile for clients that do not ask for one with ?compat=: none (protocol v1 only) or coda-lite (Coda Lite's dashboard and test clients)"),
-  systemMetricsIntervalMs: z.number().int().min(100).default(5000).describe("How often clients with the coda-lite profile get system_metrics"),
+  compat: z
+    .string()
+    .regex(PROFILE_NAME, "must be a client profile name")
+    .default(NO_PROFILE)
+    .describe("Client profile for clients that do not ask for one with ?compat=: none (protocol v1 only) or the name of a profile the server registers (createCodaServer and npm start register coda-lite)"),
 });
 
 export type ServerOptionsInput = z.input<typeof ServerOptionsSchema>;

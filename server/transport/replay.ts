@@ -13,7 +13,7 @@
  */
 import type { ConversationHistory } from "./conversation.js";
 import type { EventLog } from "./event-log.js";
-import type { EventData } from "../protocol/index.js";
+import type { EventData, LoggedEvent } from "../protocol/index.js";
 
 /** The replay's data apart from its events (this server always fills in kind and turns). */
 export type ReplayHead = Omit<EventData<"replay">, "events" | "kind" | "turns"> & Required<Pick<EventData<"replay">, "kind" | "turns">>;
@@ -23,6 +23,8 @@ export interface BuiltReplay {
   head: ReplayHead;
   frame: Buffer;
   events: number;
+  /** The events it holds, in seq order, for another encoding of the replay (a client profile's). */
+  logged(): LoggedEvent[];
 }
 
 /** Summary of a replay for connection_status. */
@@ -33,7 +35,12 @@ export function replaySummary(r: BuiltReplay): NonNullable<EventData<"connection
 interface Picked {
   seq: number;
   frame: Buffer;
+  /** Known when it came from the conversation; the log keeps only frames. */
+  event?: LoggedEvent;
 }
+
+/** The events of picked frames; those from the log are decoded (only a client profile asks, for a resume). */
+const loggedOf = (picked: readonly Picked[]) => () => picked.map((p) => p.event ?? (JSON.parse(p.frame.toString()) as LoggedEvent));
 
 /**
  * Encode a replay event around already-encoded event frames, byte for byte
@@ -74,11 +81,11 @@ export class Replayer {
       // The log lost events after `since`: give back what the conversation still has of them.
       const firstHeld = slice.first_seq ?? last + 1;
       const filled = this.#history.entries().filter((e) => e.event.seq > since && e.event.seq < firstHeld);
-      picked = [...filled.map((e) => ({ seq: e.event.seq, frame: e.frame })), ...picked];
+      picked = [...filled.map((e) => ({ seq: e.event.seq, frame: e.frame, event: e.event })), ...picked];
       missed -= filled.length;
     }
     const head: ReplayHead = { since, first_seq: picked[0]?.seq ?? null, last_seq: last, missed, reset: false, kind: "resume", turns: [] };
-    return { head, frame: encodeReplay(head, picked.map((p) => p.frame)), events: picked.length };
+    return { head, frame: encodeReplay(head, picked.map((p) => p.frame)), events: picked.length, logged: loggedOf(picked) };
   }
 
   #conversation(since: number | null): BuiltReplay {
@@ -87,7 +94,7 @@ export class Replayer {
     if (!reset && this.#cached?.lastSeq === last) return this.#cached.replay;
     const entries = this.#history.entries();
     const head: ReplayHead = { since, first_seq: entries[0]?.event.seq ?? null, last_seq: last, missed: 0, reset, kind: "conversation", turns: this.#history.turnIds() };
-    const replay = { head, frame: encodeReplay(head, entries.map((e) => e.frame)), events: entries.length };
+    const replay = { head, frame: encodeReplay(head, entries.map((e) => e.frame)), events: entries.length, logged: () => entries.map((e) => e.event) };
     if (!reset) this.#cached = { lastSeq: last, replay };
     return replay;
   }

@@ -1,6 +1,10 @@
 /**
- * The seed's WebSocketServer: start/stop, broadcast validated events to every
- * client, log them for replay and resume, and route client commands.
+ * The seed's WebSocketServer: start/stop, the handshake and limits, the
+ * HTTP routes and the heartbeat, which are server-wide; the conversation
+ * every client follows (event log, replay, broadcast, presence) is its
+ * Channel (channel.ts). Validated events are broadcast to every client and
+ * logged for replay and resume; client commands are routed. Client
+ * profiles (Coda Lite's, server/compat/) plug in through `profiles`.
  *
  * @example
  * const server = new WebSocketServer({ host: "localhost", port: 8765 });
@@ -8,24 +12,20 @@
  * await server.broadcast({ type: "system_info", data: { version: "0.1.1", uptime: 3600, memory: 104857600 } });
  * await server.stop();
  */
-import { randomBytes } from "node:crypto";
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer as WsServer, type WebSocket } from "ws";
-import { codaLiteDialect, CodaLiteEncoder, codaLiteReplay, COMPAT_PROFILES, SystemMetricsSampler, type CompatProfile, type LegacyEvent } from "../compat/coda-lite.js";
+import { Channel } from "./channel.js";
+import { readConnectParams, type ConnectParams } from "./connect-params.js";
 import { CloseCode, Connection, type ConnectionHooks } from "./connection.js";
-import { ConversationHistory } from "./conversation.js";
-import { EventLog } from "./event-log.js";
 import { CODA_PROTOCOL, Gatekeeper, refuseUpgrade } from "./handshake.js";
 import { handleHttp } from "./http-routes.js";
 import { PendingConnections } from "./pending-connections.js";
-import { parseRequestTarget } from "./request-target.js";
 import { closeAll, listenAll } from "./listen.js";
 import { createLogger, type Logger } from "../app/logger.js";
 import { resolveServerOptions, type ServerOptionsInput, type ServerSettings } from "./options.js";
 import type { Pipeline, PipelineCommandType } from "../pipeline/pipeline.js";
 import {
-  encodeEvent,
   makeEvent,
   PROTOCOL_VERSION,
   ProtocolError,
@@ -34,10 +34,10 @@ import {
   type EventData,
   type EventInput,
   type LoggedEvent,
-  type ServerEvent,
-  type ServerEventOf,
 } from "../protocol/index.js";
-import { Replayer, replaySummary } from "./replay.js";
+import type { ClientProfile } from "./profile.js";
+import { ProfileRegistry } from "./profiles.js";
+import { replaySummary } from "./replay.js";
 import { CommandRouter, type CommandHandler } from "./router.js";
 import { buildSystemInfo } from "./system-info.js";
 import { CodaMetrics } from "../telemetry/prometheus.js";
@@ -47,6 +47,8 @@ import { SERVER_VERSION } from "./version.js";
 export interface WebSocketServerOptions extends ServerOptionsInput {
   /** The voice pipeline whose events are broadcast and which takes the pipeline commands. */
   pipeline?: Pipeline;
+  /** Client profiles clients may ask for with `?compat=<name>` (and `compat` may name); createCodaServer registers coda-lite. */
+  profiles?: readonly ClientProfile[];
   logger?: Logger;
 }
 
@@ -56,11 +58,9 @@ const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
 
 export class WebSocketServer {
   readonly settings: ServerSettings;
-  /** Random id of this server run; a client seeing a new epoch knows seq restarted. */
-  readonly epoch = randomBytes(6).toString("hex");
-  readonly #log: EventLog;
-  readonly #history: ConversationHistory;
-  readonly #replayer: Replayer;
+  /** The conversation every client follows (its log, replay, connections and presence). */
+  readonly #channel: Channel;
+  readonly #profiles: ProfileRegistry;
   readonly #router = new CommandRouter();
   readonly #gate: Gatekeeper;
   readonly #logger: Logger;
@@ -75,12 +75,8 @@ export class WebSocketServer {
   #port = 0;
   #nextClient = 0;
   #heartbeat: NodeJS.Timeout | undefined;
-  #corked = false;
   #starting: Promise<void> | undefined;
   #stopRequested = false;
-  #presence: { joined: string[]; left: string[]; timer?: NodeJS.Timeout } = { joined: [], left: [] };
-  /** Clients with the coda-lite profile, the encoder of their legacy events and their system_metrics timer. */
-  readonly #codaLite = { clients: 0, encoder: new CodaLiteEncoder(), sampler: new SystemMetricsSampler(), timer: undefined as NodeJS.Timeout | undefined };
   /** One set of connection callbacks for every client (per-client closures cost memory at thousands of clients). */
   readonly #hooks: ConnectionHooks = {
     onCommand: (conn, command) => this.#router.route(command, { clientId: conn.id, reply: (event) => conn.sendEvent(event), replyFrame: (frame) => conn.sendFrame(frame) }),
@@ -96,14 +92,12 @@ export class WebSocketServer {
   #state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
 
   constructor(options: WebSocketServerOptions = {}) {
-    const { pipeline, logger, ...rest } = options;
+    const { pipeline, profiles = [], logger, ...rest } = options;
     this.settings = resolveServerOptions(rest);
-    this.#log = new EventLog({ maxEvents: this.settings.replaySize, maxBytes: this.settings.replayMaxBytes });
-    // The running turn's progress is bounded like the log, so a runaway turn cannot grow it past what resume keeps.
-    this.#history = new ConversationHistory({ turns: this.settings.replayTurns, maxProgressBytes: this.settings.replayMaxBytes });
-    this.#replayer = new Replayer(this.#log, this.#history);
+    this.#profiles = new ProfileRegistry(profiles, this.settings.compat, () => this.#connections.values());
     this.#gate = new Gatekeeper(this.settings);
     this.#logger = logger ?? createLogger();
+    this.#channel = new Channel({ ...this.settings, logger: this.#logger });
     this.#pipeline = pipeline;
     this.#prometheus = this.settings.metrics ? new CodaMetrics({ clients: () => this.#connections.size, tally: this.#tally }) : null;
     this.#pending = new PendingConnections(this.settings.maxPendingConnections, () =>
@@ -134,7 +128,12 @@ export class WebSocketServer {
 
   /** Newest seq in the event log, 0 before the first broadcast. */
   get lastSeq(): number {
-    return this.#log.lastSeq;
+    return this.#channel.lastSeq;
+  }
+
+  /** Random id of this server run's event log; a client seeing a new epoch knows seq restarted. */
+  get epoch(): string {
+    return this.#channel.epoch;
   }
 
   /** Register or replace the handler of a command type (e.g. memory commands). */
@@ -218,8 +217,8 @@ export class WebSocketServer {
     }
     this.#state = "stopping";
     clearInterval(this.#heartbeat);
-    clearInterval(this.#codaLite.timer);
-    clearTimeout(this.#presence.timer);
+    this.#profiles.stop();
+    this.#channel.close();
     const closed = [...this.#connections.values()].map(
       (c) =>
         new Promise<void>((resolve) => {
@@ -239,64 +238,25 @@ export class WebSocketServer {
 
   /**
    * Validate an event, give it the next seq, keep it for replay and send it
-   * to every client. Serialised once for all clients.
+   * to every client. Serialised once for all clients (and once per client
+   * profile's encoder).
    * @throws ProtocolError code `invalid_event` (nothing is logged or sent).
    */
   async broadcast(event: EventInput): Promise<LoggedEvent> {
-    return this.#publish(validateEvent(event));
-  }
-
-  #publish(event: ServerEvent): LoggedEvent {
-    const entry = this.#log.append(event);
-    this.#history.add(entry);
-    const { event: logged, frame } = entry;
-    if (this.#codaLite.clients === 0) {
-      this.#sendToAll(frame);
-      return logged;
-    }
-    // Encoded once for every coda-lite client, as the v1 frame is for the others (an event it passes through as is reuses that frame).
-    const legacy = this.#codaLite.encoder.translate(logged).map((e) => (e === logged ? frame : encodeLegacy(e)));
-    this.#coalesce();
-    for (const c of this.#connections.values()) {
-      if (c.compat === "coda-lite") for (const f of legacy) c.sendFrame(f);
-      else c.sendFrame(frame);
-    }
-    return logged;
+    return this.#channel.publish(validateEvent(event));
   }
 
   /**
    * The conversation a new client is replayed (the last replayTurns turns
-   * whole), as logged events in seq order: for other encodings of the
-   * replay, such as a compatibility profile.
+   * whole), as logged events in seq order.
    */
   conversation(): LoggedEvent[] {
-    return this.#history.events();
-  }
-
-  #sendToAll(frame: Buffer, except?: Connection): void {
-    this.#coalesce();
-    for (const c of this.#connections.values()) if (c !== except) c.sendFrame(frame);
-  }
-
-  /**
-   * Cork every client's TCP stream until the current synchronous burst is
-   * over (process.nextTick), so events produced together (a machine
-   * transition emits several) leave in one write per client, not one each.
-   */
-  #coalesce(): void {
-    if (this.#corked) return;
-    const corked = [...this.#connections.values()];
-    for (const c of corked) c.stream.cork();
-    this.#corked = true;
-    process.nextTick(() => {
-      this.#corked = false;
-      for (const c of corked) c.stream.uncork();
-    });
+    return this.#channel.conversation();
   }
 
   #pipelineOnEvent(event: EventInput): void {
     try {
-      this.#publish(validateEvent(event));
+      this.#channel.publish(validateEvent(event));
       this.#prometheus?.observe(event);
     } catch (err) {
       // A pipeline event that fails its schema is our bug; drop it loudly rather than send garbage.
@@ -307,45 +267,35 @@ export class WebSocketServer {
   #serverOnUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on("error", () => socket.destroy());
     if (this.#state !== "running") return refuseUpgrade(socket, { status: 503, reason: "Server is not running" });
-    const refusal = this.#gate.checkUpgrade(req, this.#connections.size);
-    if (refusal) {
-      this.#logger.info("upgrade refused", { status: refusal.status, reason: refusal.reason });
-      return refuseUpgrade(socket, refusal);
+    const params = this.#gate.checkUpgrade(req, this.#connections.size) ?? readConnectParams(req.url, this.#profiles);
+    if ("status" in params) {
+      this.#logger.info("upgrade refused", { status: params.status, reason: params.reason });
+      return refuseUpgrade(socket, params);
     }
-    const target = parseRequestTarget(req.url);
-    if (!target) return refuseUpgrade(socket, { status: 400, reason: "Bad request target: expected /path?query" });
-    const query = target.query;
-    const sinceParam = query.get("since");
-    let since: number | null = null;
-    if (sinceParam !== null) {
-      since = /^\d{1,15}$/.test(sinceParam) ? Number(sinceParam) : NaN;
-      if (Number.isNaN(since)) return refuseUpgrade(socket, { status: 400, reason: "since must be a non-negative integer (the last seq you saw)" });
-    }
-    const wantsAudio = query.get("audio") === "1";
-    const compatParam = query.get("compat");
-    if (compatParam !== null && !(COMPAT_PROFILES as readonly string[]).includes(compatParam)) {
-      return refuseUpgrade(socket, { status: 400, reason: `compat must be one of: ${COMPAT_PROFILES.join(", ")}` });
-    }
-    const compat = (compatParam as CompatProfile | null) ?? this.settings.compat;
-    this.#wss!.handleUpgrade(req, socket, head, (ws) => this.#wssOnConnection(ws, socket, since, wantsAudio, compat));
+    this.#wss!.handleUpgrade(req, socket, head, (ws) => this.#wssOnConnection(ws, socket, params));
   }
 
-  #wssOnConnection(ws: WebSocket, stream: Duplex, since: number | null, wantsAudio: boolean, compat: CompatProfile): void {
+  #wssOnConnection(ws: WebSocket, stream: Duplex, { since, wantsAudio, profile }: ConnectParams): void {
     const id = `c${++this.#nextClient}`;
     const conn = new Connection(id, ws, this.settings, this.#hooks, this.#logger, stream);
     conn.wantsAudio = wantsAudio;
-    if (compat === "coda-lite") this.#codaLiteJoined(conn);
+    if (profile) {
+      conn.profile = profile;
+      conn.dialect = profile.dialect;
+      this.#profiles.joined(profile);
+    }
     this.#connections.set(id, conn);
-    const replay = this.#replayer.build(since);
+    this.#channel.join(conn);
+    const replay = this.#channel.replay(since);
     conn.sendEvent(
       makeEvent("connection_status", {
         status: "connected",
         client_id: id,
-        clients: this.#connections.size,
+        clients: this.#channel.clientCount,
         server_version: SERVER_VERSION,
         protocol_version: PROTOCOL_VERSION,
-        epoch: this.epoch,
-        last_seq: this.#log.lastSeq,
+        epoch: this.#channel.epoch,
+        last_seq: this.#channel.lastSeq,
         replay_size: this.settings.replaySize,
         replay_max_bytes: this.settings.replayMaxBytes,
         replay_turns: this.settings.replayTurns,
@@ -353,9 +303,7 @@ export class WebSocketServer {
         state: this.#pipeline ? this.#pipeline.state() : null,
       }),
     );
-    // The coda-lite profile reads the same replay, translated (rare clients: parsing it back is fine).
-    if (conn.compat === "coda-lite") conn.sendFrame(encodeLegacy(codaLiteReplay(JSON.parse(replay.frame.toString()) as ServerEventOf<"replay">)));
-    else conn.sendFrame(replay.frame);
+    this.#channel.sendReplay(conn, replay);
     // After the welcome, so a client joining mid-answer gets its connection_status first.
     if (wantsAudio && this.#pipeline?.openAudioOutput) {
       // Each frame of speech is announced by a tts_audio event (its turn and place), then sent, paced to this client's playback.
@@ -375,8 +323,7 @@ export class WebSocketServer {
         },
       });
     }
-    this.#notePresence("joined", id);
-    this.#logger.info("client connected", { client: id, clients: this.#connections.size });
+    this.#logger.info("client connected", { client: id, clients: this.#connections.size, profile: profile?.name ?? "none" });
   }
 
   #connectionOnClose(conn: Connection, code: number): void {
@@ -384,46 +331,9 @@ export class WebSocketServer {
     conn.audio?.close();
     conn.audio = null;
     this.#pipeline?.clientGone?.(conn.id);
-    if (conn.compat === "coda-lite" && --this.#codaLite.clients === 0) {
-      clearInterval(this.#codaLite.timer);
-      this.#codaLite.timer = undefined;
-    }
+    if (conn.profile) this.#profiles.left(conn.profile);
+    this.#channel.leave(conn);
     this.#logger.info("client disconnected", { client: conn.id, code });
-    if (this.#state === "running") this.#notePresence("left", conn.id);
-  }
-
-  /**
-   * Presence is live-only (not logged) and coalesced: the clients that came
-   * and went within one presenceIntervalMs window are announced together,
-   * so N clients connecting at once cost N frames, not N^2/2.
-   */
-  #notePresence(change: "joined" | "left", clientId: string): void {
-    this.#presence[change].push(clientId);
-    if (this.#presence.timer) return;
-    this.#presence.timer = setTimeout(() => this.#presenceOnTimer(), this.settings.presenceIntervalMs);
-    this.#presence.timer.unref();
-  }
-
-  #presenceOnTimer(): void {
-    const { joined, left } = this.#presence;
-    this.#presence = { joined: [], left: [] };
-    if (this.#state !== "running") return;
-    const data: EventData<"connection_status"> = { status: "clients_changed", clients: this.#connections.size, joined, left };
-    this.#sendToAll(encodeEvent(makeEvent("connection_status", data)));
-  }
-
-  /** A client with the coda-lite profile: it speaks Coda Lite's commands and gets its events, system_metrics included. */
-  #codaLiteJoined(conn: Connection): void {
-    conn.compat = "coda-lite";
-    conn.dialect = codaLiteDialect;
-    if (this.#codaLite.clients++ > 0) return;
-    this.#codaLite.timer = setInterval(() => this.#codaLiteOnMetricsTick(), this.settings.systemMetricsIntervalMs);
-    this.#codaLite.timer.unref();
-  }
-
-  #codaLiteOnMetricsTick(): void {
-    const frame = encodeLegacy(this.#codaLite.sampler.sample());
-    for (const c of this.#connections.values()) if (c.compat === "coda-lite") c.sendFrame(frame);
   }
 
   #heartbeatOnTick(): void {
@@ -453,7 +363,11 @@ export class WebSocketServer {
       // A report about a turn that is no longer playing out is late, not wrong: acknowledged and ignored.
       conn.audio.report(cmd.data);
     });
-    this.handle("get_replay", (cmd, ctx) => ctx.replyFrame(this.#replayer.build(cmd.data.since ?? null).frame));
+    this.handle("get_replay", (cmd, ctx) => {
+      // In the asker's encoding: a client with a profile gets the replay as that profile writes it.
+      const conn = this.#connections.get(ctx.clientId);
+      if (conn) this.#channel.sendReplay(conn, this.#channel.replay(cmd.data.since ?? null));
+    });
     for (const type of PIPELINE_COMMANDS) {
       this.handle(type, (cmd, ctx) => {
         if (!this.#pipeline) throw new ProtocolError("unavailable", `No voice pipeline is attached to this server, so ${type} cannot run`);
@@ -463,7 +377,3 @@ export class WebSocketServer {
   }
 }
 
-/** A legacy (compatibility profile) frame: not a v1 event, so not validated against the v1 schemas. */
-function encodeLegacy(event: LegacyEvent): Buffer {
-  return Buffer.from(JSON.stringify(event));
-}

@@ -16,5 +16,6 @@ export function buildSystemInfo(startedAt: number, clients: number, pipeline: Pi
     heap_total: mem.heapTotal,
     state: pipeline ? pipeline.state() : null,
     engines: pipeline ? pipeline.engines() : {},
+    ...(pipeline?.voice ? { voice: pipeline.voice() } : {}),
   };
 }

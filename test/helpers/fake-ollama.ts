@@ -13,12 +13,17 @@ import { startHttpServer } from "./http-server.js";
 export interface FakeOllamaOptions {
   /** Model name listed by /api/tags. */
   model?: string;
-  /** Tool the "model" calls when offered, and its arguments (an object, as Ollama sends them). */
-  call?: { name: string; arguments: Record<string, unknown> };
+  /** Tool the "model" calls when offered, and its arguments (an object, as Ollama sends them); a function picks it from the last user message (null: no call). */
+  call?: ToolCallSpec | ((userText: string) => ToolCallSpec | null);
   /** The final answer, given the content of the tool message (or null when no tool ran). */
   answer?: (toolContent: string | null) => string;
   /** Never answer /api/chat (for deadline tests); the connection stays open until the server closes. */
   hang?: boolean;
+}
+
+export interface ToolCallSpec {
+  name: string;
+  arguments: Record<string, unknown>;
 }
 
 export interface ChatBody {
@@ -61,10 +66,11 @@ export async function startFakeOllama(options: FakeOllamaOptions = {}): Promise<
     }
     const lastUser = body.messages.map((m) => m.role).lastIndexOf("user");
     const toolMessage = body.messages.slice(lastUser + 1).find((m) => m.role === "tool");
-    const offered = options.call && body.tools?.some((t) => t.function.name === options.call!.name);
+    const call = typeof options.call === "function" ? options.call(body.messages[lastUser]?.content ?? "") : options.call;
+    const offered = call && body.tools?.some((t) => t.function.name === call.name);
     res.writeHead(200, { "content-type": "application/x-ndjson" });
-    if (offered && !toolMessage) {
-      res.write(line({ tool_calls: [{ function: { name: options.call!.name, arguments: options.call!.arguments } }] }, false));
+    if (call && offered && !toolMessage) {
+      res.write(line({ tool_calls: [{ function: { name: call.name, arguments: call.arguments } }] }, false));
     } else {
       for (const word of answer(toolMessage?.content ?? null).split(/(?<= )/)) res.write(line({ content: word }, false));
     }

@@ -3,20 +3,42 @@
 // audio. Connects to the server that served the page, with ?audio=1 so
 // synthesised speech can be played here. A token, when the server needs
 // one, can be given in the page's fragment: http://host:port/#token=...
+// The conversation panel draws the client's own conversation
+// (`client.conversation`), so the page and any other client of the typed
+// client agree on what each turn was.
 import { CodaClient } from "/dashboard/client.js";
-import { Conversation } from "./conversation.js";
+import { ConversationView } from "./conversation.js";
+import { byId, errorText } from "./dom.js";
 import { EventLog } from "./eventlog.js";
 import { LatencyChart } from "./latency.js";
+import { MemoryPanel } from "./memory.js";
 import { Microphone } from "./mic.js";
 import { SpeechPlayer } from "./player.js";
 import { Statechart } from "./statechart.js";
 
-const $ = (id) => document.getElementById(id);
+/** @typedef {import("/dashboard/client.js").ConnectionState} ConnectionState */
+/** @typedef {import("/dashboard/client.js").ServerEvent} ServerEvent */
+
+/** How long a notice stays (ms); the connection's own troubles stay until they are over. */
+const NOTICE_MS = 10_000;
+
 const token = new URLSearchParams(location.hash.slice(1)).get("token") ?? undefined;
 const client = new CodaClient({ url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`, audio: true, token });
-const conversation = new Conversation($("conversation"));
-const latency = new LatencyChart($("latency"));
-const log = new EventLog($("log"), $("log-filter"), document.querySelector(".log-scroll"), $("log-audio"));
+const memory = new MemoryPanel(
+  {
+    list: byId("memories"),
+    form: /** @type {HTMLFormElement} */ (byId("mem-search")),
+    query: /** @type {HTMLInputElement} */ (byId("mem-query")),
+    status: byId("mem-status"),
+    refresh: byId("mem-refresh"),
+  },
+  client,
+  () => showCutTurns(),
+);
+const conversation = new ConversationView(byId("conversation"), (id) => memory.heard(id));
+const latency = new LatencyChart(byId("latency"));
+const logScroll = /** @type {HTMLElement} */ (document.querySelector(".log-scroll"));
+const log = new EventLog(/** @type {HTMLTableElement} */ (byId("log")), /** @type {HTMLSelectElement} */ (byId("log-filter")), logScroll, byId("log-audio"));
 // Playback reports go out every 250 ms while speech plays: without an id, so no command_ack answers each one.
 const player = new SpeechPlayer((turnId, state, positionMs) => {
   try {
@@ -26,23 +48,35 @@ const player = new SpeechPlayer((turnId, state, positionMs) => {
   }
 });
 const mic = new Microphone();
+/** @type {Statechart | null} */
 let chart = null;
+/** The machine's coarse state, from the welcome and state_change. @type {string | null} */
 let phase = null;
 
 // Exposed for tests and for poking at from the console.
-/** @type {Window & { coda?: object }} */ (window).coda = { client, player, mic };
+/** @type {Window & { coda?: object }} */ (window).coda = { client, player, mic, memory, get chart() { return chart; } };
 
 // --- connection ------------------------------------------------------------
 
-const conn = $("conn");
-const notice = $("notice");
-function say(text) {
+const conn = byId("conn");
+const notice = byId("notice");
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let noticeTimer;
+/**
+ * Say something in the header; it goes after NOTICE_MS unless `sticky`.
+ * @param {string} text
+ * @param {{ sticky?: boolean }} [options]
+ */
+function say(text, options = {}) {
+  clearTimeout(noticeTimer);
   notice.textContent = text;
+  if (!options.sticky) noticeTimer = setTimeout(() => (notice.textContent = ""), NOTICE_MS);
 }
 client.on("state", (state, info) => {
   conn.dataset.state = state;
   const reconnects = Math.max(0, client.connections - (state === "open" ? 1 : 0));
   conn.dataset.reconnects = String(reconnects);
+  /** @type {Record<ConnectionState, string>} */
   const labels = {
     idle: "not connected",
     connecting: "connecting…",
@@ -52,28 +86,35 @@ client.on("state", (state, info) => {
   };
   conn.textContent = labels[state];
   if (state === "reconnecting") {
-    say("Connection lost; reconnecting…");
-    if (mic.running) stopMic();
+    say("Connection lost; reconnecting…", { sticky: true });
+    if (mic.running) void stopMic();
     player.stop();
   }
 });
-// Which speech engine and voice answer (default Flite rms; the badge's title says how to switch).
-function showVoice(tts) {
-  if (tts?.name) $("voice").textContent = `voice: ${tts.name}${tts.voice && tts.voice !== "none" ? ` ${tts.voice}` : ""}`;
+/**
+ * Which speech engine and voice answer (default Flite rms; the badge's title says how to switch).
+ * @param {string | undefined} name
+ * @param {string | undefined} voice
+ */
+function showVoice(name, voice) {
+  if (name) byId("voice").textContent = `voice: ${name}${voice && voice !== "none" ? ` ${voice}` : ""}`;
 }
 client.on("welcome", (w) => {
-  // system_info names the engine; the voice comes with each tts_start.
-  client.getSystemInfo().then((info) => {
-    const name = info.engines?.tts;
-    if (typeof name === "string" && !$("voice").textContent.startsWith(`voice: ${name}`)) showVoice({ name });
-  }, () => {});
-  $("machine-state").title = `server ${w.server_version ?? "?"} · protocol ${w.protocol_version ?? "?"} · client ${w.client_id}`;
+  byId("machine-state").title = `server ${w.server_version ?? "?"} · protocol ${w.protocol_version ?? "?"} · client ${w.client_id}`;
   // The welcome names only the coarse state; the statechart maps it to the state that announces it.
   if (w.state) showPhase(w.state, w.state);
 });
 client.on("resume", (r) => {
   if (r.connection === 1 && r.kind === "conversation" && r.turns.length) say(`Restored the last ${r.turns.length} turn${r.turns.length === 1 ? "" : "s"}.`);
   else if (r.connection > 1 && !r.reset && r.missed === 0) say(`Reconnected; caught up on ${r.replayed} event${r.replayed === 1 ? "" : "s"}.`);
+  else if (r.connection > 1 && notice.textContent === "Connection lost; reconnecting…") say("Reconnected.");
+  // Commands can be sent now (not at the welcome: the replay comes first). The server names its voice at start-up.
+  client.getSystemInfo().then(
+    (info) => showVoice(info.engines?.tts, info.voice),
+    () => {},
+  );
+  void memory.load(memory.query);
+  lookUpHeard();
 });
 client.on("gap", (g) => say(`Reconnected, but ${g.missed} event${g.missed === 1 ? " was" : "s were"} no longer held by the server and could not be shown.`));
 client.on("reset", () => {
@@ -83,34 +124,73 @@ client.on("reset", () => {
 
 // --- events ----------------------------------------------------------------
 
+/**
+ * @param {string} state the coarse state
+ * @param {string} path the state_change path
+ */
 function showPhase(state, path) {
   phase = state;
-  const badge = $("machine-state");
+  const badge = byId("machine-state");
   badge.dataset.phase = state;
   badge.textContent = `state: ${state}`;
   chart?.highlight(path, state);
-  $("ptt").setAttribute("aria-pressed", String(state === "listening" && pttHeld));
+  byId("ptt").setAttribute("aria-pressed", String(state === "listening" && pttHeld));
   if (state === "idle") chart?.running(null);
+}
+
+/** Draw again the turns whose cut answer only their memory describes (its text may have just arrived). */
+function showCutTurns() {
+  for (const t of client.conversation.turns) if (t.heard && t.heard.text === null) conversation.show(t);
+}
+
+/** Ask the memory panel for the texts of memories that say what was heard of a cut answer. */
+function lookUpHeard() {
+  const ids = client.conversation.turns.flatMap((t) => (t.heard && t.heard.text === null ? t.memory.stored.filter((m) => m.interrupted).map((m) => m.id) : []));
+  if (ids.length) void memory.lookUp(ids).then(showCutTurns);
 }
 
 client.on("event", (e, meta) => {
   log.add(e, meta.replayed);
-  conversation.apply(e);
+  const turnId = "turn_id" in e.data ? e.data.turn_id : null;
+  const turn = typeof turnId === "string" ? client.conversation.turn(turnId) : undefined;
+  if (turn) conversation.show(turn);
   if (e.type === "state_change") showPhase(e.data.state, e.data.path);
-  else if (e.type === "tts_start") showVoice({ name: e.data.engine, voice: e.data.voice });
-  else if (e.type === "latency_trace") latency.add(e.data, e.data.turn_id);
-  else if (!meta.replayed && chart && phase !== "idle") {
-    // Which stage works now comes with the statechart (server/dashboard/graph.ts), named by the machine's actor slots.
-    const source = "source" in e.data ? e.data.source : undefined;
-    const src = chart.d.running[`${e.type}:${source}`] ?? chart.d.running[e.type];
-    if (src) chart.running(src);
+  else if (e.type === "tts_start") showVoice(e.data.engine, e.data.voice);
+  else if (e.type === "latency_trace") latency.add(e.data);
+  else if (e.type === "memory_store" && !meta.replayed) {
+    memory.stored();
+    if (e.data.interrupted) lookUpHeard();
   }
+  if (chart && phase !== "idle") showStage(e, meta.replayed);
   if (!meta.replayed) {
     if (e.type === "turn_interrupted") player.cut(e.data.turn_id);
     else if (e.type === "tts_result" && !e.data.interrupted) player.synthesised(e.data.turn_id);
     else if (e.type === "state_change" && e.data.state === "idle" && continuousOn && e.data.mode === null) setContinuous(false);
   }
 });
+
+/**
+ * What the statechart learns from an event besides state_change: the state
+ * entered without one (the answer playing out once synthesised) and which
+ * stage's actor works now. Both come with the statechart
+ * (server/dashboard/graph.ts: `entered`, and `running` named by the
+ * machine's actor slots).
+ * @param {ServerEvent} e
+ * @param {boolean} replayed
+ */
+function showStage(e, replayed) {
+  if (!chart) return;
+  const entered = chart.d.entered[e.type];
+  const latest = client.conversation.turns.at(-1)?.id;
+  if (entered && phase === "speaking" && "turn_id" in e.data && e.data.turn_id === latest && !(e.type === "tts_result" && e.data.interrupted)) {
+    chart.highlightState(entered, phase);
+  }
+  if (replayed) return;
+  const source = "source" in e.data ? e.data.source : undefined;
+  const src = chart.d.running[`${e.type}:${source}`] ?? chart.d.running[e.type];
+  if (src) chart.running(src);
+}
+
 client.on("audio", (chunk) => {
   if (chunk.info && chunk.format) player.play(chunk.pcm, chunk.format, chunk.info.turn_id);
 });
@@ -118,17 +198,19 @@ client.on("audio", (chunk) => {
 fetch("/dashboard/machine.json")
   .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
   .then((d) => {
-    chart = new Statechart($("statechart"), d);
+    chart = new Statechart(byId("statechart"), d, { note: byId("statechart-note"), tools: byId("statechart-tools") });
     if (phase) chart.highlight(phase, phase);
   })
-  .catch((err) => ($("statechart").textContent = `Could not load the statechart: ${err.message}`));
+  .catch((err) => (byId("statechart").textContent = `Could not load the statechart: ${err instanceof Error ? err.message : String(err)}`));
 
 // --- controls --------------------------------------------------------------
 
+/** @param {unknown} err */
 function report(err) {
-  say(err?.code ? `${err.code}: ${err.message}` : String(err?.message ?? err));
+  say(errorText(err));
 }
 
+/** @param {() => Promise<unknown>} action */
 async function run(action) {
   player.unlock();
   try {
@@ -138,14 +220,16 @@ async function run(action) {
   }
 }
 
-const micStatus = $("mic-status");
+const micStatus = byId("mic-status");
 /**
  * Open the microphone, then stt_start saying whether the browser applied
  * echo cancellation (the server's default barge-in by voice needs it).
  * Frames captured before the start is acknowledged follow it, in order.
+ * @param {"push_to_talk" | "continuous"} mode
  */
 async function startListening(mode) {
   let started = false;
+  /** @type {ArrayBuffer[]} */
   const early = [];
   await mic.start((frame) => {
     if (started) client.sendAudio(frame);
@@ -170,46 +254,47 @@ let pttHeld = false;
 async function pttDown() {
   if (pttHeld) return;
   pttHeld = true;
-  $("ptt").setAttribute("aria-pressed", "true");
+  ptt.setAttribute("aria-pressed", "true");
   await run(() => startListening("push_to_talk"));
   if (!pttHeld) await pttUp(true); // released while starting
 }
 async function pttUp(force = false) {
   if (!pttHeld && !force) return;
   pttHeld = false;
-  $("ptt").setAttribute("aria-pressed", "false");
+  ptt.setAttribute("aria-pressed", "false");
   if (!mic.running) return;
   await stopMic();
   await run(() => client.sttStop());
 }
-const ptt = $("ptt");
+const ptt = byId("ptt");
 ptt.addEventListener("pointerdown", (e) => {
   ptt.setPointerCapture(e.pointerId);
-  pttDown();
+  void pttDown();
 });
-ptt.addEventListener("pointerup", () => pttUp());
-ptt.addEventListener("pointercancel", () => pttUp());
+ptt.addEventListener("pointerup", () => void pttUp());
+ptt.addEventListener("pointercancel", () => void pttUp());
 ptt.addEventListener("keydown", (e) => {
   if ((e.key === " " || e.key === "Enter") && !e.repeat) {
     e.preventDefault();
-    pttDown();
+    void pttDown();
   }
 });
 ptt.addEventListener("keyup", (e) => {
   if (e.key === " " || e.key === "Enter") {
     e.preventDefault();
-    pttUp();
+    void pttUp();
   }
 });
 ptt.addEventListener("click", (e) => e.preventDefault());
 
 let continuousOn = false;
+/** @param {boolean} on */
 function setContinuous(on) {
   continuousOn = on;
-  $("continuous").setAttribute("aria-pressed", String(on));
-  if (!on && mic.running && !pttHeld) stopMic();
+  byId("continuous").setAttribute("aria-pressed", String(on));
+  if (!on && mic.running && !pttHeld) void stopMic();
 }
-$("continuous").addEventListener("click", () =>
+byId("continuous").addEventListener("click", () =>
   run(async () => {
     if (!continuousOn) {
       await startListening("continuous");
@@ -222,23 +307,24 @@ $("continuous").addEventListener("click", () =>
 );
 
 // Stop: silent here at once; the server's turn_interrupted (with what was heard) follows.
-$("stop").addEventListener("click", () =>
+byId("stop").addEventListener("click", () =>
   run(async () => {
     player.silence();
     await client.stopSpeaking();
   }),
 );
-$("demo").addEventListener("click", () => run(() => client.demoFlow()));
-$("speech").addEventListener("change", (e) => {
-  player.enabled = /** @type {HTMLInputElement} */ (e.target).checked;
+byId("demo").addEventListener("click", () => run(() => client.demoFlow()));
+const speech = /** @type {HTMLInputElement} */ (byId("speech"));
+speech.addEventListener("change", () => {
+  player.enabled = speech.checked;
   if (!player.enabled) player.stop();
 });
-$("ask").addEventListener("submit", (e) => {
+const input = /** @type {HTMLInputElement} */ (byId("text"));
+byId("ask").addEventListener("submit", (e) => {
   e.preventDefault();
-  const input = /** @type {HTMLInputElement} */ ($("text"));
   const text = input.value.trim();
   if (!text) return;
-  run(async () => {
+  void run(async () => {
     await client.textInput(text);
     input.value = "";
   });

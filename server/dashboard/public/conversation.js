@@ -1,160 +1,139 @@
-// The conversation panel: one entry per turn, built from pipeline events.
-// Idempotent per event (the client delivers each logged event once), keyed
-// by server run + turn id, because turn ids start again after a restart.
+// The conversation panel: one entry per turn, drawn from the typed client's
+// conversation (`client.conversation`, server/client/conversation.ts), which
+// rebuilds the turns from the replay and from live events. The page draws a
+// turn again whenever one of its events arrives. Entries are keyed by server
+// run and turn id (turn ids start again after a restart); the turns of an
+// earlier run stay as they were, under a divider.
 import { clip, h, ms } from "./dom.js";
 
-export class Conversation {
-  constructor(list) {
+/** @typedef {import("/dashboard/client.js").ConversationTurn} Turn */
+/** @typedef {{ li: HTMLLIElement, mode: HTMLElement, user: HTMLElement, chips: HTMLElement, assistant: HTMLElement, latency: HTMLElement, chipsKey: string }} Entry */
+
+/** Most turns drawn (the oldest go first). */
+const MAX_TURNS = 60;
+/** What a failed stage is called on a chip. */
+const FAILED = { stt_error: "recognition failed", llm_error: "model failed", tts_error: "speech failed", tool_error: "tool failed", memory_error: "memory failed" };
+
+export class ConversationView {
+  /**
+   * @param {HTMLElement} list the <ol> the turns go in
+   * @param {(memoryId: string) => string | null} heardFromMemory what a stored memory says was heard of a cut answer, when it is known
+   */
+  constructor(list, heardFromMemory) {
     this.list = list;
-    this.turns = new Map();
+    this.heardFromMemory = heardFromMemory;
+    /** @type {Map<string, Entry>} */
+    this.entries = new Map();
     this.run = 0;
   }
 
-  /** The server restarted: later turn ids belong to a new run. */
+  /**
+   * The server restarted: later turn ids belong to a new run.
+   * @param {string} text what the divider says
+   */
   newRun(text) {
     this.run++;
     this.list.append(h("li", { class: "divider" }, text));
     this.#scroll();
   }
 
-  #turn(id, mode) {
+  /**
+   * Draw a turn of the current run (new, or changed by an event).
+   * @param {Turn} turn
+   */
+  show(turn) {
+    const e = this.#entry(turn.id);
+    e.mode.textContent = turn.mode ? turn.mode.replace(/_/g, " ") : "";
+    this.#user(e, turn);
+    this.#chips(e, turn);
+    this.#assistant(e, turn);
+    this.#latency(e, turn);
+    this.#scroll();
+  }
+
+  /** @param {string} id */
+  #entry(id) {
     const key = `${this.run}:${id}`;
-    let t = this.turns.get(key);
-    if (t) return t;
-    const head = h("div", { class: "head" }, h("span", {}, id), h("span", { class: "mode" }, mode ?? ""));
+    const found = this.entries.get(key);
+    if (found) return found;
+    const mode = h("span", { class: "mode" });
     const user = h("div", { class: "bubble user partial", hidden: true });
     const chips = h("div", { class: "chips" });
     const assistant = h("div", { class: "bubble assistant", hidden: true });
     const latency = h("div", { class: "latency-line", hidden: true });
-    const li = h("li", { class: "turn", dataset: { turn: id } }, head, user, chips, assistant, latency);
+    const li = h("li", { class: "turn", dataset: { turn: id } }, h("div", { class: "head" }, h("span", {}, id), mode), user, chips, assistant, latency);
     this.list.append(li);
-    t = { li, head, user, chips, assistant, latency, answer: "", tools: new Map() };
-    this.turns.set(key, t);
-    // Keep the list bounded.
-    while (this.turns.size > 60) {
-      const [oldKey, old] = this.turns.entries().next().value;
+    /** @type {Entry} */
+    const entry = { li, mode, user, chips, assistant, latency, chipsKey: "" };
+    this.entries.set(key, entry);
+    for (const [oldKey, old] of this.entries) {
+      if (this.entries.size <= MAX_TURNS) break;
       old.li.remove();
-      this.turns.delete(oldKey);
+      this.entries.delete(oldKey);
     }
-    return t;
+    return entry;
   }
 
-  #setUser(t, text, partial) {
-    t.user.hidden = false;
-    t.user.textContent = text;
-    t.user.classList.toggle("partial", partial);
+  /** @param {Entry} e @param {Turn} t */
+  #user(e, t) {
+    // A spoken turn shows "…" from stt_start until the first words; typed text is known from its recall.
+    const text = t.user === null ? (t.mode && t.mode !== "text" && t.status === "running" ? "…" : null) : t.user || "(nothing heard)";
+    e.user.hidden = text === null;
+    e.user.textContent = text ?? "";
+    e.user.classList.toggle("partial", !t.userFinal);
   }
 
-  #chip(t, kind, content) {
-    const chip = h("div", { class: `chip ${kind}` }, ...content);
-    t.chips.append(chip);
-    return chip;
+  /** @param {Entry} e @param {Turn} t */
+  #chips(e, t) {
+    /** @type {[kind: string, title: string, text: string, extra?: string][]} */
+    const chips = [];
+    if (t.memory.recalled.length) chips.push(["memory", "recalled ", t.memory.recalled.map((x) => clip(x.preview, 60)).join(" · ")]);
+    for (const c of t.tools) {
+      const args = JSON.stringify(c.arguments ?? {});
+      if (c.error) chips.push(["error", `tool ${c.name} failed `, `${c.error.code}: ${c.error.message}`]);
+      else chips.push([c.result === null ? "tool" : "tool done", `tool ${c.name}`, `(${clip(args === "{}" || args === "null" ? "" : args, 80)})${c.result === null ? "" : ` → ${clip(c.result, 100)} `}`, c.durationMs === null ? undefined : `(${ms(c.durationMs)})`]);
+    }
+    for (const x of t.errors) {
+      if (x.type === "tool_error") continue; // on its tool's chip
+      const title = x.type === "memory_error" && x.operation ? `memory ${x.operation} failed ` : `${FAILED[x.type]} `;
+      chips.push(["error", title, `${x.code}: ${x.message}`]);
+    }
+    if (t.interruption) chips.push(["error", "interrupted ", t.interruption.reason.replace("_", " ")]);
+    for (const m of t.memory.stored) chips.push(["memory", `stored ${m.kind}${m.interrupted ? " (as heard)" : ""} `, clip(m.preview, 80)]);
+    const key = JSON.stringify(chips);
+    if (key === e.chipsKey) return;
+    e.chipsKey = key;
+    e.chips.replaceChildren(...chips.map(([kind, title, text, extra]) => h("div", { class: `chip ${kind}` }, h("b", {}, title), text, extra ? h("span", { class: "dim" }, extra) : null)));
+  }
+
+  /** @param {Entry} e @param {Turn} t */
+  #assistant(e, t) {
+    // A cut answer shows what was heard (and what the server remembers), not what was generated.
+    const memory = t.memory.stored.find((m) => m.kind === "turn" && m.interrupted);
+    const heard = t.heard?.text || (t.heard && memory ? this.heardFromMemory(memory.id) : null);
+    const text = heard ?? t.assistant;
+    const cut = t.heard !== null || t.finishReason === "interrupted";
+    e.assistant.hidden = !text;
+    e.assistant.textContent = text;
+    e.assistant.classList.toggle("cut", cut && !!text);
+    e.assistant.classList.toggle("streaming", t.status === "running" && t.finishReason === null && !cut && !t.errors.some((x) => x.type === "llm_error"));
+    e.assistant.title =
+      t.heard?.ms !== null && t.heard?.ms !== undefined ? `heard ${(t.heard.ms / 1000).toFixed(1)} s before the cut`
+      : t.heard ? "Not heard to its end (every listener left or stopped early): the server remembers only what was heard"
+      : "";
+  }
+
+  /** @param {Entry} e @param {Turn} t */
+  #latency(e, t) {
+    const l = t.latency;
+    e.latency.hidden = l === null;
+    if (!l) return;
+    const after = l.mode === "text" ? "the question" : "the transcript";
+    const first = l.input_to_first_audio_ms === null ? "no speech" : `first audio ${ms(l.input_to_first_audio_ms)} after ${after}`;
+    e.latency.textContent = `${first} · whole turn ${ms(l.total_ms)}${l.interrupted ? " · interrupted" : ""}`;
   }
 
   #scroll() {
     this.list.scrollTop = this.list.scrollHeight;
-  }
-
-  /** Apply one protocol event. */
-  apply(e) {
-    const d = e.data;
-    switch (e.type) {
-      case "stt_start": {
-        const t = this.#turn(d.turn_id, d.mode.replace(/_/g, " "));
-        this.#setUser(t, "…", true);
-        break;
-      }
-      case "stt_progress":
-        this.#setUser(this.#turn(d.turn_id), d.text, true);
-        break;
-      case "stt_result":
-        this.#setUser(this.#turn(d.turn_id), d.text || "(nothing heard)", false);
-        break;
-      case "memory_recall": {
-        const t = this.#turn(d.turn_id);
-        // Typed turns have no transcript events: the recall query is the user's text.
-        if (t.user.hidden && d.query) this.#setUser(t, d.query, false);
-        if (d.hits.length) this.#chip(t, "memory", [h("b", {}, "recalled "), d.hits.map((x) => clip(x.preview, 60)).join(" · ")]);
-        break;
-      }
-      case "memory_store":
-        if (d.turn_id) this.#chip(this.#turn(d.turn_id), "memory", [h("b", {}, `stored ${d.kind}${d.interrupted ? " (as heard)" : ""} `), clip(d.preview, 80)]);
-        break;
-      case "memory_error":
-        if (d.turn_id) this.#chip(this.#turn(d.turn_id), "error", [h("b", {}, `memory ${d.operation} failed `), d.message]);
-        break;
-      case "tool_call": {
-        const t = this.#turn(d.turn_id);
-        const args = JSON.stringify(d.arguments ?? {});
-        const chip = this.#chip(t, "tool", [h("b", {}, `tool ${d.name}`), `(${clip(args === "{}" ? "" : args, 80)})`]);
-        chip.dataset.call = d.call_id;
-        t.tools.set(d.call_id, chip);
-        break;
-      }
-      case "tool_result": {
-        const t = this.#turn(d.turn_id);
-        const chip = t.tools.get(d.call_id) ?? this.#chip(t, "tool", [h("b", {}, `tool ${d.name}`)]);
-        chip.append(` → ${clip(d.preview, 100)} `, h("span", { class: "dim" }, `(${ms(d.duration_ms)})`));
-        chip.classList.add("done");
-        break;
-      }
-      case "tool_error": {
-        const t = this.#turn(d.turn_id);
-        this.#chip(t, "error", [h("b", {}, `tool ${d.name} failed `), `${d.code}: ${d.message}`]);
-        break;
-      }
-      case "llm_progress": {
-        const t = this.#turn(d.turn_id);
-        t.answer += d.delta;
-        t.assistant.hidden = false;
-        t.assistant.textContent = t.answer;
-        t.assistant.classList.add("streaming");
-        break;
-      }
-      case "llm_result": {
-        const t = this.#turn(d.turn_id);
-        t.answer = d.text;
-        t.assistant.hidden = !d.text;
-        t.assistant.textContent = d.text;
-        t.assistant.classList.remove("streaming");
-        t.assistant.classList.toggle("cut", d.finish_reason === "interrupted");
-        break;
-      }
-      case "llm_error": {
-        const t = this.#turn(d.turn_id);
-        t.assistant.classList.remove("streaming");
-        this.#chip(t, "error", [h("b", {}, "model failed "), `${d.code}: ${d.message}`]);
-        break;
-      }
-      case "stt_error":
-      case "tts_error": {
-        const t = this.#turn(d.turn_id);
-        this.#chip(t, "error", [h("b", {}, e.type === "stt_error" ? "recognition failed " : "speech failed "), `${d.code}: ${d.message}`]);
-        break;
-      }
-      case "turn_interrupted": {
-        const t = this.#turn(d.turn_id);
-        t.assistant.classList.remove("streaming");
-        // What was heard is what the assistant said (and what it remembers); the unspoken rest is not shown.
-        if (d.heard_text) {
-          t.assistant.hidden = false;
-          t.assistant.textContent = d.heard_text;
-          t.assistant.classList.add("cut");
-          t.assistant.title = `heard ${(d.heard_ms / 1000).toFixed(1)} s before the cut`;
-        }
-        this.#chip(t, "error", [h("b", {}, "interrupted "), d.reason.replace("_", " ")]);
-        break;
-      }
-      case "latency_trace": {
-        const t = this.#turn(d.turn_id, d.mode);
-        t.head.querySelector(".mode").textContent = d.mode.replace(/_/g, " ");
-        t.latency.hidden = false;
-        t.latency.textContent = `first audio ${ms(d.input_to_first_audio_ms)} · total ${ms(d.total_ms)}${d.interrupted ? " · interrupted" : ""}`;
-        break;
-      }
-      default:
-        return;
-    }
-    this.#scroll();
   }
 }

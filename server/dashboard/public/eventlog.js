@@ -9,9 +9,14 @@ const MAX_ROWS = 400;
 const COUNTED = new Set(["tts_audio"]);
 
 export class EventLog {
-  /** @param {HTMLElement} [counter] shows how many counted (unlisted) events arrived */
+  /**
+   * @param {HTMLTableElement} table with one tbody
+   * @param {HTMLSelectElement} select the type filter
+   * @param {HTMLElement} scroller the table's scrolling box
+   * @param {HTMLElement} [counter] shows how many counted (unlisted) events arrived
+   */
   constructor(table, select, scroller, counter) {
-    this.body = table.tBodies[0];
+    this.body = table.tBodies[0] ?? table.createTBody();
     this.select = select;
     this.scroller = scroller;
     this.counter = counter;
@@ -21,6 +26,10 @@ export class EventLog {
     select.addEventListener("change", () => this.#applyFilter());
   }
 
+  /**
+   * @param {import("/dashboard/client.js").ServerEvent} e
+   * @param {boolean} replayed
+   */
   add(e, replayed) {
     if (COUNTED.has(e.type)) {
       this.audioFrames++;
@@ -49,7 +58,7 @@ export class EventLog {
     row.hidden = !!this.select.value && this.select.value !== e.type;
     const stick = this.scroller.scrollTop + this.scroller.clientHeight >= this.scroller.scrollHeight - 24;
     this.body.append(row);
-    while (this.body.rows.length > MAX_ROWS) this.body.rows[0].remove();
+    while (this.body.rows.length > MAX_ROWS) this.body.rows[0]?.remove();
     if (stick) this.scroller.scrollTop = this.scroller.scrollHeight;
   }
 

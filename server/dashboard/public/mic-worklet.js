@@ -5,6 +5,7 @@
 import { Resampler, floatToS16le } from "./pcm.js";
 
 class CodaMicProcessor extends AudioWorkletProcessor {
+  /** @param {{ processorOptions?: { targetRate?: number, frameSamples?: number } }} options */
   constructor(options) {
     super();
     const o = options.processorOptions ?? {};
@@ -20,11 +21,13 @@ class CodaMicProcessor extends AudioWorkletProcessor {
     };
   }
 
+  /** @param {Float32Array} samples */
   #post(samples) {
     const bytes = floatToS16le(samples);
     this.port.postMessage(bytes, [bytes]);
   }
 
+  /** @param {Float32Array[][]} inputs */
   process(inputs) {
     const channel = inputs[0]?.[0];
     if (!channel) return true;

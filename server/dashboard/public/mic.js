@@ -6,9 +6,20 @@ export class Microphone {
     this.running = false;
     /** Whether the browser applied echo cancellation to the track (known once started): the server's default barge-in needs it. */
     this.echoCancellation = false;
+    /** @type {MediaStream | undefined} */
+    this.stream = undefined;
+    /** @type {AudioContext | undefined} */
+    this.ctx = undefined;
+    /** @type {MediaStreamAudioSourceNode | undefined} */
+    this.source = undefined;
+    /** @type {AudioWorkletNode | undefined} */
+    this.node = undefined;
   }
 
-  /** Start capturing; `onFrame(ArrayBuffer)` gets each 100 ms frame. Throws with a message for people. */
+  /**
+   * Start capturing; `onFrame` gets each 100 ms frame. Throws with a message for people.
+   * @param {(frame: ArrayBuffer) => void} onFrame
+   */
   async start(onFrame) {
     if (this.running) return;
     if (!window.isSecureContext || !navigator.mediaDevices?.getUserMedia) {
@@ -19,14 +30,14 @@ export class Microphone {
       this.stream = await navigator.mediaDevices.getUserMedia({ audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
       // What was asked for is not always what is applied: the server is told what the track really does.
       this.echoCancellation = this.stream.getAudioTracks()[0]?.getSettings().echoCancellation === true;
-      this.ctx = new AudioContext();
-      await this.ctx.audioWorklet.addModule("/dashboard/mic-worklet.js");
-      this.source = this.ctx.createMediaStreamSource(this.stream);
+      const ctx = (this.ctx = new AudioContext());
+      await ctx.audioWorklet.addModule("/dashboard/mic-worklet.js");
+      const source = (this.source = ctx.createMediaStreamSource(this.stream));
       // No outputs: the node is a sink, rendered without being connected to the speakers.
-      this.node = new AudioWorkletNode(this.ctx, "coda-mic", { numberOfInputs: 1, numberOfOutputs: 0, channelCount: 1, processorOptions: { targetRate: 16000, frameSamples: 1600 } });
-      this.node.port.onmessage = (e) => onFrame(e.data);
-      this.source.connect(this.node);
-      if (this.ctx.state === "suspended") await this.ctx.resume();
+      const node = (this.node = new AudioWorkletNode(ctx, "coda-mic", { numberOfInputs: 1, numberOfOutputs: 0, channelCount: 1, processorOptions: { targetRate: 16000, frameSamples: 1600 } }));
+      node.port.onmessage = (e) => onFrame(e.data);
+      source.connect(node);
+      if (ctx.state === "suspended") await ctx.resume();
     } catch (err) {
       await this.stop();
       throw err instanceof Error && err.name === "NotAllowedError" ? new Error("Microphone permission was denied") : err;

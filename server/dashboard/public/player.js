@@ -8,16 +8,19 @@ import { decodePcm } from "./pcm.js";
 /** How often a playing turn's position is reported (ms). */
 const REPORT_MS = 250;
 
+/** @typedef {"playing" | "ended" | "stopped"} PlaybackState */
+/** @typedef {{ id: string, spans: [start: number, duration: number][], synthesised: boolean, timer: ReturnType<typeof setInterval> | undefined }} PlayingTurn */
+
 export class SpeechPlayer {
-  /** `report(turnId, state, positionMs)` sends a playback command (errors are the caller's). */
-  /** @param {(turnId: string, state: "playing" | "ended" | "stopped", positionMs: number) => void} [report] told where playback of a turn is */
+  /** @param {(turnId: string, state: PlaybackState, positionMs: number) => void} [report] told where playback of a turn is (sends a playback command; errors are the caller's) */
   constructor(report = () => {}) {
     this.enabled = true;
     this.report = report;
+    /** @type {Set<AudioBufferSourceNode>} */
     this.sources = new Set();
     this.nextTime = 0;
     this.chunks = 0;
-    /** The turn being played: {id, spans: [[start, duration]], synthesised, timer}. */
+    /** The turn being played. @type {PlayingTurn | null} */
     this.turn = null;
     /** @type {AudioContext | undefined} created on the first user gesture */
     this.ctx = undefined;
@@ -38,22 +41,30 @@ export class SpeechPlayer {
     return Math.round(s * 1000);
   }
 
+  /**
+   * Schedule one frame of a turn's speech after the previous one.
+   * @param {Uint8Array} pcm
+   * @param {import("/dashboard/client.js").AudioChunk["format"]} format the turn's (tts_start)
+   * @param {string} turnId
+   */
   play(pcm, format, turnId) {
     if (!this.enabled || !format || pcm.byteLength === 0) return;
     this.unlock();
-    if (this.turn?.id !== turnId) this.#begin(turnId);
+    const ctx = this.ctx;
+    if (!ctx) return;
+    const turn = this.turn?.id === turnId ? this.turn : this.#begin(turnId);
     const channels = decodePcm(pcm, format);
-    const frames = channels[0].length;
+    const frames = channels[0]?.length ?? 0;
     if (!frames) return;
-    const buffer = this.ctx.createBuffer(format.channels, frames, format.sample_rate);
+    const buffer = ctx.createBuffer(format.channels, frames, format.sample_rate);
     channels.forEach((data, c) => buffer.copyToChannel(data, c));
-    const src = this.ctx.createBufferSource();
+    const src = ctx.createBufferSource();
     src.buffer = buffer;
-    src.connect(this.ctx.destination);
-    const at = Math.max(this.ctx.currentTime + 0.03, this.nextTime);
+    src.connect(ctx.destination);
+    const at = Math.max(ctx.currentTime + 0.03, this.nextTime);
     src.start(at);
     this.nextTime = at + buffer.duration;
-    this.turn.spans.push([at, buffer.duration]);
+    turn.spans.push([at, buffer.duration]);
     this.sources.add(src);
     src.onended = () => {
       this.sources.delete(src);
@@ -62,14 +73,20 @@ export class SpeechPlayer {
     this.chunks++;
   }
 
-  /** The server finished synthesising `turnId` (tts_result): once it has played out, report it ended. */
+  /**
+   * The server finished synthesising `turnId` (tts_result): once it has played out, report it ended.
+   * @param {string} turnId
+   */
   synthesised(turnId) {
-    if (this.turn?.id !== turnId) return;
+    if (!this.turn || this.turn.id !== turnId) return;
     this.turn.synthesised = true;
     this.#maybeEnded();
   }
 
-  /** Silence everything scheduled at once (stop speaking, barge-in, speech turned off). */
+  /**
+   * Silence everything scheduled at once (stop speaking, barge-in, speech turned off).
+   * @param {"stopped" | "cut"} [reason] cut: the server already knows (nothing is reported)
+   */
   stop(reason = "stopped") {
     for (const src of this.sources) {
       src.onended = null;
@@ -89,23 +106,33 @@ export class SpeechPlayer {
     this.stop("cut");
   }
 
-  /** A turn was cut (turn_interrupted): silence it if it is the one playing. */
+  /**
+   * A turn was cut (turn_interrupted): silence it if it is the one playing.
+   * @param {string} turnId
+   */
   cut(turnId) {
     if (this.turn?.id === turnId) this.stop("cut");
   }
 
+  /**
+   * @param {string} turnId
+   * @returns {PlayingTurn}
+   */
   #begin(turnId) {
     if (this.turn) this.stop();
-    const turn = { id: turnId, spans: [], synthesised: false, timer: null };
+    /** @type {PlayingTurn} */
+    const turn = { id: turnId, spans: [], synthesised: false, timer: undefined };
     turn.timer = setInterval(() => this.report(turn.id, "playing", this.position()), REPORT_MS);
     this.turn = turn;
     this.report(turnId, "playing", 0);
+    return turn;
   }
 
   #maybeEnded() {
     if (this.turn?.synthesised && this.sources.size === 0) this.#finish("ended");
   }
 
+  /** @param {PlaybackState | "cut"} state */
   #finish(state) {
     const turn = this.turn;
     if (!turn) return;

@@ -124,10 +124,14 @@ describe("createCodaServer", () => {
     ["none.mjs", "export const x = 1;\n", /none\.mjs: the default export must be a tool made with defineTool\(\{ name, description, input, handler \}\) or an array of them; got no default export$/],
     ["half.mjs", 'export default [{ name: "a" }];\n', /half\.mjs: .*; got element 0 is an object with keys name$/],
     ["throws.mjs", 'throw new Error("boom at load");\n', /^Tool module .*throws\.mjs failed to load: boom at load$/],
+    ["hangs.mjs", "await new Promise(() => {});\nexport default 1;\n", /^Tool module .*hangs\.mjs did not finish loading within 300 ms \(a top-level await that never settles\?\); see the toolImportDeadlineMs setting$/],
+    ["getter.mjs", 'export default { get name() { throw new Error("getter says no"); } };\n', /^Tool module .*getter\.mjs: reading its default export threw: getter says no$/],
+    ["proxy.mjs", 'export default new Proxy({}, { get() { throw new Error("trap says no"); } });\n', /^Tool module .*proxy\.mjs: reading its default export threw: trap says no$/],
+    ["revoked.mjs", "const { proxy, revoke } = Proxy.revocable([], {});\nrevoke();\nexport default proxy;\n", /^Tool module .*revoked\.mjs: reading its default export threw: Cannot perform 'IsArray' on a proxy that has been revoked$/],
   ])("a tool module %s that cannot be used is refused with AppConfigError naming it", async (name, content, message) => {
     const dir = tempDir();
     if (content !== null) writeFileSync(join(dir, name), content);
-    const error = await createCodaServer({ ...QUIET, llmEngine: "builtin", tools: [join(dir, name)] }).catch((e: unknown) => e);
+    const error = await createCodaServer({ ...QUIET, llmEngine: "builtin", toolImportDeadlineMs: 300, tools: [join(dir, name)] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppConfigError);
     expect((error as Error).message).toMatch(message);
   });

@@ -60,11 +60,30 @@ describe("cli", () => {
     [["--port", "99999"], /Invalid port \(from --port\)/],
     [["--bogus"], /Unknown option '--bogus'.*--help/],
     [["--host", "0.0.0.0"], /requires a token/],
+    [["--compat", "coda-pro"], /compat "coda-pro" is not a known client profile; known: none, coda-lite/],
     [["--tool", "/nonexistent/coda-tool.mjs"], /Tool module \/nonexistent\/coda-tool\.mjs not found/],
   ])("bad settings %j stop start-up with exit code 2 and a message naming the setting", (args, message) => {
     const res = spawnSync(process.execPath, ["--import", "tsx", "server/app/cli.ts", ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...CLI_TEST_ENV } });
     expect(res.status).toBe(2);
     expect(res.stderr).toMatch(message);
+  });
+
+  it.each([
+    ["hangs.mjs", "await new Promise(() => {});\nexport default 1;\n", "did not finish loading within 500 ms (a top-level await that never settles?); see the toolImportDeadlineMs setting"],
+    ["getter.mjs", 'export default { get name() { throw new Error("getter says no"); } };\n', "reading its default export threw: getter says no"],
+    ["proxy.mjs", 'export default new Proxy({}, { get() { throw new Error("trap says no"); } });\n', "reading its default export threw: trap says no"],
+  ])("a tool module %s that cannot be used stops start-up with exit code 2, naming the file", (name, content, what) => {
+    const dir = mkdtempSync(join(tmpdir(), "coda-cli-"));
+    const file = join(dir, name);
+    writeFileSync(file, content);
+    const res = spawnSync(process.execPath, ["--import", "tsx", "server/app/cli.ts", "--port", "0", "--tool", file, "--tool-import-deadline-ms", "500"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, ...CLI_TEST_ENV },
+      timeout: 60_000,
+    });
+    expect(res.status).toBe(2);
+    expect(res.stderr.trim().split("\n").at(-1)).toBe(`coda-core: Tool module ${file}${name === "hangs.mjs" ? " " : ": "}${what}`);
   });
 
   it("--help lists every option", () => {

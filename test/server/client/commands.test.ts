@@ -37,6 +37,8 @@ describe("CodaClient commands", () => {
     expect(info.state).toBe("idle");
     expect(info.clients).toBe(1);
     expect(info.engines).toEqual({ stt: "scripted", llm: "builtin", tts: "scripted", memory: "in-memory" });
+    // The voice is known before any answer (the scripted synthesiser's is "none").
+    expect(info.voice).toBe("none");
 
     const ack = await client.textInput("what is 12 times 7");
     expect(ack).toEqual({ id: "c2", command: "text_input" });

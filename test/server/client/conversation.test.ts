@@ -18,8 +18,8 @@ let fixture: CodaFixture | undefined;
 let proxy: TcpProxy | undefined;
 const { track, trackClient } = useServers();
 
-function client(url: string): CodaClient {
-  return trackClient(newClient(url));
+function client(url: string, options: Parameters<typeof newClient>[1] = {}): CodaClient {
+  return trackClient(newClient(url, options));
 }
 
 async function turnEnds(c: CodaClient, action: () => Promise<unknown>): Promise<void> {
@@ -36,6 +36,7 @@ const view = (t: ConversationTurn) => ({
   tools: t.tools.map((x) => `${x.name} -> ${x.result ?? x.error?.code}`),
   stored: t.memory.stored.map((m) => m.kind),
   interruption: t.interruption?.reason ?? null,
+  heard: t.heard,
   latency: t.latency !== null,
 });
 
@@ -67,6 +68,12 @@ describe("CodaClient.conversation", () => {
     expect(turns[2]!.assistant.length).toBeGreaterThan(300);
     expect(turns[2]!.speech).toMatchObject({ interrupted: false });
     expect(view(turns[3]!)).toMatchObject({ status: "interrupted", interruption: "stop" });
+    // What was heard before the stop, as turn_interrupted said it (the answer itself is what was generated).
+    const cut = watcher.conversation.turns[3]!;
+    expect(turns[3]!.heard).toEqual(cut.heard);
+    expect(turns[3]!.heard!.text).toMatch(/\S/);
+    expect(turns[3]!.heard!.ms).toBeGreaterThan(0);
+    expect(turns.slice(0, 3).map((t) => t.heard)).toEqual([null, null, null]);
     // The model had finished: what was cut is the playout of its answer, so generation ended normally.
     expect(turns[3]!.finishReason).toBe("stop");
     // Built from results: the replay held no progress of these finished turns.
@@ -77,6 +84,32 @@ describe("CodaClient.conversation", () => {
     await turnEnds(late, () => late.textInput("what is 2 plus 2"));
     expect(late.conversation.turns.at(-1)).toMatchObject({ user: "what is 2 plus 2", assistant: "2 + 2 is 4.", status: "completed" });
   }, 120_000);
+
+  it("an answer whose only listener left mid-answer is marked as kept only as heard, without a turn_interrupted", async () => {
+    fixture = track(await startCoda({ wordDelayMs: 0, tts: { msPerChar: 60, chunkMs: 100, sound: "silence" } }));
+    // The only listener: it plays the first two seconds (as fast as they come), says so, and leaves.
+    const listener = client(fixture.wsUrl, { audio: true });
+    await listener.connect();
+    let left = false;
+    listener.on("audio", (chunk) => {
+      if (left || !chunk.info) return;
+      listener.notify("playback", { turn_id: chunk.info.turn_id, state: "playing", position_ms: chunk.info.offset_ms });
+      if (chunk.info.offset_ms < 2000) return;
+      left = true;
+      void listener.close();
+    });
+    const stored = new Promise<void>((resolve) => fixture!.bridge.subscribe((e) => e.type === "memory_store" && resolve()));
+    await listener.textInput("tell me a joke");
+    await stored;
+
+    const late = client(fixture.wsUrl);
+    await late.connect();
+    const [turn] = late.conversation.turns;
+    expect(turn!.interruption).toBeNull();
+    expect(turn!.memory.stored).toEqual([expect.objectContaining({ kind: "turn", interrupted: true })]);
+    expect(turn!.heard).toEqual({ text: null, ms: null });
+    expect(turn!.status).toBe("completed");
+  }, 60_000);
 
   it("after a drop, resumes from the replay's last_seq: only what it missed, no folded progress twice", async () => {
     fixture = track(await startCoda({ wordDelayMs: 0 }));
@@ -110,5 +143,6 @@ describe("CodaClient.conversation", () => {
   it("is typed", () => {
     expectTypeOf<CodaClient["conversation"]["turns"]>().toEqualTypeOf<ConversationTurn[]>();
     expectTypeOf<ConversationTurn["status"]>().toEqualTypeOf<"running" | "completed" | "interrupted" | "failed">();
+    expectTypeOf<ConversationTurn["heard"]>().toEqualTypeOf<{ text: string | null; ms: number | null } | null>();
   });
 });

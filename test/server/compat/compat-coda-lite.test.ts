@@ -1,7 +1,7 @@
 /**
  * The coda-lite profile, driven by a client shaped like Coda Lite's own
  * (dashboard-v3's WebSocketClient and the Python test clients, as
- * ../shared/coda-lite-protocol.md describes them): commands with `_debug`
+ * docs/compat-coda-lite.md describes them): commands with `_debug`
  * and no ids, epoch-millisecond timestamps, legacy commands, and the legacy
  * events read field by field, through the whole composition root (built-in
  * responder, real SQLite memory, real tools) over a real socket.
@@ -14,6 +14,7 @@ import WebSocket from "ws";
 import { createCodaServer, type CodaServer } from "../../../server/app/app.js";
 import { loadConfig } from "../../../server/app/config.js";
 import { silentLogger } from "../../../server/app/logger.js";
+import { createCodaLiteProfile } from "../../../server/compat/index.js";
 import { useCleanup } from "../../helpers/cleanup.js";
 
 const cleanups = useCleanup();
@@ -100,7 +101,7 @@ async function app(argv: string[] = ["--compat", "coda-lite"]): Promise<CodaServ
     ["--host", "127.0.0.1", "--port", "0", "--memory-db", join(dir, "memory.db"), "--llm-engine", "builtin", "--tts-engine", "none", "--stt-engine", "none", ...argv],
     {},
   );
-  const a = await createCodaServer({ ...config, logger: silentLogger, server: { systemMetricsIntervalMs: 100 } });
+  const a = await createCodaServer({ ...config, logger: silentLogger, profiles: [createCodaLiteProfile({ systemMetricsIntervalMs: 100 })] });
   cleanups.push(() => a.stop());
   return a;
 }
@@ -240,6 +241,44 @@ describe("compat: coda-lite", () => {
     expect((await lite.waitFor((f) => f.type === "stt_start" || f.type === "stt_error", c2)).type).toBeDefined();
     expect(lite.of("mode_change", c2)[0]?.data).toMatchObject({ mode: "listening" });
     v1.sendRaw({ type: "stt_stop" });
+  });
+
+  it("answers get_replay with Coda Lite's replay too (top-level events), and a v1 client with the v1 replay", async () => {
+    const a = await app();
+    const lite = await CodaLiteClient.connect(a.url);
+    const v1 = await CodaLiteClient.connect(`${a.url}/?compat=none`);
+    await lite.waitFor((f) => f.type === "replay");
+    await v1.waitFor((f) => f.type === "replay");
+    let from = lite.frames.length;
+    lite.send("text_input", { text: "what is 6 times 7" });
+    await lite.turnDone(from);
+    const answer = lite.of("conversation_turn", from).find((f) => f.data!.role === "assistant")!.data!.content as string;
+
+    // The whole conversation, as on connect.
+    from = lite.frames.length;
+    lite.sendRaw({ type: "get_replay", data: {}, id: "r1" });
+    await lite.waitFor((f) => f.type === "command_ack" && f.data?.id === "r1", from);
+    const asked = lite.of("replay", from)[0]!;
+    expect(asked.data).toMatchObject({ kind: "conversation", since: null });
+    expect(asked.events!.filter((e) => e.type === "conversation_turn").map((e) => [e.data!.role, e.data!.content])).toEqual([
+      ["user", "what is 6 times 7"],
+      ["assistant", answer],
+    ]);
+    expect(asked.events!.filter((e) => e.type === "latency_trace")[0]!.data).toHaveProperty("total_seconds");
+    // A resume from a seq: the events after it, translated the same way.
+    const userSeq = (asked.data!.events as { type: string; seq: number }[]).find((e) => e.type === "llm_start")!.seq;
+    from = lite.frames.length;
+    lite.sendRaw({ type: "get_replay", data: { since: userSeq }, id: "r2" });
+    await lite.waitFor((f) => f.type === "command_ack" && f.data?.id === "r2", from);
+    const resumed = lite.of("replay", from)[0]!;
+    expect(resumed.data).toMatchObject({ kind: "resume", since: userSeq, missed: 0 });
+    expect(resumed.events!.filter((e) => e.type === "conversation_turn").map((e) => e.data!.role)).toEqual(["assistant"]);
+
+    // A v1 client asking the same gets the v1 replay only.
+    from = v1.frames.length;
+    v1.sendRaw({ type: "get_replay", data: {}, id: "r3" });
+    await v1.waitFor((f) => f.type === "command_ack" && f.data?.id === "r3", from);
+    expect(v1.of("replay", from)[0]).not.toHaveProperty("events");
   });
 
   it("is chosen per connection with ?compat=coda-lite; an unknown profile is refused with 400", async () => {

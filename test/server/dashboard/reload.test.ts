@@ -5,7 +5,7 @@
  * past the old 100-event replay) and a turn with a tool and a memory, then a
  * reload: every question and answer is shown again, with the tool call, the
  * memory stored, the latency chart and the state, and the page says what it
- * restored.
+ * restored (for ten seconds: the notice then goes).
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { BuiltinResponder } from "../../../actors/llm/builtin.js";
@@ -65,6 +65,8 @@ describe.skipIf(!hasChromium)(`dashboard reload in Chromium${hasChromium ? "" : 
     expect(before.users).toEqual([...QUESTIONS, "remember that my sister is called Ana"]);
     expect(before.answers.slice(0, 3)).toEqual(QUESTIONS.map(answerTo));
 
+    // The page's clock is the test's from here: the notice below must go by itself, without a wall-clock wait.
+    await page.clock.install();
     await page.reload();
     await page.locator("#conn[data-state=open]").waitFor();
     await page.locator(".turn:nth-child(4) .latency-line:not([hidden])").waitFor();
@@ -79,6 +81,12 @@ describe.skipIf(!hasChromium)(`dashboard reload in Chromium${hasChromium ? "" : 
     expect(await page.locator(".latency .row").count()).toBe(4);
     expect(await page.locator("#machine-state").getAttribute("data-phase")).toBe("idle");
     expect(await page.locator("#notice").textContent()).toBe("Restored the last 4 turns.");
+    // A notice, not a fixture: it goes after ten seconds.
+    await page.locator("#mem-status", { hasText: "memories, newest first" }).waitFor(); // no request left waiting on the clock
+    await page.clock.fastForward(9_000);
+    expect(await page.locator("#notice").textContent()).toBe("Restored the last 4 turns.");
+    await page.clock.fastForward(1_500);
+    expect(await page.locator("#notice").textContent()).toBe("");
     // Rebuilt from the turns' results: no progress events were replayed for them.
     expect((await texts(page, "#log tbody tr.replayed td.type")).filter((t) => t.endsWith("_progress"))).toEqual([]);
     expect(page.problems).toEqual([]);

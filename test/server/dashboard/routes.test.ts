@@ -101,6 +101,14 @@ describe("buildVoiceDiagram", () => {
     expect(Object.values(d.running).filter((src) => !invoked.has(src))).toEqual([]);
   });
 
+  it("names the state a finished synthesis enters without a state_change (the answer playing out), and that state is drawn", () => {
+    const ids = new Set<string>();
+    const collect = (n: typeof d.root) => (ids.add(n.id), n.children.forEach(collect));
+    collect(d.root);
+    expect(d.entered).toEqual({ tts_result: "voice.turn.playing" });
+    expect(Object.values(d.entered).filter((id) => !ids.has(id))).toEqual([]);
+  });
+
   it("draws the turn machine inside the session state that invokes it, with invoked actors, deadlines and labelled transitions", () => {
     const find = (id: string, n = d.root): typeof d.root | undefined => (n.id === id ? n : n.children.map((c) => find(id, c)).find(Boolean));
     expect(d.root.children.map((c) => [c.key, c.type])).toEqual([

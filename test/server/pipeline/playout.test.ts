@@ -128,9 +128,9 @@ describe("playout end", () => {
     c.report({ turn_id: "t1", state: "playing", position_ms: 0 }); // c started late
     clock.advance(1500);
     expect(ended).toEqual([]);
-    // c says it ended a little before the timeline's end (its player's own rounding): still the whole answer.
+    // c says it ended a little before the timeline's end (its player's own rounding): it played to the end, the whole answer.
     c.report({ turn_id: "t1", state: "ended", position_ms: 1990 });
-    expect(ended).toEqual([["t1", { heardMs: 1990, text: "Hello there. How are you today?", cut: false }]]);
+    expect(ended).toEqual([["t1", { heardMs: 2000, text: "Hello there. How are you today?", cut: false }]]);
   });
 
   it("every consumer stopping early ends the turn with what was heard, cut", () => {

@@ -6,7 +6,7 @@
  * state_change always stays. Encoded replay frames equal JSON.stringify.
  */
 import { describe, expect, it } from "vitest";
-import { ConversationHistory, LOOSE_MAX } from "../../../server/transport/conversation.js";
+import { ConversationHistory, NEW_CLIENT_LOOSE_EVENTS } from "../../../server/transport/conversation.js";
 import { EventLog } from "../../../server/transport/event-log.js";
 import type { EventInput } from "../../../server/protocol/index.js";
 import { validateEvent } from "../../../server/protocol/index.js";
@@ -66,16 +66,16 @@ describe("ConversationHistory", () => {
     expect(kept()).toEqual(["1:llm_result", "5:llm_progress", "6:llm_progress"]);
   });
 
-  it("keeps events of no turn newer than the oldest turn, at most LOOSE_MAX, and the newest state_change", () => {
+  it("keeps events of no turn newer than the oldest turn, at most NEW_CLIENT_LOOSE_EVENTS, and the newest state_change", () => {
     const { add, kept } = setup(1);
     add(info(0));
     add(state("idle", null));
     add(result("t1"));
     expect(kept()).toEqual(["2:state_change", "3:llm_result"]); // info 0 predates t1
-    for (let i = 1; i <= LOOSE_MAX + 5; i++) add(info(i));
+    for (let i = 1; i <= NEW_CLIENT_LOOSE_EVENTS + 5; i++) add(info(i));
     const events = kept();
-    expect(events.filter((e) => e.endsWith("system_info"))).toHaveLength(LOOSE_MAX);
-    expect(events.at(-1)).toBe(`${3 + LOOSE_MAX + 5}:system_info`);
+    expect(events.filter((e) => e.endsWith("system_info"))).toHaveLength(NEW_CLIENT_LOOSE_EVENTS);
+    expect(events.at(-1)).toBe(`${3 + NEW_CLIENT_LOOSE_EVENTS + 5}:system_info`);
     expect(events).toContain("2:state_change");
   });
 
