@@ -35,7 +35,9 @@
  *     receives the voice machine's frames during a turn.
  *
  * Also: the tarball holds the compiled code, the Silero model and the
- * dashboard bundle, and no doc generators. Times are measured by
+ * dashboard bundle, and no doc generators; and the repository installed by
+ * path into another app (`npm install ../coda-core`) builds its own dist/
+ * (npm runs its `prepare`), so the app can import it. Times are measured by
  * bench/startup.ts, not here.
  */
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
@@ -52,6 +54,8 @@ import { treeBytes } from "../helpers/tree-bytes.js";
 
 const dir = mkdtempSync(join(tmpdir(), "coda-consumer-"));
 let tarFiles: string[] = [];
+/** The copy of the repository's files that was packed (its node_modules linked to this tree's). */
+let source = "";
 const children: ChildProcessWithoutNullStreams[] = [];
 /** The consumer's package-lock.json right after installing coda-core and zod. */
 let installed: { packages: Record<string, { version?: string; resolved?: string; integrity?: string; hasInstallScript?: boolean; link?: boolean }> };
@@ -64,7 +68,7 @@ const npm = (args: string[]) => execFileSync("npm", args, { cwd: dir, encoding: 
 beforeAll(() => {
   // Packed from a copy of the repository's files (its node_modules linked), so that the build npm pack runs
   // (prepare) never rewrites this tree's dist/ while another suite runs `npm start` from it.
-  const source = join(dir, "source");
+  source = join(dir, "source");
   const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
   for (const file of files) {
     if (!existsSync(join(ROOT, file))) continue; // deleted in the working tree
@@ -206,6 +210,18 @@ describe("npm package", () => {
     expect(help).toContain("--port");
     expect(readFileSync(join(dir, "node_modules/coda-core/package.json"), "utf8")).toContain('"coda-core": "./dist/server/app/cli.js"');
   });
+
+  it("installed by path, the repository builds its dist/ itself and the app imports it", () => {
+    // The copy, as a clone that has its dependencies but was never built.
+    rmSync(join(source, "dist"), { recursive: true, force: true });
+    const app = join(dir, "by-path");
+    mkdirSync(app);
+    writeFileSync(join(app, "package.json"), JSON.stringify({ name: "by-path", version: "1.0.0", type: "module", private: true }));
+    execFileSync("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", source], { cwd: app, encoding: "utf8", stdio: "pipe" });
+    expect(existsSync(join(source, "dist/server/index.js"))).toBe(true);
+    const script = 'const coda = await import("coda-core"); const client = await import("coda-core/client"); console.log(typeof coda.createCodaServer, typeof client.CodaClient);';
+    expect(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: app, encoding: "utf8" }).trim()).toBe("function function");
+  }, 300_000);
 
   describe("the examples, with tsx and @statelyai/inspect installed as the README says", () => {
     beforeAll(() => {
