@@ -19,7 +19,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { closeRedis, nodeKeys, openRedis, StreamMux, type RedisClient } from "../../server/cluster/index.js";
 
 export interface RedisServerOptions {
   /** Keep data across stop()/start() with the append-only file (fsync on every write). Default false. */
@@ -204,5 +205,43 @@ export function useRedis(options: RedisServerOptions = {}): () => RedisServer {
   return () => {
     if (!server) throw new Error("useRedis: no server outside a test");
     return server;
+  };
+}
+
+/** One stand-in cluster node: its command connection and its one blocking reader. */
+export interface TestNode {
+  id: string;
+  client: RedisClient;
+  mux: StreamMux;
+}
+
+/**
+ * Connections to the server of `redis` for each test, closed after it
+ * (muxes first, then clients). `connect()` opens one client (reconnecting
+ * quickly after an outage); `node(id)` opens a stand-in node: a command
+ * client and a StreamMux on its own reader connection, as a real node has.
+ * @example const { connect, node } = useRedisClients(redis); const a = await node("a");
+ */
+export function useRedisClients(redis: () => RedisServer): { connect(name?: string): Promise<RedisClient>; node(id: string, options?: { blockMs?: number }): Promise<TestNode> } {
+  const clients: RedisClient[] = [];
+  const muxes: StreamMux[] = [];
+  afterEach(async () => {
+    for (const mux of muxes.splice(0)) await mux.close();
+    for (const client of clients.splice(0)) closeRedis(client);
+  });
+  const connect = async (name?: string) => {
+    const client = await openRedis({ url: redis().url, reconnectMaxMs: 100, ...(name ? { name } : {}) });
+    clients.push(client);
+    return client;
+  };
+  return {
+    connect,
+    async node(id, options = {}) {
+      const client = await connect(`coda:${id}`);
+      const reader = await openRedis({ url: redis().url, reconnectMaxMs: 100, name: `coda:${id}:reader` });
+      const mux = new StreamMux({ client, reader, wakeKey: nodeKeys(id).wake, ...options });
+      muxes.push(mux);
+      return { id, client, mux };
+    },
   };
 }
