@@ -245,3 +245,8 @@ export function useRedisClients(redis: () => RedisServer): { connect(name?: stri
     },
   };
 }
+
+/** Every entry of stream `key` (id and fields as text), read with a plain XRANGE. */
+export async function streamEntries(client: RedisClient, key: string): Promise<{ id: string; message: Record<string, string> }[]> {
+  return (await client.xRange(key, "-", "+")) ?? [];
+}

@@ -12,7 +12,7 @@ import { CommandForwarder, CommandInbox, nodeKeys, sessionKeys, type ForwardedCo
 import { encodeEvent, makeEvent, ProtocolError } from "../../../server/protocol/index.js";
 import { ManualClock } from "../../helpers/clock.js";
 import { useCleanup } from "../../helpers/cleanup.js";
-import { useRedis, useRedisClients } from "../../helpers/redis.js";
+import { streamEntries, useRedis, useRedisClients } from "../../helpers/redis.js";
 import { until } from "../../helpers/wait.js";
 
 const redis = useRedis();
@@ -107,7 +107,7 @@ describe("when the owner cannot answer", () => {
     await forwarded;
     expect(outcome).toMatchObject({ name: "ProtocolError", code: "unavailable", message: "The node running session s1 did not answer within 4000 ms" });
     // The owner answers after all: nobody is waiting for it any more.
-    const [entry] = await origin.client.xRange(sessionKeys("s1").cmd, "-", "+");
+    const [entry] = await streamEntries(origin.client, sessionKeys("s1").cmd);
     await origin.client.xAdd(nodeKeys("origin").replies, "*", { i: entry!.message.i!, c: "c1", n: "1", f0: String(ack("q1")) });
     await until(async () => (await origin.client.xLen(nodeKeys("origin").replies)) === 1, "the late reply");
     expect(forwarder.inFlight).toBe(0);

@@ -8,7 +8,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { appendEvents, ClusterError, readSince, sessionKeys, streamLastSeq, type StreamEvent } from "../../../server/cluster/index.js";
 import { makeEvent } from "../../../server/protocol/index.js";
 import { EventLog } from "../../../server/transport/event-log.js";
-import { useRedis, useRedisClients } from "../../helpers/redis.js";
+import { streamEntries, useRedis, useRedisClients } from "../../helpers/redis.js";
 
 const redis = useRedis();
 const { connect } = useRedisClients(redis);
@@ -33,7 +33,7 @@ describe("appending and reading by seq", () => {
     const { events } = logged(5);
     await appendEvents(client, "kitchen", events.slice(0, 2), { maxLen: 100 });
     await appendEvents(client, "kitchen", events.slice(2), { maxLen: 100 });
-    const entries = await client.xRange(sessionKeys("kitchen").events, "-", "+");
+    const entries = await streamEntries(client, sessionKeys("kitchen").events);
     expect(entries.map((e) => e.id)).toEqual(["1-1", "2-1", "3-1", "4-1", "5-1"]);
     const slice = await readSince(client, "kitchen", null);
     expect(slice.frames.map((f, i) => f.equals(events[i]!.frame))).toEqual([true, true, true, true, true]);
@@ -95,7 +95,7 @@ describe("retries and writers that are not the owner", () => {
     const { events } = logged(6);
     await appendEvents(client, "s1", events.slice(0, 4), { maxLen: 100 });
     await appendEvents(client, "s1", events.slice(2), { maxLen: 100 });
-    const entries = await client.xRange(sessionKeys("s1").events, "-", "+");
+    const entries = await streamEntries(client, sessionKeys("s1").events);
     expect(entries.map((e) => e.id)).toEqual(["1-1", "2-1", "3-1", "4-1", "5-1", "6-1"]);
   });
 

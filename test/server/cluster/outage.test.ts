@@ -9,7 +9,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { readSince, RedisHealth, SessionFollower, sessionKeys, StreamAppender, type RedisHealthStatus, type StreamEvent } from "../../../server/cluster/index.js";
-import { useRedis, useRedisClients } from "../../helpers/redis.js";
+import { streamEntries, useRedis, useRedisClients } from "../../helpers/redis.js";
 import { until } from "../../helpers/wait.js";
 
 const redis = useRedis({ aof: true });
@@ -53,7 +53,7 @@ describe("Redis lost and back", () => {
     for (const seq of range(81, 100)) appender.append(event(seq));
     await appender.flushed();
 
-    const entries = await owner.xRange(sessionKeys("s1").events, "-", "+");
+    const entries = await streamEntries(owner, sessionKeys("s1").events);
     expect(entries.map((e) => e.id)).toEqual(range(1, 100).map((s) => `${s}-1`));
     expect(entries.map((e) => e.message.f)).toEqual(range(1, 100).map((s) => event(s).frame.toString()));
     await until(() => seen.length >= 100, "the follower to have all 100", 15_000);
@@ -79,7 +79,7 @@ describe("Redis lost and back", () => {
     expect(appender.pending).toBe(6);
     await redis().start();
     await appender.flushed();
-    const entries = await owner.xRange(sessionKeys("s1").events, "-", "+");
+    const entries = await streamEntries(owner, sessionKeys("s1").events);
     expect(entries.map((e) => e.id)).toEqual([...range(1, 5), ...range(20, 24)].map((s) => `${s}-1`));
     const resume = await readSince(owner, "s1", 5);
     expect(resume).toMatchObject({ since: 5, first_seq: 20, last_seq: 24, missed: 14, reset: false });
@@ -116,7 +116,7 @@ describe("a fenced appender", () => {
     await owner.set(sessionKeys("s1").owner, "node-a");
     appender.resume();
     await appender.flushed();
-    expect((await owner.xRange(sessionKeys("s1").events, "-", "+")).map((e) => e.id)).toEqual(["1-1", "2-1", "3-1"]);
+    expect((await streamEntries(owner, sessionKeys("s1").events)).map((e) => e.id)).toEqual(["1-1", "2-1", "3-1"]);
     appender.close();
   });
 
