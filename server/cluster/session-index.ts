@@ -11,7 +11,8 @@
  * dead node's clients do not linger. Removing a closed session deletes
  * every key it has except its lease (released by its holder).
  */
-import { NODES_KEY, SESSIONS_KEY, seqOfEntryId, sessionKeys } from "./keys.js";
+import { SESSIONS_KEY, seqOfEntryId, sessionKeys } from "./keys.js";
+import { listNodes } from "./node-registry.js";
 import type { RedisClient } from "./redis-client.js";
 
 /** One session as the cluster lists it. */
@@ -76,11 +77,11 @@ export class SessionIndex {
 
   /**
    * Every indexed session, oldest first. `liveNodes`: the ids of live nodes
-   * (default: the node registry's entries); counts of other nodes are left out.
+   * (default: the node registry's live entries); counts of other nodes are left out.
    */
   async list(liveNodes?: Iterable<string>): Promise<ClusterSession[]> {
     const ids = await this.#client.zRange(SESSIONS_KEY, 0, -1);
-    const live = new Set(liveNodes ?? (await this.#client.hKeys(NODES_KEY)));
+    const live = new Set(liveNodes ?? (await listNodes(this.#client)).map((n) => n.id));
     const rows = await Promise.all(ids.map((id) => this.#row(id, live)));
     return rows.filter((r): r is ClusterSession => r !== null);
   }

@@ -14,13 +14,16 @@
  *   the client has reconnected, so an entry is neither skipped nor handed
  *   over twice (unless the stream trimmed it meanwhile: the follower then
  *   sees the jump in ids).
- * - A follower that throws is logged; the others go on.
+ * - A follower that throws is logged; the others go on. A followed key that
+ *   holds something other than a stream (it would fail every read) is
+ *   logged and no longer followed.
  *
  * In a Redis Cluster one XREAD may only name keys of one slot: this reader
  * is for a single Redis (or one reader per shard, not built).
  */
 import type { Logger } from "../../actors/logger.js";
 import { silentLogger } from "../../actors/logger.js";
+import { isUnavailableError } from "./errors.js";
 import { closeRedis, whenReady, type RedisClient } from "./redis-client.js";
 import { bufferClient, entryId, streamTopId, type StreamEntry } from "./stream-entries.js";
 
@@ -145,32 +148,58 @@ export class StreamMux {
     });
   }
 
+  /** Stop following keys that hold something other than a stream, so the other followers go on. */
+  async #dropNonStreams(asked: ReadonlyMap<string, Subscription>): Promise<void> {
+    try {
+      const keys = [this.#wakeKey, ...asked.keys()];
+      const types = await Promise.all(keys.map((key) => this.#client.type(key)));
+      keys.forEach((key, i) => {
+        if (types[i] === "stream" || types[i] === "none") return;
+        this.#logger.error("followed key is not a stream: no longer followed", { key, type: String(types[i]) });
+        if (key === this.#wakeKey) return;
+        if (this.#subs.get(key) === asked.get(key)) this.#subs.delete(key);
+      });
+    } catch {
+      /* Redis away: the next read says so */
+    }
+  }
+
   async #run(): Promise<void> {
     const signal = this.#abort.signal;
     const reader = bufferClient(this.#reader);
+    let backoff = 50;
     while (!signal.aborted) {
       if (this.#subs.size === 0) {
         await new Promise<void>((resolve) => (this.#idle = resolve));
         this.#idle = null;
         continue;
       }
-      this.#reading = true;
-      this.#woken = false;
-      const asked = new Map(this.#subs);
       let reply: { name: string | Buffer; messages: StreamEntry[] }[] | null;
+      // The followers this read names: entries are handed only to those still current when it returns.
+      let asked = new Map<string, Subscription>();
       try {
+        // Known before the set is taken: a wake written after that must be newer than the id the read names.
         this.#wakeId ??= await streamTopId(this.#reader, this.#wakeKey);
+        this.#reading = true;
+        this.#woken = false;
+        asked = new Map(this.#subs);
         const streams = [{ key: this.#wakeKey, id: this.#wakeId }, ...[...asked.values()].map((s) => ({ key: s.key, id: s.lastId }))];
         this.#reads++;
         reply = (await reader.xRead(streams, { BLOCK: this.#blockMs, COUNT: this.#count })) as unknown as typeof reply;
+        backoff = 50;
       } catch (err) {
         this.#reading = false;
         if (signal.aborted) break;
-        this.#logger.warn("stream reader lost its connection; resuming from the last delivered entries", { error: err instanceof Error ? err.message : String(err) });
-        await whenReady(this.#reader, signal);
-        if (this.#reader.isReady) continue;
-        // Ready fired without the client staying ready (a flapping server): do not spin.
-        await new Promise((r) => setTimeout(r, 50).unref());
+        if (isUnavailableError(err) && !this.#reader.isReady) {
+          this.#logger.warn("stream reader lost its connection; resuming from the last delivered entries", { error: err instanceof Error ? err.message : String(err) });
+          await whenReady(this.#reader, signal);
+        } else {
+          // Refused by Redis (a followed key that is not a stream: one such key fails the whole read), or a connection that flaps: do not spin.
+          this.#logger.error("stream read failed; trying again", { error: err instanceof Error ? err.message : String(err) });
+          await this.#dropNonStreams(asked);
+          await new Promise((r) => setTimeout(r, backoff).unref());
+          backoff = Math.min(backoff * 2, 2000);
+        }
         continue;
       }
       this.#reading = false;

@@ -135,6 +135,19 @@ describe("one reader per node, following a changing set", () => {
     expect(info.filter((c) => c.name === "coda:a:reader" && c.cmd === "xread")).toHaveLength(1);
   });
 
+  it("stops following a key that is not a stream (it would fail every read) and keeps the others going", async () => {
+    const writer = await connect();
+    const a = await node("a");
+    const on = recorder();
+    const follower = new SessionFollower(a.mux);
+    await writer.set("coda:s:{broken}:events", "not a stream");
+    follower.follow("broken", 0, on.listener);
+    follower.follow("good", 0, on.listener);
+    await appendEvents(writer, "good", [{ seq: 1, frame: frame("good", 1) }], { maxLen: 100 });
+    await until(() => on.seqs("good").length === 1, "the good session's event");
+    expect(a.mux.size).toBe(1);
+  });
+
   it("keeps the other followers going when one throws", async () => {
     const writer = await connect();
     const a = await node("a");

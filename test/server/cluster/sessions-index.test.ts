@@ -6,7 +6,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { appendEvents, HistoryStore, SessionIndex, sessionKeys } from "../../../server/cluster/index.js";
+import { appendEvents, HistoryStore, NodeRegistry, SessionIndex, sessionKeys } from "../../../server/cluster/index.js";
 import { useRedis, useRedisClients } from "../../helpers/redis.js";
 
 const redis = useRedis();
@@ -50,7 +50,9 @@ describe("the session index", () => {
     await index.upsert("s1", { created: at(0) });
     await index.setClients("s1", "node-a", 1);
     await index.setClients("s1", "node-gone", 4);
-    await client.hSet("coda:nodes", "node-a", "{}");
+    await new NodeRegistry({ client, id: "node-a", maxSessions: 10, report: () => ({ sessions: 1, load: 0, draining: false }) }).heartbeat();
+    // An entry that expired (or cannot be read) is not a live node.
+    await client.hSet("coda:nodes", "node-gone", "{}");
     expect((await index.list())[0]).toMatchObject({ clients: 1, clients_by_node: { "node-a": 1 } });
     await index.setClients("s1", "node-a", 0);
     expect((await index.list())[0]).toMatchObject({ clients: 0, clients_by_node: {} });
