@@ -62,6 +62,21 @@ function appender(client: RedisClient): StreamAppender {
   return new StreamAppender({ client, session: `bench${++session}`, maxLen: 1000 });
 }
 
+/** EventLog.append and the stream append of each event, paced as `shape` says; done when Redis has them all. */
+function logAndStream(client: RedisClient, events: number, shape: "burst" | "paced" | "round trip"): Promise<Sample> {
+  return measure(client, events, async (log) => {
+    const stream = appender(client);
+    for (let i = 0; i < events; i++) {
+      const { event: e, frame } = log.append(event(i));
+      stream.append({ seq: e.seq, frame });
+      if (shape === "paced") await new Promise((r) => setImmediate(r));
+      else if (shape === "round trip") await stream.flushed();
+    }
+    await stream.flushed();
+    stream.close();
+  });
+}
+
 const shapes: Record<string, (client: RedisClient) => Promise<Sample>> = {
   log: (client) =>
     measure(client, EVENTS, async (log) => {
@@ -74,37 +89,9 @@ const shapes: Record<string, (client: RedisClient) => Promise<Sample>> = {
         await new Promise((r) => setImmediate(r));
       }
     }),
-  burst: (client) =>
-    measure(client, EVENTS, async (log) => {
-      const stream = appender(client);
-      for (let i = 0; i < EVENTS; i++) {
-        const { event: e, frame } = log.append(event(i));
-        stream.append({ seq: e.seq, frame });
-      }
-      await stream.flushed();
-      stream.close();
-    }),
-  paced: (client) =>
-    measure(client, EVENTS, async (log) => {
-      const stream = appender(client);
-      for (let i = 0; i < EVENTS; i++) {
-        const { event: e, frame } = log.append(event(i));
-        stream.append({ seq: e.seq, frame });
-        await new Promise((r) => setImmediate(r));
-      }
-      await stream.flushed();
-      stream.close();
-    }),
-  "round trip": (client) =>
-    measure(client, ROUND_TRIP_EVENTS, async (log) => {
-      const stream = appender(client);
-      for (let i = 0; i < ROUND_TRIP_EVENTS; i++) {
-        const { event: e, frame } = log.append(event(i));
-        stream.append({ seq: e.seq, frame });
-        await stream.flushed();
-      }
-      stream.close();
-    }),
+  burst: (client) => logAndStream(client, EVENTS, "burst"),
+  paced: (client) => logAndStream(client, EVENTS, "paced"),
+  "round trip": (client) => logAndStream(client, ROUND_TRIP_EVENTS, "round trip"),
 };
 
 const redis = await startRedis();

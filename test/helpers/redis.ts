@@ -16,11 +16,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { closeRedis, nodeKeys, openRedis, StreamMux, type RedisClient } from "../../server/cluster/index.js";
+import { closedPort } from "./http-server.js";
 
 export interface RedisServerOptions {
   /** Keep data across stop()/start() with the append-only file (fsync on every write). Default false. */
@@ -53,15 +54,6 @@ export function redisServerBinary(): string {
   if (override) return override;
   for (const candidate of ["/usr/bin/redis-server", "/usr/local/bin/redis-server"]) if (existsSync(candidate)) return candidate;
   throw new Error("redis-server is not installed (no /usr/bin/redis-server): apt-get install redis-server");
-}
-
-/** A free TCP port on loopback (closed again before the server takes it). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** RESP encoding of one command. */
@@ -100,7 +92,7 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
   const binary = redisServerBinary();
   const dir = mkdtempSync(join(tmpdir(), "coda-redis-"));
   const logFile = join(dir, "redis.log");
-  const port = await freePort();
+  const port = await closedPort();
   const args = [
     "--port", String(port),
     "--bind", "127.0.0.1",
