@@ -11,6 +11,7 @@ export { ClusterError, isUnavailableError, type ClusterErrorCode } from "./error
 export { NODES_KEY, NODE_ID_PATTERN, SESSIONS_KEY, SESSION_ID_PATTERN, checkNodeId, entryIdOf, nodeKeys, seqOfEntryId, sessionKeys, type NodeKeys, type SessionKeys } from "./keys.js";
 export { closeRedis, isRedisUrl, openRedis, redactRedisUrl, whenReady, type RedisClient, type RedisConnectOptions } from "./redis-client.js";
 export { RedisHealth, type RedisHealthStatus } from "./health.js";
+export { openClusterNode, type ClusterNode, type ClusterNodeOptions } from "./cluster-node.js";
 export { appendEvents, readSince, streamLastSeq, type AppendOptions, type ReadSinceOptions, type StreamEvent } from "./event-stream.js";
 export { StreamAppender, type AppenderState, type StreamAppenderOptions } from "./stream-appender.js";
 export { StreamMux, type EntriesListener, type Following, type StreamMuxOptions } from "./stream-mux.js";

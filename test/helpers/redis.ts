@@ -20,7 +20,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll } from "vitest";
-import { closeRedis, nodeKeys, openRedis, StreamMux, type RedisClient } from "../../server/cluster/index.js";
+import { closeRedis, openClusterNode, openRedis, type ClusterNode, type RedisClient } from "../../server/cluster/index.js";
 import { closedPort } from "./http-server.js";
 
 export interface RedisServerOptions {
@@ -200,40 +200,31 @@ export function useRedis(options: RedisServerOptions = {}): () => RedisServer {
   };
 }
 
-/** One stand-in cluster node: its command connection and its one blocking reader. */
-export interface TestNode {
-  id: string;
-  client: RedisClient;
-  mux: StreamMux;
-}
-
 /**
  * Connections to the server of `redis` for each test, closed after it
- * (muxes first, then clients). `connect()` opens one client (reconnecting
- * quickly after an outage); `node(id)` opens a stand-in node: a command
- * client and a StreamMux on its own reader connection, as a real node has.
+ * (nodes first, then clients). `connect()` opens one client (reconnecting
+ * quickly after an outage); `node(id)` opens a stand-in cluster node
+ * (openClusterNode: a command client, a StreamMux on its own reader, the
+ * health flag), as a real node has.
  * @example const { connect, node } = useRedisClients(redis); const a = await node("a");
  */
-export function useRedisClients(redis: () => RedisServer): { connect(name?: string): Promise<RedisClient>; node(id: string, options?: { blockMs?: number }): Promise<TestNode> } {
+export function useRedisClients(redis: () => RedisServer): { connect(name?: string): Promise<RedisClient>; node(id: string, options?: { blockMs?: number }): Promise<ClusterNode> } {
   const clients: RedisClient[] = [];
-  const muxes: StreamMux[] = [];
+  const nodes: ClusterNode[] = [];
   afterEach(async () => {
-    for (const mux of muxes.splice(0)) await mux.close();
+    for (const node of nodes.splice(0)) await node.close();
     for (const client of clients.splice(0)) closeRedis(client);
   });
-  const connect = async (name?: string) => {
-    const client = await openRedis({ url: redis().url, reconnectMaxMs: 100, ...(name ? { name } : {}) });
-    clients.push(client);
-    return client;
-  };
   return {
-    connect,
+    async connect(name?: string) {
+      const client = await openRedis({ url: redis().url, reconnectMaxMs: 100, ...(name ? { name } : {}) });
+      clients.push(client);
+      return client;
+    },
     async node(id, options = {}) {
-      const client = await connect(`coda:${id}`);
-      const reader = await openRedis({ url: redis().url, reconnectMaxMs: 100, name: `coda:${id}:reader` });
-      const mux = new StreamMux({ client, reader, wakeKey: nodeKeys(id).wake, ...options });
-      muxes.push(mux);
-      return { id, client, mux };
+      const node = await openClusterNode({ url: redis().url, node: id, reconnectMaxMs: 100, ...options });
+      nodes.push(node);
+      return node;
     },
   };
 }

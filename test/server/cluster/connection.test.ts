@@ -8,14 +8,14 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ClusterError, openRedis, redactRedisUrl, RedisHealth } from "../../../server/cluster/index.js";
+import { ClusterError, openClusterNode, openRedis, redactRedisUrl, RedisHealth } from "../../../server/cluster/index.js";
 import { useRedis, useRedisClients } from "../../helpers/redis.js";
 import { closedPort } from "../../helpers/http-server.js";
 import { until } from "../../helpers/wait.js";
 
 const run = promisify(execFile);
 const redis = useRedis();
-const { connect } = useRedisClients(redis);
+const { connect, node } = useRedisClients(redis);
 
 describe("start-up", () => {
   it("fails with redis_unavailable and exit code 2 when nothing listens, naming the URL without its password", async () => {
@@ -30,6 +30,14 @@ describe("start-up", () => {
     await expect(openRedis({ url: "http://127.0.0.1:6379" })).rejects.toThrow(new TypeError('Invalid Redis URL "http://127.0.0.1:6379": expected redis://host:port or rediss://host:port'));
     await expect(openRedis({ url: redis().url, connectTimeoutMs: 0 })).rejects.toThrow(new TypeError("connectTimeoutMs must be a positive integer, got 0"));
     expect(redactRedisUrl("redis://:pw@cache:6379")).toBe("redis://:***@cache:6379");
+  });
+
+  it("opens a node's connections together, or none: unreachable is redis_unavailable with exit code 2", async () => {
+    const port = await closedPort();
+    await expect(openClusterNode({ url: `redis://127.0.0.1:${port}`, node: "node-a" })).rejects.toMatchObject({ name: "ClusterError", code: "redis_unavailable", exitCode: 2 });
+    await expect(openClusterNode({ url: redis().url, node: "node a" })).rejects.toThrow(TypeError);
+    const names = (await (await connect()).clientList()).map((c) => c.name);
+    expect(names.filter((n) => n.startsWith("coda:node"))).toEqual([]);
   });
 
   it("connects and names the connection", async () => {
@@ -55,6 +63,18 @@ describe("health", () => {
     await until(() => health.ok, "the flag to come back", 10_000);
     expect(seen).toEqual([false, true]);
     health.close();
+  });
+});
+
+describe("a node's health", () => {
+  it("follows both of the node's connections, the commands and the reader", async () => {
+    const a = await node("node-a");
+    expect(a.health.ok).toBe(true);
+    await redis().stop();
+    await until(() => a.health.status().down.length === 2, "both connections to be down");
+    expect(a.health.status().down.sort()).toEqual(["commands", "reader"]);
+    await redis().start();
+    await until(() => a.health.ok, "both connections back", 10_000);
   });
 });
 
