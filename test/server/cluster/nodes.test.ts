@@ -63,11 +63,11 @@ describe("the node registry", () => {
     const clock = new ManualClock();
     let sessions = 0;
     const client = await connect("node-a");
-    const registry = new NodeRegistry({ client, id: "node-a", maxSessions: 100, ttlMs: 3000, clock, report: () => ({ sessions, load: 0, draining: false }) });
+    const registry = new NodeRegistry({ client, id: "node-a", maxSessions: 100, ttlMs: 60_000, clock, report: () => ({ sessions, load: 0, draining: false }) });
     cleanup.push(() => registry.stop());
     await registry.start();
     sessions = 7;
-    clock.advance(999);
+    clock.advance(19_999);
     expect((await listNodes(client))[0]!.sessions).toBe(0);
     clock.advance(1);
     await until(async () => (await listNodes(client))[0]?.sessions === 7, "the next heartbeat");
