@@ -23,6 +23,7 @@ import type { AudioSource, SttEngine } from "../../actors/stt/types.js";
 import { UnavailableStt } from "../../actors/stt/unavailable.js";
 import type { VadProvider } from "../../actors/stt/vad.js";
 import { loadVad } from "../../actors/stt/vad-select.js";
+import { withSpeakerLevel } from "../../actors/stt/vad-level-gate.js";
 import { createBuiltinTools } from "../../actors/tools/builtins/index.js";
 import { ToolRegistry } from "../../actors/tools/registry.js";
 import type { ToolRunner } from "../../actors/tools/types.js";
@@ -236,6 +237,7 @@ async function chooseVad(settings: CodaSettings, descriptions: string[]): Promis
     detector: settings.vad,
     threshold: settings.vadThreshold,
     energyThreshold: settings.vadEnergyThreshold,
+    levelGateDb: settings.vadLevelGateDb,
     endpointing: { startMs: settings.vadMinSpeechMs, hangoverMs: settings.vadHangoverMs, maxUtteranceMs: settings.vadMaxUtteranceMs },
   }).catch((err: unknown) => {
     throw err instanceof TypeError ? new AppConfigError(err.message) : err;
@@ -407,7 +409,8 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
       },
       systemPrompt: settings.systemPrompt,
     },
-    vad,
+    // One conversation: its utterances and barge-in monitors share what they learn of the user's level.
+    vad: vad && withSpeakerLevel(vad),
     bargeIn: settings.bargeIn,
     bargeInMinMs: settings.bargeInMinMs,
     audioLeadMs: settings.audioLeadMs,
