@@ -1,10 +1,11 @@
 /**
  * Starting a worker thread from a module next to the caller: the compiled
- * `.js` in dist/, or, under tsx/vitest, the `.ts` source loaded through
- * tsx's API (a runtime dependency) from a one-line bootstrap, because a
- * worker is a fresh isolate that inherits neither the test runner's
- * transpiler nor (on Node 20) loader hooks given as `--import` in its
- * execArgv. Used by the eSpeak engine and the Silero VAD.
+ * `.js` in dist/ (what the installed package and `npm start` run), or,
+ * when the TypeScript sources run (tests, `npm run dev`), the `.ts` source
+ * loaded through tsx's API (a development dependency) from a one-line
+ * bootstrap, because a worker is a fresh isolate that inherits neither the
+ * test runner's transpiler nor (on Node 20) loader hooks given as `--import`
+ * in its execArgv. Used by the speech engines and the Silero VAD.
  */
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";

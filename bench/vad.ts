@@ -5,10 +5,13 @@
  * Corpus: eSpeak NG utterances (several voices, rates 140-210 wpm, each two
  * phrases with a 200-450 ms pause inside), 1 s of silence first and 2.5 s
  * between utterances, at a normal microphone level (-26 dBFS active speech),
- * mixed with white noise, brown noise and six-talker babble at 20, 10, 5 and
+ * mixed with white noise, brown noise, six-talker babble and a television in
+ * the room (speech-shaped noise in phrases with pauses) at 20, 15, 10, 5 and
  * 0 dB SNR, plus the clean corpus. Labels: 10 ms frames of the clean speech
  * (actors/stt/testing/speech-in-noise.ts). Both detectors run as the server
- * runs them (loadVad, server defaults), fed 100 ms chunks as a client sends.
+ * runs them (loadVad, server defaults: Silero behind the speaker-level gate),
+ * fed 100 ms chunks as a client sends; "silero-ungated" is Silero without the
+ * gate (`levelGateDb: 0`), the baseline the gate is measured against.
  *
  * Prints one JSON line per (vad, noise, snr_db):
  * - precision, recall, f1: frame level, each detector frame's speech
@@ -43,6 +46,7 @@ import {
   toPcm16,
   type NoiseKind,
 } from "../actors/stt/testing/speech-in-noise.js";
+import { LEVEL_GATE_DEFAULTS } from "../actors/stt/vad-level-gate.js";
 import { loadVad } from "../actors/stt/vad-select.js";
 import type { VadEvent, VadFrame, VadProvider } from "../actors/stt/vad.js";
 import { loadEspeak } from "../actors/tts/espeak-wasm.js";
@@ -59,8 +63,8 @@ const UTTERANCES: { voice: string; rate: number; pauseMs: number; phrases: [stri
 ];
 const LEAD_MS = 1000;
 const GAP_MS = 2500;
-const NOISES: NoiseKind[] = ["white", "brown", "babble"];
-const SNRS = [20, 10, 5, 0];
+const NOISES: NoiseKind[] = ["white", "brown", "babble", "tv"];
+const SNRS = [20, 15, 10, 5, 0];
 const CHUNK_BYTES = 3200; // 100 ms
 
 interface Utterance {
@@ -204,42 +208,55 @@ async function main() {
   const loadMs = performance.now() - loadStart;
   if (silero.name !== "silero") throw new Error(`Silero did not load: ${silero.description}`);
   const energy = await loadVad({ detector: "energy" });
-  const detectors = [silero, energy];
+  const ungated = await loadVad({ detector: "silero", levelGateDb: 0 });
+  const named = [
+    { label: "silero", vad: silero },
+    { label: "energy", vad: energy },
+    { label: "silero-ungated", vad: ungated },
+  ];
   const rows: Record<string, unknown>[] = [];
   const emit = (row: Record<string, unknown>) => {
     rows.push(row);
     process.stdout.write(JSON.stringify(row) + "\n");
   };
-  const settings = { threshold_silero: silero.options.threshold, threshold_energy: energy.options.threshold, min_speech_ms: silero.options.startMs, silence_ms: silero.options.hangoverMs };
+  const settings = {
+    threshold_silero: silero.options.threshold,
+    threshold_energy: energy.options.threshold,
+    min_speech_ms: silero.options.startMs,
+    silence_ms: silero.options.hangoverMs,
+    level_gate_db: LEVEL_GATE_DEFAULTS.marginDb,
+    level_decay_db_per_s: LEVEL_GATE_DEFAULTS.decayDbPerS,
+  };
   process.stderr.write(`settings: ${JSON.stringify(settings)}; Silero loaded in ${Math.round(loadMs)} ms\n`);
-  for (const vad of detectors) {
+  for (const { label, vad } of named) {
     const { frames, events } = await run(vad, atSpeechLevel(clean, labels));
-    emit({ vad: vad.name, noise: "none", snr_db: null, ...score(labels, utterances, frames, events) });
+    emit({ vad: label, noise: "none", snr_db: null, ...score(labels, utterances, frames, events) });
   }
   for (const kind of NOISES) {
     const noise = makeNoise(kind, clean.length, synth);
     for (const snr of SNRS) {
       const mixed = mixAtSnr(clean, labels, noise, snr);
-      for (const vad of detectors) {
+      for (const { label, vad } of named) {
         const { frames, events } = await run(vad, mixed);
-        emit({ vad: vad.name, noise: kind, snr_db: snr, ...score(labels, utterances, frames, events) });
+        emit({ vad: label, noise: kind, snr_db: snr, ...score(labels, utterances, frames, events) });
       }
     }
   }
   emit(await idleLoopDelay(3000));
   const costAudio = mixAtSnr(clean, labels, makeNoise("white", clean.length, synth), 10);
   const costs: Record<string, Record<string, number>> = {};
-  for (const vad of detectors) {
+  for (const vad of [silero, energy]) {
     costs[vad.name] = await callCost(vad, costAudio);
     emit({ metric: "call_cost", vad: vad.name, frame_ms: vad.name === "silero" ? 32 : 20, ...costs[vad.name], budget_ms: 5 });
   }
   emit({ metric: "call_cost_ratio", silero_over_energy_p50: Math.round((costs.silero!.call_p50_ms! / costs.energy!.call_p50_ms!) * 10) / 10, silero_load_ms: Math.round(loadMs) });
   await silero.close();
   await energy.close();
+  await ungated.close();
 
   const table = [
-    "| noise | SNR dB | Silero P / R / F1 | energy P / R / F1 | Silero EOS p50 / p95 ms (missed) | energy EOS p50 / p95 ms (missed) | cuts S / E |",
-    "|---|---|---|---|---|---|---|",
+    "| noise | SNR dB | Silero P / R / F1 | energy P / R / F1 | Silero EOS p50 / p95 ms (missed) | energy EOS p50 / p95 ms (missed) | cuts S / E | ungated Silero F1, EOS p95 (missed) |",
+    "|---|---|---|---|---|---|---|---|",
   ];
   const cell = (r: Record<string, unknown>) => `${r.precision} / ${r.recall} / **${r.f1}**`;
   const eosCell = (r: Record<string, unknown>) => `${r.eos_p50_ms ?? "never"} / ${r.eos_p95_ms ?? "never"} (${r.eos_missed}/${r.utterances})`;
@@ -247,10 +264,24 @@ async function main() {
     for (const snr of noise === "none" ? [null] : SNRS) {
       const s = rows.find((r) => r.vad === "silero" && r.noise === noise && r.snr_db === snr)!;
       const e = rows.find((r) => r.vad === "energy" && r.noise === noise && r.snr_db === snr)!;
-      table.push(`| ${noise} | ${snr ?? "clean"} | ${cell(s)} | ${cell(e)} | ${eosCell(s)} | ${eosCell(e)} | ${s.cuts} / ${e.cuts} |`);
+      const u = rows.find((r) => r.vad === "silero-ungated" && r.noise === noise && r.snr_db === snr)!;
+      const ungatedCell = `${u.f1}, ${u.eos_p95_ms ?? "never"} (${u.eos_missed}/${u.utterances})`;
+      table.push(`| ${noise} | ${snr ?? "clean"} | ${cell(s)} | ${cell(e)} | ${eosCell(s)} | ${eosCell(e)} | ${s.cuts} / ${e.cuts} | ${ungatedCell} |`);
     }
   }
   process.stderr.write(table.join("\n") + "\n");
+  // The goals of issue 25 (item 1), as measured here.
+  const noisy = rows.filter((r) => r.vad === "silero" && r.noise !== "none" && typeof r.snr_db === "number");
+  const behind = noisy.filter((s) => (s.snr_db as number) <= 10 && !((s.f1 as number) > (rows.find((e) => e.vad === "energy" && e.noise === s.noise && e.snr_db === s.snr_db)!.f1 as number)));
+  const late = rows.filter((r) => r.vad === "silero" && (r.eos_p95_ms === null || (r.eos_p95_ms as number) > 900));
+  const babble10 = noisy.find((s) => s.noise === "babble" && s.snr_db === 10)!;
+  const goals = {
+    metric: "goals",
+    silero_behind_energy_at_or_below_10_db: behind.map((r) => `${r.noise} ${r.snr_db}`),
+    babble_10_db_ends_missed: babble10.eos_missed,
+    eos_p95_over_900_ms: late.map((r) => `${r.noise} ${r.snr_db ?? "clean"}: ${r.eos_p95_ms ?? "never"}`),
+  };
+  process.stdout.write(JSON.stringify(goals) + "\n");
   process.stderr.write(`total ${Math.round(performance.now() - t0)} ms\n`);
 }
 

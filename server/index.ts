@@ -9,7 +9,9 @@ export { createCodaServer, AppConfigError, type CodaServer, type CodaServerOptio
 export { SETTINGS, SettingsSchema, type CodaSettings, type CodaSettingsInput, type SettingKey } from "./app/config.js";
 export { ToolModuleError, DEFAULT_TOOL_IMPORT_DEADLINE_MS, type ToolSource } from "./app/tool-modules.js";
 export { installProcessErrorPolicy, type ProcessErrorPolicyOptions } from "./app/process-errors.js";
-export { attachInspector, type Inspection, type InspectOptions } from "./app/inspect.js";
+export { attachInspector } from "./app/inspect-loader.js";
+export type { Inspection, InspectOptions } from "./app/inspect.js";
+export { MissingPackageError } from "./app/optional-packages.js";
 // From the modules themselves: actors/tools/index.js also loads the test fakes.
 export { defineTool, ToolRegistry } from "../actors/tools/registry.js";
 export { claimToolError, type ToolErrorClaim } from "../actors/tools/call-scope.js";

@@ -4,7 +4,11 @@
  * it is, and it exercises the whole pipeline: it greets, asks the real tools
  * for the time and for arithmetic, stores and recalls facts through the
  * memory tools, then answers in a sentence from the tool result on the next
- * round. Answers stream word by word like a model's would.
+ * round. It also calls a custom tool (one registered next to the
+ * built-ins) that the user names: every distinctive word of its name, or
+ * the first word of its description and another of its words, with the
+ * numbers it heard as the tool's number parameters (`namedTool`), and
+ * says the tool's answer. Answers stream word by word like a model's would.
  *
  * Tool results are read from the tool message content, in the one format
  * the turn machine writes (actors/contracts/tool-message.ts): the result, or
@@ -16,10 +20,11 @@ import { spokenNumbersToDigits } from "./number-words.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { readToolMessage } from "../contracts/index.js";
 import { abortError } from "../http.js";
-import type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall } from "./types.js";
+import type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall, ToolSpec } from "./types.js";
 
 /** The tools the responder knows how to use (BUILTIN_TOOL_NAMES in actors/tools/builtins/). */
 type BuiltinToolName = "get_time" | "calculate" | "remember" | "recall" | "system_info";
+const BUILTIN_TOOLS: ReadonlySet<string> = new Set<BuiltinToolName>(["get_time", "calculate", "remember", "recall", "system_info"]);
 
 /** Options of BuiltinResponder. */
 export interface BuiltinResponderOptions {
@@ -34,18 +39,17 @@ export interface BuiltinResponderOptions {
 /** What the responder decided to do with one user message. */
 type Intent =
   | { kind: "say"; text: string }
-  | { kind: "tool"; name: BuiltinToolName; arguments: Record<string, unknown>; withoutTool: () => string };
+  | { kind: "tool"; name: string; arguments: Record<string, unknown>; withoutTool: () => string };
 
 const CAPABILITIES = "I can tell you the time and date, do arithmetic, and remember facts you tell me and recall them later.";
-const HOW_TO_CONFIGURE =
-  "For real conversation, start Ollama and pull a model, for example llama3.2, " +
-  "or point Coda at an OpenAI-compatible server such as llama.cpp, vLLM or LM Studio by setting CODA_LLM_ENGINE to openai and CODA_OPENAI_BASE_URL to its address.";
-const IDENTITY =
-  "I'm Coda's built-in rule-based responder, not a language model: I follow a few fixed rules and have no model weights. " +
-  `${CAPABILITIES} ${HOW_TO_CONFIGURE}`;
-const FALLBACK =
-  "Sorry, I can't answer that: I'm Coda's built-in rule-based responder, not a language model. " +
-  `${CAPABILITIES} ${HOW_TO_CONFIGURE}`;
+/**
+ * Spoken answers are one sentence of at most 30 words (FALLBACK, IDENTITY):
+ * a misheard question must not be answered with a minute of apology. How to
+ * set up a real model is in the start-up output (actors/llm/select.ts) and
+ * docs/engines-llm.md, not in what the assistant says.
+ */
+const IDENTITY = "I'm Coda's built-in responder, a few fixed rules and not a language model: I can tell the time, do sums, and remember what you tell me.";
+const FALLBACK = "Sorry, I can't answer that: I'm the built-in responder, and I can only tell the time, do sums, and remember what you tell me.";
 
 /**
  * Deterministic stand-in for a language model.
@@ -85,7 +89,7 @@ export class BuiltinResponder implements LlmEngine {
       text = results.map((r) => this.#answerFromTool(r.call, r.content, asked)).join(" ");
     } else {
       // One intent per part of the question ("What time is it, and what did I tell you about my plans?").
-      const intents = this.#understandParts(lastUserText(request.messages));
+      const intents = this.#understandParts(lastUserText(request.messages), request.tools);
       const calls = intents.filter((i): i is Extract<Intent, { kind: "tool" }> => i.kind === "tool" && offered.has(i.name));
       if (calls.length > 0) {
         let n = countToolCalls(request.messages);
@@ -123,8 +127,8 @@ export class BuiltinResponder implements LlmEngine {
    * "remember that I like apples, pears and plums" stays one fact);
    * otherwise the whole text is one intent.
    */
-  #understandParts(raw: string): Intent[] {
-    const whole = this.#understand(raw);
+  #understandParts(raw: string, tools: ToolSpec[]): Intent[] {
+    const whole = this.#understand(raw, tools);
     if (whole.kind === "tool" && whole.name === "remember") return [whole];
     const parts = raw
       .split(/\s*[,;?]+\s*|\s+and\s+(?=(?:what|what's|who|when|where|which|how|remember|tell|do|did|is|are|can|could)\b)/i)
@@ -133,7 +137,7 @@ export class BuiltinResponder implements LlmEngine {
     if (parts.length < 2) return [whole];
     const seen = new Set<string>();
     const intents = parts
-      .map((p) => this.#understand(p))
+      .map((p) => this.#understand(p, tools))
       .filter((i) => {
         const key = i.kind === "tool" ? JSON.stringify([i.name, i.arguments]) : null;
         if (key === null || seen.has(key)) return false;
@@ -143,7 +147,7 @@ export class BuiltinResponder implements LlmEngine {
     return intents.length >= 2 ? intents : [whole];
   }
 
-  #understand(raw: string): Intent {
+  #understand(raw: string, tools: ToolSpec[]): Intent {
     const text = raw
       .trim()
       .replace(/^(?:(?:hey|ok|okay|hi|hello)[\s,]+)?coda[\s,:!.]*/i, "")
@@ -170,7 +174,8 @@ export class BuiltinResponder implements LlmEngine {
       return {
         kind: "tool",
         name: "recall",
-        arguments: { query: recall },
+        // As many as the tool gives: earlier turns that mention the topic can outrank the fact itself.
+        arguments: { query: recall, limit: RECALL_LIMIT },
         withoutTool: () => "I can't recall anything right now: the memory tools are not enabled.",
       };
     }
@@ -209,7 +214,7 @@ export class BuiltinResponder implements LlmEngine {
         kind: "tool",
         name: "system_info",
         arguments: {},
-        withoutTool: () => "I can't look at the system right now: the system_info tool is not enabled. " + IDENTITY,
+        withoutTool: () => "I can't look at the system right now: the system_info tool is not enabled.",
       };
     }
 
@@ -226,6 +231,8 @@ export class BuiltinResponder implements LlmEngine {
       };
     }
     if (/\bhow\s+are\s+you\b/.test(lower)) return { kind: "say", text: "I'm running fine, thank you. " + CAPABILITIES };
+    const custom = namedTool(lower, tools.filter((t) => !BUILTIN_TOOLS.has(t.name)));
+    if (custom) return { kind: "tool", name: custom.name, arguments: custom.arguments, withoutTool: () => FALLBACK };
     return { kind: "say", text: FALLBACK };
   }
 
@@ -257,20 +264,23 @@ export class BuiltinResponder implements LlmEngine {
       case "recall": {
         const query = typeof args.query === "string" ? args.query : "";
         if (failure) return `Sorry, I couldn't search my memory: ${sentence(failure)}`;
-        const { texts, kind } = memoryTexts(value);
-        const about = query && query !== RECALL_EVERYTHING ? ` about ${toSecondPerson(query)}` : "";
-        if (texts.length === 0) return `I don't remember anything${about} yet.`;
-        const told = texts.map((f) => toSecondPerson(f).replace(/[.\s]+$/, ""));
-        // Facts are told back as what the user said; earlier turns are quoted as such.
-        if (kind === "turn") return `From our earlier conversation${about}: ${told.join("; ")}.`;
-        return `You told me that ${told.join(", and that ")}.`;
+        const { told, found } = userFacts(value);
+        const topic = query && query !== RECALL_EVERYTHING ? toSecondPerson(query) : "";
+        if (found === 0) return `I don't remember anything${topic ? ` about ${topic}` : ""} yet.`;
+        // Recall found earlier turns, but in them the user only asked (or the assistant only answered): nothing to tell back.
+        if (told.length === 0) return `We've talked about ${topic || "you"} before, but you haven't told me anything about ${topic ? "it" : "yourself"}.`;
+        const list = told.map((f) => toSecondPerson(f)).join(", and that ");
+        return `You told me that ${list}${list.endsWith("…") ? "" : "."}`;
       }
       case "system_info": {
         if (failure) return `Sorry, I couldn't read the system information: ${sentence(failure)}`;
         return `Here's the system information: ${sentence(summarise(value))} I'm the built-in rule-based responder.`;
       }
-      default:
-        return failure ? `The ${call.name} tool failed: ${sentence(failure)}` : `The ${call.name} tool answered: ${sentence(plain(value))}`;
+      default: {
+        // Said aloud: "roll_die" as "roll die".
+        const tool = call.name.replace(/[_-]+/g, " ");
+        return failure ? `The ${tool} tool failed: ${sentence(failure)}` : `The ${tool} tool answered: ${sentence(spokenResult(value))}`;
+      }
     }
   }
 }
@@ -341,15 +351,17 @@ function cleanTopic(topic: string): string {
 
 const FUNCTIONS = ["sqrt", "cbrt", "abs", "sin", "cos", "tan", "log", "log10", "exp", "round", "floor", "ceil", "pi"];
 
-/** The arithmetic expression in a question, or undefined when it is not one. */
+/**
+ * The arithmetic in a question, wherever it is: speech recognition adds and
+ * changes words ("one is twelve times seven"), so the longest stretch of
+ * numbers and operators with a binary operation (or a function call) in it
+ * is the sum; undefined when there is none.
+ */
 function arithmetic(lower: string): string | undefined {
   // Spoken questions (speech recognition) spell numbers out: "twelve times seven".
-  const digits = spokenNumbersToDigits(lower);
-  const prefixed = /^(?:what(?:'s|\s+is|\s+are|\s+does)|calculate|compute|evaluate|solve|work\s+out|how\s+much\s+is|tell\s+me)\s+(.+)$/.exec(digits);
-  let expr = (prefixed ? prefixed[1]! : digits)
-    .replace(/^the\s+/, "")
-    .replace(/\s+(?:equal|make|come\s+to)s?$/, "")
-    .replace(/[=]+\s*$/, "")
+  const text = spokenNumbersToDigits(lower)
+    // A date is not a subtraction.
+    .replace(/\b\d{4}-\d{1,2}-\d{1,2}\b/g, " date ")
     .replace(/[×✕]/g, "*")
     .replace(/÷/g, "/")
     .replace(/[−–]/g, "-")
@@ -365,15 +377,108 @@ function arithmetic(lower: string): string | undefined {
     .replace(/\bmod(?:ulo)?\b/g, "mod")
     .replace(/\bsquared\b/g, "^2")
     .replace(/\bcubed\b/g, "^3")
-    .replace(/(\d)\s*x\s*(\d)/g, "$1 * $2")
+    .replace(/(\d)\s*x\s*(\d)/g, "$1 * $2");
+  // The whole question, when it is nothing but a sum ("calculate (2 +" too: the calculator says what is wrong with it).
+  const prefixed = /^(?:what(?:'s|\s+is|\s+are|\s+does)|calculate|compute|evaluate|solve|work\s+out|how\s+much\s+is|tell\s+me)\s+(.+)$/.exec(text.trim());
+  const whole = (prefixed ? prefixed[1]! : text)
+    .trim()
+    .replace(/^the\s+/, "")
+    .replace(/\s+(?:equal|make|come\s+to)s?$/, "")
+    .replace(/[=?!.\s]+$/, "")
+    .replace(/\s+/g, " ");
+  const stripped = whole.replace(new RegExp(`\\b(?:${FUNCTIONS.join("|")}|mod)\\b`, "g"), " ");
+  if (/\d/.test(whole) && /^[\d\s+\-*/^%().]+$/.test(stripped) && /[+\-*/^%]|\bmod\b|[a-z]\s*\(/.test(whole)) return whole;
+  let best: string | undefined;
+  for (const match of text.matchAll(ARITHMETIC_RUN)) {
+    const expr = trimExpression(match[0]);
+    if (!BINARY_OR_CALL.test(expr) || !balanced(expr)) continue;
+    if (best === undefined || expr.length > best.length) best = expr;
+  }
+  return best;
+}
+
+const ARITHMETIC_TOKEN = `(?:\\d+(?:\\.\\d+)?|\\b(?:${FUNCTIONS.join("|")}|mod)\\b|[-+*/^%()])`;
+/** A maximal stretch of numbers, operators, brackets and function names. */
+const ARITHMETIC_RUN = new RegExp(`${ARITHMETIC_TOKEN}(?:\\s*${ARITHMETIC_TOKEN})*`, "g");
+/** Two operands joined by an operator, or a function applied to something. */
+const BINARY_OR_CALL = /[\d)]\s*(?:[-+*/^%]|\bmod\b)\s*[-+]?\s*[\d(a-z]|\b[a-z]\w*\s*\(\s*[-+]?\s*[\d(]/;
+
+/** Without operators dangling at either end ("is 12 * 7 ." -> "12 * 7"). */
+function trimExpression(run: string): string {
+  return run
+    .replace(/^[\s*/^%)]+/, "")
+    .replace(/[\s+\-*/^%(]+$/, "")
+    .replace(/\s+/g, " ")
     .trim();
-  expr = expr.replace(/\s+/g, " ");
-  if (!/\d/.test(expr)) return undefined;
-  // Only numbers, operators, brackets and a few function names: anything else is not arithmetic.
-  const stripped = expr.replace(new RegExp(`\\b(?:${FUNCTIONS.join("|")}|mod)\\b`, "g"), " ");
-  if (!/^[\d\s+\-*/^%().]+$/.test(stripped)) return undefined;
-  if (!/[+\-*/^%]|\bmod\b|[a-z]\s*\(/.test(expr)) return undefined;
-  return expr;
+}
+
+function balanced(expr: string): boolean {
+  let depth = 0;
+  for (const c of expr) {
+    depth += c === "(" ? 1 : c === ")" ? -1 : 0;
+    if (depth < 0) return false;
+  }
+  return depth === 0;
+}
+
+/** Words a tool name starts with that say nothing about what it does ("get_weather" is named by "weather"). */
+const GENERIC_NAME_WORDS = new Set(["get", "set", "fetch", "find", "lookup", "look", "query", "check", "do", "run", "call", "use", "make", "show", "tool"]);
+/** Words of a description that do not name anything. */
+const STOP_WORDS = new Set(["the", "and", "for", "with", "from", "into", "that", "this", "given", "any", "its", "one", "two", "some", "between", "about", "per", "than", "then", "each", "are", "was", "will", "can", "you", "your"]);
+
+/** Lower-case words, plurals folded ("sides" -> "side", "dice" -> "die"). */
+function wordsOf(text: string): string[] {
+  return (text.toLowerCase().match(/[a-z0-9]+/g) ?? []).map((w) => (w === "dice" ? "die" : w.length > 3 && /[^s]s$/.test(w) ? w.slice(0, -1) : w));
+}
+
+/**
+ * The custom tool `lower` clearly names, with the arguments it heard: every
+ * distinctive word of the tool's name ("roll_die": roll and die; "get_weather":
+ * weather), or the first word of its description and at least one more of
+ * its words ("Convert a temperature between Celsius and Fahrenheit":
+ * "convert 100 celsius to fahrenheit"). The best match wins (ties: the
+ * first tool). Arguments: the numbers heard, in order, fill the schema's
+ * number and integer properties in order; words that are values of an
+ * enum property fill those in order of appearance; nothing else is guessed,
+ * so the tool's defaults (or its validation error) apply.
+ */
+export function namedTool(lower: string, tools: readonly ToolSpec[]): { name: string; arguments: Record<string, unknown> } | undefined {
+  const heard = spokenNumbersToDigits(lower);
+  const words = new Set(wordsOf(heard));
+  let best: { spec: ToolSpec; score: number } | undefined;
+  for (const spec of tools) {
+    const nameWords = wordsOf(spec.name.replace(/([a-z])([A-Z])/g, "$1 $2")).filter((w) => !GENERIC_NAME_WORDS.has(w));
+    const byName = nameWords.length > 0 && nameWords.every((w) => words.has(w)) ? 2 * nameWords.length : 0;
+    const described = wordsOf(spec.description).filter((w) => w.length > 2 && !STOP_WORDS.has(w) && !/^\d+$/.test(w));
+    const matched = new Set(described.filter((w) => words.has(w))).size;
+    const byDescription = described.length > 0 && words.has(described[0]!) && matched >= 2 ? matched : 0;
+    const score = Math.max(byName, byDescription);
+    if (score > 0 && (best === undefined || score > best.score)) best = { spec, score };
+  }
+  return best && { name: best.spec.name, arguments: argumentsHeard(heard, best.spec.parameters) };
+}
+
+/** Numbers and enum values heard, put into the properties of a JSON Schema object. */
+function argumentsHeard(heard: string, schema: Record<string, unknown>): Record<string, unknown> {
+  const properties = schema.properties && typeof schema.properties === "object" ? (schema.properties as Record<string, Record<string, unknown>>) : {};
+  const numbers = (heard.replace(/\b(?:minus|negative)\s+(?=\d)/g, "-").match(/-?\d+(?:\.\d+)?/g) ?? []).map(Number);
+  const tokens = heard.match(/[\p{L}\p{N}_]+/gu) ?? [];
+  const args: Record<string, unknown> = {};
+  const usedTokens = new Set<number>();
+  for (const [key, property] of Object.entries(properties)) {
+    if (!property || typeof property !== "object") continue;
+    if (Array.isArray(property.enum)) {
+      const at = tokens.findIndex((t, i) => !usedTokens.has(i) && (property.enum as unknown[]).some((v) => typeof v === "string" && v.toLowerCase() === t.toLowerCase()));
+      if (at < 0) continue;
+      usedTokens.add(at);
+      args[key] = (property.enum as string[]).find((v) => v.toLowerCase() === tokens[at]!.toLowerCase());
+    } else if (property.type === "number" || property.type === "integer") {
+      const index = numbers.findIndex((n) => property.type === "number" || Number.isInteger(n));
+      if (index < 0) continue;
+      args[key] = numbers.splice(index, 1)[0];
+    }
+  }
+  return args;
 }
 
 type Wants = "time" | "date" | "both";
@@ -507,14 +612,52 @@ function formatNumber(n: number): string {
   return String(Number(n.toPrecision(12)));
 }
 
-/** The remembered texts in a recall result, facts before conversation turns, at most three. */
-function memoryTexts(value: unknown): { texts: string[]; kind: "fact" | "turn" } {
-  const facts: string[] = [];
-  const turns: string[] = [];
+/** Memories asked of the recall tool (its most). */
+const RECALL_LIMIT = 20;
+/** At most this many things the user said are told back, each cut to QUOTE_CHARS: a recall answer stays a sentence. */
+const MAX_QUOTES = 3;
+const QUOTE_CHARS = 100;
+
+/**
+ * What the user told: the facts in a recall result, then the user's side of
+ * the conversation turns in it, never the assistant's side (quoting earlier
+ * answers, which quote earlier answers, made every answer longer than the
+ * last). A turn's user side counts when it states something about the user
+ * or asked to remember something, not when it was a question. At most
+ * MAX_QUOTES, duplicates dropped. `found` is how many memories recall
+ * returned, also when none of them is something to tell back, and also
+ * when the tool message was cut short (MAX_TOOL_CONTENT_CHARS) and is no
+ * longer JSON.
+ */
+function userFacts(value: unknown): { told: string[]; found: number } {
+  const items = typeof value === "string" ? salvagedMemories(value) : memoryItems(value);
+  const facts = items.filter((i) => i.kind !== "turn").map((i) => i.text);
+  const said = items.filter((i) => i.kind === "turn").flatMap((i) => userStatement(i.text) ?? []);
+  const told: string[] = [];
+  const seen = new Set<string>();
+  for (const text of [...facts, ...said]) {
+    const quote = clip(text.trim().replace(/[.!\s]+$/, ""), QUOTE_CHARS);
+    const key = quote.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+    if (key === "" || seen.has(key)) continue;
+    seen.add(key);
+    told.push(quote);
+    if (told.length === MAX_QUOTES) break;
+  }
+  return { told, found: items.length };
+}
+
+interface RecalledItem {
+  kind: string;
+  text: string;
+}
+
+/** The memories in a recall result, whatever its exact shape (`{memories: [...]}`, `{hits: [{item}]}`, an array of texts). */
+function memoryItems(value: unknown): RecalledItem[] {
+  const items: RecalledItem[] = [];
   const visit = (node: unknown, depth: number): void => {
-    if (depth > 4 || facts.length + turns.length >= 20) return;
+    if (depth > 4 || items.length >= 20) return;
     if (typeof node === "string") {
-      if (depth > 0) facts.push(node);
+      if (depth > 0) items.push({ kind: "fact", text: node });
       return;
     }
     if (Array.isArray(node)) {
@@ -524,14 +667,51 @@ function memoryTexts(value: unknown): { texts: string[]; kind: "fact" | "turn" }
     if (!node || typeof node !== "object") return;
     const o = node as Record<string, unknown>;
     if (typeof o.text === "string") {
-      (o.kind === "turn" ? turns : facts).push(o.text);
+      items.push({ kind: typeof o.kind === "string" ? o.kind : "fact", text: o.text });
       return;
     }
     if (o.item && typeof o.item === "object") return visit(o.item, depth + 1);
     for (const key of ["hits", "memories", "items", "results", "facts"]) if (Array.isArray(o[key])) return visit(o[key], depth + 1);
   };
   visit(value, 0);
-  return facts.length > 0 || turns.length === 0 ? { texts: facts.slice(0, 3), kind: "fact" } : { texts: turns.slice(0, 3), kind: "turn" };
+  return items;
+}
+
+/** The whole memories left in a recall result cut short: each flat `{...}` object that still parses. */
+function salvagedMemories(content: string): RecalledItem[] {
+  if (!/^\s*[[{]/.test(content)) return [];
+  const items: RecalledItem[] = [];
+  for (const match of content.matchAll(/\{[^{}]*\}/g)) {
+    try {
+      items.push(...memoryItems([JSON.parse(match[0]) as unknown]));
+    } catch {
+      // The object the cut went through.
+    }
+  }
+  return items;
+}
+
+/**
+ * The user's side of a stored turn (actors/memory/turn-text.ts:
+ * "User: ...\nAssistant: ..." or "Assistant (interrupted): ..."), as a
+ * statement to tell back, or undefined when it was a question or not about
+ * the user ("what do you remember about lisbon", "roll a die").
+ */
+function userStatement(turn: string): string | undefined {
+  const user = /^User: ([\s\S]*?)\n(?:Assistant(?: \(interrupted\))?): /.exec(turn)?.[1]?.trim();
+  if (!user) return undefined;
+  const asked = /^(?:please\s+)?(?:(?:can|could|would)\s+you\s+)?(?:please\s+)?(?:remember|note)\s+(?:that\s+)?(.+)$/i.exec(user);
+  if (asked) return asked[1];
+  if (/\?\s*$/.test(user) || /^(?:what|who|when|where|why|how|which|do|does|did|can|could|would|will|is|are|was|were|should|tell|remind|say|give)\b/i.test(user)) return undefined;
+  return /\b(?:i|i'm|i've|i'll|i'd|me|my|mine|myself)\b/i.test(user.replace(/’/g, "'")) ? user : undefined;
+}
+
+/** `text` cut at a word boundary to at most `max` characters, with "…" when cut. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(" ");
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[,;:\s]+$/, "")}…`;
 }
 
 function summarise(value: unknown): string {
@@ -568,6 +748,20 @@ function plain(value: unknown): string {
   if (typeof value === "string") return value;
   const text = JSON.stringify(value) ?? "nothing";
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** A custom tool's result as a person would say it: a number or text as it is, an object's plain fields as "value 212, unit F". */
+function spokenResult(value: unknown): string {
+  if (typeof value === "number") return formatNumber(value);
+  if (Array.isArray(value) && value.length > 0 && value.length <= 10 && value.every((v) => typeof v !== "object" || v === null)) return value.map(String).join(", ");
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    const parts = Object.entries(value)
+      .filter(([, field]) => typeof field === "string" || typeof field === "number" || typeof field === "boolean")
+      .slice(0, 6)
+      .map(([key, field]) => `${key.replace(/_/g, " ")} ${typeof field === "number" ? formatNumber(field) : String(field)}`);
+    if (parts.length > 0) return parts.join(", ");
+  }
+  return plain(value);
 }
 
 /** Ensure exactly one closing full stop. */

@@ -132,7 +132,10 @@ export async function selectLlmEngine(
     case "builtin":
       return chosen({
         engine: builtin(),
-        description: "LLM: built-in rule-based responder (not a language model; set CODA_LLM_ENGINE=ollama or openai to use one)",
+        // The set-up advice lives here (and in docs/engines-llm.md), not in what the responder says aloud.
+        description:
+          "LLM: built-in rule-based responder (not a language model; for real conversation start Ollama with a model, " +
+          `\`ollama pull ${SUGGESTED_OLLAMA_MODEL}\`, and set CODA_LLM_ENGINE=ollama, or set CODA_LLM_ENGINE=openai and CODA_OPENAI_BASE_URL to an OpenAI-compatible server such as llama.cpp, vLLM or LM Studio)`,
       });
 
     case "ollama": {

@@ -11,9 +11,10 @@
  * signatures keep the MemoryStore contract open for engines that do not.
  */
 import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { userIdOf } from "../contracts/index.js";
 import { EngineError } from "../engine-error.js";
 import { ensureDatabaseFolder } from "./db-folder.js";
@@ -105,7 +106,9 @@ export class SqliteMemoryStore implements MemoryStore {
     let db: Database.Database | undefined;
     try {
       if (!inMemory) ensureDatabaseFolder(this.path);
-      db = new Database(this.path, { timeout: busyTimeoutMs });
+      // The native module is loaded with the first store rather than with coda-core.
+      const Sqlite = createRequire(import.meta.url)("better-sqlite3") as typeof Database;
+      db = new Sqlite(this.path, { timeout: busyTimeoutMs });
       // Reading the header happens here: a file that is not a database fails
       // with SQLITE_NOTADB before anything is written to it.
       if (!inMemory) db.pragma("journal_mode = WAL");

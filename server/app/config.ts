@@ -19,6 +19,7 @@ import { DEFAULT_MIN_SCORE } from "../../actors/memory/relevance.js";
 import { DEFAULT_BARGE_IN_MIN_MS } from "../../actors/stt/barge-in.js";
 import { VAD_DEFAULTS } from "../../actors/stt/vad.js";
 import { SILERO_DEFAULTS } from "../../actors/stt/vad-silero.js";
+import { LEVEL_GATE_DEFAULTS } from "../../actors/stt/vad-level-gate.js";
 import { DEFAULT_DEADLINES, DEFAULT_SYSTEM_PROMPT } from "../../machines/voice-types.js";
 import { LOG_LEVELS } from "./logger.js";
 import { DEFAULT_SYNTHESIS_AHEAD_MS } from "../pipeline/playout.js";
@@ -71,6 +72,7 @@ export const SETTINGS = {
   vadMinSpeechMs: { kind: "number", flag: "vad-min-speech-ms", env: ["CODA_VAD_MIN_SPEECH_MS"], schema: z.number().int().min(0).max(5000).default(SILERO_DEFAULTS.startMs), description: "Minimum speech: consecutive speech that starts an utterance (shorter clicks and coughs are ignored)." },
   vadHangoverMs: { kind: "number", flag: "vad-hangover-ms", env: ["CODA_VAD_HANGOVER_MS"], schema: ms(SILERO_DEFAULTS.hangoverMs), description: "End-of-speech silence: non-speech after speech that ends an utterance." },
   vadMaxUtteranceMs: { kind: "number", flag: "vad-max-utterance-ms", env: ["CODA_VAD_MAX_UTTERANCE_MS"], schema: ms(SILERO_DEFAULTS.maxUtteranceMs), description: "Maximum utterance: an utterance this long is ended anyway." },
+  vadLevelGateDb: { kind: "number", flag: "vad-level-gate-db", env: ["CODA_VAD_LEVEL_GATE_DB"], schema: z.number().min(0).max(40).default(LEVEL_GATE_DEFAULTS.marginDb), description: "Speaker-level gate (Silero): speech more than this many dB below the level of the user's own speech does not count, so a television or people talking across the room neither keep an utterance open nor interrupt an answer; 0 turns it off. See docs/engines-speech.md." },
   bargeIn: { kind: "string", flag: "barge-in", env: ["CODA_BARGE_IN"], schema: z.enum(["auto", "on", "off"]).default("auto"), description: "Barge-in by voice, in continuous mode (speaking over the answer cuts it and starts the next turn): auto = only for client audio whose stt_start says echo_cancellation (the dashboard's microphone), on = every client stream, off = never. Needs a VAD; see docs/voice-machine.md." },
   bargeInMinMs: { kind: "number", flag: "barge-in-min-ms", env: ["CODA_BARGE_IN_MIN_MS"], schema: z.number().int().min(20).max(5000).default(DEFAULT_BARGE_IN_MIN_MS), description: "Speech over an answer that interrupts it (barge-in): this many ms of speech frames, so a cough or a click does not." },
   audioLeadMs: { kind: "number", flag: "audio-lead-ms", env: ["CODA_AUDIO_LEAD_MS"], schema: z.number().int().min(0).max(60_000).default(1000), description: "Most synthesised audio sent to a listener ahead of its playback; a stop leaves at most this much in its buffer." },

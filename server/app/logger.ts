@@ -9,7 +9,8 @@
  * whose names carry such content (REDACTED_KEYS) and any occurrence of a
  * configured secret (the token, API keys) in a field's value.
  */
-import pino from "pino";
+import { createRequire } from "node:module";
+import type pinoModule from "pino";
 import { silentLogger, type LogFields, type Logger } from "../../actors/logger.js";
 import { formatLogLine } from "./log-format.js";
 
@@ -58,6 +59,8 @@ export interface LoggerOptions {
  * // {"level":"info","time":"2026-11-30T01:02:03.456Z","pid":4242,"hostname":"kiosk","client":"c1","clients":3,"msg":"client connected"}
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
+  // pino is loaded with the first logger rather than with coda-core.
+  const pino = createRequire(import.meta.url)("pino") as typeof pinoModule;
   const level = options.level ?? "warn";
   const pretty = options.pretty ?? process.stderr.isTTY === true;
   const secrets = (options.secrets ?? []).filter((s): s is string => typeof s === "string" && s.length >= 4);

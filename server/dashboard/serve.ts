@@ -1,8 +1,9 @@
 /**
  * HTTP serving of the dashboard: the page at `/`, its static files under
  * `/dashboard/` (from server/dashboard/public, a fixed list read once), the
- * typed client bundled for the browser at `/dashboard/client.js` (esbuild,
- * on first request, kept in memory) and the statechart at
+ * typed client bundled for the browser at `/dashboard/client.js` (bundled by
+ * `npm run build`; from the TypeScript sources, bundled on first request with
+ * esbuild, a development dependency; kept in memory) and the statechart at
  * `/dashboard/machine.json`. Everything the page loads comes from here:
  * it works with no internet.
  */
@@ -11,6 +12,7 @@ import { readdir, readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CLIENT_BUNDLE_FILE } from "./bundle.js";
 import { voiceMachineDiagramJson } from "./graph.js";
 
 const TYPES: Record<string, string> = {
@@ -36,11 +38,6 @@ function publicDir(): string {
   return fileURLToPath(new URL("../../../server/dashboard/public/", import.meta.url));
 }
 
-/** The client's entry: TypeScript source under tsx/vitest, compiled JS under dist/. */
-function clientEntry(): string {
-  const ts = fileURLToPath(new URL("../client/index.ts", import.meta.url));
-  return existsSync(ts) ? ts : fileURLToPath(new URL("../client/index.js", import.meta.url));
-}
 
 let files: Promise<Map<string, string>> | undefined;
 let bundle: Promise<string> | undefined;
@@ -56,22 +53,15 @@ function listFiles(): Promise<Map<string, string>> {
   return files;
 }
 
-/** Bundle the typed client (and zod, the protocol schemas) into one browser ES module. */
+/** The typed client (and zod, the protocol schemas) as one browser ES module: the build's file, or bundled from the sources. */
 function bundleClient(): Promise<string> {
   bundle ??= (async () => {
-    const esbuild = await import("esbuild");
-    const out = await esbuild.build({
-      entryPoints: [clientEntry()],
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      target: "es2022",
-      minify: true,
-      write: false,
-      legalComments: "none",
-      logLevel: "silent",
-    });
-    return out.outputFiles[0]!.text;
+    const built = fileURLToPath(new URL(`./${CLIENT_BUNDLE_FILE}`, import.meta.url));
+    if (existsSync(built)) return readFile(built, "utf8");
+    const source = fileURLToPath(new URL("../client/index.ts", import.meta.url));
+    if (!existsSync(source)) throw new Error(`${CLIENT_BUNDLE_FILE} is missing next to ${fileURLToPath(import.meta.url)}: run npm run build`);
+    const { bundleBrowserClient } = await import("./bundle.js");
+    return bundleBrowserClient(source);
   })();
   bundle.catch(() => (bundle = undefined));
   return bundle;

@@ -9,7 +9,7 @@
  * ServerEventSchema, COMMAND_SCHEMAS, DIRECT_EVENT_TYPES, ConnectQuery,
  * BINARY_FRAMES), so a new event or command appears here without an edit.
  */
-import { stringify } from "yaml";
+import { createRequire } from "node:module";
 import { z } from "zod";
 import { COMMAND_SCHEMAS, COMMAND_TYPES } from "./commands.js";
 import { PROTOCOL_VERSION } from "./common.js";
@@ -193,5 +193,7 @@ export function buildAsyncApiDocument(): Json {
 
 /** docs/asyncapi.yaml's text. */
 export function buildAsyncApiYaml(): string {
+  // yaml is loaded when the document is first asked for, not with coda-core.
+  const { stringify } = createRequire(import.meta.url)("yaml") as typeof import("yaml");
   return `# Generated from the zod schemas by \`npm run docs:protocol\` (server/protocol/asyncapi.ts). Do not edit.\n${stringify(buildAsyncApiDocument(), { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }

@@ -18,7 +18,8 @@
  * Turn figures are read from the pipeline's wire events (what every client
  * sees), never from machine internals. docs/operations.md lists them all.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { createRequire } from "node:module";
+import type { Counter, Histogram, Registry } from "prom-client";
 import { COMMAND_ERROR_CODES, type EventInput } from "../protocol/index.js";
 import { DROP_REASONS, type WireTally } from "./wire-tally.js";
 
@@ -49,11 +50,14 @@ export interface MetricsSources {
   tally: WireTally;
 }
 
-/** prom-client's exposition format 0.0.4 content type. */
-export const PROMETHEUS_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
+/** prom-client's exposition format 0.0.4 content type (its Registry.PROMETHEUS_CONTENT_TYPE). */
+export const PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+/** prom-client, loaded with the first server rather than with coda-core. */
+const require = createRequire(import.meta.url);
 
 export class CodaMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   readonly #turns: Counter<"outcome" | "mode">;
   readonly #stages: Histogram<"stage">;
   readonly #memory: Counter<"operation" | "result">;
@@ -63,6 +67,8 @@ export class CodaMetrics {
   readonly #toolNames = new Set<string>();
 
   constructor(sources: MetricsSources) {
+    const { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } = require("prom-client") as typeof import("prom-client");
+    this.registry = new Registry();
     const registers = [this.registry];
     const { tally } = sources;
     collectDefaultMetrics({ register: this.registry });

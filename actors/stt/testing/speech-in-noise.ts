@@ -2,7 +2,8 @@
  * Labelled speech in noise, made on the spot, for testing and benchmarking
  * voice-activity detectors (test/actors/stt/vad-*.test.ts, bench/vad.ts):
  * eSpeak NG speech (the embedded WebAssembly build, so no system install),
- * white, brown and babble noise, mixing at a chosen SNR, and frame labels
+ * white, brown and babble noise, a television in the room (speech-shaped
+ * noise in phrases with pauses), mixing at a chosen SNR, and frame labels
  * taken from the clean speech. Everything is 16 kHz mono float; noise is
  * seeded, so a corpus is the same on every run.
  *
@@ -20,7 +21,7 @@ export const LABEL_MS = 10;
 const LABEL_SAMPLES = (RATE * LABEL_MS) / 1000;
 
 /** Noises the corpus knows. */
-export type NoiseKind = "white" | "brown" | "babble";
+export type NoiseKind = "white" | "brown" | "babble" | "tv";
 
 /** A deterministic random source (mulberry32). */
 export function seededRandom(seed: number): () => number {
@@ -144,10 +145,56 @@ export function babbleNoise(synth: EspeakSynth, samples: number, talkers = 6, se
   return scaleTo(out, 1);
 }
 
+/**
+ * A television in the room: speech-shaped noise (white noise with the
+ * long-term spectrum of speech: high-passed at 100 Hz, falling 6 dB per
+ * octave above 600 Hz) whose level follows a syllable-rate envelope (random,
+ * 3-6 syllables a second), in phrases of 0.8-3 s separated by pauses of
+ * 0.2-1.2 s, as a programme's dialogue comes and goes. Unit power over the
+ * whole length, pauses included (so while it talks it is louder than its
+ * nominal SNR says, by about 1.5 dB).
+ */
+export function tvNoise(samples: number, seed = 4): Float32Array {
+  const random = seededRandom(seed);
+  const out = new Float32Array(samples);
+  // One-pole filters: the high-pass removes hum-like rumble, the low-pass gives speech's spectral tilt.
+  const hp = Math.exp((-2 * Math.PI * 100) / RATE);
+  const lp = Math.exp((-2 * Math.PI * 600) / RATE);
+  let prevIn = 0;
+  let high = 0;
+  let low = 0;
+  const ramp = RATE * 0.02;
+  let i = 0;
+  while (i < samples) {
+    const phrase = Math.round(RATE * (0.8 + 2.2 * random()));
+    let syllableLeft = 0;
+    let syllableLength = 1;
+    for (let k = 0; k < phrase && i < samples; k++, i++) {
+      if (syllableLeft <= 0) {
+        syllableLength = Math.round(RATE / (3 + 3 * random()));
+        syllableLeft = syllableLength;
+      }
+      // Each syllable rises and falls (a raised sine), never quite to nothing within a phrase.
+      const envelope = 0.25 + 0.75 * Math.sin((Math.PI * (syllableLength - syllableLeft)) / syllableLength) ** 2;
+      syllableLeft--;
+      const edge = Math.min(1, k / ramp, (phrase - k) / ramp);
+      const x = gaussian(random);
+      high = hp * (high + x - prevIn);
+      prevIn = x;
+      low = (1 - lp) * high + lp * low;
+      out[i] = low * envelope * edge;
+    }
+    const pause = Math.round(RATE * (0.2 + random()));
+    for (let k = 0; k < pause && i < samples; k++, i++) out[i] = 0;
+  }
+  return scaleTo(out, 1);
+}
+
 /** Noise of `kind`, `samples` long, unit power. */
 export function makeNoise(kind: NoiseKind, samples: number, synth: EspeakSynth, seed = 1): Float32Array {
   if (kind === "white") return whiteNoise(samples, seed);
   if (kind === "brown") return brownNoise(samples, seed + 1);
+  if (kind === "tv") return tvNoise(samples, seed + 3);
   return babbleNoise(synth, samples, 6, seed + 2);
 }
 

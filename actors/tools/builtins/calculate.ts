@@ -3,25 +3,22 @@
  * `Function`. Two locks: the expression is parsed and its syntax tree is
  * checked against an allow-list (numbers, a few constants, arithmetic
  * operators, named maths functions) before anything runs; and it is
- * evaluated by a mathjs instance whose dangerous functions (import,
- * createUnit, evaluate, parse, compile, simplify, ...) are replaced by
- * functions that throw. Refusals are zod issues, so the model gets
- * `invalid_arguments` with the reason and can retry.
+ * evaluated by a mathjs instance built from only those functions
+ * (calculate-math.ts: evaluate, createUnit, simplify, ... do not exist on
+ * it), whose `import` and `config` are replaced by functions that throw.
+ * mathjs is loaded on the first calculation, not when this module is.
+ * Refusals are zod issues, so the model gets `invalid_arguments` with the
+ * reason and can retry.
  */
-import { all, create, type MathNode } from "mathjs";
+import type { MathJsInstance, MathNode } from "mathjs";
 import { z } from "zod";
 import { defineTool } from "../registry.js";
+import { loadCalculatorMath } from "./calculate-math.js";
 
 /** Longest expression accepted (characters). */
 export const MAX_EXPRESSION_CHARS = 500;
 /** Most syntax-tree nodes accepted; bounds evaluation work. */
 const MAX_NODES = 300;
-
-const math = create(all!, { number: "number" });
-// Captured before the lock below replaces math.parse on the instance.
-const parse = math.parse;
-const format = math.format;
-const typeOf = math.typeOf;
 
 /**
  * Exact floored remainder of two numbers. JavaScript's `%` (C's fmod) is
@@ -38,29 +35,25 @@ function exactMod(x: unknown, y: unknown): number {
 const refuse = (what: string) => () => {
   throw new Error(`${what} is disabled in the calculator`);
 };
-math.import(
-  {
-    import: refuse("import"),
-    createUnit: refuse("createUnit"),
-    evaluate: refuse("evaluate"),
-    parse: refuse("parse"),
-    compile: refuse("compile"),
-    simplify: refuse("simplify"),
-    simplifyConstant: refuse("simplifyConstant"),
-    simplifyCore: refuse("simplifyCore"),
-    derivative: refuse("derivative"),
-    resolve: refuse("resolve"),
-    reviver: refuse("reviver"),
-    replacer: refuse("replacer"),
-    chain: refuse("chain"),
-    help: refuse("help"),
-    parser: refuse("parser"),
-    rationalize: refuse("rationalize"),
-    config: refuse("config"),
-    mod: exactMod,
-  },
-  { override: true },
-);
+
+/** What the calculator uses of mathjs, captured before the lock below. */
+interface Calculator {
+  parse: MathJsInstance["parse"];
+  format: MathJsInstance["format"];
+  typeOf: MathJsInstance["typeOf"];
+}
+let calculator: Calculator | undefined;
+
+/** The calculator's mathjs, built on first use from the allowed functions only. */
+function math(): Calculator {
+  if (calculator) return calculator;
+  const instance = loadCalculatorMath([...OPERATORS, ...FUNCTIONS, ...SYMBOLS, "parse", "format", "typeOf"]);
+  // Captured before the lock below.
+  calculator = { parse: instance.parse, format: instance.format, typeOf: instance.typeOf };
+  instance.import({ mod: exactMod }, { override: true });
+  instance.import({ import: refuse("import"), config: refuse("config") }, { override: true });
+  return calculator;
+}
 
 /** Operators allowed (mathjs OperatorNode `fn` names). `%` after a number is percent (divide by 100). */
 const OPERATORS = new Set(["add", "subtract", "multiply", "divide", "pow", "unaryMinus", "unaryPlus", "mod", "factorial"]);
@@ -81,7 +74,7 @@ export function checkExpression(expression: string): string | null {
   if (expression.length > MAX_EXPRESSION_CHARS) return `The expression is too long (more than ${MAX_EXPRESSION_CHARS} characters)`;
   let root: MathNode;
   try {
-    root = parse(expression);
+    root = math().parse(expression);
   } catch (err) {
     return `Cannot parse the expression: ${(err as Error).message}`;
   }
@@ -160,6 +153,7 @@ export const CalculateInput = z.object({
 export function evaluateExpression(expression: string): { expression: string; result: string; value: number | null } {
   const problem = checkExpression(expression);
   if (problem) throw new Error(problem);
+  const { parse, typeOf, format } = math();
   const value: unknown = parse(expression).compile().evaluate({});
   const type = typeOf(value);
   if (type !== "number" && type !== "Complex") throw new Error(`The expression gave a ${type}, not a number`);

@@ -53,6 +53,8 @@ describe("BuiltinResponder with the real tools", () => {
 
   it("does arithmetic with the real calculator, and reports what it refuses", async () => {
     expect((await turn("what is 12 times 7")).answer).toBe("12 * 7 is 84.");
+    // As PocketSphinx heard "what is twelve times seven".
+    expect((await turn("one is twelve times seven")).answer).toBe("12 * 7 is 84.");
     expect((await turn("calculate (3+4)/2")).answer).toBe("(3+4)/2 is 3.5.");
     expect((await turn("what is 0.1 + 0.2")).answer).toBe("0.1 + 0.2 is 0.3.");
     expect((await turn("what is the square root of 144 plus cbrt(27)")).answer).toBe("sqrt(144) + cbrt(27) is 15.");
@@ -80,7 +82,7 @@ describe("BuiltinResponder with the real tools", () => {
     const { calls, answer } = await turn("What time is it, and what did I tell you about my plans?");
     expect(calls.map((c) => [c.name, c.arguments])).toEqual([
       ["get_time", {}],
-      ["recall", { query: "my plans" }],
+      ["recall", { query: "my plans", limit: 20 }],
     ]);
     expect(answer).toBe("It's 9:30 AM (UTC). You told me that your plans are to visit Lisbon in June.");
   });

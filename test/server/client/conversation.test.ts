@@ -40,6 +40,13 @@ const view = (t: ConversationTurn) => ({
   latency: t.latency !== null,
 });
 
+const LONG_FACTS = [
+  "remember that my favourite joke goes like this. A horse walks into a bar and sits down. The barman looks at it for a long while and asks, why the long face? " +
+    "The horse says nothing at all, because horses cannot talk. Everyone in the bar laughs anyway, and the horse orders a glass of water and leaves a generous tip.",
+  "remember that my second favourite joke is about a penguin. The penguin walks into a shop and asks for a fish. The shopkeeper says they only sell hats. " +
+    "The penguin buys a hat, puts it on, and says that now it looks like a gentleman. Then it walks out without paying, because penguins carry no money.",
+] as const;
+
 describe("CodaClient.conversation", () => {
   it("a client joining late has the turns it never saw, as a client that watched them", async () => {
     fixture = track(await startCoda({ wordDelayMs: 0, tts: { msPerChar: 60, chunkMs: 100, chunkDelayMs: 3, sound: "silence" } }));
@@ -47,11 +54,12 @@ describe("CodaClient.conversation", () => {
     await watcher.connect();
     await turnEnds(watcher, () => watcher.textInput("what is 12 times 7"));
     await turnEnds(watcher, () => watcher.textInput("remember that my sister is called Ana"));
-    await turnEnds(watcher, () => watcher.textInput("tell me a joke"));
+    // Long answers of several sentences: the built-in responder says back a long fact it was asked to remember.
+    await turnEnds(watcher, () => watcher.textInput(LONG_FACTS[0]));
     // A long answer cut a few chunks into its speech.
     await turnEnds(watcher, async () => {
       const speaking = next(watcher, "tts_progress");
-      await watcher.textInput("tell me another one");
+      await watcher.textInput(LONG_FACTS[1]);
       await speaking;
       await watcher.stopSpeaking();
     });
@@ -61,7 +69,7 @@ describe("CodaClient.conversation", () => {
     await late.connect();
     const turns = late.conversation.turns;
     expect(turns.map(view)).toEqual(watcher.conversation.turns.map(view));
-    expect(turns.map((t) => t.user)).toEqual(["what is 12 times 7", "remember that my sister is called Ana", "tell me a joke", "tell me another one"]);
+    expect(turns.map((t) => t.user)).toEqual(["what is 12 times 7", "remember that my sister is called Ana", ...LONG_FACTS]);
     expect(view(turns[0]!)).toMatchObject({ assistant: "12 * 7 is 84.", status: "completed", tools: [expect.stringMatching(/^calculate -> .*"result":"84"/)], latency: true });
     expect(turns[1]!.tools.map((t) => t.name)).toEqual(["remember"]);
     expect(turns[1]!.memory.stored.some((m) => m.preview.includes("Ana"))).toBe(true);
