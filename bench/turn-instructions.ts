@@ -6,11 +6,18 @@
  * and run under valgrind (cachegrind, no cache simulation) with
  * `node --predictable` (single-threaded V8, fixed seeds): the count repeats
  * to within 0.01%, where wall and CPU time vary by 2x here. Per turn =
- * (count for 220 turns - count for 20 turns) / 200, so start-up cancels.
- * Needs valgrind (Debian package `valgrind`). Takes a few minutes per tree.
+ * (count for N turns - count for 20 turns) / (N - 20), so start-up cancels.
+ * With `--predictable` V8 compiles on the main thread, so the count also
+ * holds the optimising compiler's one-time work on the hot functions: with
+ * the default N = 220 that warm-up is a large part of the figure (it
+ * grows with the number of functions on the path, not with the work per
+ * turn); `--turns 1020` gives the steady state.
+ * Needs valgrind (Debian package `valgrind`). Takes a few minutes per tree
+ * (about five times that with --turns 1020).
  *
- * Run: npm run bench:turn-instructions [-- --baseline /path/to/another/checkout] [--token]
+ * Run: npm run bench:turn-instructions [-- --baseline /path/to/another/checkout] [--token] [--turns N]
  *   --token: the model's tokens arrive one per event-loop turn (41 per answer).
+ *   --turns: the longer of the two runs (default 220).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -21,6 +28,8 @@ import { build } from "esbuild";
 const argv = process.argv.slice(2);
 const baseline = argv.includes("--baseline") ? resolve(argv[argv.indexOf("--baseline") + 1]!) : null;
 const token = argv.includes("--token");
+const turns = argv.includes("--turns") ? Number(argv[argv.indexOf("--turns") + 1]) : 220;
+if (!(Number.isInteger(turns) && turns > 20)) throw new TypeError("--turns must be an integer above 20");
 const here = resolve(import.meta.dirname, "..");
 
 /** The typed-turn loop of bench:turn (a), against the tree at `root` (its bridge moved into server/pipeline/ on 2026-11-30). */
@@ -68,12 +77,12 @@ async function perTurn(root: string, dir: string, name: string): Promise<number>
     // Some dependencies require() node built-ins; give the ESM bundle a require.
     banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
   });
-  return (instructions(out, 220) - instructions(out, 20)) / 200;
+  return (instructions(out, turns) - instructions(out, 20)) / (turns - 20);
 }
 
 const dir = mkdtempSync(join(tmpdir(), "bench-turn-instr-"));
 try {
-  process.stdout.write(`bench:turn-instructions (node ${process.version}, typed turns, ${token ? "one token per event-loop turn" : "instant engines"})\n`);
+  process.stdout.write(`bench:turn-instructions (node ${process.version}, typed turns, ${token ? "one token per event-loop turn" : "instant engines"}, (${turns} turns - 20) / ${turns - 20})\n`);
   const self = await perTurn(here, dir, "this");
   process.stdout.write(`    this tree                    ${(self / 1e6).toFixed(3)} M instructions/turn\n`);
   if (baseline) {

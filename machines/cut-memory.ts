@@ -15,13 +15,14 @@
  *
  * Like the turn, it emits each domain event (`memory.stored` or
  * `memory.failed`, operation `store`) and reports it to the session
- * (`cut.emitted`), which re-emits it; its last word is `cut.done`.
+ * (`cut.emitted`), which re-emits it; its last word is `cut.done`. The
+ * session to report to comes in the input.
  */
-import { enqueueActions, setup, type AnyActorRef, type DoneActorEvent, type ErrorActorEvent } from "xstate";
+import { enqueueActions, setup, type ActorRef, type DoneActorEvent, type ErrorActorEvent, type Snapshot } from "xstate";
 import type { StoreInput, StoreOutput } from "../actors/contracts/index.js";
-import { memoryFailedEvent, memoryStoredEvent, turnActorSlots } from "./turn.js";
-export { heardSomething } from "./turn.js";
-import type { VoiceEmitted } from "./voice-types.js";
+import { turnActorSlots } from "./turn.js";
+import { memoryFailedEvent, memoryStoredEvent, type StageFailureCause } from "./turn-events.js";
+import type { CutMemoryReport, VoiceEmitted } from "./voice-types.js";
 
 /** What the session gives the memory of a cut turn. */
 export interface CutMemoryInput {
@@ -29,6 +30,8 @@ export interface CutMemoryInput {
   store: StoreInput;
   /** The memory deadline (the session's `deadlines.memoryMs`). */
   deadlineMs: number;
+  /** The session to report to. Default: none (the actor runs on its own, as in tests). */
+  session?: ActorRef<Snapshot<unknown>, CutMemoryReport> | null;
 }
 
 
@@ -43,21 +46,21 @@ export const cutMemoryMachine = setup({
     memoryDeadline: ({ context }) => context.deadlineMs,
   },
   actions: {
-    /** Emit the store's outcome and report it to the session. */
-    reportOutcome: enqueueActions(({ context, enqueue, self }, params: { item: StoreOutput | null; error: unknown }) => {
+    /** Emit the store's outcome (`cause` null: the memory deadline passed) and report it to the session. */
+    reportOutcome: enqueueActions(({ context, enqueue }, params: { item: StoreOutput | null; cause: StageFailureCause | null }) => {
       const { turnId } = context.store;
-      const e = params.item ? memoryStoredEvent(turnId, params.item) : memoryFailedEvent(turnId, "store", params.error, context.deadlineMs);
+      const e = params.item ? memoryStoredEvent(turnId, params.item) : memoryFailedEvent(turnId, "store", params.cause ?? { deadlineMs: context.deadlineMs });
       enqueue.emit(e);
-      if (self._parent) enqueue.sendTo(self._parent as AnyActorRef, { type: "cut.emitted", emitted: e });
+      if (context.session) enqueue.sendTo(context.session, { type: "cut.emitted", emitted: e });
     }),
     /** Tell the session this turn's memory is settled (it stops this actor). */
-    reportDone: enqueueActions(({ context, enqueue, self }) => {
-      if (self._parent) enqueue.sendTo(self._parent as AnyActorRef, { type: "cut.done", turnId: context.store.turnId });
+    reportDone: enqueueActions(({ context, enqueue }) => {
+      if (context.session) enqueue.sendTo(context.session, { type: "cut.done", turnId: context.store.turnId });
     }),
   },
 }).createMachine({
   id: "cutMemory",
-  context: ({ input }) => input,
+  context: ({ input }) => ({ ...input, session: input.session ?? null }),
   initial: "storing",
   states: {
     storing: {
@@ -67,15 +70,15 @@ export const cutMemoryMachine = setup({
         input: ({ context }) => context.store,
         onDone: {
           target: "stored",
-          actions: { type: "reportOutcome", params: ({ event }: { event: DoneActorEvent<StoreOutput> }) => ({ item: event.output, error: null }) },
+          actions: { type: "reportOutcome", params: ({ event }: { event: DoneActorEvent<StoreOutput> }) => ({ item: event.output, cause: null }) },
         },
         onError: {
           target: "failed",
-          actions: { type: "reportOutcome", params: ({ event }: { event: ErrorActorEvent }) => ({ item: null, error: event.error ?? new Error("The memory store failed") }) },
+          actions: { type: "reportOutcome", params: ({ event }: { event: ErrorActorEvent }) => ({ item: null, cause: { error: event.error ?? new Error("The memory store failed") } }) },
         },
       },
       // A slow store never holds the session (or a shutdown) past the memory deadline.
-      after: { memoryDeadline: { target: "failed", actions: { type: "reportOutcome", params: { item: null, error: null } } } },
+      after: { memoryDeadline: { target: "failed", actions: { type: "reportOutcome", params: { item: null, cause: null } } } },
     },
     stored: { type: "final", entry: "reportDone" },
     failed: { type: "final", entry: "reportDone" },

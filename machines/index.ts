@@ -1,8 +1,21 @@
-/** Pure machine definitions (no I/O): the session machine, the turn machine it invokes, and their types. */
+/** Pure machine definitions (no I/O): the session machine, the turn machine it invokes, their helpers and types. */
 export { voiceMachine, withStageActors, type VoiceMachine } from "./voice.js";
 export { onVoiceEmitted } from "./emitted.js";
-export { buildMessages, turnActorSlots, turnCutEvents, turnMachine, turnMessages, type TurnActorSlots, type TurnMachine } from "./turn.js";
-export type { RecalledMemory, TurnContext, TurnEvent, TurnInput, TurnOutput, TurnSettings, TurnSpeech } from "./turn-types.js";
+export { turnActorSlots, turnMachine, type TurnActorSlots, type TurnMachine } from "./turn.js";
+export { turnCutEvents, type CutReason } from "./turn-events.js";
+export { buildMessages, turnMessages } from "./turn-messages.js";
+export type {
+  PlayoutEvent,
+  RecalledMemory,
+  TurnContext,
+  TurnEvent,
+  TurnInput,
+  TurnOutput,
+  TurnReportTarget,
+  TurnSettings,
+  TurnSpeech,
+  TurnUserEvent,
+} from "./turn-types.js";
 export {
   DEFAULT_DEADLINES,
   DEFAULT_DEMO_TEXT,

@@ -3,8 +3,16 @@
  * listening (or typed text) to the stored memory. Its context is never null:
  * the turn exists exactly as long as its actor runs.
  */
+import type { ActorRef, Snapshot } from "xstate";
 import type { ChatMessage, StageEvent, ToolCall } from "../actors/contracts/index.js";
-import type { Deadlines, EngineInfo, ListenMode, Phase, TurnMode } from "./voice-types.js";
+import type { Deadlines, EngineInfo, ListenMode, Phase, TurnMode, TurnReport } from "./voice-types.js";
+
+/**
+ * Where a turn sends its reports (`turn.phase`, `turn.stage`, `turn.heard`):
+ * the session that invoked it, passed in the turn's input (XState's way to
+ * address a parent without reaching into the actor's internals).
+ */
+export type TurnReportTarget = ActorRef<Snapshot<unknown>, TurnReport>;
 
 /** The session's settings a turn runs with. */
 export interface TurnSettings {
@@ -35,6 +43,8 @@ export interface TurnInput {
   /** The conversation before this turn. */
   history: ChatMessage[];
   settings: TurnSettings;
+  /** The session to report to. Default: none (the turn runs on its own, as in tests). */
+  session?: TurnReportTarget | null;
 }
 
 /** A recalled memory as the turn keeps it (copied, so the store's objects are never frozen). */
@@ -107,6 +117,8 @@ export interface TurnContext {
   ending: TurnEnding;
   /** What the listeners had heard of the answer when the turn was cut, or when they all left or stopped before its end (from the playout clock), or null. */
   heard: string | null;
+  /** The session to report to (from the input); null when the turn runs on its own. */
+  session: TurnReportTarget | null;
 }
 
 /** What a finished turn hands back to its session. */
@@ -117,7 +129,8 @@ export interface TurnOutput extends TurnEnding {
 }
 
 /**
- * The playout clock's reports about the answer (server/pipeline/playout.ts, through the bridge):
+ * The playout clock's reports about the answer (server/pipeline/playout.ts; the bridge sends them to
+ * the session, which forwards them to its running turn):
  * it has been heard to its end, how far it was heard just before an interruption,
  * and whether the audio synthesised ahead of the listeners is at the synthesis bound
  * (`full`: start no new sentence) or back under it (`room`).
@@ -128,5 +141,12 @@ export type PlayoutEvent =
   | { type: "playout.full"; turnId: string; aheadMs: number }
   | { type: "playout.room"; turnId: string };
 
-/** Everything the turn machine accepts: its stage actors' events, the end of the user's audio and the playout's reports. */
-export type TurnEvent = StageEvent | { type: "user.stop_listening" } | PlayoutEvent;
+/**
+ * What the session forwards from the user: the end of the utterance's audio
+ * (stt_stop), and that the client streaming it left (its recogniser is told
+ * the audio is lost and reports the failure itself).
+ */
+export type TurnUserEvent = { type: "user.stop_listening" } | { type: "user.left" };
+
+/** Everything the turn machine accepts: its stage actors' events, what the session forwards from the user, and the playout's reports. */
+export type TurnEvent = StageEvent | TurnUserEvent | PlayoutEvent;

@@ -25,22 +25,30 @@
  *   then waits in `held` (no synthesis deadline runs) until `playout.room`.
  *
  * Every stage state has a named `after` deadline; errors and deadlines emit
- * the stage's failure and end the turn in `failed`. Each domain event is
- * emitted (typed `emit`; machines/emitted.ts merges them with the session's),
- * each coarse state change is reported to the session (`turn.phase`), and
- * each top-level stage entered is reported as `turn.stage`.
+ * the stage's failure (built once, by `stageFailure` in
+ * machines/turn-events.ts) and end the turn in `failed`. Each domain event
+ * is emitted (typed `emit`; machines/emitted.ts merges them with the
+ * session's), each coarse state change is reported to the session
+ * (`turn.phase`), and each top-level stage entered is reported as
+ * `turn.stage`. Reports go to the session passed in the turn's input (none
+ * when the turn runs on its own). Everything from outside comes through the
+ * session: the user's `user.stop_listening` / `user.left` (passed on to the
+ * recogniser as `audio.end` / `audio.lost`) and the playout's reports.
+ *
+ * Context is updated with plain object spreads (no drafts): one update per
+ * streamed token and audio chunk is the hot path (bench:turn).
+ *
+ * Helpers that are not the machine live beside it: the events built in
+ * several places in machines/turn-events.ts, the conversation messages in
+ * machines/turn-messages.ts.
  *
  * Extending: a stage the session must know about gets a `reportStage`
  * entry and a mirror state in the session (`playing` is part of the
  * session's `answering`: stop and barge-in work until playout ends).
  */
-import { Immer, type Draft } from "immer";
-import { enqueueActions, fromCallback, fromPromise, sendTo, setup, type AnyActorRef, type AnyEventObject, type DoneActorEvent, type ErrorActorEvent } from "xstate";
+import { assign, enqueueActions, fromCallback, fromPromise, setup, type AnyActorRef, type AnyEventObject, type DoneActorEvent, type ErrorActorEvent } from "xstate";
 import {
-  stageErrorCode,
-  stageErrorMessage,
   toolMessageContent,
-  type ChatMessage,
   type DemoSttInput,
   type LlmInput,
   type RecallInput,
@@ -53,12 +61,11 @@ import {
   type ToolOutcome,
   type TtsInput,
 } from "../actors/contracts/index.js";
+import { withFastShape } from "./context-shape.js";
+import { memoryFailedEvent, memoryStoredEvent, preview, stageFailure, turnCutEvents } from "./turn-events.js";
+import { buildMessages, heardSomething, turnMessages } from "./turn-messages.js";
 import type { TurnContext, TurnEvent, TurnInput, TurnOutput } from "./turn-types.js";
-import type { Phase, TurnStage, VoiceEmitted } from "./voice-types.js";
-
-// Snapshots are never mutated (XState copies on assign), so deep-freezing every update is cost
-// without benefit on the hot path (one update per streamed token).
-const { produce } = new Immer({ autoFreeze: false });
+import type { Phase, TurnReport, TurnStage, VoiceEmitted } from "./voice-types.js";
 
 // --- placeholders: typed actor slots, replaced by .provide({ actors }) ----------
 // Each reports "unavailable" instead of hanging, so an unprovided stage fails plainly.
@@ -97,32 +104,6 @@ export const turnActorSlots = {
 };
 export type TurnActorSlots = typeof turnActorSlots;
 
-// --- pure helpers ------------------------------------------------------------
-
-/** True when `heard` (a heard text from the playout clock) holds at least one heard word, not just the cut mark "—". */
-export function heardSomething(heard: string): boolean {
-  return /[\p{L}\p{N}]/u.test(heard);
-}
-
-const PREVIEW_CHARS = 80;
-const preview = (text: string) => (text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS - 1)}…` : text);
-
-/** `memory.stored` for an item the store kept for turn `turnId` (the turn's own, or a cut turn's: machines/cut-memory.ts). */
-export function memoryStoredEvent(turnId: string, item: StoreOutput): VoiceEmitted {
-  return { type: "memory.stored", turnId, id: item.id, kind: item.kind, preview: preview(item.text), interrupted: item.interrupted ?? false };
-}
-
-/** `memory.failed` for a memory operation that failed with `error`, or (error null) passed its deadline of `memoryMs`. */
-export function memoryFailedEvent(turnId: string, operation: "recall" | "store", error: unknown, memoryMs: number): VoiceEmitted {
-  return {
-    type: "memory.failed",
-    turnId,
-    operation,
-    code: error === null ? "timeout" : stageErrorCode(error, "storage_error"),
-    message: error === null ? `Memory ${operation} took longer than ${memoryMs} ms` : stageErrorMessage(error),
-  };
-}
-
 function initialContext(input: TurnInput): TurnContext {
   return {
     id: input.id,
@@ -148,107 +129,35 @@ function initialContext(input: TurnInput): TurnContext {
     path: input.path,
     ending: { outcome: "completed", endSession: false },
     heard: null,
+    session: input.session ?? null,
   };
 }
 
-/** The model request of the current round: system prompt with recalled memories, history, this turn so far. */
-export function buildMessages(c: TurnContext): ChatMessage[] {
-  let system = c.settings.systemPrompt;
-  if (c.recalled.length) system += `\n\nThings you remember that may help:\n${c.recalled.map((m) => `- ${m.text}`).join("\n")}`;
-  return [{ role: "system", content: system }, ...c.history, ...c.messages];
-}
-
-/**
- * The turn's messages for the history. A cut turn, or one whose listeners
- * all left or stopped before the end, keeps what was heard of its answer
- * when the playout clock said (whole sentences, then the cut sentence's
- * heard words marked "—"), else (cut) its unfinished round's text; either
- * way marked `cut`, so the next model call sees the truncated answer, not
- * the unspoken rest.
- */
-export function turnMessages(c: TurnContext, cut: boolean): ChatMessage[] {
-  const messages = [...c.messages];
-  if (c.heard !== null) {
-    const answerAt = messages.findLastIndex((m) => m.role === "assistant" && !m.toolCalls?.length);
-    if (answerAt > messages.findLastIndex((m) => m.role === "user")) messages.splice(answerAt, 1);
-    messages.push({ role: "assistant", content: c.heard, cut: true });
-    return messages;
-  }
-  if (cut && c.roundText && c.llm !== "done") messages.push({ role: "assistant", content: c.roundText, cut: true });
-  return messages;
-}
-
-export type CutReason = "barge_in" | "stop" | "shutdown" | "failure";
-
-const CUT_WHY: Record<CutReason, string> = {
-  barge_in: "a new turn started (barge-in)",
-  stop: "the user stopped the answer",
-  shutdown: "the server is stopping",
-  failure: "another stage of the turn failed",
-};
-
-/**
- * The events that close a turn cut short, so that every start the turn
- * announced gets its end: open listening (`stt.failed` code `interrupted`),
- * tool calls still running (`tool.failed` code `cancelled`), the running
- * generation and speech (reported as interrupted), then the turn's end (for
- * its latency trace). The session calls it when it interrupts a turn.
- */
-export function turnCutEvents(turn: TurnContext, outcome: "failed" | "interrupted", cutLlm: boolean, why: CutReason): VoiceEmitted[] {
-  const id = turn.id;
-  const out: VoiceEmitted[] = [];
-  if (turn.listening) {
-    out.push({ type: "stt.failed", turnId: id, code: "interrupted", message: `Listening ended without a transcript: ${CUT_WHY[why]}` });
-  }
-  if (cutLlm && turn.llm === "tools") {
-    for (const call of turn.calls) {
-      if (turn.reported.includes(call.id)) continue;
-      out.push({ type: "tool.failed", turnId: id, callId: call.id, name: call.name, code: "cancelled", message: `The tool call was cancelled: ${CUT_WHY[why]}`, durationMs: null });
-    }
-  }
-  if (cutLlm && turn.llm === "running") out.push({ type: "llm.round_ended", turnId: id, round: turn.round, reason: "interrupted" });
-  if (cutLlm && (turn.llm === "running" || turn.llm === "tools")) {
-    out.push({ type: "llm.result", turnId: id, text: turn.answer, finishReason: "interrupted", rounds: turn.round + 1 });
-  }
-  if (turn.speech.started && !turn.speech.finished) {
-    out.push({
-      type: "tts.result",
-      turnId: id,
-      sentences: turn.speech.sentence + (turn.speech.current ? 1 : 0),
-      chunks: turn.speech.chunks,
-      chars: turn.speech.chars,
-      audioMs: turn.speech.audioMs,
-      interrupted: true,
-    });
-  }
-  out.push({ type: "turn.ended", turnId: id, mode: turn.mode, outcome });
-  return out;
-}
-
-
-// What an action gets to emit and assign with.
+// What an action gets to emit and send with.
 interface Enqueue {
-  assign: (next: TurnContext) => void;
   emit: (e: VoiceEmitted) => void;
   sendTo: (to: AnyActorRef, event: AnyEventObject) => void;
 }
 
-/** Apply `recipe` to the context with immer, assign the result and return it (for emitting from the new state). */
-function update(context: TurnContext, enqueue: Pick<Enqueue, "assign">, recipe: (d: Draft<TurnContext>) => void): TurnContext {
-  const next = produce(context, recipe);
-  enqueue.assign(next);
-  return next;
+/** Tell the session (when the turn runs under one) something it acts on: a coarse state, a stage entered, what was heard. */
+function tellSession(enqueue: Pick<Enqueue, "sendTo">, context: TurnContext, r: TurnReport): void {
+  if (context.session) enqueue.sendTo(context.session, r);
 }
 
 /**
  * Emit a domain event. Listeners take it from the turn itself
  * (machines/emitted.ts), not through the session; a coarse state change is
- * also reported to the session (when the turn runs under one), which
- * mirrors it as its phase.
+ * also reported to the session, which mirrors it as its phase.
  */
-function report(enqueue: Enqueue, self: AnyActorRef, e: VoiceEmitted): void {
+function report(enqueue: Enqueue, context: TurnContext, e: VoiceEmitted): void {
   enqueue.emit(e);
-  if (e.type === "state.changed" && self._parent) enqueue.sendTo(self._parent, { type: "turn.phase", turnId: e.turnId, state: e.state, path: e.path });
+  if (e.type === "state.changed") tellSession(enqueue, context, { type: "turn.phase", turnId: context.id, state: e.state, path: e.path });
+}
+
+/** Send a stage actor of the turn an event, if it runs (pure traversals, xstate/graph, run without live children). */
+function tellStage(enqueue: Pick<Enqueue, "sendTo">, self: AnyActorRef, stage: "stt", event: SttControlEvent): void {
+  const child = (self.getSnapshot() as { children?: Record<string, AnyActorRef | undefined> } | undefined)?.children?.[stage];
+  if (child) enqueue.sendTo(child, event);
 }
 
 // --- the machine ---------------------------------------------------------------
@@ -297,65 +206,60 @@ export const turnMachine = setup({
     heardNoneOfIt: ({ context, event }) => event.type === "playout.ended" && event.turnId === context.id && context.heard !== null && !heardSomething(context.heard),
   },
   actions: {
+    /** Give the context a fast shape once, at start, that every later assign keeps (machines/context-shape.ts). */
+    compactContext: assign(({ context }) => withFastShape(context)),
     /** Publish a coarse state change (skipped when nothing a UI shows changed). */
-    announce: enqueueActions(({ context, enqueue, self }, params: { state: Phase; path: string }) => {
+    announce: enqueueActions(({ context, enqueue }, params: { state: Phase; path: string }) => {
       if (context.phase === params.state && context.path === params.path) return;
-      report(enqueue, self, { type: "state.changed", state: params.state, previous: context.phase, path: params.path, turnId: context.id, mode: context.listenMode });
+      report(enqueue, context, { type: "state.changed", state: params.state, previous: context.phase, path: params.path, turnId: context.id, mode: context.listenMode });
       enqueue.assign({ phase: params.state, path: params.path });
     }),
     /** Tell the session which stage the turn is in (what the user may do depends on it). */
-    reportStage: enqueueActions(({ enqueue, self }, params: { stage: TurnStage }) => {
-      if (self._parent) enqueue.sendTo(self._parent, { type: "turn.stage", stage: params.stage });
+    reportStage: enqueueActions(({ context, enqueue }, params: { stage: TurnStage }) => {
+      tellSession(enqueue, context, { type: "turn.stage", stage: params.stage });
     }),
     /** Close the turn: announce its end, keep how it ended for the output. */
-    endTurn: enqueueActions(({ context, enqueue, self }, params: { outcome: "completed" | "failed"; endSession: boolean }) => {
-      report(enqueue, self, { type: "turn.ended", turnId: context.id, mode: context.mode, outcome: params.outcome });
+    endTurn: enqueueActions(({ context, enqueue }, params: { outcome: "completed" | "failed"; endSession: boolean }) => {
+      report(enqueue, context, { type: "turn.ended", turnId: context.id, mode: context.mode, outcome: params.outcome });
       enqueue.assign({ ending: { outcome: params.outcome, endSession: params.endSession } });
     }),
 
     // listening
-    emitSttStarted: enqueueActions(({ context, enqueue, self }, params: { demo: boolean }) => {
+    emitSttStarted: enqueueActions(({ context, enqueue }, params: { demo: boolean }) => {
       const info = params.demo ? context.settings.engines.demoStt : context.settings.engines.stt;
       const mode = context.mode === "demo" ? "demo" : context.mode === "continuous" ? "continuous" : "push_to_talk";
-      report(enqueue, self, { type: "stt.started", turnId: context.id, mode, engine: info.name, source: info.source });
+      report(enqueue, context, { type: "stt.started", turnId: context.id, mode, engine: info.name, source: info.source });
       enqueue.assign({ listening: true });
     }),
-    // Looked up rather than named: pure traversals (xstate/graph) run without live children.
-    endAudio: sendTo(({ self }) => self.getSnapshot()?.children?.stt as AnyActorRef, { type: "audio.end" }),
-    recordPartial: enqueueActions(({ context, event, enqueue, self }) => {
+    /** stt_stop: the utterance's audio ends; the recogniser finishes with what it heard. */
+    endAudio: enqueueActions(({ enqueue, self }) => tellStage(enqueue, self, "stt", { type: "audio.end" })),
+    /** The client streaming the audio left: the recogniser is told its audio is lost (it reports the failure: `stt.error` `client_gone`). */
+    loseAudio: enqueueActions(({ enqueue, self }) => tellStage(enqueue, self, "stt", { type: "audio.lost" })),
+    recordPartial: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "stt.partial") return;
-      report(enqueue, self, { type: "stt.progress", turnId: context.id, text: event.text, index: context.partials });
+      report(enqueue, context, { type: "stt.progress", turnId: context.id, text: event.text, index: context.partials });
       enqueue.assign({ partials: context.partials + 1 });
     }),
-    acceptTranscript: enqueueActions(({ context, event, enqueue, self }) => {
+    acceptTranscript: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "stt.final") return;
       const text = event.text.trim();
-      report(enqueue, self, { type: "stt.result", turnId: context.id, text, confidence: event.confidence });
-      update(context, enqueue, (c) => {
-        c.listening = false;
-        if (!text) return;
-        c.userText = text;
-        c.messages.push({ role: "user", content: text });
-      });
+      report(enqueue, context, { type: "stt.result", turnId: context.id, text, confidence: event.confidence });
+      if (!text) enqueue.assign({ listening: false });
+      else enqueue.assign({ listening: false, userText: text, messages: [...context.messages, { role: "user", content: text }] });
     }),
-    failStt: enqueueActions(({ context, event, enqueue, self }, params: { timeout: boolean }) => {
-      const code = params.timeout ? "timeout" : event.type === "stt.error" ? event.code : "engine_error";
-      const message = params.timeout
-        ? `No final transcript within ${context.settings.deadlines.sttMs} ms`
-        : event.type === "stt.error"
-          ? event.message
-          : "Speech recognition failed";
-      report(enqueue, self, { type: "stt.failed", turnId: context.id, code, message });
+    failStt: enqueueActions(({ context, event, enqueue }, params: { timeout: boolean }) => {
+      const failure = stageFailure("stt", params.timeout ? { deadlineMs: context.settings.deadlines.sttMs } : { event });
+      report(enqueue, context, { type: "stt.failed", turnId: context.id, ...failure });
       enqueue.assign({ listening: false });
     }),
 
     // memory
-    beginRecall: enqueueActions(({ context, enqueue, self }) => {
-      report(enqueue, self, { type: "memory.recall_started", turnId: context.id, query: context.userText ?? "" });
+    beginRecall: enqueueActions(({ context, enqueue }) => {
+      report(enqueue, context, { type: "memory.recall_started", turnId: context.id, query: context.userText ?? "" });
     }),
-    applyRecall: enqueueActions(({ context, enqueue, self }, params: { hits: RecallOutput }) => {
+    applyRecall: enqueueActions(({ context, enqueue }, params: { hits: RecallOutput }) => {
       const hits = params.hits ?? [];
-      report(enqueue, self, {
+      report(enqueue, context, {
         type: "memory.recalled",
         turnId: context.id,
         query: context.userText ?? "",
@@ -363,48 +267,49 @@ export const turnMachine = setup({
       });
       enqueue.assign({ recalled: hits.map((h) => ({ id: h.item.id, kind: h.item.kind, text: h.item.text, score: h.score })) });
     }),
-    failMemory: enqueueActions(({ context, enqueue, self }, params: { operation: "recall" | "store"; error: unknown; timeout: boolean }) => {
-      report(enqueue, self, memoryFailedEvent(context.id, params.operation, params.timeout ? null : params.error, context.settings.deadlines.memoryMs));
+    failMemory: enqueueActions(({ context, enqueue }, params: { operation: "recall" | "store"; error: unknown; timeout: boolean }) => {
+      const cause = params.timeout ? { deadlineMs: context.settings.deadlines.memoryMs } : { error: params.error };
+      report(enqueue, context, memoryFailedEvent(context.id, params.operation, cause));
     }),
-    applyStored: enqueueActions(({ context, enqueue, self }, params: { item: StoreOutput }) => {
-      report(enqueue, self, memoryStoredEvent(context.id, params.item));
+    applyStored: enqueueActions(({ context, enqueue }, params: { item: StoreOutput }) => {
+      report(enqueue, context, memoryStoredEvent(context.id, params.item));
     }),
 
     // generation
-    startRound: enqueueActions(({ context, enqueue, self }) => {
+    startRound: enqueueActions(({ context, enqueue }) => {
       enqueue.assign({ llm: "running", roundText: "" });
       const { llm } = context.settings.engines;
-      report(enqueue, self, { type: "llm.started", turnId: context.id, engine: llm.name, model: llm.model, round: context.round });
+      report(enqueue, context, { type: "llm.started", turnId: context.id, engine: llm.name, model: llm.model, round: context.round });
     }),
-    appendDelta: enqueueActions(({ context, event, enqueue, self }) => {
+    appendDelta: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "llm.delta" || !event.text) return;
-      report(enqueue, self, { type: "llm.progress", turnId: context.id, delta: event.text, index: context.deltas });
+      report(enqueue, context, { type: "llm.progress", turnId: context.id, delta: event.text, index: context.deltas });
       enqueue.assign({ roundText: context.roundText + event.text, answer: context.answer + event.text, deltas: context.deltas + 1 });
     }),
-    requestTools: enqueueActions(({ context, event, enqueue, self }) => {
+    requestTools: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "llm.done") return;
-      report(enqueue, self, { type: "llm.round_ended", turnId: context.id, round: context.round, reason: "tool_calls" });
-      const next = update(context, enqueue, (t) => {
-        t.messages.push({ role: "assistant", content: t.roundText, toolCalls: event.toolCalls });
-        t.calls = event.toolCalls;
-        t.reported = [];
-        t.llm = "tools";
+      report(enqueue, context, { type: "llm.round_ended", turnId: context.id, round: context.round, reason: "tool_calls" });
+      enqueue.assign({
+        messages: [...context.messages, { role: "assistant", content: context.roundText, toolCalls: event.toolCalls }],
+        calls: event.toolCalls,
+        reported: [],
+        llm: "tools",
         // A round's text may lack a sentence end ("Let me check"): keep spoken words apart.
-        if (t.answer && !/\s$/.test(t.answer)) t.answer += " ";
+        answer: context.answer && !/\s$/.test(context.answer) ? `${context.answer} ` : context.answer,
       });
-      for (const call of next.calls) {
-        report(enqueue, self, { type: "tool.called", turnId: context.id, callId: call.id, name: call.name, arguments: call.arguments });
+      for (const call of event.toolCalls) {
+        report(enqueue, context, { type: "tool.called", turnId: context.id, callId: call.id, name: call.name, arguments: call.arguments });
       }
     }),
-    reportToolOutcome: enqueueActions(({ context, event, enqueue, self }) => {
+    reportToolOutcome: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "tools.outcome") return;
       const o = event.outcome;
       if (context.reported.includes(o.callId) || !context.calls.some((c) => c.id === o.callId)) return;
       const durationMs = Math.max(0, o.durationMs);
       if (o.ok) {
-        report(enqueue, self, { type: "tool.result", turnId: context.id, callId: o.callId, name: o.name, preview: o.preview, durationMs });
+        report(enqueue, context, { type: "tool.result", turnId: context.id, callId: o.callId, name: o.name, preview: o.preview, durationMs });
       } else {
-        report(enqueue, self, {
+        report(enqueue, context, {
           type: "tool.failed",
           turnId: context.id,
           callId: o.callId,
@@ -415,14 +320,14 @@ export const turnMachine = setup({
           durationMs,
         });
       }
-      update(context, enqueue, (t) => {
-        t.reported.push(o.callId);
+      enqueue.assign({
+        reported: [...context.reported, o.callId],
         // A failure goes back to the model as a tool message; the turn goes on.
-        t.messages.push({ role: "tool", toolCallId: o.callId, name: o.name, content: toolMessageContent(o) });
+        messages: [...context.messages, { role: "tool", toolCallId: o.callId, name: o.name, content: toolMessageContent(o) }],
       });
     }),
     /** The tool round ended (all reported, or the deadline passed: the rest fail with `timeout`). */
-    finishToolRound: enqueueActions(({ context, enqueue, self }, params: { timeout: boolean }) => {
+    finishToolRound: enqueueActions(({ context, enqueue }, params: { timeout: boolean }) => {
       const missing: ToolOutcome[] = context.calls
         .filter((c) => !context.reported.includes(c.id))
         .map((call) => ({
@@ -434,40 +339,34 @@ export const turnMachine = setup({
           durationMs: params.timeout ? context.settings.deadlines.toolMs : 0,
         }));
       for (const o of missing) {
-        if (!o.ok) report(enqueue, self, { type: "tool.failed", turnId: context.id, callId: o.callId, name: o.name, code: o.code, message: o.message, durationMs: o.durationMs });
+        if (!o.ok) report(enqueue, context, { type: "tool.failed", turnId: context.id, callId: o.callId, name: o.name, code: o.code, message: o.message, durationMs: o.durationMs });
       }
-      report(enqueue, self, { type: "tools.finished", turnId: context.id, round: context.round });
-      update(context, enqueue, (t) => {
+      report(enqueue, context, { type: "tools.finished", turnId: context.id, round: context.round });
+      enqueue.assign({
         // The model is told, in the same format as any tool failure.
-        for (const o of missing) t.messages.push({ role: "tool", toolCallId: o.callId, name: o.name, content: toolMessageContent(o) });
-        t.calls = [];
-        t.reported = [];
-        t.round += 1;
+        messages: [...context.messages, ...missing.map((o) => ({ role: "tool" as const, toolCallId: o.callId, name: o.name, content: toolMessageContent(o) }))],
+        calls: [],
+        reported: [],
+        round: context.round + 1,
       });
     }),
-    finishGeneration: enqueueActions(({ context, event, enqueue, self }) => {
+    finishGeneration: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "llm.done") return;
       const reason = event.finishReason === "length" ? "length" : "stop";
-      report(enqueue, self, { type: "llm.round_ended", turnId: context.id, round: context.round, reason });
-      report(enqueue, self, { type: "llm.result", turnId: context.id, text: context.answer.trim(), finishReason: reason, rounds: context.round + 1 });
-      update(context, enqueue, (t) => {
-        t.messages.push({ role: "assistant", content: t.roundText });
-        t.llm = "done";
-      });
+      report(enqueue, context, { type: "llm.round_ended", turnId: context.id, round: context.round, reason });
+      report(enqueue, context, { type: "llm.result", turnId: context.id, text: context.answer.trim(), finishReason: reason, rounds: context.round + 1 });
+      enqueue.assign({ messages: [...context.messages, { role: "assistant", content: context.roundText }], llm: "done" });
     }),
     /** The model failed (engine error, deadline, endless tool rounds): report it and close the turn as failed. */
-    failGeneration: enqueueActions(({ context, event, enqueue, self }, params: { reason: "error" | "timeout" | "tool_rounds" }) => {
-      const [code, message] =
-        params.reason === "timeout"
-          ? ["timeout", `The model did not finish within ${context.settings.deadlines.llmMs} ms`]
-          : params.reason === "tool_rounds"
-            ? ["tool_rounds_exceeded", `The model asked for tools more than ${context.settings.maxToolRounds} times in one turn`]
-            : event.type === "llm.error"
-              ? [event.code, event.message]
-              : ["engine_error", "The model failed"];
-      report(enqueue, self, { type: "llm.round_ended", turnId: context.id, round: context.round, reason: "failed" });
-      report(enqueue, self, { type: "llm.failed", turnId: context.id, code, message, partialText: context.answer });
-      for (const e of turnCutEvents({ ...context, llm: "done" }, "failed", false, "failure")) report(enqueue, self, e);
+    failGeneration: enqueueActions(({ context, event, enqueue }, params: { reason: "error" | "timeout" | "tool_rounds" }) => {
+      // Endless tool rounds are the turn's own verdict on the model, not a failure the stage reported.
+      const { code, message } =
+        params.reason === "tool_rounds"
+          ? { code: "tool_rounds_exceeded", message: `The model asked for tools more than ${context.settings.maxToolRounds} times in one turn` }
+          : stageFailure("llm", params.reason === "timeout" ? { deadlineMs: context.settings.deadlines.llmMs } : { event });
+      report(enqueue, context, { type: "llm.round_ended", turnId: context.id, round: context.round, reason: "failed" });
+      report(enqueue, context, { type: "llm.failed", turnId: context.id, code, message, partialText: context.answer });
+      for (const e of turnCutEvents({ ...context, llm: "done" }, "failed", false, "failure")) report(enqueue, context, e);
       // The round's text stays in the history as a cut answer (the context's `llm` is still "running").
       enqueue.assign({ ending: { outcome: "failed", endSession: params.reason === "tool_rounds" } });
     }),
@@ -477,10 +376,10 @@ export const turnMachine = setup({
      * turn), and tell the session with the user's words: a cut turn's memory
      * is what was heard (machines/cut-memory.ts).
      */
-    recordHeard: enqueueActions(({ context, event, enqueue, self }) => {
+    recordHeard: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "playout.heard") return;
       enqueue.assign({ heard: event.text });
-      if (self._parent) enqueue.sendTo(self._parent, { type: "turn.heard", turnId: context.id, user: context.userText ?? "", text: event.text });
+      tellSession(enqueue, context, { type: "turn.heard", turnId: context.id, user: context.userText ?? "", text: event.text });
     }),
     /** Keep whether the playout's buffer is at the synthesis bound (`playout.full` / `playout.room`). */
     recordRoom: enqueueActions(({ context, event, enqueue }) => {
@@ -489,9 +388,9 @@ export const turnMachine = setup({
     }),
 
     // speech
-    startSpeech: enqueueActions(({ context, enqueue, self }) => {
+    startSpeech: enqueueActions(({ context, enqueue }) => {
       const { tts } = context.settings.engines;
-      report(enqueue, self, { type: "tts.started", turnId: context.id, engine: tts.name, voice: tts.voice, format: tts.format });
+      report(enqueue, context, { type: "tts.started", turnId: context.id, engine: tts.name, voice: tts.voice, format: tts.format });
       enqueue.assign({ speech: { ...context.speech, started: true } });
     }),
     takeSentence: enqueueActions(({ context, event, enqueue }) => {
@@ -506,11 +405,11 @@ export const turnMachine = setup({
       const [current = null, ...queue] = context.speech.queue;
       enqueue.assign({ speech: { ...context.speech, queue, current, chars: context.speech.chars + (current?.length ?? 0) } });
     }),
-    emitAudio: enqueueActions(({ context, event, enqueue, self }) => {
+    emitAudio: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "tts.chunk") return;
       const s = context.speech;
       const text = s.current ?? "";
-      report(enqueue, self, {
+      report(enqueue, context, {
         type: "tts.audio",
         turnId: context.id,
         sentenceIndex: s.sentence,
@@ -526,23 +425,18 @@ export const turnMachine = setup({
     finishSentence: enqueueActions(({ context, enqueue }) => {
       enqueue.assign({ speech: { ...context.speech, sentence: context.speech.sentence + 1, current: null } });
     }),
-    finishSpeech: enqueueActions(({ context, enqueue, self }) => {
+    finishSpeech: enqueueActions(({ context, enqueue }) => {
       const s = context.speech;
       if (s.started) {
-        report(enqueue, self, { type: "tts.result", turnId: context.id, sentences: s.sentence, chunks: s.chunks, chars: s.chars, audioMs: s.audioMs, interrupted: false });
+        report(enqueue, context, { type: "tts.result", turnId: context.id, sentences: s.sentence, chunks: s.chunks, chars: s.chars, audioMs: s.audioMs, interrupted: false });
       }
       enqueue.assign({ speech: { ...s, finished: true } });
     }),
     /** Synthesis failed: report it, cut the generation, close the turn as failed. */
-    failSpeech: enqueueActions(({ context, event, enqueue, self }, params: { timeout: boolean }) => {
-      const code = params.timeout ? "timeout" : event.type === "tts.error" ? event.code : "engine_error";
-      const message = params.timeout
-        ? `Synthesis of one sentence took longer than ${context.settings.deadlines.ttsMs} ms`
-        : event.type === "tts.error"
-          ? event.message
-          : "Speech synthesis failed";
-      report(enqueue, self, { type: "tts.failed", turnId: context.id, code, message });
-      for (const e of turnCutEvents({ ...context, speech: { ...context.speech, finished: true } }, "failed", true, "failure")) report(enqueue, self, e);
+    failSpeech: enqueueActions(({ context, event, enqueue }, params: { timeout: boolean }) => {
+      const failure = stageFailure("tts", params.timeout ? { deadlineMs: context.settings.deadlines.ttsMs } : { event });
+      report(enqueue, context, { type: "tts.failed", turnId: context.id, ...failure });
+      for (const e of turnCutEvents({ ...context, speech: { ...context.speech, finished: true } }, "failed", true, "failure")) report(enqueue, context, e);
       enqueue.assign({ ending: { outcome: "failed", endSession: false } });
     }),
   },
@@ -554,6 +448,7 @@ export const turnMachine = setup({
     ...context.ending,
     messages: turnMessages(context, context.ending.outcome === "failed"),
   }),
+  entry: "compactContext",
   initial: "start",
   on: {
     "playout.heard": { guard: "isThisTurn", actions: "recordHeard" },
@@ -591,6 +486,7 @@ export const turnMachine = setup({
         // A recogniser that fails ends the session even in continuous mode (listening again would spin on a broken engine).
         "stt.error": { target: "failed", actions: [{ type: "failStt", params: { timeout: false } }, { type: "endTurn", params: { outcome: "failed", endSession: true } }] },
         "user.stop_listening": { actions: "endAudio" },
+        "user.left": { actions: "loseAudio" },
       },
     },
 

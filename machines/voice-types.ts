@@ -6,6 +6,7 @@
  * (actors/contracts/), re-exported here for the machines' users.
  */
 import type { AudioSourceKind, ChatMessage, PcmFormat } from "../actors/contracts/index.js";
+import type { PlayoutEvent } from "./turn-types.js";
 
 export type {
   DemoSttInput,
@@ -98,6 +99,15 @@ export interface VoiceContext {
   turnPrefix: string;
   /** Listening mode of the voice session; null outside one. */
   listenMode: ListenMode | null;
+  /**
+   * The audio owner: the client whose stt_start opened the voice session (its
+   * audio feeds the utterances; only its frames are taken). Null outside a
+   * voice session, when it was opened without naming a client, or after the
+   * owner left.
+   */
+  audioOwner: string | null;
+  /** The owner said its audio is echo-cancelled (stt_start `echo_cancellation`): barge-in by voice may apply. */
+  echoCancellation: boolean;
   /** stt_stop arrived in a continuous session (or the last turn ended the session): rest at idle after this turn. */
   stopAfterTurn: boolean;
   /** Turns started so far; the running (or last) turn is `${turnPrefix}${turnCount}`. */
@@ -126,8 +136,11 @@ export interface TurnRequest {
 
 /** From clients, through the bridge (event names the wire's commands map to). */
 export type UserEvent =
-  | { type: "user.listen"; mode: ListenMode }
+  /** stt_start: `client` becomes the audio owner (none: the machine runs without clients, as in tests). */
+  | { type: "user.listen"; mode: ListenMode; client?: string; echoCancellation?: boolean }
   | { type: "user.stop_listening" }
+  /** A client disconnected; when it owns the audio, its utterance fails (`client_gone`) or the session ends after the answer. */
+  | { type: "user.left"; client: string }
   | { type: "user.text"; text: string }
   | { type: "user.demo"; text?: string }
   | { type: "user.stop_speaking" }
@@ -162,8 +175,13 @@ export interface HeardReport {
 /** The turn's top-level stage, as the session mirrors it. */
 export type TurnStage = "listening" | "answering" | "remembering";
 
-/** Everything the session machine accepts: client commands, its turn's reports and those of cut turns' memories. */
-export type VoiceEvent = UserEvent | TurnReport | CutMemoryReport;
+/**
+ * Everything the session machine accepts: client commands, its turn's
+ * reports, those of cut turns' memories, and the playout clock's reports
+ * about the running turn's answer (forwarded to the turn: nothing outside
+ * the session writes into the turn).
+ */
+export type VoiceEvent = UserEvent | TurnReport | CutMemoryReport | PlayoutEvent;
 
 // --- domain events the machine emits -------------------------------------------
 

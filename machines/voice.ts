@@ -1,7 +1,9 @@
 /**
  * The session machine (the root of the voice pipeline): rest, the listening
- * mode of a voice session, one turn machine (machines/turn.ts) at a time,
- * and the one place that decides what comes after a turn. Pure XState:
+ * mode of a voice session and its audio owner (the client whose stt_start
+ * opened it, with its echo cancellation), one turn machine
+ * (machines/turn.ts) at a time, and the one place that decides what comes
+ * after a turn. Pure XState:
  * every actor, action, guard and delay is named in `setup`; the turn's
  * stage actor slots are supplied with `.provide({ actors })` (see
  * actors/index.ts), which reaches the invoked turn because the turn's
@@ -20,18 +22,26 @@
  * outlives the cut turn, and shutdown waits for it at most the memory
  * deadline (`stopping`).
  *
- * Barge-in (user.listen / user.text while a turn runs) interrupts the turn
- * and starts the new one in the same transition, so the old turn's actors
- * are stopped before anything of the new turn runs. The turn emits its own
- * domain events and reports only its coarse state (`turn.phase`) and stage
- * (`turn.stage`) here; `onVoiceEmitted` (machines/emitted.ts) gives
- * listeners the session's and its turns' events as one ordered stream.
+ * Barge-in (user.listen / user.text while a turn runs, one transition:
+ * BARGE_IN) interrupts the turn and starts the new one in the same
+ * transition, so the old turn's actors are stopped before anything of the
+ * new turn runs. The turn emits its own domain events and reports only its
+ * coarse state (`turn.phase`), its stage (`turn.stage`) and what was heard
+ * (`turn.heard`) here, to the session it gets in its input;
+ * `onVoiceEmitted` (machines/emitted.ts) gives listeners the session's and
+ * its turns' events as one ordered stream. The session is the turn's only
+ * door: what the turn acts on from outside (stt_stop, the audio owner
+ * leaving, the playout clock's `playout.*`) comes to the session as its
+ * own events and is forwarded (`forwardToTurn`).
  */
-import { enqueueActions, setup, type DoneActorEvent } from "xstate";
+import { assign, enqueueActions, setup, type AnyActorRef, type DoneActorEvent } from "xstate";
 import type { ChatMessage } from "../actors/contracts/index.js";
-import { cutMemoryMachine, heardSomething } from "./cut-memory.js";
-import { turnCutEvents, turnMachine, turnMessages, type TurnActorSlots } from "./turn.js";
-import type { TurnInput, TurnOutput } from "./turn-types.js";
+import { withFastShape } from "./context-shape.js";
+import { cutMemoryMachine } from "./cut-memory.js";
+import { turnMachine, type TurnActorSlots } from "./turn.js";
+import { turnCutEvents } from "./turn-events.js";
+import { heardSomething, turnMessages } from "./turn-messages.js";
+import type { TurnInput, TurnOutput, TurnReportTarget } from "./turn-types.js";
 import {
   DEFAULT_DEADLINES,
   DEFAULT_DEMO_TEXT,
@@ -49,6 +59,14 @@ import {
 /** Id of the running (or last) turn of a session. */
 export const turnId = (c: Pick<VoiceContext, "turnPrefix" | "turnCount">) => `${c.turnPrefix}${c.turnCount}`;
 
+/** Id of the turn the session starts next. */
+const nextTurnId = (c: Pick<VoiceContext, "turnPrefix" | "turnCount">) => turnId({ turnPrefix: c.turnPrefix, turnCount: c.turnCount + 1 });
+
+/** The session's running turn actor, if one runs (pure traversals, xstate/graph, run without live children). */
+function runningTurn(self: AnyActorRef): AnyActorRef | undefined {
+  return (self.getSnapshot() as { children?: { turn?: AnyActorRef } } | undefined)?.children?.turn;
+}
+
 /** Append a finished turn's messages to the history, dropping whole turns from the front beyond maxHistory. */
 function appendHistory(c: VoiceContext, messages: ChatMessage[]): ChatMessage[] {
   if (messages.length === 0) return c.history;
@@ -61,8 +79,8 @@ function appendHistory(c: VoiceContext, messages: ChatMessage[]): ChatMessage[] 
   return history;
 }
 
-/** The input of the turn the session starts. */
-function turnInput(c: VoiceContext): TurnInput {
+/** The input of the turn the session starts; the turn reports to `session`. */
+function turnInput(c: VoiceContext, session: TurnReportTarget): TurnInput {
   return {
     id: turnId(c),
     mode: c.request.mode,
@@ -80,9 +98,23 @@ function turnInput(c: VoiceContext): TurnInput {
       maxToolRounds: c.maxToolRounds,
       pipelined: c.pipelined,
     },
+    session,
   };
 }
 
+/**
+ * Barge-in, the one transition for it: `user.listen` or `user.text` while a
+ * turn runs cuts it (closing what it left open, keeping what was heard of
+ * its answer: rememberCut stores only a turn cut while answering) and starts
+ * the new turn in the same step, so the old turn's actors are stopped before
+ * anything of the new one runs. Taken from `listening` (typed text only: a
+ * second stt_start is refused), `answering` and `remembering`.
+ */
+const BARGE_IN = {
+  target: "#voice.turn",
+  reenter: true,
+  actions: [{ type: "interruptTurn", params: { reason: "barge_in" } }, "rememberCut", "startTurn"],
+} as const;
 
 // --- the machine ---------------------------------------------------------------
 
@@ -107,8 +139,12 @@ export const voiceMachine = setup({
     turnEntered: ({ event }, params: { stage: TurnStage }) => event.type === "turn.stage" && event.stage === params.stage,
     /** No cut turn's memory is still being stored (shutdown need not wait). */
     storingNoCut: ({ context }) => context.storingCut.length === 0,
+    /** The client that left owns the session's audio. */
+    isAudioOwner: ({ context, event }) => event.type === "user.left" && context.audioOwner !== null && event.client === context.audioOwner,
   },
   actions: {
+    /** Give the context a fast shape once, at start, that every later assign keeps (machines/context-shape.ts). */
+    compactContext: assign(({ context }) => withFastShape(context)),
     /** Publish a coarse state change (skipped when nothing a UI shows changed). */
     announce: enqueueActions(({ context, enqueue }, params: { state: Phase; path: string }) => {
       if (context.phase === params.state && context.path === params.path) return;
@@ -130,9 +166,12 @@ export const voiceMachine = setup({
       else if (event.type === "user.text") request = { mode: "text", text: event.text };
       else if (event.type === "user.demo") request = { mode: "demo", text: event.text ?? context.demoText };
       else request = { mode: "continuous", text: null };
-      if (event.type === "user.listen") enqueue.assign({ listenMode: event.mode, stopAfterTurn: false });
+      // stt_start opens a voice session (or a new one, on barge-in): its client owns the audio.
+      if (event.type === "user.listen") {
+        enqueue.assign({ listenMode: event.mode, stopAfterTurn: false, audioOwner: event.client ?? null, echoCancellation: event.echoCancellation ?? false });
+      }
       enqueue.assign({ turnCount: context.turnCount + 1, request, heard: null });
-      enqueue.emit({ type: "turn.started", turnId: `${context.turnPrefix}${context.turnCount + 1}`, mode: request.mode });
+      enqueue.emit({ type: "turn.started", turnId: nextTurnId(context), mode: request.mode });
     }),
     /** A turn ended by itself: keep its messages; a turn that ended the session leaves no relistening. */
     finishTurn: enqueueActions(({ context, enqueue }, params: { output: TurnOutput }) => {
@@ -162,10 +201,10 @@ export const voiceMachine = setup({
         turnId: id,
         reason: params.reason,
         state: context.phase,
-        by: params.reason === "barge_in" ? `${context.turnPrefix}${context.turnCount + 1}` : null,
+        by: params.reason === "barge_in" ? nextTurnId(context) : null,
       });
     }),
-    /** The running turn says how far its answer was heard (it is about to be cut). */
+    /** The running turn says how far its answer was heard (it is about to be cut, or every listener left early). */
     noteHeard: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "turn.heard" || event.turnId !== turnId(context)) return;
       enqueue.assign({ heard: { turnId: event.turnId, user: event.user, text: event.text } });
@@ -177,18 +216,25 @@ export const voiceMachine = setup({
      * (cut while thinking, or before the first word played): nothing stored;
      * the user's words stay in the history for the next model call.
      */
-    rememberCut: enqueueActions(({ context, enqueue }) => {
+    rememberCut: enqueueActions(({ context, enqueue, self }) => {
       const h = context.heard;
       if (!h || h.turnId !== turnId(context) || !heardSomething(h.text)) return;
       enqueue.spawnChild("cutMemory", {
         id: `cut.${h.turnId}`,
-        input: { store: { turnId: h.turnId, user: h.user, assistant: h.text, interrupted: true }, deadlineMs: context.deadlines.memoryMs },
+        input: { store: { turnId: h.turnId, user: h.user, assistant: h.text, interrupted: true }, deadlineMs: context.deadlines.memoryMs, session: self },
       });
       enqueue.assign({ storingCut: [...context.storingCut, h.turnId], heard: null });
     }),
     /** Re-emit what a cut turn's memory reports (its turn has ended: no running-turn check). */
     relayCut: enqueueActions(({ event, enqueue }) => {
       if (event.type === "cut.emitted") enqueue.emit(event.emitted);
+    }),
+    /**
+     * The turn left `answering`: what was heard of its answer is its own to
+     * remember now (its `remembering` stores it), so a later cut stores nothing.
+     */
+    forgetHeard: enqueueActions(({ enqueue }) => {
+      enqueue.assign({ heard: null });
     }),
     /** A cut turn's memory is settled: stop its actor, so snapshots do not grow. */
     forgetCut: enqueueActions(({ context, event, enqueue }) => {
@@ -197,14 +243,25 @@ export const voiceMachine = setup({
       enqueue.assign({ storingCut: context.storingCut.filter((id) => id !== event.turnId) });
     }),
     leaveSession: enqueueActions(({ enqueue }) => {
-      enqueue.assign({ listenMode: null, stopAfterTurn: false });
+      enqueue.assign({ listenMode: null, stopAfterTurn: false, audioOwner: null, echoCancellation: false });
     }),
     markStopAfterTurn: enqueueActions(({ enqueue }) => {
       enqueue.assign({ stopAfterTurn: true });
     }),
-    endAudio: enqueueActions(({ enqueue, self }) => {
-      const turn = self.getSnapshot()?.children?.turn;
-      if (turn) enqueue.sendTo(turn, { type: "user.stop_listening" });
+    /** The audio owner left: nobody owns the session's audio any more. */
+    releaseAudio: enqueueActions(({ enqueue }) => {
+      enqueue.assign({ audioOwner: null });
+    }),
+    /**
+     * Pass the running turn what it acts on from outside: the end of the
+     * utterance's audio, the owner leaving, the playout clock's reports.
+     * Outside code never writes into the turn; the session is its door.
+     */
+    forwardToTurn: enqueueActions(({ event, enqueue, self }) => {
+      const turn = runningTurn(self);
+      if (!turn) return;
+      if (event.type === "user.stop_listening" || event.type === "user.left") enqueue.sendTo(turn, { type: event.type });
+      else if (event.type.startsWith("playout.")) enqueue.sendTo(turn, event);
     }),
   },
 }).createMachine({
@@ -220,6 +277,8 @@ export const voiceMachine = setup({
     pipelined: input?.pipelined ?? true,
     turnPrefix: input?.turnPrefix ?? "t",
     listenMode: null,
+    audioOwner: null,
+    echoCancellation: false,
     stopAfterTurn: false,
     turnCount: 0,
     request: { mode: "text", text: null },
@@ -229,6 +288,7 @@ export const voiceMachine = setup({
     phase: "idle",
     path: "idle",
   }),
+  entry: "compactContext",
   initial: "idle",
   // Cut turns' memories report in any state (they outlive their turns).
   on: {
@@ -251,7 +311,7 @@ export const voiceMachine = setup({
       invoke: {
         id: "turn",
         src: "turn",
-        input: ({ context }) => turnInput(context),
+        input: ({ context, self }) => turnInput(context, self),
         onDone: {
           target: "after_turn",
           actions: { type: "finishTurn", params: ({ event }: { event: DoneActorEvent<TurnOutput> }) => ({ output: event.output }) },
@@ -265,24 +325,26 @@ export const voiceMachine = setup({
         },
         listening: {
           on: {
-            "user.stop_listening": { actions: ["endAudio", "markStopAfterTurn"] },
-            "user.text": { target: "#voice.turn", reenter: true, actions: [{ type: "interruptTurn", params: { reason: "barge_in" } }, "startTurn"] },
+            "user.stop_listening": { actions: ["forwardToTurn", "markStopAfterTurn"] },
+            "user.text": BARGE_IN,
           },
         },
         answering: {
           on: {
             "turn.heard": { actions: "noteHeard" },
-            "user.listen": { target: "#voice.turn", reenter: true, actions: [{ type: "interruptTurn", params: { reason: "barge_in" } }, "rememberCut", "startTurn"] },
-            "user.text": { target: "#voice.turn", reenter: true, actions: [{ type: "interruptTurn", params: { reason: "barge_in" } }, "rememberCut", "startTurn"] },
+            "user.listen": BARGE_IN,
+            "user.text": BARGE_IN,
             "user.stop_speaking": { target: "#voice.after_turn", actions: [{ type: "interruptTurn", params: { reason: "stop" } }, "rememberCut"] },
             "user.stop_listening": { guard: "inContinuousSession", actions: "markStopAfterTurn" },
             "turn.stage": { guard: { type: "turnEntered", params: { stage: "remembering" } }, target: "remembering" },
           },
         },
         remembering: {
+          // What was heard is the turn's own to store now (rememberCut keeps only a turn cut while answering).
+          entry: "forgetHeard",
           on: {
-            "user.listen": { target: "#voice.turn", reenter: true, actions: [{ type: "interruptTurn", params: { reason: "barge_in" } }, "startTurn"] },
-            "user.text": { target: "#voice.turn", reenter: true, actions: [{ type: "interruptTurn", params: { reason: "barge_in" } }, "startTurn"] },
+            "user.listen": BARGE_IN,
+            "user.text": BARGE_IN,
             "user.stop_listening": { guard: "inContinuousSession", actions: "markStopAfterTurn" },
           },
         },
@@ -290,6 +352,10 @@ export const voiceMachine = setup({
       on: {
         "turn.phase": { actions: "mirrorPhase" },
         "turn.stage": { guard: { type: "turnEntered", params: { stage: "answering" } }, target: ".answering" },
+        // The playout clock's reports about the answer; the turn keeps those of its own id.
+        "playout.*": { actions: "forwardToTurn" },
+        // The audio owner left: listening fails (its recogniser reports client_gone, which ends the session); an answer plays out, then rest.
+        "user.left": { guard: "isAudioOwner", actions: ["forwardToTurn", "releaseAudio", "markStopAfterTurn"] },
         // rememberCut stores only a turn heard while `answering`: in `remembering` the turn's own store already runs and finishes (stores take no signal).
         "system.shutdown": { target: "stopping", actions: [{ type: "interruptTurn", params: { reason: "shutdown" } }, "rememberCut", "leaveSession"] },
       },

@@ -32,8 +32,12 @@ export type SttEvent =
   | { type: "stt.partial"; text: string }
   | { type: "stt.final"; text: string; confidence: number | null }
   | { type: "stt.error"; code: string; message: string };
-/** What the STT actors receive: stt_stop ends the audio of the utterance. */
-export type SttControlEvent = { type: "audio.end" };
+/**
+ * What the STT actors receive: `audio.end`, the utterance's audio ends
+ * (stt_stop: finish with what was heard); `audio.lost`, the client streaming
+ * it is gone (the actor reports `stt.error` code `client_gone`).
+ */
+export type SttControlEvent = { type: "audio.end" } | { type: "audio.lost" };
 
 // --- memory --------------------------------------------------------------------
 

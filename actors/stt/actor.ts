@@ -9,14 +9,17 @@
  *   utterance lasts while the button is held, pauses and all);
  * - `audio.end` from the machine (stt_stop);
  * - the source itself ends.
- * The engine then finishes the utterance with what it has. Stopping the
- * actor aborts the engine and the source; nothing is sent back after that.
+ * The engine then finishes the utterance with what it has. `audio.lost`
+ * from the machine (the client streaming the audio left) fails the
+ * utterance with `stt.error` code `client_gone`. Stopping the actor aborts
+ * the engine and the source; nothing is sent back after that.
  */
 import type { DemoSttInput, SttControlEvent, SttEvent, SttInput } from "../contracts/index.js";
 import type { PcmFormat } from "../audio.js";
 import { parseEngineOutput, SttUpdateSchema } from "../engine-output.js";
 import { aborted, sleep } from "../sleep.js";
 import { fromStage, runStage } from "../stage-actor.js";
+import { END_GRACE_MS } from "./end-grace.js";
 import { ScriptedSttEngine, silentAudioSource } from "./scripted.js";
 import type { AudioSource, SttEngine } from "./types.js";
 import { energyVadProvider, isVadProvider, untilUtteranceEnd, type VadEvent, type VadOptions, type VadProvider } from "./vad.js";
@@ -63,9 +66,11 @@ export function createSttLogic(options: SttLogicOptions) {
     const audioEnd = new AbortController();
     receive((event) => {
       if (event.type === "audio.end") audioEnd.abort();
+      // Nobody is left to finish the utterance: it fails here, the one stage that knows it was listening to that client.
+      else if (event.type === "audio.lost") send(sttError("client_gone", "The client streaming the audio disconnected"));
     });
     // The source ends the stream itself on stt_stop (after handing over what it already has);
-    // endWhen is the safety net for a source that does not.
+    // endWhen is the safety net for a source that does not (actors/stt/end-grace.ts).
     const stream = endWhen(source.open(AbortSignal.any([signal, audioEnd.signal])), audioEnd.signal, END_GRACE_MS);
     // One detector per utterance: its clock and (Silero) recurrent state start at stt_start.
     const atSpeechEnd = vad !== null && (options.endsAtSpeechEnd?.(input) ?? true);
@@ -116,9 +121,6 @@ export async function transcribeUtterance(
 }
 
 const sttError = (code: string, message: string): SttEvent => ({ type: "stt.error", code, message });
-
-/** How long a source may take to end its stream after stt_stop before the actor ends it. */
-const END_GRACE_MS = 250;
 
 /** `source`, ended `graceMs` after `end` aborts (stt_stop) if it has not ended by itself. */
 async function* endWhen(source: AsyncIterable<Uint8Array>, end: AbortSignal, graceMs: number): AsyncGenerator<Uint8Array> {

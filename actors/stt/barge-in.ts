@@ -15,6 +15,7 @@
  * the user's first words. One monitor fires at most once.
  */
 import { pcmDurationMs, type PcmFormat } from "../audio.js";
+import { round3 } from "../round3.js";
 import type { SpeechDetector, VadFrame, VadProvider } from "./vad.js";
 
 /** The speech that interrupts an answer unless configured otherwise (ms): longer than a cough or a click, shorter than a word or two. */
@@ -158,7 +159,7 @@ export class BargeInMonitor {
       speechMs += f.durationMs;
       if (speechMs + 1e-6 < this.minSpeechMs) continue;
       const preroll = this.#held.filter((h) => h.endMs > from).map((h) => h.chunk);
-      const speech: BargeInSpeech = { speechMs: round(speechMs), startMs: round(from), atMs: round(f.atMs + f.durationMs), preroll };
+      const speech: BargeInSpeech = { speechMs: round3(speechMs), startMs: round3(from), atMs: round3(f.atMs + f.durationMs), preroll };
       this.close();
       try {
         this.#onSpeech(speech);
@@ -181,4 +182,3 @@ export class BargeInMonitor {
   }
 }
 
-const round = (ms: number) => Math.round(ms * 1000) / 1000;

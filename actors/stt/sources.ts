@@ -3,8 +3,8 @@
  * s16le, mono) chunks:
  *
  * - ClientAudioSource: PCM a client streams in binary WebSocket frames. The
- *   bridge (server/pipeline/bridge.ts) sets its `owner` on stt_start and calls
- *   `push(frame)` per frame from that client; audio is kept only while a
+ *   server (server/pipeline/audio-in.ts) sets its `owner` to the session
+ *   machine's audio owner and calls `push(frame)` per frame from that client; audio is kept only while a
  *   recogniser reads, and at most `maxQueuedMs` (default 30000 ms) waits
  *   unread (the oldest is dropped past that).
  * - MicrophoneSource: the machine's own microphone through `arecord`
@@ -40,8 +40,8 @@ export interface ClientAudioSourceOptions {
 /**
  * PCM one client streams in binary frames, as the STT stage's audio source:
  * a bounded push queue per utterance.
- * - The stream belongs to one client (`owner`, set by the bridge on
- *   stt_start, cleared at rest); the bridge refuses frames from anyone else.
+ * - The stream belongs to one client (`owner`, the session machine's audio
+ *   owner: set on stt_start, cleared at rest); the server refuses frames from anyone else.
  * - Audio is only kept while a recogniser is reading (`open`): chunks pushed
  *   while no utterance is being recognised (the assistant is answering) are
  *   dropped, since nobody would hear them and they would be heard late.

@@ -11,6 +11,7 @@ import { z } from "zod";
 import type { ToolCall, ToolSpec } from "../llm/types.js";
 import type { Tool, ToolContext, ToolOutcome, ToolRunner } from "./types.js";
 import { shortenText } from "../contracts/index.js";
+import { round3 } from "../round3.js";
 import { runInToolScope } from "./call-scope.js";
 
 /** Failure codes of ToolOutcome, as tool_error carries them. */
@@ -279,7 +280,7 @@ function errorMessage(err: unknown): string {
 }
 
 function elapsed(started: number): number {
-  return Math.round((performance.now() - started) * 1000) / 1000;
+  return round3(performance.now() - started);
 }
 
 function isPositiveInt(n: unknown): n is number {

@@ -97,7 +97,11 @@ prose description is in [voice-machine.md](voice-machine.md).
 
 The substates of \`turn\` mirror the running turn's stage (reported by the
 turn as \`turn.stage\`): they decide which commands the session takes.
-\`after_turn\` is the one place that decides what follows a turn.
+\`after_turn\` is the one place that decides what follows a turn. The
+session is the turn's only door: what reaches a turn from outside (the
+playout clock's \`playout.*\`, \`user.stop_listening\`, the audio owner's
+\`user.left\`) is a session event that the session passes on to its running
+turn (targetless, so not drawn).
 
 \`\`\`mermaid
 ${renderVoiceDiagram()}

@@ -1,41 +1,42 @@
 /**
- * The bridge between the voice machine and the wire: the only module that
- * knows both. It runs the machine with the stage actors built from engine
- * instances, maps every emitted domain event to a protocol event (adding the
- * latency figures), and turns pipeline commands into machine events,
- * refusing with ProtocolError `busy` / `invalid_state` / `unavailable` what
- * the machine cannot take in its current state (it asks the machine with
- * `snapshot.can(event)`, so the refusal rules are the machine's own).
+ * The bridge: one session's pipeline between the voice machines and the
+ * wire, and the only module that knows both. It composes, per session:
+ * - the session machine (machines/voice.ts) with the stage actors built
+ *   from the engines, which are shared and passed in;
+ * - the way out (egress.ts: latency figures, tts_progress, the playout,
+ *   the wire form of every domain event from wire-events.ts) into the
+ *   outbox (outbox.ts: in order, a microtask after the step);
+ * - the way in: pipeline commands become machine events (commands.ts) and
+ *   are refused with ProtocolError `busy` / `invalid_state` / `unavailable`
+ *   when the machine cannot take them (`snapshot.can(event)`: the refusal
+ *   rules are the machine's own); microphone frames go through audio-in.ts
+ *   and, while an answer plays, the barge-in watch (barge-in-watch.ts);
+ * - the playout clock (playout.ts), whose reports go to the session machine
+ *   as session events (`playout.*`), which passes them to its turn.
  *
- * Events go to subscribers asynchronously (a microtask after the machine
- * step that produced them) and in order, so `dispatch` returns before the
- * events it caused are delivered and a command's ack can come first.
- *
- * Barge-in by voice: while a continuous session's turn answers (thinking,
- * speaking, playing out), the audio owner's frames go to a barge-in monitor
- * (actors/stt/barge-in.ts) instead of being dropped, when barge-in applies
- * to the session (`bargeIn`: auto = the client said its audio is
- * echo-cancelled). When the user has spoken `bargeInMinMs`, the bridge does
- * what a typed barge-in (stt_start) does, and the new utterance starts with
- * the speech that triggered it.
+ * The bridge holds no state of the conversation: the audio owner, its echo
+ * cancellation, the listening mode and the running turn are the machine's.
+ * Nothing here is module state, so a server can make one bridge per
+ * session over the same engines (`closeEngines: false`).
  */
-import { createActor, waitFor, type ActorOptions, type Subscription } from "xstate";
+import { createActor, waitFor, type ActorOptions, type SnapshotFrom, type Subscription } from "xstate";
 import { createVoiceActors, type VoiceEngines } from "../../actors/index.js";
 import { silentLogger, type Logger } from "../../actors/logger.js";
-import { BargeInMonitor, DEFAULT_BARGE_IN_MIN_MS, type BargeInSpeech } from "../../actors/stt/barge-in.js";
+import type { BargeInSpeech } from "../../actors/stt/barge-in.js";
 import { ClientAudioSource } from "../../actors/stt/sources.js";
-import { toSpeakable } from "../../actors/tts/speakable.js";
 import type { AudioSource } from "../../actors/stt/types.js";
 import { energyVadProvider, isVadProvider, type VadOptions, type VadProvider } from "../../actors/stt/vad.js";
 import { onVoiceEmitted } from "../../machines/emitted.js";
 import { turnId as runningTurnId, voiceMachine, withStageActors } from "../../machines/voice.js";
-import type { ListenMode, Phase, UserEvent, VoiceEmitted, VoiceMachineInput } from "../../machines/voice-types.js";
-import { LatencyTracker } from "./latency.js";
-import { LatencyWindow } from "./metrics.js";
+import type { UserEvent, VoiceEvent, VoiceMachineInput } from "../../machines/voice-types.js";
+import { ProtocolError, type EventData, type MachineState } from "../protocol/index.js";
+import { AudioIn, type AudioSession } from "./audio-in.js";
+import { BargeInWatch, type BargeInPolicy } from "./barge-in-watch.js";
+import { mayCutTurn, refusal, toMachineEvent } from "./commands.js";
+import { Egress } from "./egress.js";
+import { Outbox } from "./outbox.js";
 import type { CommandSource, Pipeline, PipelineCommand } from "./pipeline.js";
-import { Playout, type Clock, type Heard } from "./playout.js";
-import { TtsProgressFolder } from "./tts-progress.js";
-import { ProtocolError, type EventData, type EventInput, type MachineState } from "../protocol/index.js";
+import { Playout, type Clock } from "./playout.js";
 
 export interface BridgeOptions {
   /** The engines behind the stages. The bridge closes them on `stop()` unless `closeEngines` is false. */
@@ -59,10 +60,10 @@ export interface BridgeOptions {
   metricsWindow?: number;
   /** Extra options for the machine's actor (e.g. `inspect` from server/app/inspect.ts). */
   actorOptions?: Pick<ActorOptions<typeof voiceMachine>, "inspect" | "id" | "systemId">;
-  /** Close the engines in `stop()`. Default true. */
+  /** Close the engines in `stop()`. Default true; false when the engines are shared with other bridges. */
   closeEngines?: boolean;
   logger?: Logger;
-  /** Monotonic clock for latency figures (ms). Default `performance.now`. */
+  /** Monotonic clock for latency figures and the end grace (ms). Default `performance.now`. */
   now?: () => number;
   /** Most unplayed audio sent ahead to each audio consumer (ms). Default 1000. */
   audioLeadMs?: number;
@@ -85,9 +86,6 @@ export interface BridgeOptions {
   bargeInMinMs?: number;
 }
 
-/** When speaking interrupts an answer: see BridgeOptions.bargeIn. */
-export type BargeInPolicy = "auto" | "on" | "off";
-
 /** The bridge's Pipeline, plus what tests and the CLI may want to look at. */
 export interface Bridge extends Pipeline {
   /** The running machine actor (for inspection; send commands through `dispatch`). */
@@ -98,11 +96,24 @@ export interface Bridge extends Pipeline {
   openAudioOutput: NonNullable<Pipeline["openAudioOutput"]>;
 }
 
-/** What leaves a machine step, in order: events (some built at delivery, e.g. with what was heard) and playout updates. */
-type Outgoing = { kind: "event"; event: EventInput | (() => EventInput) } | { kind: "run"; run: () => void };
+type SessionSnapshot = SnapshotFrom<typeof voiceMachine>;
+
+/** What the audio intake and the barge-in watch read of the session machine. */
+function audioSession(s: SessionSnapshot): AudioSession {
+  const c = s.context;
+  return {
+    turnId: runningTurnId(c),
+    answering: s.matches({ turn: "answering" }),
+    phase: c.phase,
+    listenMode: c.listenMode,
+    audioOwner: c.audioOwner,
+    echoCancellation: c.echoCancellation,
+    stopAfterTurn: c.stopAfterTurn,
+  };
+}
 
 /**
- * Start the voice machine and return the Pipeline the WebSocket server uses.
+ * Start the voice machine of one session and return the Pipeline the WebSocket server uses.
  * @example
  * const pipeline = createBridge({ engines: { stt, llm, tts, memory, tools }, machine: { deadlines: { llmMs: 20_000 } } });
  * pipeline.subscribe((e) => log.append(e));
@@ -112,15 +123,23 @@ export function createBridge(options: BridgeOptions): Bridge {
   const { engines } = options;
   const logger = options.logger ?? silentLogger;
   const audio = options.audio ?? new ClientAudioSource();
-  const clientAudio = audio instanceof ClientAudioSource ? audio : null;
   const now = options.now ?? (() => performance.now());
-  const tracker = new LatencyTracker(now);
-  /** The listening mode of the voice session, the client that started it (its audio owner) and whether its audio is echo-cancelled. */
-  let session: { mode: ListenMode; client: string; echoCancellation: boolean } | null = null;
-  /** The last utterance that ended (the machine left listening): its client and when, for the grace below. */
-  let lastUtterance: { client: string; at: number } | null = null;
-  const window = new LatencyWindow(options.metricsWindow);
-  const listeners = new Set<(event: EventInput) => void>();
+  let stopped = false;
+
+  // One detector kind for the recogniser and the barge-in watch.
+  const vad: VadProvider | null = options.vad === false ? null : isVadProvider(options.vad) ? options.vad : energyVadProvider(options.vad ?? {});
+  const watch = new BargeInWatch({
+    vad,
+    format: audio.format,
+    ...(options.bargeIn !== undefined ? { policy: options.bargeIn } : {}),
+    ...(options.bargeInMinMs !== undefined ? { minSpeechMs: options.bargeInMinMs } : {}),
+    logger,
+    onSpeech: watchOnSpeech,
+  });
+  const clientAudio = audio instanceof ClientAudioSource ? audio : null;
+  const audioIn = new AudioIn({ source: clientAudio, watch, now });
+
+  const outbox = new Outbox(logger);
   const playout = new Playout({
     ...(options.audioLeadMs !== undefined ? { leadMs: options.audioLeadMs } : {}),
     ...(options.synthesisAheadMs !== undefined ? { synthesisAheadMs: options.synthesisAheadMs } : {}),
@@ -129,29 +148,14 @@ export function createBridge(options: BridgeOptions): Bridge {
     // The answer has been heard: the turn stops speaking (and a continuous session listens again).
     // Every listener left or stopped early: the turn keeps (and remembers) only what was heard.
     onEnded: (turnId, heard) => {
-      const turn = runningTurn();
-      if (heard.cut) turn?.send({ type: "playout.heard", turnId, text: heard.text, heardMs: heard.heardMs });
-      turn?.send({ type: "playout.ended", turnId, heardMs: heard.heardMs });
+      if (heard.cut) sessionSend({ type: "playout.heard", turnId, text: heard.text, heardMs: heard.heardMs });
+      sessionSend({ type: "playout.ended", turnId, heardMs: heard.heardMs });
     },
     // Backpressure on synthesis: the turn holds its next sentence while the listeners are far enough behind.
-    onFull: (turnId, aheadMs) => runningTurn()?.send({ type: "playout.full", turnId, aheadMs }),
-    onRoom: (turnId) => runningTurn()?.send({ type: "playout.room", turnId }),
+    onFull: (turnId, aheadMs) => sessionSend({ type: "playout.full", turnId, aheadMs }),
+    onRoom: (turnId) => sessionSend({ type: "playout.room", turnId }),
   });
-  const progress = new TtsProgressFolder(options.ttsProgressMs ?? 0);
-  /** What was heard of turns cut in the current step, for their turn_interrupted. */
-  const cutHeard = new Map<string, Heard>();
-  const outbox: Outgoing[] = [];
-  let flushScheduled = false;
-  let stopped = false;
-
-  // One detector kind for the recogniser and the barge-in monitor.
-  const vad: VadProvider | null = options.vad === false ? null : isVadProvider(options.vad) ? options.vad : energyVadProvider(options.vad ?? {});
-  const bargeIn = options.bargeIn ?? "auto";
-  const bargeInMinMs = options.bargeInMinMs ?? DEFAULT_BARGE_IN_MIN_MS;
-  if (!["auto", "on", "off"].includes(bargeIn)) throw new TypeError('bridge bargeIn must be "auto", "on" or "off"');
-  if (!(Number.isFinite(bargeInMinMs) && bargeInMinMs > 0)) throw new TypeError("bridge bargeInMinMs must be a positive number");
-  /** The barge-in monitor of the answering turn, if its audio owner's frames are being watched. */
-  let watch: { turnId: string; monitor: BargeInMonitor } | null = null;
+  const egress = new Egress({ outbox, playout, now, metricsWindow: options.metricsWindow, ttsProgressMs: options.ttsProgressMs });
 
   const input: VoiceMachineInput = {
     ...options.machine,
@@ -169,284 +173,84 @@ export function createBridge(options: BridgeOptions): Bridge {
       vad: vad ?? false,
       onVadEvent: (e) => logger.info(e.type === "speech_start" ? "speech started" : "speech ended", { ...e }),
       // Push-to-talk lasts while the button is held, pauses and all: it ends at stt_stop, never at the VAD.
-      endsAtSpeechEnd: () => session?.mode !== "push_to_talk",
+      endsAtSpeechEnd: () => actor.getSnapshot().context.listenMode !== "push_to_talk",
     }),
   );
   const actor = createActor(machine, { ...options.actorOptions, input });
-  /** The running turn's actor, if any. */
-  const runningTurn = () => (actor.getSnapshot().status === "active" ? actor.getSnapshot().children.turn : undefined);
-  /** Before an interruption: tell the turn how far its answer was heard, so its history keeps exactly that. */
-  function noteHeard(): void {
-    const turn = runningTurn();
-    const turnId = turn?.getSnapshot().context.id;
-    const heard = turnId === undefined ? null : playout.heard(turnId);
-    if (turn && turnId !== undefined && heard) turn.send({ type: "playout.heard", turnId, text: heard.text, heardMs: heard.heardMs });
-  }
-
-  function flush(): void {
-    flushScheduled = false;
-    const batch = outbox.splice(0);
-    for (const item of batch) {
-      if (item.kind === "run") {
-        try {
-          item.run();
-        } catch (err) {
-          logger.error("pipeline playout update failed", { error: String(err) });
-        }
-        continue;
-      }
-      const event = typeof item.event === "function" ? item.event() : item.event;
-      for (const l of listeners) {
-        try {
-          l(event);
-        } catch (err) {
-          logger.error("pipeline event listener failed", { type: event.type, error: String(err) });
-        }
-      }
-    }
-  }
-
-  function publish(item: Outgoing): void {
-    outbox.push(item);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      queueMicrotask(flush);
-    }
-  }
-
-  const send = (event: EventInput | (() => EventInput)) => publish({ kind: "event", event });
-  const run = (fn: () => void) => publish({ kind: "run", run: fn });
-  const sendProgress = (events: EventData<"tts_progress">[]) => {
-    for (const data of events) send({ type: "tts_progress", data });
-  };
-
-  /** Map one domain event to its wire event(s). */
-  function machineOnEmit(e: VoiceEmitted): void {
-    const ms = tracker.record(e) ?? 0;
-    switch (e.type) {
-      case "state.changed":
-        if (e.previous === "listening" && e.state !== "listening" && session) lastUtterance = { client: session.client, at: now() };
-        if (e.state === "idle" || e.state === "stopped") {
-          if (clientAudio) clientAudio.owner = null;
-          session = null;
-          unwatch();
-        }
-        return send({ type: "state_change", data: { state: e.state, previous: e.previous, path: e.path, turn_id: e.turnId, mode: e.mode } });
-      case "stt.started":
-        return send({ type: "stt_start", data: { turn_id: e.turnId, mode: e.mode, engine: e.engine, source: e.source } });
-      case "stt.progress":
-        return send({ type: "stt_progress", data: { turn_id: e.turnId, text: e.text, index: e.index } });
-      case "stt.result":
-        return send({ type: "stt_result", data: { turn_id: e.turnId, text: e.text, confidence: e.confidence, duration_ms: ms } });
-      case "stt.failed":
-        return send({ type: "stt_error", data: { turn_id: e.turnId, code: e.code, message: e.message } });
-      case "memory.recalled":
-        return send({ type: "memory_recall", data: { turn_id: e.turnId, query: e.query, hits: e.hits, duration_ms: ms } });
-      case "memory.failed":
-        return send({ type: "memory_error", data: { turn_id: e.turnId, operation: e.operation, code: e.code, message: e.message } });
-      case "memory.stored":
-        return send({ type: "memory_store", data: { turn_id: e.turnId, id: e.id, kind: e.kind, preview: e.preview, interrupted: e.interrupted } });
-      case "llm.started":
-        return send({ type: "llm_start", data: { turn_id: e.turnId, engine: e.engine, model: e.model, round: e.round } });
-      case "llm.progress":
-        return send({ type: "llm_progress", data: { turn_id: e.turnId, delta: e.delta, index: e.index } });
-      case "llm.result":
-        // A cut answer's closing events stay together: pending speech progress goes out first.
-        if (e.finishReason === "interrupted") sendProgress(progress.flush(e.turnId));
-        return send({
-          type: "llm_result",
-          data: { turn_id: e.turnId, text: e.text, finish_reason: e.finishReason, rounds: e.rounds, duration_ms: ms },
-        });
-      case "llm.failed":
-        sendProgress(progress.flush(e.turnId));
-        return send({ type: "llm_error", data: { turn_id: e.turnId, code: e.code, message: e.message, partial_text: e.partialText } });
-      case "tool.called":
-        return send({ type: "tool_call", data: { turn_id: e.turnId, call_id: e.callId, name: e.name, arguments: e.arguments } });
-      case "tool.result":
-        return send({
-          type: "tool_result",
-          data: { turn_id: e.turnId, call_id: e.callId, name: e.name, preview: e.preview, duration_ms: round3(e.durationMs) },
-        });
-      case "tool.failed":
-        return send({
-          type: "tool_error",
-          data: {
-            turn_id: e.turnId,
-            call_id: e.callId,
-            name: e.name,
-            code: e.code,
-            message: e.message,
-            ...(e.issues ? { issues: e.issues } : {}),
-            duration_ms: round3(e.durationMs ?? ms),
-          },
-        });
-      case "tts.started":
-        return send({ type: "tts_start", data: { turn_id: e.turnId, engine: e.engine, voice: e.voice, format: e.format } });
-      case "tts.audio": {
-        sendProgress(
-          progress.add({ turnId: e.turnId, sentenceIndex: e.sentenceIndex, chunkIndex: e.chunkIndex, text: e.text, spoken: toSpeakable(e.text), audioMs: e.audioMs, bytes: e.bytes }),
-        );
-        const chunk = { turnId: e.turnId, chunkIndex: e.chunkIndex, sentenceIndex: e.sentenceIndex, text: e.text, audioMs: e.audioMs, pcm: e.pcm };
-        return run(() => playout.audio(chunk));
-      }
-      case "tts.result":
-        sendProgress(progress.flush(e.turnId));
-        if (!e.interrupted) run(() => playout.synthesisEnded(e.turnId));
-        return send({
-          type: "tts_result",
-          data: {
-            turn_id: e.turnId,
-            sentences: e.sentences,
-            chunks: e.chunks,
-            chars: e.chars,
-            audio_ms: round3(e.audioMs),
-            duration_ms: ms,
-            interrupted: e.interrupted,
-          },
-        });
-      case "tts.failed":
-        sendProgress(progress.flush(e.turnId));
-        return send({ type: "tts_error", data: { turn_id: e.turnId, code: e.code, message: e.message } });
-      case "turn.ended": {
-        sendProgress(progress.flush(e.turnId));
-        if (e.outcome !== "completed") {
-          const id = e.turnId;
-          // Cut at delivery, after the audio of earlier steps reached the playout.
-          run(() => {
-            const heard = playout.cut(id);
-            if (heard) cutHeard.set(id, heard);
-          });
-        }
-        const trace = tracker.finish(e.turnId, e.outcome === "interrupted");
-        if (!trace) return;
-        window.add(trace);
-        return send({ type: "latency_trace", data: trace });
-      }
-      case "turn.interrupted":
-        return send(() => {
-          const heard = cutHeard.get(e.turnId);
-          cutHeard.delete(e.turnId);
-          return {
-            type: "turn_interrupted",
-            data: { turn_id: e.turnId, reason: e.reason, state: e.state, by: e.by, heard_ms: heard?.heardMs ?? 0, heard_text: heard?.text ?? "" },
-          };
-        });
-      // Timing marks only (turn.started, memory.recall_started, llm.round_ended, tools.finished).
-      default:
-        return;
-    }
-  }
-
-  onVoiceEmitted(actor, machineOnEmit);
-  const errorSub: Subscription = actor.subscribe({
+  onVoiceEmitted(actor, egress.emitted);
+  const subscription: Subscription = actor.subscribe({
+    next(snapshot) {
+      audioIn.follow(snapshot.context);
+      // A watch whose turn no longer answers (cut, heard, the session asked to stop) ends with it.
+      if (watch.watching && !watch.applies(audioSession(snapshot))) watch.stop();
+    },
     error(err) {
       logger.error("voice machine failed", { error: err instanceof Error ? err.message : String(err) });
     },
   });
   actor.start();
 
-  /** Whether the session's frames are watched for barge-in now: its turn answers, and barge-in applies to it. */
-  function bargeInApplies(snapshot: ReturnType<typeof actor.getSnapshot>): boolean {
-    if (!session || session.mode !== "continuous" || vad === null || bargeIn === "off") return false;
-    if (bargeIn === "auto" && !session.echoCancellation) return false;
-    return snapshot.matches({ turn: "answering" }) && !snapshot.context.stopAfterTurn;
+  /** Whether the session machine takes events (it runs, and the bridge has not been stopped). */
+  function running(): boolean {
+    return !stopped && actor.getSnapshot().status === "active";
   }
 
-  function unwatch(): void {
-    watch?.monitor.close();
-    watch = null;
+  /** Send the session machine an event from outside (the playout's reports, a client leaving). */
+  function sessionSend(event: VoiceEvent): void {
+    if (actor.getSnapshot().status === "active") actor.send(event);
   }
 
-  /** One of the owner's frames while its turn answers: to the monitor of that turn (made on the first frame). */
-  function watchFrame(snapshot: ReturnType<typeof actor.getSnapshot>, clientId: string, chunk: Uint8Array): void {
-    const turnId = runningTurnId(snapshot.context);
-    if (watch?.turnId !== turnId) {
-      unwatch();
-      const monitor = new BargeInMonitor({
-        vad: vad!,
-        format: audio.format,
-        minSpeechMs: bargeInMinMs,
-        onSpeech: (speech) => monitorOnSpeech(turnId, clientId, speech),
-        onError: (err) => logger.warn("barge-in monitor failed", { turnId, error: err instanceof Error ? err.message : String(err) }),
-      });
-      watch = { turnId, monitor };
-    }
-    watch.monitor.push(chunk);
+  /**
+   * Before an interruption: tell the session how far its running turn's
+   * answer was heard (the playout clock knows; the machine does not), so the
+   * turn's history, and its memory, keep exactly that.
+   */
+  function noteHeard(): void {
+    const turnId = runningTurnId(actor.getSnapshot().context);
+    const heard = playout.heard(turnId);
+    if (heard) actor.send({ type: "playout.heard", turnId, text: heard.text, heardMs: heard.heardMs });
   }
 
-  /** The user spoke long enough over the answer: a barge-in, as stt_start would make it, with the speech as the new utterance's start. */
-  function monitorOnSpeech(turnId: string, clientId: string, speech: BargeInSpeech): void {
-    if (watch?.turnId === turnId) watch = null;
-    const snapshot = actor.getSnapshot();
+  /** Hand the session a user's event; one that may cut the running turn first says what was heard of it. */
+  function sendUserEvent(event: UserEvent): void {
+    if (mayCutTurn(event)) noteHeard();
+    actor.send(event);
+  }
+
+  /** The owner spoke long enough over the answer: a barge-in, as stt_start would make it, with the speech as the new utterance's start. */
+  function watchOnSpeech(turnId: string, clientId: string, speech: BargeInSpeech): void {
+    if (!running()) return;
     // The turn may have ended (or been cut) while an asynchronous detector was deciding.
-    if (stopped || snapshot.status !== "active" || session?.client !== clientId || !bargeInApplies(snapshot)) return;
-    if (runningTurnId(snapshot.context) !== turnId) return;
+    const session = audioSession(actor.getSnapshot());
+    if (session.audioOwner !== clientId || session.turnId !== turnId || !watch.applies(session)) return;
     logger.info("barge-in by voice", { turnId, clientId, speechMs: speech.speechMs, prerollMs: Math.round(speech.atMs - speech.startMs) });
-    clientAudio!.preroll(speech.preroll);
-    bridge.dispatch({ type: "stt_start", data: { mode: "continuous", echo_cancellation: session.echoCancellation } }, { clientId });
-  }
-
-  /** Within END_GRACE_MS after `source`'s utterance ended. */
-  function withinGrace(source: CommandSource): boolean {
-    return lastUtterance !== null && lastUtterance.client === source.clientId && now() - lastUtterance.at <= END_GRACE_MS;
-  }
-
-  function refuse(command: PipelineCommand, phase: Phase): ProtocolError {
-    switch (command.type) {
-      case "demo_flow":
-        return new ProtocolError("busy", `A turn is running (state: ${phase}); wait until the assistant is idle or send stop_speaking`);
-      case "stt_start":
-        return new ProtocolError("invalid_state", "Already listening; send stt_stop to end the utterance");
-      case "stt_stop":
-        return new ProtocolError("invalid_state", phase === "idle" ? "Not listening" : `Not listening (state: ${phase}); stop_speaking stops the answer`);
-      case "stop_speaking":
-        return new ProtocolError("invalid_state", `Nothing to stop (state: ${phase})`);
-      default:
-        return new ProtocolError("busy", `The assistant cannot take ${command.type} now (state: ${phase})`);
-    }
+    clientAudio?.preroll(speech.preroll);
+    sendUserEvent({ type: "user.listen", mode: "continuous", client: clientId, echoCancellation: session.echoCancellation });
   }
 
   const bridge: Bridge = {
     actor,
+    playout,
 
     dispatch(command: PipelineCommand, source: CommandSource): void {
+      if (!running()) throw new ProtocolError("unavailable", "The voice pipeline has stopped");
       const snapshot = actor.getSnapshot();
-      if (stopped || snapshot.status !== "active") throw new ProtocolError("unavailable", "The voice pipeline has stopped");
-      const event = toMachineEvent(command);
+      const event = toMachineEvent(command, source);
       if (!snapshot.can(event)) {
         // The utterance this client was ending has just ended (the VAD, or the recogniser, was first): nothing left to stop.
-        if (command.type === "stt_stop" && withinGrace(source)) return;
-        throw refuse(command, snapshot.context.phase);
+        if (command.type === "stt_stop" && audioIn.withinGrace(source.clientId)) return;
+        throw refusal(command, snapshot.context.phase);
       }
-      if (event.type === "user.listen") {
-        const echoCancellation = command.type === "stt_start" && command.data?.echo_cancellation === true;
-        session = { mode: event.mode, client: source.clientId, echoCancellation };
-        if (clientAudio) clientAudio.owner = source.clientId;
-        unwatch();
-      }
-      if (event.type === "user.stop_speaking" || event.type === "user.listen" || event.type === "user.text") noteHeard();
-      actor.send(event);
+      sendUserEvent(event);
     },
 
     clientGone(clientId: string): void {
-      const snapshot = actor.getSnapshot();
-      if (stopped || snapshot.status !== "active" || session?.client !== clientId) return;
-      if (snapshot.context.phase === "listening") {
-        // Nobody is left to finish the utterance: cancel it and the session (idle now, not at the STT deadline).
-        // The turn fails its listening with this code and ends the session (as a broken recogniser does).
-        snapshot.children.turn?.send({ type: "stt.error", code: "client_gone", message: "The client streaming the audio disconnected" });
-      } else if (session.mode === "continuous") {
-        // The answer plays out for whoever is watching; the session does not listen again.
-        actor.send({ type: "user.stop_listening" });
-      }
+      if (running()) actor.send({ type: "user.left", client: clientId });
     },
 
     subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
+      return outbox.subscribe(listener);
     },
-
-    playout,
 
     openAudioOutput(id, sink, outputOptions) {
       return playout.addConsumer(id, sink, outputOptions);
@@ -454,15 +258,11 @@ export function createBridge(options: BridgeOptions): Bridge {
 
     pushAudio(source: CommandSource, chunk: Uint8Array): void {
       const snapshot = actor.getSnapshot();
-      if (!clientAudio || clientAudio.owner !== source.clientId || snapshot.status !== "active" || snapshot.context.listenMode === null) {
-        // Frames that were in flight when the utterance ended are dropped quietly.
-        if (withinGrace(source)) return;
+      if (snapshot.status !== "active") {
+        if (audioIn.withinGrace(source.clientId)) return;
         throw new ProtocolError("unexpected_binary", "No audio stream is open for this connection; send stt_start first");
       }
-      // While the answer plays, the owner's speech may interrupt it; otherwise frames go to the utterance (or are dropped when none is open).
-      if (bargeInApplies(snapshot)) return watchFrame(snapshot, source.clientId, chunk);
-      unwatch();
-      clientAudio.push(chunk);
+      audioIn.push(audioSession(snapshot), source.clientId, chunk);
     },
 
     state(): MachineState {
@@ -479,26 +279,25 @@ export function createBridge(options: BridgeOptions): Bridge {
     },
 
     metrics(): EventData<"performance_metrics"> {
-      return window.summary();
+      return egress.metrics();
     },
 
     async stop(): Promise<void> {
       if (stopped) return;
-      const snapshot = actor.getSnapshot();
-      if (snapshot.status === "active") {
+      if (actor.getSnapshot().status === "active") {
         // A turn cut by the shutdown is remembered as heard, like one cut by a stop.
         noteHeard();
-        actor.send({ type: "system.shutdown" } satisfies UserEvent);
+        actor.send({ type: "system.shutdown" });
       }
       stopped = true;
-      unwatch();
+      watch.stop();
       // The machine waits in `stopping` while a cut turn's memory is stored, never past its memory deadline.
       if (actor.getSnapshot().status === "active") await waitFor(actor, (s) => s.status !== "active").catch(() => undefined);
       actor.stop();
-      errorSub.unsubscribe();
+      subscription.unsubscribe();
       // Deliver what the shutdown produced (turn_interrupted, state_change) before returning.
       await Promise.resolve();
-      flush();
+      outbox.flush();
       playout.close();
       if (options.closeEngines !== false) {
         const results = await Promise.allSettled([engines.stt.close(), engines.llm.close(), engines.tts.close(), engines.memory.close()]);
@@ -507,26 +306,4 @@ export function createBridge(options: BridgeOptions): Bridge {
     },
   };
   return bridge;
-}
-
-/** How long after an utterance ended its late audio frames and stt_stop are taken quietly (ms). */
-export const END_GRACE_MS = 1000;
-
-const round3 = (ms: number) => Math.max(0, Math.round(ms * 1000) / 1000);
-
-/** The machine event for a pipeline command. */
-export function toMachineEvent(command: PipelineCommand): UserEvent {
-  switch (command.type) {
-    case "stt_start":
-      // The wire schema defaults mode; a caller that skipped decoding gets the same default.
-      return { type: "user.listen", mode: command.data?.mode ?? "push_to_talk" };
-    case "stt_stop":
-      return { type: "user.stop_listening" };
-    case "demo_flow":
-      return command.data?.text === undefined ? { type: "user.demo" } : { type: "user.demo", text: command.data.text };
-    case "text_input":
-      return { type: "user.text", text: command.data.text };
-    case "stop_speaking":
-      return { type: "user.stop_speaking" };
-  }
 }

@@ -5,6 +5,7 @@
  * (and tool_error of a cancelled call) and, at the end of each turn, one latency_trace. docs/latency.md defines
  * every figure and how they add up.
  */
+import { round3 } from "../../actors/round3.js";
 import type { TurnMode, VoiceEmitted } from "../../machines/voice-types.js";
 import type { EventData } from "../protocol/index.js";
 
@@ -46,8 +47,6 @@ interface Marks {
   firstAudio?: number;
   ttsEnd?: number;
 }
-
-const round3 = (ms: number) => Math.max(0, Math.round(ms * 1000) / 1000);
 
 /** Turn timings, fed with every emitted domain event in order. */
 export class LatencyTracker {

@@ -31,9 +31,10 @@ export interface Pipeline {
   /** Latency statistics for get_performance_metrics. */
   metrics(): EventData<"performance_metrics">;
   /**
-   * A client disconnected. If it started the voice session (its audio feeds
-   * it), the utterance being heard is cancelled (stt_error `client_gone`) and
-   * the session ends; the machine rests.
+   * A client disconnected. If it owns the voice session's audio (it sent
+   * stt_start), the utterance being heard fails (its recogniser reports
+   * stt_error `client_gone`) and the machine rests; while the answer plays,
+   * the session ends after it.
    */
   clientGone?(clientId: string): void;
   /** Microphone PCM from a client (binary frame). @throws ProtocolError `unexpected_binary` when no stream from that client is open. */

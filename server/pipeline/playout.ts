@@ -60,8 +60,8 @@
  *
  * Time comes from an injectable Clock, so tests run it by hand.
  */
-
 import { silentLogger, type Logger } from "../../actors/logger.js";
+import { round3 } from "../../actors/round3.js";
 
 /** Time source and timers (milliseconds). */
 export interface Clock {
@@ -437,7 +437,7 @@ export class Playout {
   #heard(turn: TurnPlayout, now: number): Heard {
     const spans = this.#heardSpans(turn, now);
     const heardMs = spans.reduce((ms, [a, b]) => ms + b - a, 0);
-    return { heardMs: round(heardMs), ...heardText(turn.chunks, spans, turn.synthesisEnded) };
+    return { heardMs: round3(heardMs), ...heardText(turn.chunks, spans, turn.synthesisEnded) };
   }
 
   /** Bring the outlet's lag behind real time up to `now`: it grows while the consumer holds audio it has not reported playing. */
@@ -467,8 +467,8 @@ export class Playout {
         this.#logger.info("audio listener stalled: left out of the rest of the turn", {
           consumer: consumer.id,
           turnId: turn.id,
-          positionMs: round(o.progressPos - o.baseMs),
-          behindMs: round(o.behindMs),
+          positionMs: round3(o.progressPos - o.baseMs),
+          behindMs: round3(o.behindMs),
         });
       }
     } else if (r.state === "ended" && o.sentMs - pos <= ENDED_SLACK_MS) {
@@ -578,8 +578,6 @@ function mergeSpans(spans: [number, number][]): [number, number][] {
   }
   return out;
 }
-
-const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /**
  * The text heard of `chunks` when the stretches `heard` of their timeline

@@ -7,6 +7,7 @@
  * as spoken. A sentence boundary, the end of speech (tts_result / tts_error)
  * and the end of the turn always flush what is pending.
  */
+import { round3 } from "../../actors/round3.js";
 import type { EventData } from "../protocol/index.js";
 
 /** One synthesised chunk, as the machine reports it. */
@@ -52,7 +53,7 @@ export class TtsProgressFolder {
     }
     const q = this.#pending!;
     q.chunks += 1;
-    q.audio_ms = Math.round((q.audio_ms + c.audioMs) * 1000) / 1000;
+    q.audio_ms = round3(q.audio_ms + c.audioMs);
     q.bytes += c.bytes;
     if (this.#intervalMs > 0 && q.audio_ms >= this.#intervalMs) out.push(...this.flush());
     return out;

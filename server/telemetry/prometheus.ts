@@ -35,8 +35,6 @@ export const STAGE_FIGURES = {
   total_ms: "end_to_end",
 } as const;
 
-export const TURN_OUTCOMES = ["completed", "interrupted", "failed"] as const;
-
 /** Seconds; from a 5 ms recall to a 30 s deadline. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30];
 

@@ -15,6 +15,7 @@
  * added only with `content: true` (the tracingContent setting).
  */
 import { context, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from "@opentelemetry/api";
+import { round3 } from "../../actors/round3.js";
 import type { EventInput } from "../protocol/index.js";
 
 export interface TurnSpansOptions {
@@ -263,4 +264,3 @@ export class TurnSpans {
   }
 }
 
-const round3 = (ms: number) => Math.max(0, Math.round(ms * 1000) / 1000);

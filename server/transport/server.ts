@@ -40,6 +40,7 @@ import { ProfileRegistry } from "./profiles.js";
 import { replaySummary } from "./replay.js";
 import { CommandRouter, type CommandHandler } from "./router.js";
 import { buildSystemInfo } from "./system-info.js";
+import { round3 } from "../../actors/round3.js";
 import { CodaMetrics } from "../telemetry/prometheus.js";
 import { createWireTally } from "../telemetry/wire-tally.js";
 import { SERVER_VERSION } from "./version.js";
@@ -54,7 +55,6 @@ export interface WebSocketServerOptions extends ServerOptionsInput {
 
 const PIPELINE_COMMANDS: PipelineCommandType[] = ["stt_start", "stt_stop", "demo_flow", "text_input", "stop_speaking"];
 
-const round3 = (ms: number) => Math.round(ms * 1000) / 1000;
 
 export class WebSocketServer {
   readonly settings: ServerSettings;

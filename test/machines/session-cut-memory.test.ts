@@ -31,8 +31,9 @@ function start(store: ReturnType<typeof createStoreLogic>, clock?: SimulatedCloc
       { type: "llm.delta", text: "Once upon a time. There was a fox." },
       { type: "llm.sentence", text: "Once upon a time." },
       { type: "tts.chunk", pcm: new Uint8Array(4), audioMs: 500 },
-      { type: "playout.heard", turnId: "t1", text: heard, heardMs: 300 },
     ]) turn.send(e as never);
+    // The playout's report goes to the session, which passes it to its turn.
+    actor.send({ type: "playout.heard", turnId: "t1", text: heard, heardMs: 300 });
   };
   return { actor, emitted, speakAndHear };
 }

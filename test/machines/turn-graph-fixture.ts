@@ -17,7 +17,8 @@ import type {
   ToolsInput,
   TtsInput,
 } from "../../actors/contracts/index.js";
-import { heardSomething, turnMachine } from "../../machines/turn.js";
+import { turnMachine } from "../../machines/turn.js";
+import { heardSomething } from "../../machines/turn-messages.js";
 import type { TurnEvent, TurnInput } from "../../machines/turn-types.js";
 import { DEFAULT_DEADLINES, DEFAULT_ENGINE_INFO } from "../../machines/voice-types.js";
 
@@ -38,6 +39,8 @@ const call = { id: "c1", name: "get_time", arguments: {} };
 /** Sample events; an event type the machine accepts but not listed here is explored as `{ type }`. */
 export const TURN_EVENTS = [
   { type: "user.stop_listening" },
+  // The client streaming the audio left (the session forwards it while the turn listens).
+  { type: "user.left" },
   { type: "stt.partial", text: "hel" },
   { type: "stt.final", text: "hello there", confidence: 0.9 },
   { type: "stt.final", text: "  ", confidence: null },

@@ -22,6 +22,9 @@ const ended = (outcome: TurnOutput["outcome"], endSession: boolean) => ({
 export const EVENTS = [
   { type: "user.listen", mode: "push_to_talk" },
   { type: "user.listen", mode: "continuous" },
+  // A client's stt_start makes it the audio owner; the owner leaving (another client's leaving changes nothing).
+  { type: "user.listen", mode: "continuous", client: "c1", echoCancellation: true },
+  { type: "user.left", client: "c1" },
   { type: "user.stop_listening" },
   { type: "user.text", text: "hello" },
   { type: "user.demo", text: "demo words" },
@@ -37,6 +40,9 @@ export const EVENTS = [
   // The memory of a cut turn reports its outcome, then that it is done.
   { type: "cut.emitted", emitted: { type: "memory.stored", turnId: "t1", id: "m1", kind: "turn", preview: "User: hello", interrupted: true } },
   { type: "cut.done", turnId: "t1" },
+  // The playout clock's reports, forwarded to the running turn (which keeps only those of its own id).
+  { type: "playout.full", turnId: "t1", aheadMs: 30000 },
+  { type: "playout.heard", turnId: "t0", text: "Hi—", heardMs: 100 },
   // Shutdown's wait for it: the named `after` delay of `stopping`.
   { type: "xstate.after.memoryDeadline.voice.stopping" },
   ended("completed", false),
@@ -58,6 +64,7 @@ export function serializeState(s: VoiceSnapshot): string {
     v: s.value,
     st: s.status,
     m: c.listenMode,
+    owner: c.audioOwner,
     stop: c.stopAfterTurn,
     mode: c.request.mode,
     hist: Math.min(c.history.length, 1),

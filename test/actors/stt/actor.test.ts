@@ -1,6 +1,6 @@
 /**
  * The STT stage actors: partials then one final, audio.end (stt_stop) ends
- * the utterance, cancellation aborts the engine with nothing afterwards,
+ * the utterance, audio.lost (its client left) fails it with client_gone, cancellation aborts the engine with nothing afterwards,
  * failures keep the engine's code; the demo actor hears its input text;
  * the voice-activity detector ends live and file audio at the end of speech.
  */
@@ -75,6 +75,15 @@ describe("stt actor", () => {
     expect(await h.waitFor((e) => e.type === "stt.final")).toEqual({ type: "stt.final", text: "hello", confidence: 0.92 });
     expect(engine.calls[0]!.chunks).toBe(3);
     expect(source.signals[0]!.aborted).toBe(true);
+  });
+
+  it("audio.lost (the client streaming the audio left) fails the utterance with client_gone instead of a transcript", async () => {
+    const engine = new ScriptedSttEngine({ utterances: ["hello"], waitForAudioEnd: true });
+    h = host(createSttLogic({ engine, source: openSource(3) }), { turnId: "t1" });
+    await h.waitFor((e) => e.type === "stt.partial");
+    h.send({ type: "audio.lost" });
+    expect(await h.waitFor((e) => e.type === "stt.error")).toEqual({ type: "stt.error", code: "client_gone", message: "The client streaming the audio disconnected" });
+    expect(h.received.filter((e) => e.type === "stt.final")).toEqual([]);
   });
 
   it("stopping the actor aborts the engine and the source, and nothing arrives afterwards", async () => {

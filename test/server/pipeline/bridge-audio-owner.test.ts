@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ScriptedSttEngine, type ScriptedSttOptions } from "../../../actors/stt/testing/scripted.js";
-import { END_GRACE_MS } from "../../../server/pipeline/bridge.js";
+import { END_GRACE_MS } from "../../../actors/stt/end-grace.js";
 import { sleep } from "../../helpers/wait.js";
 import { useCleanup } from "../../helpers/cleanup.js";
 import { startPipeline } from "../../helpers/pipeline.js";

@@ -21,7 +21,8 @@ import type { SttEngine, SttUpdate, TranscribeOptions } from "../../../actors/st
 import { rmsS16 } from "../../../actors/stt/vad.js";
 import { FakeToolRunner } from "../../../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../../../actors/tts/testing/scripted.js";
-import { createBridge, type BargeInPolicy } from "../../../server/pipeline/bridge.js";
+import type { BargeInPolicy } from "../../../server/pipeline/barge-in-watch.js";
+import { createBridge } from "../../../server/pipeline/bridge.js";
 import type { TestClient } from "../../helpers/client.js";
 import { ManualClock } from "../../helpers/clock.js";
 import { useServers } from "../../helpers/server.js";

@@ -1,0 +1,48 @@
+/**
+ * Pipeline commands as the session machine sees them: the machine event
+ * each one becomes (stt_start names its client, the audio owner to be), and
+ * the error that refuses one the machine cannot take in its current state.
+ * Whether it can is the machine's own rule (`snapshot.can`, asked by the
+ * bridge); this module only words the refusal. Pure functions.
+ */
+import type { Phase, UserEvent } from "../../machines/voice-types.js";
+import { ProtocolError } from "../protocol/index.js";
+import type { CommandSource, PipelineCommand } from "./pipeline.js";
+
+/** The machine event for a pipeline command sent by `source`. */
+export function toMachineEvent(command: PipelineCommand, source: CommandSource): UserEvent {
+  switch (command.type) {
+    case "stt_start":
+      // The wire schema defaults mode; a caller that skipped decoding gets the same default.
+      return { type: "user.listen", mode: command.data?.mode ?? "push_to_talk", client: source.clientId, echoCancellation: command.data?.echo_cancellation === true };
+    case "stt_stop":
+      return { type: "user.stop_listening" };
+    case "demo_flow":
+      return command.data?.text === undefined ? { type: "user.demo" } : { type: "user.demo", text: command.data.text };
+    case "text_input":
+      return { type: "user.text", text: command.data.text };
+    case "stop_speaking":
+      return { type: "user.stop_speaking" };
+  }
+}
+
+/** The error that refuses `command`, which the machine cannot take in `phase` (docs/voice-machine.md, "Commands the machine cannot take"). */
+export function refusal(command: PipelineCommand, phase: Phase): ProtocolError {
+  switch (command.type) {
+    case "demo_flow":
+      return new ProtocolError("busy", `A turn is running (state: ${phase}); wait until the assistant is idle or send stop_speaking`);
+    case "stt_start":
+      return new ProtocolError("invalid_state", "Already listening; send stt_stop to end the utterance");
+    case "stt_stop":
+      return new ProtocolError("invalid_state", phase === "idle" ? "Not listening" : `Not listening (state: ${phase}); stop_speaking stops the answer`);
+    case "stop_speaking":
+      return new ProtocolError("invalid_state", `Nothing to stop (state: ${phase})`);
+    default:
+      return new ProtocolError("busy", `The assistant cannot take ${command.type} now (state: ${phase})`);
+  }
+}
+
+/** Whether `event` cuts a running turn when the machine takes it (so what was heard of its answer must be known first). */
+export function mayCutTurn(event: UserEvent): boolean {
+  return event.type === "user.stop_speaking" || event.type === "user.listen" || event.type === "user.text";
+}
