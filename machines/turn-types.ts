@@ -35,6 +35,8 @@ export interface TurnInput {
   userText: string | null;
   /** The utterance of a demo turn. */
   demoText: string | null;
+  /** Whose memories the turn recalls and stores, and whom its tools act for. Default `default`. */
+  userId?: string;
   /** Listening mode of the session (shown in state changes). */
   listenMode: ListenMode | null;
   /** The coarse state shown before this turn (so its first announcement names it as `previous`). */
@@ -90,6 +92,8 @@ export interface TurnContext {
   demoText: string | null;
   /** The user's words, once known. */
   userText: string | null;
+  /** Whose memories the turn recalls and stores, and whom its tools act for (actors/contracts/user.ts). */
+  userId: string;
   partials: number;
   /** stt_start was announced and neither stt_result nor stt_error has closed it yet. */
   listening: boolean;

@@ -48,6 +48,7 @@
  */
 import { assign, enqueueActions, fromCallback, fromPromise, setup, type AnyActorRef, type AnyEventObject, type DoneActorEvent, type ErrorActorEvent } from "xstate";
 import {
+  DEFAULT_USER_ID,
   toolMessageContent,
   type DemoSttInput,
   type LlmInput,
@@ -110,6 +111,7 @@ function initialContext(input: TurnInput): TurnContext {
     mode: input.mode,
     demoText: input.demoText,
     userText: input.userText,
+    userId: input.userId ?? DEFAULT_USER_ID,
     partials: 0,
     listening: false,
     recalled: [],
@@ -502,7 +504,7 @@ export const turnMachine = setup({
               invoke: {
                 id: "recall",
                 src: "recall",
-                input: ({ context }) => ({ query: context.userText ?? "", limit: context.settings.recallLimit }),
+                input: ({ context }) => ({ query: context.userText ?? "", limit: context.settings.recallLimit, userId: context.userId }),
                 onDone: { target: "generating", actions: { type: "applyRecall", params: ({ event }: { event: DoneActorEvent<RecallOutput> }) => ({ hits: event.output }) } },
                 // Memory failures are reported and the turn goes on without memories.
                 onError: {
@@ -531,7 +533,7 @@ export const turnMachine = setup({
               after: { llmDeadline: { target: "#turn.failed", actions: { type: "failGeneration", params: { reason: "timeout" } } } },
             },
             calling_tools: {
-              invoke: { id: "tools", src: "tools", input: ({ context }) => ({ turnId: context.id, calls: context.calls }) },
+              invoke: { id: "tools", src: "tools", input: ({ context }) => ({ turnId: context.id, calls: context.calls, userId: context.userId }) },
               on: {
                 "tools.outcome": { actions: "reportToolOutcome" },
                 "tools.done": { target: "generating", actions: { type: "finishToolRound", params: { timeout: false } } },
@@ -627,7 +629,13 @@ export const turnMachine = setup({
         id: "store",
         src: "store",
         // An answer whose listeners all left or stopped before its end is remembered as heard.
-        input: ({ context }) => ({ turnId: context.id, user: context.userText ?? "", assistant: context.heard ?? context.answer.trim(), interrupted: context.heard !== null }),
+        input: ({ context }) => ({
+          turnId: context.id,
+          userId: context.userId,
+          user: context.userText ?? "",
+          assistant: context.heard ?? context.answer.trim(),
+          interrupted: context.heard !== null,
+        }),
         onDone: {
           target: "completed",
           actions: [

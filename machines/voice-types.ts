@@ -130,19 +130,25 @@ export interface TurnRequest {
   mode: TurnMode;
   /** The typed text (text turns), the utterance (demo turns), null for voice turns. */
   text: string | null;
+  /**
+   * Whose long-term memory the turn recalls and stores, and whom its tools
+   * act for: the user of the connection whose command started it
+   * (actors/contracts/user.ts); a continuous session's next turns keep it.
+   */
+  userId: string;
 }
 
 // --- events the session machine accepts ----------------------------------------
 
 /** From clients, through the bridge (event names the wire's commands map to). */
 export type UserEvent =
-  /** stt_start: `client` becomes the audio owner (none: the machine runs without clients, as in tests). */
-  | { type: "user.listen"; mode: ListenMode; client?: string; echoCancellation?: boolean }
+  /** stt_start: `client` becomes the audio owner (none: the machine runs without clients, as in tests). `userId`: the turn's user (default `default`). */
+  | { type: "user.listen"; mode: ListenMode; client?: string; echoCancellation?: boolean; userId?: string }
   | { type: "user.stop_listening" }
   /** A client disconnected; when it owns the audio, its utterance fails (`client_gone`) or the session ends after the answer. */
   | { type: "user.left"; client: string }
-  | { type: "user.text"; text: string }
-  | { type: "user.demo"; text?: string }
+  | { type: "user.text"; text: string; userId?: string }
+  | { type: "user.demo"; text?: string; userId?: string }
   | { type: "user.stop_speaking" }
   | { type: "system.shutdown" };
 

@@ -35,7 +35,7 @@
  * own events and is forwarded (`forwardToTurn`).
  */
 import { assign, enqueueActions, setup, type AnyActorRef, type DoneActorEvent } from "xstate";
-import type { ChatMessage } from "../actors/contracts/index.js";
+import { DEFAULT_USER_ID, type ChatMessage } from "../actors/contracts/index.js";
 import { withFastShape } from "./context-shape.js";
 import { cutMemoryMachine } from "./cut-memory.js";
 import { turnMachine, type TurnActorSlots } from "./turn.js";
@@ -86,6 +86,7 @@ function turnInput(c: VoiceContext, session: TurnReportTarget): TurnInput {
     mode: c.request.mode,
     userText: c.request.mode === "text" ? c.request.text : null,
     demoText: c.request.mode === "demo" ? c.request.text : null,
+    userId: c.request.userId,
     listenMode: c.listenMode,
     phase: c.phase,
     path: c.path,
@@ -162,10 +163,12 @@ export const voiceMachine = setup({
     // turns
     startTurn: enqueueActions(({ context, event, enqueue }) => {
       let request: TurnRequest;
-      if (event.type === "user.listen") request = { mode: event.mode, text: null };
-      else if (event.type === "user.text") request = { mode: "text", text: event.text };
-      else if (event.type === "user.demo") request = { mode: "demo", text: event.text ?? context.demoText };
-      else request = { mode: "continuous", text: null };
+      // The turn's user is that of the command that started it; a continuous session's next turn keeps it.
+      const userId = "userId" in event && event.userId !== undefined ? event.userId : event.type.startsWith("user.") ? DEFAULT_USER_ID : context.request.userId;
+      if (event.type === "user.listen") request = { mode: event.mode, text: null, userId };
+      else if (event.type === "user.text") request = { mode: "text", text: event.text, userId };
+      else if (event.type === "user.demo") request = { mode: "demo", text: event.text ?? context.demoText, userId };
+      else request = { mode: "continuous", text: null, userId };
       // stt_start opens a voice session (or a new one, on barge-in): its client owns the audio.
       if (event.type === "user.listen") {
         enqueue.assign({ listenMode: event.mode, stopAfterTurn: false, audioOwner: event.client ?? null, echoCancellation: event.echoCancellation ?? false });
@@ -221,7 +224,7 @@ export const voiceMachine = setup({
       if (!h || h.turnId !== turnId(context) || !heardSomething(h.text)) return;
       enqueue.spawnChild("cutMemory", {
         id: `cut.${h.turnId}`,
-        input: { store: { turnId: h.turnId, user: h.user, assistant: h.text, interrupted: true }, deadlineMs: context.deadlines.memoryMs, session: self },
+        input: { store: { turnId: h.turnId, userId: context.request.userId, user: h.user, assistant: h.text, interrupted: true }, deadlineMs: context.deadlines.memoryMs, session: self },
       });
       enqueue.assign({ storingCut: [...context.storingCut, h.turnId], heard: null });
     }),
@@ -281,7 +284,7 @@ export const voiceMachine = setup({
     echoCancellation: false,
     stopAfterTurn: false,
     turnCount: 0,
-    request: { mode: "text", text: null },
+    request: { mode: "text", text: null, userId: DEFAULT_USER_ID },
     history: [],
     heard: null,
     storingCut: [],

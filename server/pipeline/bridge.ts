@@ -225,7 +225,9 @@ export function createBridge(options: BridgeOptions): Bridge {
     if (session.audioOwner !== clientId || session.turnId !== turnId || !watch.applies(session)) return;
     logger.info("barge-in by voice", { turnId, clientId, speechMs: speech.speechMs, prerollMs: Math.round(speech.atMs - speech.startMs) });
     clientAudio?.preroll(speech.preroll);
-    sendUserEvent({ type: "user.listen", mode: "continuous", client: clientId, echoCancellation: session.echoCancellation });
+    // The owner's own user: the one whose stt_start opened this voice session.
+    const userId = actor.getSnapshot().context.request.userId;
+    sendUserEvent({ type: "user.listen", mode: "continuous", client: clientId, echoCancellation: session.echoCancellation, userId });
   }
 
   const bridge: Bridge = {

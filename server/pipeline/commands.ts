@@ -1,6 +1,7 @@
 /**
  * Pipeline commands as the session machine sees them: the machine event
- * each one becomes (stt_start names its client, the audio owner to be), and
+ * each one becomes (stt_start names its client, the audio owner to be; a
+ * command that starts a turn names the connection's user), and
  * the error that refuses one the machine cannot take in its current state.
  * Whether it can is the machine's own rule (`snapshot.can`, asked by the
  * bridge); this module only words the refusal. Pure functions.
@@ -14,16 +15,21 @@ export function toMachineEvent(command: PipelineCommand, source: CommandSource):
   switch (command.type) {
     case "stt_start":
       // The wire schema defaults mode; a caller that skipped decoding gets the same default.
-      return { type: "user.listen", mode: command.data?.mode ?? "push_to_talk", client: source.clientId, echoCancellation: command.data?.echo_cancellation === true };
+      return { type: "user.listen", mode: command.data?.mode ?? "push_to_talk", client: source.clientId, echoCancellation: command.data?.echo_cancellation === true, ...user(source) };
     case "stt_stop":
       return { type: "user.stop_listening" };
     case "demo_flow":
-      return command.data?.text === undefined ? { type: "user.demo" } : { type: "user.demo", text: command.data.text };
+      return command.data?.text === undefined ? { type: "user.demo", ...user(source) } : { type: "user.demo", text: command.data.text, ...user(source) };
     case "text_input":
-      return { type: "user.text", text: command.data.text };
+      return { type: "user.text", text: command.data.text, ...user(source) };
     case "stop_speaking":
       return { type: "user.stop_speaking" };
   }
+}
+
+/** The turn's user, when the source names one (the machine's default is `default`). */
+function user(source: CommandSource): { userId?: string } {
+  return source.userId === undefined ? {} : { userId: source.userId };
 }
 
 /** The error that refuses `command`, which the machine cannot take in `phase` (docs/voice-machine.md, "Commands the machine cannot take"). */

@@ -12,6 +12,12 @@ export type PipelineCommand = { [T in PipelineCommandType]: CommandOfType<T> }[P
 /** The client a command came from. */
 export interface CommandSource {
   clientId: string;
+  /**
+   * The connection's user (`?user=`, or a scoped token's claim): a turn the
+   * command starts recalls and stores that user's memories, and its tools act
+   * for that user. Default `default`.
+   */
+  userId?: string;
 }
 
 export interface Pipeline {

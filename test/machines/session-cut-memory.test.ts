@@ -60,6 +60,25 @@ describe("the session remembers a cut turn as heard", () => {
     actor.stop();
   });
 
+  it("stores it for the user whose command started the turn, not for the one who cut it", async () => {
+    const memory = new InMemoryStore();
+    const { actor } = start(createStoreLogic({ store: memory }));
+    actor.send({ type: "user.text", text: "tell me a story", userId: "bob" });
+    const turn = actor.getSnapshot().children.turn!;
+    for (const e of [
+      { type: "llm.delta", text: "Once upon a time." },
+      { type: "llm.sentence", text: "Once upon a time." },
+      { type: "tts.chunk", pcm: new Uint8Array(4), audioMs: 500 },
+    ]) turn.send(e as never);
+    actor.send({ type: "playout.heard", turnId: "t1", text: "Once upon", heardMs: 300 });
+    actor.send({ type: "user.text", text: "stop, tell me the time", userId: "ana" });
+    await settle();
+    expect((await memory.list({ userId: "bob" })).map((m) => [m.turnId, m.interrupted])).toEqual([["t1", true]]);
+    expect(await memory.list({ userId: "ana" })).toEqual([]);
+    expect(actor.getSnapshot().context.request).toEqual({ mode: "text", text: "stop, tell me the time", userId: "ana" });
+    actor.stop();
+  });
+
   it("nothing heard (only the cut mark): nothing stored", async () => {
     const memory = new InMemoryStore();
     const { actor, emitted, speakAndHear } = start(createStoreLogic({ store: memory }));
