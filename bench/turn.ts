@@ -190,7 +190,7 @@ async function otlpSink(): Promise<{ url: string; spans: () => Promise<number>; 
 }
 
 const metricsWatcher = (): Watcher => {
-  const metrics = new CodaMetrics({ clients: () => 0, tally: createWireTally() });
+  const metrics = new CodaMetrics({ clients: () => 0, sessions: () => 1, tally: createWireTally() });
   return { observe: (e) => metrics.observe(e) };
 };
 

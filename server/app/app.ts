@@ -1,8 +1,9 @@
 /**
  * The composition root: `createCodaServer(options)` builds the engines the
  * settings choose (or takes the ones given as objects), memory, the tools
- * (built-ins and custom ones), the voice machine's bridge and the WebSocket
- * server with its dashboard, and starts listening. `npm start`
+ * (built-ins and custom ones), the WebSocket server with its dashboard and
+ * one voice machine's bridge per session over those shared engines, and
+ * starts listening. `npm start`
  * (server/app/cli.ts) is this function with the settings read from flags, the
  * environment and the config file.
  */
@@ -30,7 +31,7 @@ import type { ToolRunner } from "../../actors/tools/types.js";
 import { selectTtsEngine } from "../../actors/tts/select.js";
 import { findPlayer, NO_PLAYER_MESSAGE } from "../../actors/tts/player.js";
 import type { TtsEngine } from "../../actors/tts/types.js";
-import { createBridge } from "../pipeline/bridge.js";
+import { createBridge, type Bridge, type BridgeOptions } from "../pipeline/bridge.js";
 import { createCodaLiteProfile } from "../compat/index.js";
 import { SettingsSchema, type CodaSettings, type CodaSettingsInput } from "./config.js";
 import { attachInspector } from "./inspect-loader.js";
@@ -40,7 +41,7 @@ import { loadOptional, MissingPackageError } from "./optional-packages.js";
 import { createLogger, LOG_LEVELS, type Logger } from "./logger.js";
 import { registerMemoryCommands } from "./memory-commands.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
-import { describeIssues, issuesFromZod } from "../protocol/index.js";
+import { DEFAULT_SESSION_ID, describeIssues, issuesFromZod } from "../protocol/index.js";
 import { resolveServerOptions, type ServerOptionsInput } from "../transport/options.js";
 import type { ClientProfile } from "../transport/profile.js";
 import { checkProfiles } from "../transport/profiles.js";
@@ -81,7 +82,7 @@ export interface CodaServer {
   readonly url: string;
   /** The underlying WebSocket server: `broadcast`, `handle`, `clientCount`, ... */
   readonly server: WebSocketServer;
-  /** The voice pipeline the server runs (commands, events, engine names). */
+  /** The voice pipeline of the `default` session (commands, events, engine names); every other session has its own over the same engines. */
   readonly pipeline: Pipeline;
   /** The engines behind the stages, built or injected. */
   readonly engines: VoiceEngines;
@@ -106,13 +107,13 @@ export const LLM_BACKSTOP_GRACE_MS = 1000;
 /**
  * The stderr logger the settings ask for: `logLevel`, lowered to info by
  * `verbose` (which never hides what `logLevel` asked for), with the token,
- * API keys and a PostgreSQL password in `memoryDb` scrubbed from anything it
+ * the token secret, API keys and a PostgreSQL password in `memoryDb` scrubbed from anything it
  * writes. `npm start` and createCodaServer without a `logger` both use it.
  */
-export function loggerFor(settings: Pick<CodaSettings, "logLevel" | "verbose" | "token" | "openaiApiKey" | "sttApiKey" | "ttsApiKey"> & Partial<Pick<CodaSettings, "memoryDb">>): Logger {
+export function loggerFor(settings: Pick<CodaSettings, "logLevel" | "verbose" | "token" | "openaiApiKey" | "sttApiKey" | "ttsApiKey"> & Partial<Pick<CodaSettings, "memoryDb" | "tokenSecret">>): Logger {
   const level = settings.verbose && LOG_LEVELS.indexOf(settings.logLevel) > LOG_LEVELS.indexOf("info") ? "info" : settings.logLevel;
   const memoryPassword = settings.memoryDb && isPostgresUrl(settings.memoryDb) ? urlPassword(settings.memoryDb) : undefined;
-  return createLogger({ level, secrets: [settings.token, settings.openaiApiKey, settings.sttApiKey, settings.ttsApiKey, memoryPassword] });
+  return createLogger({ level, secrets: [settings.token, settings.tokenSecret, settings.openaiApiKey, settings.sttApiKey, settings.ttsApiKey, memoryPassword] });
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -341,6 +342,9 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
     audioFramesPerSecond: settings.audioFramesPerSecond,
     compat: settings.compat,
     token: settings.token,
+    tokenSecret: settings.tokenSecret,
+    maxSessions: settings.maxSessions,
+    sessionIdleMs: settings.sessionIdleMs,
     ...serverExtra,
   };
   // Cross-setting rules (a token beyond loopback, a compat profile nobody registered, ...) fail before any engine is built.
@@ -423,9 +427,21 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
   }
   if (inspection?.description) descriptions.push(inspection.description);
 
-  const bridge = createBridge({
-    engines,
-    machine: {
+  // One tracer for every session: each session's turns are traced under its id (turn ids are per session).
+  const tracing = tracingModule ? tracingModule.startTracing({ ...traceSettings, logger }) : null;
+  if (tracing) descriptions.push(`Tracing: one OpenTelemetry trace per turn, over OTLP/HTTP to ${tracesUrl(traceSettings)}${traceSettings.tracingContent ? " (with speech and memory text)" : ""}`);
+
+  /**
+   * The pipeline of one session: its own voice machine over the shared
+   * engines (which the bridges do not close: stop() does, once every session
+   * has stopped), with its own view of the VAD (what it learns of its user's
+   * level) and its own playout and latency window.
+   */
+  const sessionPipeline = (id: string, extra: Pick<BridgeOptions, "audio">): Bridge => {
+    const pipeline = createBridge({
+      engines,
+      closeEngines: false,
+      machine: {
       deadlines: {
         sttMs: settings.sttDeadlineMs,
         memoryMs: settings.memoryDeadlineMs,
@@ -435,38 +451,42 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
       },
       systemPrompt: settings.systemPrompt,
     },
-    // One conversation: its utterances and barge-in monitors share what they learn of the user's level.
-    vad: vad && withSpeakerLevel(vad),
-    bargeIn: settings.bargeIn,
-    bargeInMinMs: settings.bargeInMinMs,
-    audioLeadMs: settings.audioLeadMs,
-    synthesisAheadMs: settings.synthesisAheadMs,
-    ttsProgressMs: settings.ttsProgressMs,
-    ...(audio ? { audio } : {}),
-    ...(inspection ? { actorOptions: inspection.actorOptions } : {}),
-    logger,
-  });
+      // One conversation: its utterances and barge-in monitors share what they learn of the user's level.
+      vad: vad && withSpeakerLevel(vad),
+      bargeIn: settings.bargeIn,
+      bargeInMinMs: settings.bargeInMinMs,
+      audioLeadMs: settings.audioLeadMs,
+      synthesisAheadMs: settings.synthesisAheadMs,
+      ttsProgressMs: settings.ttsProgressMs,
+      ...extra,
+      ...(inspection ? { actorOptions: inspection.actorOptions } : {}),
+      logger,
+    });
+    // One trace per turn, read from the same events the clients get.
+    if (tracing) pipeline.subscribe((e) => tracing.observe(e, id));
+    return pipeline;
+  };
+  // The default session is the one this machine's microphone, audio file and speakers belong to.
+  const bridge = sessionPipeline(DEFAULT_SESSION_ID, audio ? { audio } : {});
 
   let server: WebSocketServer;
   try {
     server = new WebSocketServer({
       ...serverOptions,
       pipeline: bridge,
+      sessions: (id) => sessionPipeline(id, {}),
       profiles,
       logger,
     });
   } catch (err) {
     await bridge.stop();
+    await closeAll(engines);
+    await tracing?.close();
     await inspection?.close();
     throw err;
   }
   // A store that could not be opened answers every viewer command with its opening error (e.g. corrupt).
   registerMemoryCommands(server, engines.memory, { logger });
-
-  // One trace per turn, read from the same events the clients get.
-  const tracing = tracingModule ? tracingModule.startTracing({ ...traceSettings, logger }) : null;
-  const untrace = tracing ? bridge.subscribe((e) => tracing.observe(e)) : undefined;
-  if (tracing) descriptions.push(`Tracing: one OpenTelemetry trace per turn, over OTLP/HTTP to ${tracesUrl(traceSettings)}${traceSettings.tracingContent ? " (with speech and memory text)" : ""}`);
 
   let stopSpeakers: (() => void) | undefined;
   if (settings.speak) {
@@ -481,10 +501,10 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
   const stop = async () => {
     warmUp.abort();
     await recogniserWarming;
+    // Every session's pipeline stops with the server (a server that never started stops them too), then the engines they shared.
     await server.stop();
-    // A server that never started has not stopped its pipeline.
     await bridge.stop();
-    untrace?.();
+    await closeAll(engines);
     await tracing?.close();
     stopSpeakers?.();
     await inspection?.close();

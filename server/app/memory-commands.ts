@@ -4,10 +4,9 @@
  * broadcast or logged (see docs/memory.md, "Commands"). Storage failures
  * answer the requester with command_error `unavailable`; they do not
  * broadcast memory_error, which is reserved for failures inside a turn.
- * Every command acts on the memories of one user: `default` until
- * connections name their user (issue 22).
+ * Every command acts on the memories of the requesting connection's user
+ * (`?user=`, a scoped token's claim, or `default`) and never sees another's.
  */
-import { DEFAULT_USER_ID } from "../../actors/contracts/index.js";
 import { EngineError } from "../../actors/engine-error.js";
 import type { MemoryHit, MemoryItem, MemoryStore } from "../../actors/memory/types.js";
 import type { Logger } from "./logger.js";
@@ -32,7 +31,7 @@ type WireItem = EventData<"memory_items">["items"][number];
  * - `memory_list {limit?}` -> `memory_items {query: null, items}` newest first, then command_ack if the command had an id.
  * - `memory_search {query, limit?}` -> `memory_items {query, items}` best match first, then command_ack.
  * - `memory_forget {id}` -> command_ack (when the command had an id) if it was removed;
- *   command_error `not_found` if there was none with that id.
+ *   command_error `not_found` if the user has none with that id (another user's memory is not found either).
  * - No store (`null`) or a storage failure -> command_error `unavailable` naming the cause
  *   (e.g. "Memory is unavailable (locked): ..."). Nothing is broadcast.
  *
@@ -58,20 +57,20 @@ export function registerMemoryCommands(server: CommandRegistrar, store: ViewerMe
   };
 
   server.handle("memory_list", async (command, ctx) => {
-    const userId = DEFAULT_USER_ID;
+    const { userId } = ctx;
     const items = await use("memory_list", (s) => s.list({ limit: command.data.limit, userId }));
     ctx.reply(validateEvent({ type: "memory_items", data: { query: null, items: items.map(toWireItem) } }));
   });
 
   server.handle("memory_search", async (command, ctx) => {
     const { query, limit } = command.data;
-    const userId = DEFAULT_USER_ID;
+    const { userId } = ctx;
     const hits = await use("memory_search", (s) => (s.search ? s.search(query, { limit, userId }) : s.recall(query, { limit, userId })));
     ctx.reply(validateEvent({ type: "memory_items", data: { query, items: hits.map((h) => toWireItem(h.item)) } }));
   });
 
-  server.handle("memory_forget", async (command) => {
-    const userId = DEFAULT_USER_ID;
+  server.handle("memory_forget", async (command, ctx) => {
+    const { userId } = ctx;
     const removed = await use("memory_forget", (s) => s.forget(command.data.id, { userId }));
     if (!removed) throw new ProtocolError("not_found", `There is no memory with id "${command.data.id}"`);
     // Acknowledged by the router when the command had an id; deliberately no broadcast.

@@ -5,6 +5,7 @@
 import { z } from "zod";
 // From its own module: the contracts index would bring the stage schemas into the browser client's graph.
 import { ERROR_CODE_PATTERN } from "../../actors/contracts/errors.js";
+import { DEFAULT_USER_ID, USER_ID_PATTERN } from "../../actors/contracts/user.js";
 
 /** Version of the wire protocol; bump the major on any breaking change. */
 export const PROTOCOL_VERSION = "1.0";
@@ -26,6 +27,20 @@ export const Seq = z.number().int().positive().describe("Event log position: +1 
 export const CommandId = z
   .union([z.string().min(1).max(128), z.number().int()])
   .describe("Client-chosen id (string up to 128 chars, or integer) echoed in command_ack / command_error");
+
+/** What a session id (and a user id) may be: 1 to 64 of A-Z a-z 0-9 _ - (the same rule for both). */
+export const SESSION_ID_PATTERN = USER_ID_PATTERN;
+
+/** The session of a client that names none: the seed's one conversation. */
+export const DEFAULT_SESSION_ID = "default";
+
+export { DEFAULT_USER_ID };
+
+/** Id of one conversation (`?session=`). */
+export const SessionId = z.string().regex(SESSION_ID_PATTERN, "A session id is 1 to 64 letters, digits, '_' or '-'").describe("Id of one conversation (session): 1 to 64 of A-Z a-z 0-9 _ -");
+
+/** Id of the owner of long-term memory (`?user=`). */
+export const UserId = z.string().regex(USER_ID_PATTERN, "A user id is 1 to 64 letters, digits, '_' or '-'").describe("Id of the user who owns long-term memory: 1 to 64 of A-Z a-z 0-9 _ -");
 
 export const TurnId = z.string().min(1).max(64).describe("Id of one interaction; every pipeline event of a turn carries it");
 

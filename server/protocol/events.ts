@@ -13,9 +13,11 @@ import {
   MachineState,
   Milliseconds,
   Seq,
+  SessionId,
   Timestamp,
   TurnId,
   TurnMode,
+  UserId,
 } from "./common.js";
 
 const nullableMs = Milliseconds.nullable();
@@ -279,13 +281,16 @@ export const EVENT_DATA = {
     .strictObject({
       status: z.enum(["connected", "clients_changed"]),
       client_id: z.string().optional().describe("connected: your client id"),
-      clients: count.describe("Connected clients now"),
+      clients: count.describe("Clients of this session connected now"),
       joined: z.array(z.string()).optional().describe("clients_changed: ids of clients that connected since the previous change"),
       left: z.array(z.string()).optional().describe("clients_changed: ids of clients that disconnected since the previous change"),
       server_version: z.string().optional(),
       protocol_version: z.string().optional(),
-      epoch: z.string().optional().describe("Random id of this server run; seq restarts when it changes"),
-      last_seq: z.number().int().nonnegative().optional().describe("Newest seq in the event log, 0 if none"),
+      session: SessionId.optional().describe("connected: the session (conversation) this connection follows: its `?session=`, or `default`"),
+      session_new: z.boolean().optional().describe("connected: true when this join created the session (its first join, or the first after it was closed as idle): no history"),
+      user: UserId.optional().describe("connected: the user this connection acts for (memory commands, the turns it starts): its `?user=`, a scoped token's claim, or `default`"),
+      epoch: z.string().optional().describe("Random id of this session's event log; seq restarts when it changes (a server restart, or the session closed as idle and made anew)"),
+      last_seq: z.number().int().nonnegative().optional().describe("Newest seq in the session's event log, 0 if none"),
       replay_size: count.optional().describe("connected: most events the event log keeps for resume (replaySize)"),
       replay_max_bytes: count.optional().describe("connected: most bytes of event JSON the event log keeps for resume (replayMaxBytes)"),
       replay_turns: count.optional().describe("connected: turns a new client's replay holds whole (replayTurns)"),
@@ -293,7 +298,7 @@ export const EVENT_DATA = {
       state: MachineState.nullable().optional(),
       reason: z.string().optional(),
     })
-    .describe("Connection status: your own welcome (connected), or clients that came and went (clients_changed, at most one per presenceIntervalMs)"),
+    .describe("Connection status: your own welcome (connected), or clients of your session that came and went (clients_changed, at most one per presenceIntervalMs)"),
   replay: z
     .strictObject({
       since: z.number().int().nonnegative().nullable().describe("The seq the client asked to resume after; null for the recent buffer"),

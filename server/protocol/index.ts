@@ -3,15 +3,20 @@ export {
   AudioFormat,
   ClientTimestamp,
   CommandId,
+  DEFAULT_SESSION_ID,
+  DEFAULT_USER_ID,
   ErrorCode,
   Issue,
   ListenMode,
   MachineState,
   PROTOCOL_VERSION,
+  SESSION_ID_PATTERN,
   Seq,
+  SessionId,
   Timestamp,
   TurnId,
   TurnMode,
+  UserId,
 } from "./common.js";
 export { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "./subprotocol.js";
 export {

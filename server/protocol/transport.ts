@@ -6,10 +6,28 @@
  */
 import { z } from "zod";
 import { INPUT_PCM } from "../../actors/audio.js";
+import { USER_ID_PATTERN } from "../../actors/contracts/user.js";
+import { SESSION_ID_PATTERN } from "./common.js";
 
-/** Query parameters of `ws://host:port/?since=41&audio=1&compat=coda-lite` (the path is always `/`). All optional. */
+/** Query parameters of `ws://host:port/?session=kitchen&user=ana&since=41&audio=1&compat=coda-lite` (the path is always `/`). All optional. */
 export const ConnectQuery = z
   .strictObject({
+    session: z
+      .string()
+      .regex(SESSION_ID_PATTERN)
+      .optional()
+      .describe(
+        "The conversation to join, created on its first join: 1 to 64 of A-Z a-z 0-9 _ -. Its events, seq, epoch, replay, state, audio owner and playout are its own. Absent: `default` (a scoped token's session, when the token names one). Not an id: HTTP 400; one more session than maxSessions: HTTP 503; a scoped token for another session: HTTP 403",
+      )
+      .meta({ examples: ["kitchen"] }),
+    user: z
+      .string()
+      .regex(USER_ID_PATTERN)
+      .optional()
+      .describe(
+        "The user this connection acts for, who owns long-term memory: the turns it starts recall and store this user's memories, and memory_list/search/forget see only them. Same id rule; absent: `default` (a scoped token's user). Not an id: HTTP 400; different from a scoped token's user: HTTP 403",
+      )
+      .meta({ examples: ["ana"] }),
     since: z
       .string()
       .regex(/^\d{1,15}$/)
@@ -48,9 +66,14 @@ export const BINARY_FRAMES = {
   },
 } as const;
 
-/** Ways to present the token (required when the server listens beyond loopback, optional otherwise). */
+/**
+ * Ways to present the token (required when the server listens beyond
+ * loopback, optional otherwise): the server's `token`, which admits every
+ * session and user, or a session-scoped token (a JWT signed with
+ * `tokenSecret`, HS256, claims `session` and `user`), presented the same way.
+ */
 export const TOKEN_PRESENTATIONS = {
-  bearer: { header: "Authorization", description: "`Authorization: Bearer <token>` on the upgrade request (and on HTTP routes)." },
+  bearer: { header: "Authorization", description: "`Authorization: Bearer <token>` on the upgrade request (and on HTTP routes). The token is the server's token, or a session-scoped JWT." },
   subprotocol: {
     header: "Sec-WebSocket-Protocol",
     description: "For browsers, which cannot set headers: offer the subprotocols `coda.v1` and `coda-token.<token>` (the server selects coda.v1).",

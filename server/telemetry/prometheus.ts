@@ -8,7 +8,7 @@
  * - `coda_stage_duration_seconds{stage}`: the latency_trace figures (STT
  *   final, memory recall, LLM first token and total, tools, TTS first
  *   audio, input to first audio, end to end);
- * - `coda_clients_connected`, `coda_events_sent_total`,
+ * - `coda_clients_connected`, `coda_sessions_open`, `coda_events_sent_total`,
  *   `coda_audio_frames_sent_total`, `coda_sent_bytes_total{kind}`;
  * - `coda_clients_dropped_total{reason}` (slow, heartbeat, rate_limit);
  * - `coda_command_errors_total{code}`;
@@ -47,6 +47,8 @@ const MAX_TOOL_LABELS = 64;
 export interface MetricsSources {
   /** Connected clients now. */
   clients(): number;
+  /** Open sessions now. */
+  sessions(): number;
   tally: WireTally;
 }
 
@@ -90,6 +92,14 @@ export class CodaMetrics {
       registers,
       collect() {
         this.set(sources.clients());
+      },
+    });
+    new Gauge({
+      name: "coda_sessions_open",
+      help: "Sessions (conversations) open now, default included",
+      registers,
+      collect() {
+        this.set(sources.sessions());
       },
     });
     const counterOf = (name: string, help: string, read: () => number) =>
@@ -138,18 +148,18 @@ export class CodaMetrics {
     });
   }
 
-  /** Count what a pipeline event says about turns, memory and tools. */
-  observe(event: EventInput): void {
+  /** Count what a pipeline event of session `session` says about turns, memory and tools (turn ids are per session). */
+  observe(event: EventInput, session = ""): void {
     switch (event.type) {
       case "stt_error":
       case "llm_error":
       case "tts_error":
         if (this.#failed.size >= MAX_OPEN_TURNS) this.#failed.clear();
-        this.#failed.add(event.data.turn_id);
+        this.#failed.add(`${session}/${event.data.turn_id}`);
         return;
       case "latency_trace": {
         const d = event.data;
-        const failed = this.#failed.delete(d.turn_id);
+        const failed = this.#failed.delete(`${session}/${d.turn_id}`);
         const outcome = d.interrupted ? "interrupted" : failed ? "failed" : "completed";
         this.#turns.inc({ outcome, mode: d.mode });
         for (const [figure, stage] of Object.entries(STAGE_FIGURES)) {

@@ -29,8 +29,8 @@ export { tracesUrl, tracingEnabled, type TracingSettings } from "./tracing-setti
 import { tracesUrl, type TracingSettings } from "./tracing-settings.js";
 
 export interface Tracing {
-  /** Feed one pipeline event (subscribe this to the pipeline). */
-  observe(event: EventInput): void;
+  /** Feed one pipeline event of session `session` (default: the default session; subscribe this to each session's pipeline). */
+  observe(event: EventInput, session?: string): void;
   /** End open turns, export what is pending, stop. */
   close(): Promise<void>;
 }
@@ -62,8 +62,8 @@ export function startTracing(options: StartTracingOptions = {}, env: NodeJS.Proc
   const spans = new TurnSpans(provider.getTracer("coda-core", SERVER_VERSION), { content: options.tracingContent === true });
   let closed = false;
   return {
-    observe(event) {
-      if (!closed) spans.record(event);
+    observe(event, session) {
+      if (!closed) spans.record(event, session);
     },
     async close() {
       if (closed) return;

@@ -9,14 +9,14 @@
  * event carries.
  *
  * Attributes are what a person debugging latency needs: engine, model,
- * turn id and mode, first-token and first-audio times, rounds, sizes,
+ * session and turn id and mode, first-token and first-audio times, rounds, sizes,
  * interruption, error codes, and the latency_trace figures on the root.
  * User speech, answers, tool arguments and results and memory text are
  * added only with `content: true` (the tracingContent setting).
  */
 import { context, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from "@opentelemetry/api";
 import { round3 } from "../../actors/round3.js";
-import type { EventInput } from "../protocol/index.js";
+import { DEFAULT_SESSION_ID, type EventInput } from "../protocol/index.js";
 
 export interface TurnSpansOptions {
   /** Put user speech, answers, tool arguments/results and memory text in attributes. Default false. */
@@ -65,11 +65,13 @@ export class TurnSpans {
     return this.#turns.size;
   }
 
-  record(event: EventInput): void {
+  /** Take one wire event of session `session` (turn ids are per session; default: the default session's). */
+  record(event: EventInput, session = DEFAULT_SESSION_ID): void {
     const turnId = (event.data as { turn_id?: unknown }).turn_id;
     if (typeof turnId !== "string") return;
     const now = this.#now();
-    const turn = this.#turns.get(turnId) ?? this.#open(turnId, now);
+    const key = `${session}/${turnId}`;
+    const turn = this.#turns.get(key) ?? this.#open(key, turnId, session, now);
     if (!turn) return;
     const child = (name: string, start: number, attributes: Attributes) => this.#tracer.startSpan(name, { startTime: start, attributes }, turn.ctx);
     switch (event.type) {
@@ -213,7 +215,7 @@ export class TurnSpans {
         const figures: Attributes = {};
         for (const [k, v] of Object.entries(d)) if (k.endsWith("_ms") && typeof v === "number") figures[`coda.latency.${k}`] = v;
         turn.root.setAttributes({ ...figures, "coda.turn.mode": d.mode, "coda.interrupted": d.interrupted });
-        this.#close(turnId, turn, now);
+        this.#close(key, turn, now);
         return;
       }
       default:
@@ -230,16 +232,16 @@ export class TurnSpans {
     }
   }
 
-  #open(turnId: string, now: number): OpenTurn | null {
-    if (this.#finished.includes(turnId)) return null;
+  #open(key: string, turnId: string, session: string, now: number): OpenTurn | null {
+    if (this.#finished.includes(key)) return null;
     if (this.#turns.size >= MAX_OPEN_TURNS) {
       const [oldId, oldest] = this.#turns.entries().next().value!;
       oldest.root.setAttribute("coda.turn.unfinished", true);
       this.#close(oldId, oldest, now);
     }
-    const root = this.#tracer.startSpan("turn", { root: true, startTime: now, attributes: { "coda.turn.id": turnId } });
+    const root = this.#tracer.startSpan("turn", { root: true, startTime: now, attributes: { "coda.turn.id": turnId, "coda.session.id": session } });
     const turn: OpenTurn = { root, ctx: trace.setSpan(context.active(), root), tools: new Map(), lastMark: now };
-    this.#turns.set(turnId, turn);
+    this.#turns.set(key, turn);
     return turn;
   }
 
@@ -250,7 +252,7 @@ export class TurnSpans {
     turn.llm = undefined;
   }
 
-  #close(turnId: string, turn: OpenTurn, now: number): void {
+  #close(key: string, turn: OpenTurn, now: number): void {
     // What is still open was cut with the turn.
     const cut = [turn.stt, turn.llm?.span, turn.tts?.span, ...turn.tools.values()].filter((s): s is Span => s !== undefined);
     for (const span of cut) {
@@ -258,8 +260,8 @@ export class TurnSpans {
       span.end(now);
     }
     turn.root.end(now);
-    this.#turns.delete(turnId);
-    this.#finished.push(turnId);
+    this.#turns.delete(key);
+    this.#finished.push(key);
     if (this.#finished.length > RECENTLY_FINISHED) this.#finished.shift();
   }
 }

@@ -3,9 +3,9 @@
  * `epoch`), the history a new client is replayed, the replayer, the
  * connections that follow it, and what goes to all of them: each logged
  * event (encoded once for v1 clients and once per client-profile encoder),
- * and presence. The server holds one; sessions will hold one each. What is
- * server-wide (the handshake, limits, HTTP routes, the heartbeat, the
- * profiles' periodic frames) stays in server.ts.
+ * and presence. What is server-wide (the handshake, limits, HTTP routes, the heartbeat, the
+ * profiles' periodic frames) stays in server.ts. Each session holds one
+ * (server/transport/session.ts).
  */
 import { randomBytes } from "node:crypto";
 import type { Logger } from "../app/logger.js";
@@ -57,6 +57,11 @@ export class Channel {
   /** Newest seq in the event log, 0 before the first event. */
   get lastSeq(): number {
     return this.#log.lastSeq;
+  }
+
+  /** Turns this conversation has seen (from the turn ids of its events). */
+  get turns(): number {
+    return this.#history.turnsStarted;
   }
 
   /** Connections following this conversation. */

@@ -1,11 +1,13 @@
 /**
  * One client connection: bounded sending, heartbeat bookkeeping, rate
- * limiting and turning frames into commands. Knows nothing of the log.
+ * limiting and turning frames into commands. Knows nothing of the log; it
+ * names its session and user, which the server routes by.
  */
 import { isUtf8 } from "node:buffer";
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import {
+  DEFAULT_USER_ID,
   decodeCommand,
   encodeEvent,
   makeEvent,
@@ -22,6 +24,7 @@ import type { AudioOutput } from "../pipeline/playout.js";
 import { TokenBucket } from "./rate-limit.js";
 import type { Logger } from "../app/logger.js";
 import type { WireTally } from "../telemetry/wire-tally.js";
+import type { Session } from "./session.js";
 
 /** WebSocket close codes the server uses. Documented in docs/protocol.md. */
 export const CloseCode = {
@@ -54,6 +57,10 @@ export class Connection {
   dialect: CommandDialect | undefined;
   /** Outbound: how logged events and replays are written for this client (from its profile); null: v1 frames as logged. */
   encoder: EventEncoder | null = null;
+  /** The session (conversation) this client follows; set once it has joined. */
+  session: Session | null = null;
+  /** The user this client acts for (`?user=`, a scoped token's claim, or `default`). */
+  userId: string = DEFAULT_USER_ID;
   #closing = false;
   readonly #commands: TokenBucket;
   /** Audio frames have their own budget: a microphone sends 10-100 ms frames, far more often than anyone types commands. */

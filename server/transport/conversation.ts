@@ -65,6 +65,9 @@ export class ConversationHistory {
   readonly #dropped = new Set<string>();
   #loose: LogEntry[] = [];
   #latest: Turn | null = null;
+  /** Turns seen so far (held or not), and the id of the newest. */
+  #started = 0;
+  #newest: string | null = null;
   #state: LogEntry | null = null;
 
   constructor(options: ConversationHistoryOptions) {
@@ -81,11 +84,20 @@ export class ConversationHistory {
     return this.#turns.size;
   }
 
+  /** Turns seen since the history began (a turn's late events, after a newer one began, do not count it again). */
+  get turnsStarted(): number {
+    return this.#started;
+  }
+
   /** Take one logged event (every event, in seq order). */
   add(entry: LogEntry): void {
     if (entry.event.type === "state_change") this.#state = entry;
     const id = turnIdOf(entry.event);
     if (id === null) return this.#addLoose(entry);
+    if (id !== this.#newest && !this.#turns.has(id) && !this.#dropped.has(id)) {
+      this.#started++;
+      this.#newest = id;
+    }
     if (this.#dropped.has(id) || this.maxTurns === 0) return;
     let turn = this.#turns.get(id);
     if (!turn) {

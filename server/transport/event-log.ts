@@ -46,7 +46,8 @@ export class EventLog {
     if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new TypeError(`replay byte limit must be a non-negative integer, got ${maxBytes}`);
     this.maxEvents = maxEvents;
     this.maxBytes = maxBytes;
-    this.#ring = new Array(maxEvents);
+    // Grown as events arrive (slots fill in seq order), so an idle session's log costs nothing up front.
+    this.#ring = [];
   }
 
   /** Newest seq handed out, 0 before the first event. */

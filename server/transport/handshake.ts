@@ -1,17 +1,30 @@
 /**
  * Who may connect: checks on the HTTP upgrade (and plain HTTP requests) of
  * the Host header (DNS rebinding), the Origin header (web pages), the token
- * and the client limit. Each refusal is an HTTP status with a reason.
+ * (the server's `token`, which admits everything, or a session-scoped JWT
+ * signed with `tokenSecret`: tokens.ts) and the client limit. Each refusal
+ * is an HTTP status with a reason.
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { timingSafeEqual, createHash } from "node:crypto";
 import { LOOPBACK_HOSTS, type ServerSettings } from "./options.js";
 import { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "../protocol/subprotocol.js";
+import { looksLikeJwt, verifyScopedToken, type TokenScope } from "./tokens.js";
 
 export interface Refusal {
   status: 400 | 401 | 403 | 404 | 503;
   reason: string;
+}
+
+/** Who a request is: `scope` null for the server's token (or when none is needed), else what its scoped token admits. */
+export interface Grant {
+  scope: TokenScope | null;
+}
+
+/** Whether a check's answer is a refusal. */
+export function isRefusal(value: object): value is Refusal {
+  return "status" in value;
 }
 
 /** Answer an upgrade request with the refusal's status and reason (plain text), and close. */
@@ -39,11 +52,15 @@ function sameSecret(a: string, b: string): boolean {
 
 export class Gatekeeper {
   readonly #settings: ServerSettings;
+  /** The time tokens are checked at (their `exp`); default the system's. */
+  readonly #now: (() => Date) | undefined;
+  #secret: Uint8Array | undefined;
   #port = 0;
   #hostNames: Set<string>;
 
-  constructor(settings: ServerSettings) {
+  constructor(settings: ServerSettings, now?: () => Date) {
     this.#settings = settings;
+    this.#now = now;
     const own = [...LOOPBACK_HOSTS, settings.host, ...settings.allowedHosts].map((h) => h.toLowerCase());
     this.#hostNames = new Set(own.flatMap((h) => (h.includes(":") && !h.startsWith("[") ? [h, `[${h}]`] : [h])));
   }
@@ -88,15 +105,32 @@ export class Gatekeeper {
     return { status: 403, reason: `Origin "${origin}" is not allowed; add it with --allowed-origin` };
   }
 
-  /** When a token is configured, the client must present it (Authorization: Bearer, or subprotocol coda-token.<token>). */
+  /** The server's own `token` only (what the inspector's relay asks): null when none is set or the request presents it. */
   checkToken(req: IncomingMessage): Refusal | null {
     const token = this.#settings.token;
-    if (!token) return null;
-    // The scheme is case-insensitive (RFC 7235 section 2.1): "bearer" and "BEARER" are "Bearer".
-    const auth = /^bearer +(.*)$/i.exec(req.headers.authorization ?? "");
-    if (auth && sameSecret(auth[1]!.trim(), token)) return null;
-    const offered = (req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
-    for (const p of offered) if (p.startsWith(TOKEN_PROTOCOL_PREFIX) && sameSecret(p.slice(TOKEN_PROTOCOL_PREFIX.length), token)) return null;
+    if (!token || presentedTokens(req).some((p) => sameSecret(p, token))) return null;
+    return { status: 401, reason: "Missing or wrong token" };
+  }
+
+  /**
+   * When a token is configured, the client must present one (Authorization:
+   * Bearer, or subprotocol coda-token.<token>): the server's `token` admits
+   * everything; with `tokenSecret`, a JWT signed with it admits its scope
+   * (one session, as one user). Without either, everyone is admitted.
+   */
+  async authorize(req: IncomingMessage): Promise<Grant | Refusal> {
+    const { token, tokenSecret } = this.#settings;
+    if (!token && !tokenSecret) return { scope: null };
+    const presented = presentedTokens(req);
+    if (token) for (const p of presented) if (sameSecret(p, token)) return { scope: null };
+    if (tokenSecret) {
+      this.#secret ??= new TextEncoder().encode(tokenSecret);
+      const jwt = presented.find(looksLikeJwt);
+      if (jwt !== undefined) {
+        const scope = await verifyScopedToken(jwt, this.#secret, this.#now?.());
+        return isRefusal(scope) ? scope : { scope };
+      }
+    }
     return { status: 401, reason: "Missing or wrong token" };
   }
 
@@ -109,14 +143,29 @@ export class Gatekeeper {
     return null;
   }
 
-  /** All upgrade checks in order; the first refusal wins. */
-  checkUpgrade(req: IncomingMessage, clients: number): Refusal | null {
-    return (
-      this.checkHost(req) ??
-      this.checkOrigin(req) ??
-      this.checkToken(req) ??
-      this.checkProtocols(req) ??
-      (clients >= this.#settings.maxClients ? { status: 503, reason: `Too many clients (limit ${this.#settings.maxClients})` } : null)
-    );
+  /** The client limit: one more client than maxClients is refused. */
+  checkClients(clients: number): Refusal | null {
+    return clients >= this.#settings.maxClients ? { status: 503, reason: `Too many clients (limit ${this.#settings.maxClients})` } : null;
   }
+
+  /** All upgrade checks in order (Host, Origin, token, subprotocols, client limit); the first refusal wins. */
+  async checkUpgrade(req: IncomingMessage, clients: () => number): Promise<Grant | Refusal> {
+    const early = this.checkHost(req) ?? this.checkOrigin(req);
+    if (early) return early;
+    const grant = await this.authorize(req);
+    if (isRefusal(grant)) return grant;
+    // The count is read after the token's check, which may have waited.
+    return this.checkProtocols(req) ?? this.checkClients(clients()) ?? grant;
+  }
+}
+
+/** The tokens a request presents: its Bearer header's and its coda-token.<token> subprotocols'. */
+function presentedTokens(req: IncomingMessage): string[] {
+  const tokens: string[] = [];
+  // The scheme is case-insensitive (RFC 7235 section 2.1): "bearer" and "BEARER" are "Bearer".
+  const auth = /^bearer +(.*)$/i.exec(req.headers.authorization ?? "");
+  if (auth) tokens.push(auth[1]!.trim());
+  const offered = (req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
+  for (const p of offered) if (p.startsWith(TOKEN_PROTOCOL_PREFIX)) tokens.push(p.slice(TOKEN_PROTOCOL_PREFIX.length));
+  return tokens;
 }

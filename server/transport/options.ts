@@ -16,7 +16,19 @@ export const ServerOptionsSchema = z.strictObject({
   replayTurns: z.number().int().min(0).max(1000).default(20).describe("Turns a new client's replay holds whole"),
   allowedOrigins: z.array(z.string()).default([]).describe("Extra browser origins allowed to connect, e.g. http://localhost:5173"),
   allowedHosts: z.array(z.string()).default([]).describe("Extra Host header names accepted (besides loopback names and the listen host)"),
-  token: z.string().min(16).optional().describe("Shared secret clients must present; required when listening beyond loopback"),
+  token: z.string().min(16).optional().describe("Shared secret clients must present; it admits every session and user. A token (this one, or tokenSecret for scoped ones) is required when listening beyond loopback"),
+  tokenSecret: z
+    .string()
+    .min(32)
+    .optional()
+    .describe("Secret of session-scoped tokens: a JWT signed with it (HS256) whose claims `session` and `user` name the one session and user it admits (docs/operations.md says how to mint one). With it set, clients must present a token (this kind, or `token`)"),
+  maxSessions: z.number().int().min(1).default(100).describe("Sessions (conversations) open at once, `default` included; a join that would open one more is refused with HTTP 503"),
+  sessionIdleMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(600_000)
+    .describe("A session with no clients and its machine idle is closed after this long, and what it held freed (its history, log and machine); a later join makes it anew. `default` is never closed"),
   maxFrameBytes: z.number().int().min(1024).default(1024 * 1024).describe("Largest frame accepted; bigger frames close the connection with 1009"),
   maxCommandBytes: z.number().int().min(256).default(64 * 1024).describe("Largest text command; bigger ones get command_error too_large"),
   maxBufferedBytes: z.number().int().min(1024).default(4 * 1024 * 1024).describe("Bytes queued for one client before it is closed with 1013 as too slow"),
@@ -53,8 +65,8 @@ export function resolveServerOptions(input: ServerOptionsInput): ServerSettings 
   const parsed = ServerOptionsSchema.safeParse(input);
   if (!parsed.success) throw new TypeError(`Invalid server option: ${describeIssues(issuesFromZod(parsed.error))}`);
   const s = parsed.data;
-  if (!isLoopbackHost(s.host) && !s.token) {
-    throw new TypeError(`Listening on ${s.host} (beyond loopback) requires a token: set the token option (--token or CODA_TOKEN)`);
+  if (!isLoopbackHost(s.host) && !s.token && !s.tokenSecret) {
+    throw new TypeError(`Listening on ${s.host} (beyond loopback) requires a token: set the token option (--token or CODA_TOKEN), or tokenSecret for session-scoped tokens (--token-secret or CODA_TOKEN_SECRET)`);
   }
   if (s.maxCommandBytes > s.maxFrameBytes) throw new TypeError("maxCommandBytes must not exceed maxFrameBytes");
   return { ...s, maxPendingConnections: s.maxPendingConnections ?? s.maxClients };

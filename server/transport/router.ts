@@ -7,6 +7,10 @@ import { ProtocolError, type CommandOfType, type CommandType, type Command, type
 /** What a handler knows about the command's sender and how it answers it. */
 export interface CommandContext {
   clientId: string;
+  /** The session (conversation) of the requesting client. */
+  sessionId: string;
+  /** The user the requesting client acts for: memory commands see only this user's memories. */
+  userId: string;
   /** Send an event to the requesting client only (not logged). */
   reply(event: ServerEvent): void;
   /** Send an already-encoded event frame to the requesting client only (not logged). */

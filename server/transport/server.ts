@@ -1,10 +1,19 @@
 /**
  * The seed's WebSocketServer: start/stop, the handshake and limits, the
- * HTTP routes and the heartbeat, which are server-wide; the conversation
- * every client follows (event log, replay, broadcast, presence) is its
- * Channel (channel.ts). Validated events are broadcast to every client and
- * logged for replay and resume; client commands are routed. Client
- * profiles (Coda Lite's, server/compat/) plug in through `profiles`.
+ * HTTP routes and the heartbeat, which are server-wide; the conversations
+ * are sessions (session.ts), each with its own Channel (event log, replay,
+ * broadcast, presence) and pipeline, made, limited, listed and closed as
+ * idle by the session registry (sessions.ts). A client joins the session
+ * its upgrade names (`?session=`, default `default`) as the user it names
+ * (`?user=`), within what its token admits. Validated events are broadcast
+ * to the clients of their session and logged for replay and resume; client
+ * commands are routed to the client's session. Client profiles (Coda
+ * Lite's, server/compat/) plug in through `profiles`.
+ *
+ * Pipelines: `pipeline` is the `default` session's; `sessions` makes each
+ * other session's (and the default's when `pipeline` is not given). Without
+ * either, sessions are broadcast channels without a machine (pipeline
+ * commands answer `unavailable`), as the seed's server was.
  *
  * @example
  * const server = new WebSocketServer({ host: "localhost", port: 8765 });
@@ -15,20 +24,23 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer as WsServer, type WebSocket } from "ws";
-import { Channel } from "./channel.js";
 import { readConnectParams, type ConnectParams } from "./connect-params.js";
 import { CloseCode, Connection, type ConnectionHooks } from "./connection.js";
-import { CODA_PROTOCOL, Gatekeeper, refuseUpgrade } from "./handshake.js";
+import { CODA_PROTOCOL, Gatekeeper, isRefusal, refuseUpgrade, type Refusal } from "./handshake.js";
 import { handleHttp } from "./http-routes.js";
 import { PendingConnections } from "./pending-connections.js";
 import { closeAll, listenAll } from "./listen.js";
 import { createLogger, type Logger } from "../app/logger.js";
 import { resolveServerOptions, type ServerOptionsInput, type ServerSettings } from "./options.js";
 import type { Pipeline, PipelineCommandType } from "../pipeline/pipeline.js";
+import { systemClock, type Clock } from "../pipeline/playout.js";
 import {
+  DEFAULT_SESSION_ID,
+  DEFAULT_USER_ID,
   makeEvent,
   PROTOCOL_VERSION,
   ProtocolError,
+  SESSION_ID_PATTERN,
   validateEvent,
   type CommandType,
   type EventData,
@@ -38,33 +50,55 @@ import {
 import type { ClientProfile } from "./profile.js";
 import { ProfileRegistry } from "./profiles.js";
 import { replaySummary } from "./replay.js";
-import { CommandRouter, type CommandHandler } from "./router.js";
+import { CommandRouter, type CommandContext, type CommandHandler } from "./router.js";
+import type { Session, SessionRow } from "./session.js";
+import { SessionRegistry } from "./sessions.js";
 import { buildSystemInfo } from "./system-info.js";
+import { applyScope, type TokenScope } from "./tokens.js";
 import { round3 } from "../../actors/round3.js";
 import { CodaMetrics } from "../telemetry/prometheus.js";
 import { createWireTally } from "../telemetry/wire-tally.js";
 import { SERVER_VERSION } from "./version.js";
 
 export interface WebSocketServerOptions extends ServerOptionsInput {
-  /** The voice pipeline whose events are broadcast and which takes the pipeline commands. */
+  /** The voice pipeline of the `default` session: its events are broadcast to that session's clients and it takes their pipeline commands. */
   pipeline?: Pipeline;
+  /**
+   * Makes the pipeline of each new session (and of `default` when `pipeline`
+   * is not given): its own voice machine, usually a bridge over shared engines
+   * (`createBridge({ engines, closeEngines: false })`). The server stops it
+   * when the session closes. Without it, sessions other than `default` have
+   * no pipeline.
+   */
+  sessions?: (id: string) => Pipeline;
+  /** Timers of the idle expiry of sessions (`sessionIdleMs`). Default: the system's; a test passes a clock it moves by hand. */
+  sessionClock?: Clock;
   /** Client profiles clients may ask for with `?compat=<name>` (and `compat` may name); createCodaServer registers coda-lite. */
   profiles?: readonly ClientProfile[];
   logger?: Logger;
 }
 
+/** Where `broadcast` sends an event. */
+export interface BroadcastOptions {
+  /** The session whose clients get it (made if it is not open, within maxSessions). Default `default`. */
+  session?: string;
+}
+
 const PIPELINE_COMMANDS: PipelineCommandType[] = ["stt_start", "stt_stop", "demo_flow", "text_input", "stop_speaking"];
 
+/** What a join is, once its token and parameters are checked. */
+type Admission = ConnectParams & TokenScope;
 
 export class WebSocketServer {
   readonly settings: ServerSettings;
-  /** The conversation every client follows (its log, replay, connections and presence). */
-  readonly #channel: Channel;
+  /** The conversations: each one's channel and pipeline, their limits and idle expiry. */
+  readonly #registry: SessionRegistry;
+  /** Whether sessions get pipelines (a `pipeline` or a `sessions` factory was given). */
+  readonly #hasPipelines: boolean;
   readonly #profiles: ProfileRegistry;
   readonly #router = new CommandRouter();
   readonly #gate: Gatekeeper;
   readonly #logger: Logger;
-  readonly #pipeline: Pipeline | undefined;
   readonly #connections = new Map<string, Connection>();
   readonly #tally = createWireTally();
   /** Prometheus metrics; null when the `metrics` option is false. */
@@ -79,27 +113,38 @@ export class WebSocketServer {
   #stopRequested = false;
   /** One set of connection callbacks for every client (per-client closures cost memory at thousands of clients). */
   readonly #hooks: ConnectionHooks = {
-    onCommand: (conn, command) => this.#router.route(command, { clientId: conn.id, reply: (event) => conn.sendEvent(event), replyFrame: (frame) => conn.sendFrame(frame) }),
+    onCommand: (conn, command) => this.#router.route(command, this.#commandContext(conn)),
     onBinary: (conn, data) => {
-      if (!this.#pipeline?.pushAudio) throw new ProtocolError("unexpected_binary", "Binary frames carry microphone audio, and this server takes none");
-      this.#pipeline.pushAudio({ clientId: conn.id }, data);
+      const pipeline = conn.session?.pipeline;
+      if (!pipeline?.pushAudio) throw new ProtocolError("unexpected_binary", "Binary frames carry microphone audio, and this session takes none");
+      pipeline.pushAudio({ clientId: conn.id, userId: conn.userId }, data);
     },
     onClose: (conn, code) => this.#connectionOnClose(conn, code),
     tally: this.#tally,
   };
-  #unsubscribe: (() => void)[] = [];
   #startedAt = performance.now();
   #state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
 
   constructor(options: WebSocketServerOptions = {}) {
-    const { pipeline, profiles = [], logger, ...rest } = options;
+    const { pipeline, sessions, sessionClock, profiles = [], logger, ...rest } = options;
     this.settings = resolveServerOptions(rest);
     this.#profiles = new ProfileRegistry(profiles, this.settings.compat, () => this.#connections.values());
     this.#gate = new Gatekeeper(this.settings);
     this.#logger = logger ?? createLogger();
-    this.#channel = new Channel({ ...this.settings, logger: this.#logger });
-    this.#pipeline = pipeline;
-    this.#prometheus = this.settings.metrics ? new CodaMetrics({ clients: () => this.#connections.size, tally: this.#tally }) : null;
+    this.#hasPipelines = pipeline !== undefined || sessions !== undefined;
+    this.#prometheus = this.settings.metrics
+      ? new CodaMetrics({ clients: () => this.#connections.size, sessions: () => this.#registry.size, tally: this.#tally })
+      : null;
+    const { replaySize, replayMaxBytes, replayTurns, presenceIntervalMs, maxSessions, sessionIdleMs } = this.settings;
+    this.#registry = new SessionRegistry({
+      channel: { replaySize, replayMaxBytes, replayTurns, presenceIntervalMs },
+      maxSessions,
+      sessionIdleMs,
+      pipelineFor: (id) => (id === DEFAULT_SESSION_ID && pipeline ? pipeline : (sessions?.(id) ?? null)),
+      clock: sessionClock ?? systemClock,
+      logger: this.#logger,
+      onPipelineEvent: (event, session) => this.#prometheus?.observe(event, session.id),
+    });
     this.#pending = new PendingConnections(this.settings.maxPendingConnections, () =>
       this.#logger.info("closed the oldest pending connection", { limit: this.settings.maxPendingConnections }),
     );
@@ -121,19 +166,24 @@ export class WebSocketServer {
     return `ws://${h}:${this.port}`;
   }
 
-  /** Connected clients. */
+  /** Connected clients, all sessions together. */
   get clientCount(): number {
     return this.#connections.size;
   }
 
-  /** Newest seq in the event log, 0 before the first broadcast. */
+  /** Newest seq in the `default` session's event log, 0 before its first event. */
   get lastSeq(): number {
-    return this.#channel.lastSeq;
+    return this.#registry.default.channel.lastSeq;
   }
 
-  /** Random id of this server run's event log; a client seeing a new epoch knows seq restarted. */
+  /** Random id of the `default` session's event log; a client seeing a new epoch knows seq restarted. */
   get epoch(): string {
-    return this.#channel.epoch;
+    return this.#registry.default.channel.epoch;
+  }
+
+  /** The open sessions, oldest first (`default` first), as `GET /sessions` lists them. */
+  sessions(): SessionRow[] {
+    return this.#registry.list();
   }
 
   /** Register or replace the handler of a command type (e.g. memory commands). */
@@ -165,12 +215,27 @@ export class WebSocketServer {
             handleHttp(req, res, {
               checkHost: (r) => this.#gate.checkHost(r),
               checkOrigin: (r) => this.#gate.checkOrigin(r),
-              checkToken: (r) => this.#gate.checkToken(r),
-              health: () => ({ status: "ok", version: SERVER_VERSION, protocol_version: PROTOCOL_VERSION, clients: this.clientCount, last_seq: this.lastSeq, state: this.#pipeline?.state() ?? null }),
-              metrics: () => this.#metrics(),
+              authorize: (r) => this.#gate.authorize(r),
+              health: () => {
+                const main = this.#registry.default;
+                return {
+                  status: "ok",
+                  version: SERVER_VERSION,
+                  protocol_version: PROTOCOL_VERSION,
+                  clients: this.clientCount,
+                  sessions: this.#registry.size,
+                  last_seq: main.channel.lastSeq,
+                  state: main.state,
+                };
+              },
+              sessions: () => this.#registry.list(),
+              metrics: (id) => {
+                const session = this.#registry.get(id);
+                return session ? this.#metrics(session) : null;
+              },
               prometheus: this.#prometheus ? () => this.#prometheus!.text() : null,
               wsUrl: () => this.url,
-              readOnly: () => !this.#pipeline,
+              readOnly: () => !this.#hasPipelines,
             }),
           upgrade: (req, socket, head) => {
             this.#pending.release(req.socket);
@@ -198,27 +263,26 @@ export class WebSocketServer {
     }
     this.#gate.setPort(this.#port);
     this.#startedAt = performance.now();
-    if (this.#pipeline) this.#unsubscribe.push(this.#pipeline.subscribe((event) => this.#pipelineOnEvent(event)));
     this.#heartbeat = setInterval(() => this.#heartbeatOnTick(), this.settings.heartbeatMs);
     this.#heartbeat.unref();
     this.#state = "running";
     this.#logger.info("listening", { url: this.url });
   }
 
-  /** Close every client with 1001, stop the pipeline and stop listening. */
+  /** Close every client with 1001, stop every session's pipeline and stop listening. */
   async stop(): Promise<void> {
     if (this.#state === "starting") {
       this.#stopRequested = true;
       await this.#starting?.catch(() => {});
     }
     if (this.#state === "stopped" || this.#state === "stopping") {
-      if (this.#pipeline && this.#stopRequested) await this.#pipeline.stop();
+      if (this.#stopRequested) await this.#registry.closeAll();
       return;
     }
     this.#state = "stopping";
     clearInterval(this.#heartbeat);
     this.#profiles.stop();
-    this.#channel.close();
+    for (const session of this.#registry.sessions()) session.channel.close();
     const closed = [...this.#connections.values()].map(
       (c) =>
         new Promise<void>((resolve) => {
@@ -228,86 +292,126 @@ export class WebSocketServer {
         }),
     );
     await Promise.all(closed);
-    // Clients first, so none sees a half-stopped pipeline; what the shutdown emits still enters the log.
-    if (this.#pipeline) await this.#pipeline.stop();
-    for (const u of this.#unsubscribe.splice(0)) u();
+    // Clients first, so none sees a half-stopped pipeline; what the shutdown emits still enters the logs.
+    await this.#registry.closeAll();
     await closeAll(this.#servers);
     this.#wss?.close();
     this.#state = "stopped";
   }
 
   /**
-   * Validate an event, give it the next seq, keep it for replay and send it
-   * to every client. Serialised once for all clients (and once per client
-   * profile's encoder).
-   * @throws ProtocolError code `invalid_event` (nothing is logged or sent).
+   * Validate an event, give it the next seq of its session, keep it for
+   * replay and send it to that session's clients (`default` unless
+   * `options.session` names another, which is made if it is not open).
+   * Serialised once for all clients (and once per client profile's encoder).
+   * @throws ProtocolError code `invalid_event` (nothing is logged or sent), or
+   *   `unavailable` when the session is not open and maxSessions are;
+   *   TypeError for a session id that is not one.
    */
-  async broadcast(event: EventInput): Promise<LoggedEvent> {
-    return this.#channel.publish(validateEvent(event));
+  async broadcast(event: EventInput, options: BroadcastOptions = {}): Promise<LoggedEvent> {
+    const valid = validateEvent(event);
+    const id = options.session ?? DEFAULT_SESSION_ID;
+    if (!SESSION_ID_PATTERN.test(id)) throw new TypeError(`Invalid session id ${JSON.stringify(id)}: a session id is 1 to 64 letters, digits, '_' or '-'`);
+    const opened = this.#registry.open(id);
+    if (isRefusal(opened)) throw new ProtocolError("unavailable", opened.reason);
+    const logged = opened.session.publish(valid);
+    // A session made by a broadcast, with nobody in it, is closed as idle like any other.
+    if (opened.created) this.#registry.noteMaybeIdle(opened.session);
+    return logged;
   }
 
   /**
-   * The conversation a new client is replayed (the last replayTurns turns
-   * whole), as logged events in seq order.
+   * The conversation a new client of session `session` (default `default`)
+   * is replayed (the last replayTurns turns whole), as logged events in seq
+   * order; empty for a session that is not open.
    */
-  conversation(): LoggedEvent[] {
-    return this.#channel.conversation();
-  }
-
-  #pipelineOnEvent(event: EventInput): void {
-    try {
-      this.#channel.publish(validateEvent(event));
-      this.#prometheus?.observe(event);
-    } catch (err) {
-      // A pipeline event that fails its schema is our bug; drop it loudly rather than send garbage.
-      this.#logger.error("pipeline produced an invalid event", { type: event.type, error: (err as Error).message });
-    }
+  conversation(session: string = DEFAULT_SESSION_ID): LoggedEvent[] {
+    return this.#registry.get(session)?.channel.conversation() ?? [];
   }
 
   #serverOnUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on("error", () => socket.destroy());
     if (this.#state !== "running") return refuseUpgrade(socket, { status: 503, reason: "Server is not running" });
-    const params = this.#gate.checkUpgrade(req, this.#connections.size) ?? readConnectParams(req.url, this.#profiles);
-    if ("status" in params) {
-      this.#logger.info("upgrade refused", { status: params.status, reason: params.reason });
-      return refuseUpgrade(socket, params);
-    }
-    this.#wss!.handleUpgrade(req, socket, head, (ws) => this.#wssOnConnection(ws, socket, params));
+    this.#admit(req).then(
+      (admission) => {
+        if (isRefusal(admission)) {
+          this.#logger.info("upgrade refused", { status: admission.status, reason: admission.reason });
+          return refuseUpgrade(socket, admission);
+        }
+        if (socket.destroyed) return;
+        // Checked now, in the same step as the handshake that joins it: no other join comes between.
+        const full = this.#state === "running" ? this.#registry.checkJoin(admission.session) : { status: 503 as const, reason: "Server is not running" };
+        if (full) {
+          this.#logger.info("upgrade refused", { status: full.status, reason: full.reason });
+          return refuseUpgrade(socket, full);
+        }
+        this.#wss!.handleUpgrade(req, socket, head, (ws) => this.#wssOnConnection(ws, socket, admission));
+      },
+      (err: unknown) => {
+        this.#logger.error("upgrade failed", { error: String((err as Error)?.stack ?? err) });
+        socket.destroy();
+      },
+    );
   }
 
-  #wssOnConnection(ws: WebSocket, stream: Duplex, { since, wantsAudio, profile }: ConnectParams): void {
+  /** The handshake's checks (Host, Origin, token, client limit), then what it asks for within what its token admits. */
+  async #admit(req: IncomingMessage): Promise<Admission | Refusal> {
+    const grant = await this.#gate.checkUpgrade(req, () => this.#connections.size);
+    if (isRefusal(grant)) return grant;
+    const params = readConnectParams(req.url, this.#profiles);
+    if (isRefusal(params)) return params;
+    const who = applyScope(params, grant.scope, { session: DEFAULT_SESSION_ID, user: DEFAULT_USER_ID });
+    if (isRefusal(who)) return who;
+    return { ...params, ...who };
+  }
+
+  #wssOnConnection(ws: WebSocket, stream: Duplex, admission: Admission): void {
+    const { since, wantsAudio, profile } = admission;
+    const opened = this.#registry.open(admission.session);
+    if (isRefusal(opened)) {
+      // Not reached while the limit is checked in the handshake's own step; kept so a refusal is never silent.
+      ws.close(CloseCode.slowConsumer, opened.reason.slice(0, 120));
+      return;
+    }
+    const { session, created } = opened;
     const id = `c${++this.#nextClient}`;
     const conn = new Connection(id, ws, this.settings, this.#hooks, this.#logger, stream);
     conn.wantsAudio = wantsAudio;
+    conn.session = session;
+    conn.userId = admission.user;
     if (profile) {
       conn.profile = profile;
       conn.dialect = profile.dialect;
       this.#profiles.joined(profile);
     }
     this.#connections.set(id, conn);
-    this.#channel.join(conn);
-    const replay = this.#channel.replay(since);
+    session.join(conn);
+    const { channel, pipeline } = session;
+    const replay = channel.replay(since);
     conn.sendEvent(
       makeEvent("connection_status", {
         status: "connected",
         client_id: id,
-        clients: this.#channel.clientCount,
+        clients: channel.clientCount,
+        session: session.id,
+        session_new: created,
+        user: conn.userId,
         server_version: SERVER_VERSION,
         protocol_version: PROTOCOL_VERSION,
-        epoch: this.#channel.epoch,
-        last_seq: this.#channel.lastSeq,
+        epoch: channel.epoch,
+        last_seq: channel.lastSeq,
         replay_size: this.settings.replaySize,
         replay_max_bytes: this.settings.replayMaxBytes,
         replay_turns: this.settings.replayTurns,
         replay: replaySummary(replay),
-        state: this.#pipeline ? this.#pipeline.state() : null,
+        state: session.state,
       }),
     );
-    this.#channel.sendReplay(conn, replay);
+    channel.sendReplay(conn, replay);
     // After the welcome, so a client joining mid-answer gets its connection_status first.
-    if (wantsAudio && this.#pipeline?.openAudioOutput) {
+    if (wantsAudio && pipeline?.openAudioOutput) {
       // Each frame of speech is announced by a tts_audio event (its turn and place), then sent, paced to this client's playback.
-      conn.audio = this.#pipeline.openAudioOutput(id, {
+      conn.audio = pipeline.openAudioOutput(id, {
         send: (chunk) => {
           conn.sendEvent(
             makeEvent("tts_audio", {
@@ -323,17 +427,14 @@ export class WebSocketServer {
         },
       });
     }
-    this.#logger.info("client connected", { client: id, clients: this.#connections.size, profile: profile?.name ?? "none" });
+    this.#logger.info("client connected", { client: id, session: session.id, new_session: created, clients: this.#connections.size, profile: profile?.name ?? "none" });
   }
 
   #connectionOnClose(conn: Connection, code: number): void {
     if (!this.#connections.delete(conn.id)) return;
-    conn.audio?.close();
-    conn.audio = null;
-    this.#pipeline?.clientGone?.(conn.id);
     if (conn.profile) this.#profiles.left(conn.profile);
-    this.#channel.leave(conn);
-    this.#logger.info("client disconnected", { client: conn.id, code });
+    conn.session?.leave(conn);
+    this.#logger.info("client disconnected", { client: conn.id, session: conn.session?.id ?? "", code });
   }
 
   #heartbeatOnTick(): void {
@@ -349,14 +450,30 @@ export class WebSocketServer {
     }
   }
 
-  /** Latency statistics; empty but well-formed without a pipeline. */
-  #metrics(): EventData<"performance_metrics"> {
-    return this.#pipeline?.metrics() ?? { window: 0, turns: 0, figures: {} };
+  /** What a command handler knows of its sender: its id, session and user, and how to answer it. */
+  #commandContext(conn: Connection): CommandContext {
+    return {
+      clientId: conn.id,
+      sessionId: conn.session?.id ?? DEFAULT_SESSION_ID,
+      userId: conn.userId,
+      reply: (event) => conn.sendEvent(event),
+      replyFrame: (frame) => conn.sendFrame(frame),
+    };
+  }
+
+  /** The session of a command's sender (closed sessions have no clients, so it is open). */
+  #sessionOf(ctx: CommandContext): Session {
+    return this.#connections.get(ctx.clientId)?.session ?? this.#registry.default;
+  }
+
+  /** A session's latency statistics; empty but well-formed without a pipeline. */
+  #metrics(session: Session): EventData<"performance_metrics"> {
+    return session.pipeline?.metrics() ?? { window: 0, turns: 0, figures: {} };
   }
 
   #registerBuiltinCommands(): void {
-    this.handle("get_system_info", (_cmd, ctx) => ctx.reply(makeEvent("system_info", buildSystemInfo(this.#startedAt, this.#connections.size, this.#pipeline))));
-    this.handle("get_performance_metrics", (_cmd, ctx) => ctx.reply(makeEvent("performance_metrics", this.#metrics())));
+    this.handle("get_system_info", (_cmd, ctx) => ctx.reply(makeEvent("system_info", buildSystemInfo(this.#startedAt, this.#connections.size, this.#sessionOf(ctx).pipeline ?? undefined))));
+    this.handle("get_performance_metrics", (_cmd, ctx) => ctx.reply(makeEvent("performance_metrics", this.#metrics(this.#sessionOf(ctx)))));
     this.handle("playback", (cmd, ctx) => {
       const conn = this.#connections.get(ctx.clientId);
       if (!conn?.audio) throw new ProtocolError("invalid_state", "This connection does not receive audio: connect with ?audio=1 to report playback");
@@ -366,14 +483,22 @@ export class WebSocketServer {
     this.handle("get_replay", (cmd, ctx) => {
       // In the asker's encoding: a client with a profile gets the replay as that profile writes it.
       const conn = this.#connections.get(ctx.clientId);
-      if (conn) this.#channel.sendReplay(conn, this.#channel.replay(cmd.data.since ?? null));
+      const channel = conn?.session?.channel;
+      if (conn && channel) channel.sendReplay(conn, channel.replay(cmd.data.since ?? null));
     });
     for (const type of PIPELINE_COMMANDS) {
       this.handle(type, (cmd, ctx) => {
-        if (!this.#pipeline) throw new ProtocolError("unavailable", `No voice pipeline is attached to this server, so ${type} cannot run`);
-        this.#pipeline.dispatch(cmd as Parameters<Pipeline["dispatch"]>[0], { clientId: ctx.clientId });
+        const session = this.#sessionOf(ctx);
+        if (!session.pipeline) {
+          throw new ProtocolError(
+            "unavailable",
+            this.#hasPipelines
+              ? `No voice pipeline runs in session "${session.id}" (this server gives one to the default session only), so ${type} cannot run`
+              : `No voice pipeline is attached to this server, so ${type} cannot run`,
+          );
+        }
+        session.pipeline.dispatch(cmd as Parameters<Pipeline["dispatch"]>[0], { clientId: ctx.clientId, userId: ctx.userId });
       });
     }
   }
 }
-

@@ -31,7 +31,9 @@ describe("binding", () => {
   });
 
   it("refuses to listen beyond loopback without a token, naming the setting", () => {
-    expect(() => new WebSocketServer({ host: "0.0.0.0" })).toThrow(new TypeError("Listening on 0.0.0.0 (beyond loopback) requires a token: set the token option (--token or CODA_TOKEN)"));
+    expect(() => new WebSocketServer({ host: "0.0.0.0" })).toThrow(
+      new TypeError("Listening on 0.0.0.0 (beyond loopback) requires a token: set the token option (--token or CODA_TOKEN), or tokenSecret for session-scoped tokens (--token-secret or CODA_TOKEN_SECRET)"),
+    );
   });
 
   it("refuses invalid options with one precise TypeError", () => {
@@ -111,7 +113,7 @@ describe("HTTP routes on the same port", () => {
     const base = `http://127.0.0.1:${s.port}`;
     const health = await fetch(`${base}/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: "ok", protocol_version: "1.0", clients: 0, last_seq: 0, state: null });
+    expect(await health.json()).toMatchObject({ status: "ok", protocol_version: "1.0", clients: 0, sessions: 1, last_seq: 0, state: null });
     const schema = await fetch(`${base}/schema`);
     expect(schema.headers.get("content-type")).toContain("application/schema+json");
     const doc = (await schema.json()) as { $defs: Record<string, unknown> };
@@ -123,7 +125,7 @@ describe("HTTP routes on the same port", () => {
     expect(await metrics.json()).toEqual({ window: 0, turns: 0, figures: {} });
     const missing = await fetch(`${base}/nope`);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ error: "No route /nope; try /health, /metrics, /schema or /asyncapi.yaml" });
+    expect(await missing.json()).toEqual({ error: "No route /nope; try /health, /sessions, /metrics, /schema or /asyncapi.yaml" });
     const post = await fetch(`${base}/health`, { method: "POST" });
     expect(post.status).toBe(405);
   });
