@@ -10,10 +10,16 @@
  * The one thing the machine cannot hold is time: when the owner's
  * utterance ended, for the end grace (actors/stt/end-grace.ts), during
  * which that client's late frames and its stt_stop are taken quietly.
+ *
+ * It also keeps, per client, an utterance that another command cut while
+ * it was being heard (a push-to-talk still held when a typed question took
+ * over): until that client sends another command or leaves, its frames are
+ * dropped quietly and its release (stt_stop) is answered `overtaken`
+ * (server/pipeline/commands.ts words it), not a bare `invalid_state`.
  */
 import { END_GRACE_MS } from "../../actors/stt/end-grace.js";
 import type { ClientAudioSource } from "../../actors/stt/sources.js";
-import type { Phase } from "../../machines/voice-types.js";
+import type { Phase, VoiceEmitted } from "../../machines/voice-types.js";
 import { ProtocolError } from "../protocol/index.js";
 import type { BargeInWatch, WatchedSession } from "./barge-in-watch.js";
 
@@ -22,6 +28,12 @@ export interface AudioSession extends WatchedSession {
   phase: Phase;
   audioOwner: string | null;
 }
+
+/** A turn cut short, as the session machine announces it. */
+type TurnCut = Extract<VoiceEmitted, { type: "turn.interrupted" }>;
+
+/** A client's utterance that a command cut before it was heard (turn_interrupted outcome `utterance_dropped`): the cut turn, the turn that took over and the client that started it. */
+export type OvertakenUtterance = Pick<TurnCut, "turnId" | "by" | "byClient">;
 
 export interface AudioInOptions {
   /** The client stream utterances read; null when voice turns hear another source (microphone, file): frames are then refused. */
@@ -39,6 +51,8 @@ export class AudioIn {
   #listening: string | null = null;
   /** The last utterance that ended: its owner and when. */
   #ended: { client: string; at: number } | null = null;
+  /** Per client, its utterance that another command cut (at most one per connected client: forgotten when it moves on or leaves). */
+  readonly #overtaken = new Map<string, OvertakenUtterance>();
 
   constructor(options: AudioInOptions) {
     this.#source = options.source;
@@ -63,14 +77,31 @@ export class AudioIn {
     return this.#ended !== null && this.#ended.client === clientId && this.#now() - this.#ended.at <= END_GRACE_MS;
   }
 
+  /** A turn was cut: when it was a client's utterance, cut by a new turn, that client's release is answered `overtaken`. */
+  cut(e: TurnCut): void {
+    if (e.reason === "barge_in" && e.outcome === "utterance_dropped" && e.client !== null) {
+      this.#overtaken.set(e.client, { turnId: e.turnId, by: e.by, byClient: e.byClient });
+    }
+  }
+
+  /** `clientId`'s utterance that another command cut, if it has not moved on since. */
+  overtaken(clientId: string): OvertakenUtterance | null {
+    return this.#overtaken.get(clientId) ?? null;
+  }
+
+  /** `clientId` moved on (another command of its own) or left: its overtaken utterance, if any, is settled. */
+  settle(clientId: string): void {
+    this.#overtaken.delete(clientId);
+  }
+
   /**
    * A frame from `clientId`.
-   * @throws ProtocolError `unexpected_binary` when no stream from that client is open (outside the end grace).
+   * @throws ProtocolError `unexpected_binary` when no stream from that client is open (outside the end grace, and unless another command cut its utterance).
    */
   push(s: AudioSession, clientId: string, chunk: Uint8Array): void {
     if (!this.#source || s.audioOwner !== clientId || s.listenMode === null) {
-      // Frames that were in flight when the utterance ended are dropped quietly.
-      if (this.withinGrace(clientId)) return;
+      // Frames that were in flight when the utterance ended, or that a button still held sends after another command took over, are dropped quietly.
+      if (this.withinGrace(clientId) || this.#overtaken.has(clientId)) return;
       throw new ProtocolError("unexpected_binary", "No audio stream is open for this connection; send stt_start first");
     }
     // While the answer plays, the owner's speech may interrupt it; otherwise frames go to the utterance (or are dropped when none is open).
