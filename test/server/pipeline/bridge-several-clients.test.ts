@@ -24,25 +24,13 @@ import { ScriptedSttEngine } from "../../../actors/stt/testing/scripted.js";
 import { ScriptedTtsEngine } from "../../../actors/tts/testing/scripted.js";
 import { useCleanup } from "../../helpers/cleanup.js";
 import type { TestClient } from "../../helpers/client.js";
+import { hangingOn } from "../../helpers/llm.js";
 import { startPipeline } from "../../helpers/pipeline.js";
 import { sleep } from "../../helpers/wait.js";
 
 const closers = useCleanup();
 
 const frame = () => Buffer.alloc(3200);
-
-/** A model whose first request hangs (a question still being thought about) and whose later ones answer `answer`. */
-function firstHangs(answer: string): LlmEngine & { first: ScriptedLlmEngine } {
-  const first = new ScriptedLlmEngine({ hang: true });
-  const rest = new ScriptedLlmEngine({ answer });
-  return {
-    name: "scripted",
-    model: "scripted-1",
-    first,
-    generate: (request) => (first.requests.length === 0 ? first : rest).generate(request),
-    close: async () => {},
-  };
-}
 
 /** The client id the server gave this connection (its welcome). */
 const idOf = (c: TestClient) => c.ofType("connection_status").find((m) => m.data.status === "connected")!.data.client_id!;
@@ -51,7 +39,7 @@ const idle = (c: TestClient, from = 0) => c.waitFor((m) => m.type === "state_cha
 
 describe("a typed question while another client's question is thought about", () => {
   it("cuts it before any answer, and every client is told whose question took over and that the other was not answered", async () => {
-    const llm = firstHangs("Twelve times seven is 84.");
+    const llm = hangingOn(/story/, "Twelve times seven is 84.");
     const { connect } = await startPipeline(closers, { engines: { llm } });
     const asker = await connect();
     const other = await connect();
@@ -74,7 +62,7 @@ describe("a typed question while another client's question is thought about", ()
     };
     expect(idOf(asker)).not.toBe(idOf(other));
     for (const c of [asker, other, watcher]) expect((await c.waitForType("turn_interrupted")).data).toEqual(expected);
-    expect(llm.first.requests[0]!.signal.aborted).toBe(true);
+    expect(llm.hung.requests[0]!.signal.aborted).toBe(true);
     // The question that took over is answered as usual.
     const result = await watcher.waitFor((m) => m.type === "llm_result" && m.data.turn_id === "t2");
     expect(result.data).toMatchObject({ text: "Twelve times seven is 84.", finish_reason: "stop" });
