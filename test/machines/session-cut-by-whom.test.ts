@@ -14,7 +14,7 @@ import { onVoiceEmitted } from "../../machines/emitted.js";
 import { withStageActors } from "../../machines/voice.js";
 import type { VoiceEmitted } from "../../machines/voice-types.js";
 import { checkEmitted } from "./emitted-rules.js";
-import { inertStages } from "./turn-graph-fixture.js";
+import { answerWhole, inertStages } from "./turn-graph-fixture.js";
 
 function start() {
   const actor = createActor(withStageActors(inertStages), { input: { turnPrefix: "t" } });
@@ -24,20 +24,6 @@ function start() {
   const turn = () => actor.getSnapshot().children.turn!;
   const cuts = () => emitted.filter((e) => e.type === "turn.interrupted");
   return { actor, emitted, turn, cuts };
-}
-
-type Session = ReturnType<typeof start>;
-
-/** The running typed turn has spoken its one-sentence answer and plays it out. */
-function speak(s: Session) {
-  for (const e of [
-    { type: "xstate.done.actor.recall", output: [] },
-    { type: "llm.delta", text: "Once upon a time there was a fox." },
-    { type: "llm.sentence", text: "Once upon a time there was a fox." },
-    { type: "tts.chunk", pcm: new Uint8Array(4), audioMs: 2000 },
-    { type: "llm.done", finishReason: "stop", toolCalls: [] },
-    { type: "tts.done" },
-  ]) s.turn().send(e as never);
 }
 
 describe("turn.interrupted says whose turn it was and whose command cut it", () => {
@@ -69,7 +55,7 @@ describe("turn.interrupted says whose turn it was and whose command cut it", () 
     ] as const) {
       const s = start();
       s.actor.send({ type: "user.text", text: "tell me a story", client: "c1" });
-      speak(s);
+      answerWhole(s.turn());
       s.actor.send({ type: "playout.heard", turnId: "t1", text: heard, heardMs: 400 });
       s.actor.send({ type: "user.stop_speaking", client: "c2" });
       expect(s.cuts()).toEqual([
@@ -82,7 +68,7 @@ describe("turn.interrupted says whose turn it was and whose command cut it", () 
   it("cut while its answer, heard whole, is being stored: answered", () => {
     const s = start();
     s.actor.send({ type: "user.text", text: "tell me a story", client: "c1" });
-    speak(s);
+    answerWhole(s.turn());
     s.actor.send({ type: "playout.ended", turnId: "t1", heardMs: 2000 });
     expect(s.actor.getSnapshot().matches({ turn: "remembering" })).toBe(true);
     s.actor.send({ type: "user.text", text: "and then?", client: "c2" });
