@@ -13,9 +13,11 @@
  *
  * It also keeps, per client, an utterance that another command cut while
  * it was being heard (a push-to-talk still held when a typed question took
- * over): until that client sends another command or leaves, its frames are
- * dropped quietly and its release (stt_stop) is answered `overtaken`
- * (server/pipeline/commands.ts words it), not a bare `invalid_state`.
+ * over): until that client sends another command or leaves, its release
+ * (stt_stop) is answered `overtaken` (server/pipeline/commands.ts words
+ * it), not a bare `invalid_state`, and its frames are dropped quietly for
+ * as long as the utterance could have lasted (`quietMs`, the listening
+ * deadline), then refused as anyone's.
  */
 import { END_GRACE_MS } from "../../actors/stt/end-grace.js";
 import type { ClientAudioSource } from "../../actors/stt/sources.js";
@@ -41,6 +43,8 @@ export interface AudioInOptions {
   watch: BargeInWatch;
   /** Monotonic clock (ms) of the end grace. */
   now: () => number;
+  /** How long after its utterance was cut a client's frames are still dropped quietly (ms): the listening deadline (sttMs). */
+  overtakenQuietMs: number;
 }
 
 export class AudioIn {
@@ -52,12 +56,14 @@ export class AudioIn {
   /** The last utterance that ended: its owner and when. */
   #ended: { client: string; at: number } | null = null;
   /** Per client, its utterance that another command cut (at most one per connected client: forgotten when it moves on or leaves). */
-  readonly #overtaken = new Map<string, OvertakenUtterance>();
+  readonly #overtaken = new Map<string, OvertakenUtterance & { at: number }>();
+  readonly #overtakenQuietMs: number;
 
   constructor(options: AudioInOptions) {
     this.#source = options.source;
     this.#watch = options.watch;
     this.#now = options.now;
+    this.#overtakenQuietMs = options.overtakenQuietMs;
   }
 
   /**
@@ -80,18 +86,25 @@ export class AudioIn {
   /** A turn was cut: when it was a client's utterance, cut by a new turn, that client's release is answered `overtaken`. */
   cut(e: TurnCut): void {
     if (e.reason === "barge_in" && e.outcome === "utterance_dropped" && e.client !== null) {
-      this.#overtaken.set(e.client, { turnId: e.turnId, by: e.by, byClient: e.byClient });
+      this.#overtaken.set(e.client, { turnId: e.turnId, by: e.by, byClient: e.byClient, at: this.#now() });
     }
   }
 
   /** `clientId`'s utterance that another command cut, if it has not moved on since. */
   overtaken(clientId: string): OvertakenUtterance | null {
-    return this.#overtaken.get(clientId) ?? null;
+    const o = this.#overtaken.get(clientId);
+    return o ? { turnId: o.turnId, by: o.by, byClient: o.byClient } : null;
   }
 
   /** `clientId` moved on (another command of its own) or left: its overtaken utterance, if any, is settled. */
   settle(clientId: string): void {
     this.#overtaken.delete(clientId);
+  }
+
+  /** Whether `clientId`'s utterance was cut by another command recently enough that its button may still be held. */
+  #stillHeld(clientId: string): boolean {
+    const o = this.#overtaken.get(clientId);
+    return o !== undefined && this.#now() - o.at <= this.#overtakenQuietMs;
   }
 
   /**
@@ -101,7 +114,7 @@ export class AudioIn {
   push(s: AudioSession, clientId: string, chunk: Uint8Array): void {
     if (!this.#source || s.audioOwner !== clientId || s.listenMode === null) {
       // Frames that were in flight when the utterance ended, or that a button still held sends after another command took over, are dropped quietly.
-      if (this.withinGrace(clientId) || this.#overtaken.has(clientId)) return;
+      if (this.withinGrace(clientId) || this.#stillHeld(clientId)) return;
       throw new ProtocolError("unexpected_binary", "No audio stream is open for this connection; send stt_start first");
     }
     // While the answer plays, the owner's speech may interrupt it; otherwise frames go to the utterance (or are dropped when none is open).

@@ -30,7 +30,7 @@ import type { AudioSource } from "../../actors/stt/types.js";
 import { energyVadProvider, isVadProvider, type VadOptions, type VadProvider } from "../../actors/stt/vad.js";
 import { onVoiceEmitted } from "../../machines/emitted.js";
 import { turnId as runningTurnId, voiceMachine, withStageActors } from "../../machines/voice.js";
-import type { UserEvent, VoiceEvent, VoiceMachineInput } from "../../machines/voice-types.js";
+import { DEFAULT_DEADLINES, type UserEvent, type VoiceEvent, type VoiceMachineInput } from "../../machines/voice-types.js";
 import { ProtocolError, type EventData, type MachineState } from "../protocol/index.js";
 import { AudioIn, type AudioSession } from "./audio-in.js";
 import { BargeInWatch, type BargeInPolicy } from "./barge-in-watch.js";
@@ -139,7 +139,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     onSpeech: watchOnSpeech,
   });
   const clientAudio = audio instanceof ClientAudioSource ? audio : null;
-  const audioIn = new AudioIn({ source: clientAudio, watch, now });
+  const audioIn = new AudioIn({ source: clientAudio, watch, now, overtakenQuietMs: options.machine?.deadlines?.sttMs ?? DEFAULT_DEADLINES.sttMs });
 
   const outbox = new Outbox(logger);
   const playout = new Playout({

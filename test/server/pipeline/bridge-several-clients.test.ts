@@ -8,7 +8,8 @@
  *   thought about cuts it before any answer: `unanswered`;
  * - a push-to-talk held by one client, overtaken by another's typed
  *   question: `utterance_dropped`; the frames its held button still sends
- *   are dropped quietly, and its release (stt_stop) is answered with
+ *   are dropped quietly (for as long as an utterance may last: the
+ *   listening deadline), and its release (stt_stop) is answered with
  *   `overtaken`, naming what took over, whether the new answer is still
  *   running or already done (never a bare `invalid_state`); once answered,
  *   the client has moved on;
@@ -22,6 +23,7 @@ import { ScriptedLlmEngine } from "../../../actors/llm/testing/scripted.js";
 import type { LlmEngine } from "../../../actors/llm/types.js";
 import { ScriptedSttEngine } from "../../../actors/stt/testing/scripted.js";
 import { ScriptedTtsEngine } from "../../../actors/tts/testing/scripted.js";
+import { DEFAULT_DEADLINES } from "../../../machines/voice-types.js";
 import { useCleanup } from "../../helpers/cleanup.js";
 import type { TestClient } from "../../helpers/client.js";
 import { hangingOn } from "../../helpers/llm.js";
@@ -146,6 +148,15 @@ describe("a push-to-talk held by one client, overtaken by another's typed questi
       holder.ws.send(frame(), { binary: true });
       expect((await holder.waitForType("command_error", { from: holder.messages.length })).data).toMatchObject({ code: "unexpected_binary" });
     }
+  });
+
+  it("a button held longer than any utterance may last: its frames are refused again, its release is still answered `overtaken`", async () => {
+    const { clock, holder, typist } = await overtake(new ScriptedLlmEngine({ answer: "84." }));
+    await idle(typist, typist.messages.findIndex((m) => m.type === "turn_interrupted"));
+    clock.ms += DEFAULT_DEADLINES.sttMs + 1;
+    holder.ws.send(frame(), { binary: true });
+    expect((await holder.waitForType("command_error")).data).toMatchObject({ id: null, code: "unexpected_binary" });
+    expect((await holder.command("stt_stop", {}, "h2")).data).toMatchObject({ id: "h2", code: "overtaken" });
   });
 
   it("the release never ends an utterance another client started since", async () => {
