@@ -13,11 +13,12 @@
  *
  * It also keeps, per client, an utterance that another command cut while
  * it was being heard (a push-to-talk still held when a typed question took
- * over): until that client sends another command or leaves, its release
+ * over): until that client sends another command, is heard again (a
+ * continuous session listening to it once more) or leaves, its release
  * (stt_stop) is answered `overtaken` (server/pipeline/commands.ts words
  * it), not a bare `invalid_state`, and its frames are dropped quietly for
- * as long as the utterance could have lasted (`quietMs`, the listening
- * deadline), then refused as anyone's.
+ * as long as the utterance could have lasted (`overtakenQuietMs`, the
+ * listening deadline), then refused as anyone's.
  */
 import { END_GRACE_MS } from "../../actors/stt/end-grace.js";
 import type { ClientAudioSource } from "../../actors/stt/sources.js";
@@ -74,6 +75,8 @@ export class AudioIn {
   follow(s: Pick<AudioSession, "phase" | "audioOwner">): void {
     const listening = s.phase === "listening" ? s.audioOwner : null;
     if (this.#listening !== null && listening !== this.#listening) this.#ended = { client: this.#listening, at: this.#now() };
+    // Heard again (a continuous session listens to it once more): nothing of it is overtaken any more.
+    if (listening !== null && listening !== this.#listening) this.#overtaken.delete(listening);
     this.#listening = listening;
     if (this.#source && this.#source.owner !== s.audioOwner) this.#source.owner = s.audioOwner;
   }

@@ -14,6 +14,9 @@
  *   running or already done (never a bare `invalid_state`); once answered,
  *   the client has moved on;
  * - that release never ends another client's utterance that started since;
+ * - in a continuous session, the speaker whose utterance a typed question
+ *   cut is listened to again after that answer, and its stt_stop keeps its
+ *   usual meaning;
  * - stop_speaking from another client names it, with what was heard.
  * The end grace of an utterance runs on a clock the test moves.
  */
@@ -171,6 +174,23 @@ describe("a push-to-talk held by one client, overtaken by another's typed questi
     expect(typist.messages.some((m) => m.type === "stt_result" && m.data.turn_id === "t3")).toBe(false);
     expect((await typist.command("stt_stop", {}, "b3")).type).toBe("command_ack");
     expect((await typist.waitFor((m) => m.type === "stt_result" && m.data.turn_id === "t3")).data).toMatchObject({ text: "and tomorrow" });
+  });
+
+  it("in a continuous session the cut utterance's client is listened to again after the answer, and stt_stop keeps its meaning", async () => {
+    const stt = new ScriptedSttEngine({ utterances: ["what time is it", "and tomorrow"], waitForAudioEnd: true });
+    const { connect } = await startPipeline(closers, { engines: { stt, llm: new ScriptedLlmEngine({ answer: "84." }) }, vad: false });
+    const speaker = await connect();
+    const typist = await connect();
+    expect((await speaker.command("stt_start", { mode: "continuous" }, "s1")).type).toBe("command_ack");
+    await typist.waitFor((m) => m.type === "stt_start" && m.data.turn_id === "t1");
+    await typist.command("text_input", { text: "what is 12 times 7" }, "b1");
+    expect((await speaker.waitForType("turn_interrupted")).data).toMatchObject({ turn_id: "t1", outcome: "utterance_dropped", client: idOf(speaker), by_client: idOf(typist) });
+    // After the typed question's answer, the session listens to its speaker again; stt_stop ends that utterance as usual.
+    await speaker.waitFor((m) => m.type === "stt_start" && m.data.turn_id === "t3");
+    speaker.ws.send(frame(), { binary: true });
+    expect((await speaker.command("stt_stop", {}, "s2")).type).toBe("command_ack");
+    expect((await speaker.waitFor((m) => m.type === "stt_result" && m.data.turn_id === "t3")).data).toMatchObject({ text: "and tomorrow" });
+    expect(speaker.ofType("command_error")).toEqual([]);
   });
 
   it("a new stt_start from the holder moves it on: it is heard as usual", async () => {
