@@ -1,11 +1,17 @@
 /**
  * The dashboard restores itself after a reload (Debian's Chromium via
  * playwright-core, against the real server): three turns with long spoken
- * answers (500 characters each, 300 tts_progress events apiece, far past the
- * old 100-event replay) and a turn with a tool and a memory, then a
+ * answers (about 30 s of speech each, 300 tts_progress events apiece with ttsProgressMs 100, far
+ * past the old 100-event replay) and a turn with a tool and a memory, then a
  * reload: every question and answer is shown again, with the tool call, the
  * memory stored, the latency chart and the state, and the page says what it
  * restored (for ten seconds: the notice then goes).
+ *
+ * The page does not play the answers ("Play speech" off), so it reports no
+ * playback, and the server, which counts such a listener as playing in real
+ * time, runs its playout clock 20 times faster: the 90 s of speech pass in
+ * under 5. What a listener hears and reports is dashboard.test.ts's and
+ * turn-taking.test.ts's subject; this one's is the reload.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { BuiltinResponder } from "../../../actors/llm/builtin.js";
@@ -13,6 +19,7 @@ import { ScriptedLlmEngine } from "../../../actors/llm/testing/scripted.js";
 import type { GenerateRequest, LlmEngine } from "../../../actors/llm/types.js";
 import { startCoda, type CodaFixture } from "../client/fixture.js";
 import { TestClient } from "../../helpers/client.js";
+import { fastClock } from "../../helpers/clock.js";
 import { hasChromium, SKIP_REASON, useBrowser } from "./browser.js";
 
 const browser = useBrowser();
@@ -24,13 +31,7 @@ afterEach(async () => {
 });
 
 const QUESTIONS = ["tell me about the sea", "tell me about the mountains", "tell me about the desert"];
-/**
- * About 500 characters. Spoken fast (6 ms of audio per character, in 10 ms
- * chunks, a tts_progress per 10 ms): 3 s of audio and 300 progress events
- * per answer. The page plays what it is sent in real time and the server
- * paces to its reports, so the count, not the length, is what the reload is
- * tested against; at speech's own pace (60 ms, 100 ms) the same count took 90 s.
- */
+/** About 500 characters: 30 s of speech at 60 ms per character. */
 const answerTo = (q: string) => Array.from({ length: 6 }, (_, k) => `Part ${k + 1} of what I know when you ${q}, said slowly and at length.`).join(" ");
 
 /** Long scripted answers to the three questions; the built-in responder (with its real tools) for anything else. */
@@ -45,12 +46,13 @@ const texts = (page: import("playwright-core").Page, selector: string) => page.l
 
 describe.skipIf(!hasChromium)(`dashboard reload in Chromium${hasChromium ? "" : ` (${SKIP_REASON})`}`, () => {
   it("three long spoken answers and a tool turn, then a reload: every question, answer, tool call, memory and latency row is back", async () => {
-    fixture = await startCoda({ llm: model(), tts: { msPerChar: 6, chunkMs: 10, sound: "silence" }, playout: { ttsProgressMs: 10 } });
+    fixture = await startCoda({ llm: model(), tts: { msPerChar: 60, chunkMs: 100, sound: "silence" }, playout: { ttsProgressMs: 100, playoutClock: fastClock(20) } });
     // A plain client watching the same turns counts their progress events.
     const watcher = await TestClient.connect(fixture.wsUrl);
     const page = await browser()!.page();
     await page.goto(`${fixture.httpUrl}/`);
     await page.locator("#conn[data-state=open]").waitFor();
+    await page.locator("#speech").uncheck();
     const ask = async (text: string, n: number) => {
       await page.locator("#text").fill(text);
       await page.locator("#text").press("Enter");
@@ -61,7 +63,7 @@ describe.skipIf(!hasChromium)(`dashboard reload in Chromium${hasChromium ? "" : 
     await page.locator('#machine-state[data-phase="idle"]').waitFor();
     const progress = watcher.ofType("tts_progress").length;
     await watcher.close();
-    expect(progress).toBeGreaterThan(300); // live: each long answer's speech, 10 ms by 10 ms, far past the old 100-event replay
+    expect(progress).toBeGreaterThan(300); // live: each long answer's speech, 100 ms by 100 ms, far past the old 100-event replay
     const before = {
       users: await texts(page, ".turn .user"),
       answers: await texts(page, ".turn .assistant"),
