@@ -21,9 +21,36 @@
  */
 import { createRequire } from "node:module";
 import type Libsql from "libsql";
+import { EngineError } from "../engine-error.js";
 
 /** An open libsql connection. */
 export type SqliteDatabase = Libsql.Database;
+
+const ELSEWHERE = "keep memory elsewhere (--memory-db postgres://..., or --memory-db off)";
+
+/**
+ * Load libsql (and with it the native binary of this platform). Throws
+ * EngineError `storage_error` saying what to do when the platform has no
+ * prebuilt binary (libsql ships Linux x64, arm64 and arm, glibc and musl;
+ * macOS x64 and arm64; Windows x64), or when it was not installed (npm's
+ * `--omit=optional` leaves out the platform package).
+ */
+export function loadLibsql(load: (id: string) => unknown = createRequire(import.meta.url)): typeof Libsql {
+  try {
+    return load("libsql") as typeof Libsql;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : "";
+    const platform = `${process.platform} ${process.arch}`;
+    if (message.startsWith("Neon: unsupported")) {
+      throw new EngineError("storage_error", `SQLite is not available on ${platform}: libsql has no prebuilt binary for it; ${ELSEWHERE}`, { cause: err });
+    }
+    const missing = /Cannot find module '(@libsql\/[^']+)'/.exec(message);
+    if (missing) {
+      throw new EngineError("storage_error", `SQLite's binary for ${platform} (${missing[1]}, an optional dependency of libsql) is not installed: install without --omit=optional, or ${ELSEWHERE}`, { cause: err });
+    }
+    throw err;
+  }
+}
 
 /**
  * Open (creating when missing) the database file at `path`, or `":memory:"`.
@@ -31,7 +58,7 @@ export type SqliteDatabase = Libsql.Database;
  * before failing with SQLITE_BUSY (0: fail at once).
  */
 export function openSqlite(path: string, busyTimeoutMs: number): SqliteDatabase {
-  const Database = createRequire(import.meta.url)("libsql") as typeof Libsql;
+  const Database = loadLibsql();
   return new Database(path, { timeout: busyTimeoutMs });
 }
 

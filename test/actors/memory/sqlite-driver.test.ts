@@ -3,10 +3,15 @@
  * differs from better-sqlite3: a pragma's value read from its own column,
  * and a transaction whose failure is reported as itself even when SQLite
  * already rolled it back (SQLITE_FULL), where libsql's own transaction()
- * reports "cannot rollback - no transaction is active" instead.
+ * reports "cannot rollback - no transaction is active" instead; and a
+ * clear error when this platform's binary is missing.
  */
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { immediateTransaction, openSqlite, pragmaValue, type SqliteDatabase } from "../../../actors/memory/sqlite-driver.js";
+import { EngineError } from "../../../actors/engine-error.js";
+import { immediateTransaction, loadLibsql, openSqlite, pragmaValue, type SqliteDatabase } from "../../../actors/memory/sqlite-driver.js";
 import { tempDir, type TempDir } from "../../helpers/temp-dir.js";
 
 let tmp: TempDir;
@@ -76,5 +81,52 @@ describe("immediateTransaction", () => {
     db.prepare("DELETE FROM t").run();
     immediateTransaction(db, () => insert.run("small"));
     expect(rowCount()).toBe(1);
+  });
+});
+
+describe("loadLibsql", () => {
+  function failure(load: (id: string) => unknown): EngineError {
+    try {
+      loadLibsql(load);
+    } catch (err) {
+      expect(err).toBeInstanceOf(EngineError);
+      return err as EngineError;
+    }
+    throw new Error("expected loadLibsql to fail");
+  }
+
+  it("loads libsql with this platform's binary", () => {
+    const Database = loadLibsql();
+    const memory = new Database(":memory:");
+    expect(pragmaValue(memory, "journal_mode")).toBe("memory");
+    memory.close();
+  });
+
+  it("says what to do when this platform's binary package was not installed", () => {
+    // Node's own error for the require libsql makes of its platform package, as when npm omitted optional dependencies.
+    const require = createRequire(join(tmpdir(), "nowhere.js"));
+    const err = failure((id) => require(id === "libsql" ? "@libsql/linux-x64-gnu" : id));
+    expect(err.code).toBe("storage_error");
+    expect(err.message).toBe(
+      `SQLite's binary for ${process.platform} ${process.arch} (@libsql/linux-x64-gnu, an optional dependency of libsql) is not installed: install without --omit=optional, or keep memory elsewhere (--memory-db postgres://..., or --memory-db off)`,
+    );
+  });
+
+  it("says what to do on a platform libsql has no binary for", () => {
+    // What libsql's loader (@neon-rs/load) throws there.
+    const err = failure(() => {
+      throw new Error("Neon: unsupported system: aix");
+    });
+    expect(err.code).toBe("storage_error");
+    expect(err.message).toBe(`SQLite is not available on ${process.platform} ${process.arch}: libsql has no prebuilt binary for it; keep memory elsewhere (--memory-db postgres://..., or --memory-db off)`);
+  });
+
+  it("lets any other failure through as it is", () => {
+    const other = new Error("something else");
+    expect(() =>
+      loadLibsql(() => {
+        throw other;
+      }),
+    ).toThrow(other);
   });
 });
