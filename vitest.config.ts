@@ -14,6 +14,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // The sources compiled once, for the suites that start the CLI as a child process.
+    globalSetup: ["test/helpers/compiled-build.ts"],
     pool: "forks",
     maxWorkers: 2,
     testTimeout: 20_000,

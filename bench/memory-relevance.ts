@@ -24,7 +24,6 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import pg from "pg";
 import WebSocket from "ws";
 import { ftsAny } from "../actors/memory/fts-query.js";
@@ -37,6 +36,7 @@ import type { MemoryHit, MemoryStore } from "../actors/memory/types.js";
 import { createCodaServer } from "../server/app/app.js";
 import { silentLogger } from "../server/app/logger.js";
 import { startPostgres } from "../test/helpers/postgres.js";
+import { openReadOnly } from "../test/helpers/sqlite.js";
 
 const FACTS = [
   "remember that my sister lives in Lisbon",
@@ -199,10 +199,10 @@ try {
 
       // SQLite, read by a second connection while the server keeps the file open (WAL).
       const sqlite = new SqliteMemoryStore({ path: file });
-      const db = new Database(file, { readonly: true });
-      const bm25 = db.prepare("SELECT -bm25(memories_fts) AS s FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid WHERE memories_fts MATCH ? AND m.text = ?").pluck();
+      const db = openReadOnly(file);
+      const bm25 = db.prepare("SELECT -bm25(memories_fts) AS s FROM memories_fts JOIN memories m ON m.seq = memories_fts.rowid WHERE memories_fts MATCH ? AND m.text = ?");
       const n = await sqlite.count();
-      const onSqlite = await measure(sqlite, async (q, text) => (bm25.get(ftsAny(recallTerms(q)!), text) as number) + 0);
+      const onSqlite = await measure(sqlite, async (q, text) => (bm25.get(ftsAny(recallTerms(q)!), text) as { s: number }).s + 0);
       report(`SQLite after ${label}`, n, onSqlite, "-bm25");
 
       // The same memories in PostgreSQL.

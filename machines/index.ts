@@ -21,6 +21,7 @@ export {
   DEFAULT_DEMO_TEXT,
   DEFAULT_ENGINE_INFO,
   DEFAULT_SYSTEM_PROMPT,
+  type CutOutcome,
   type Deadlines,
   type EngineInfo,
   type ListenMode,

@@ -136,6 +136,8 @@ export interface TurnRequest {
    * (actors/contracts/user.ts); a continuous session's next turns keep it.
    */
   userId: string;
+  /** The client whose command asked for the turn (a continuous session's next turn: its audio owner); null when none is known. */
+  client: string | null;
 }
 
 // --- events the session machine accepts ----------------------------------------
@@ -147,9 +149,10 @@ export type UserEvent =
   | { type: "user.stop_listening" }
   /** A client disconnected; when it owns the audio, its utterance fails (`client_gone`) or the session ends after the answer. */
   | { type: "user.left"; client: string }
-  | { type: "user.text"; text: string; userId?: string }
-  | { type: "user.demo"; text?: string; userId?: string }
-  | { type: "user.stop_speaking" }
+  /** `client`, on these and on user.listen: the client that sent the command (named when it cuts another client's turn); `userId`: the connection's user. */
+  | { type: "user.text"; text: string; client?: string; userId?: string }
+  | { type: "user.demo"; text?: string; client?: string; userId?: string }
+  | { type: "user.stop_speaking"; client?: string }
   | { type: "system.shutdown" };
 
 /**
@@ -248,6 +251,30 @@ export type VoiceEmitted =
   | { type: "tts.result"; turnId: string; sentences: number; chunks: number; chars: number; audioMs: number; interrupted: boolean }
   | { type: "tts.failed"; turnId: string; code: string; message: string }
   | { type: "turn.ended"; turnId: string; mode: TurnMode; outcome: "completed" | "failed" | "interrupted" }
-  | { type: "turn.interrupted"; turnId: string; reason: "barge_in" | "stop" | "shutdown"; state: Phase; by: string | null };
+  | {
+      type: "turn.interrupted";
+      turnId: string;
+      reason: "barge_in" | "stop" | "shutdown";
+      state: Phase;
+      /** What the cut turn's user got (see CutOutcome). */
+      outcome: CutOutcome;
+      /** The client whose command started the cut turn (TurnRequest.client). */
+      client: string | null;
+      /** The user's words of the cut turn (typed, or the transcript), null when none were taken. */
+      question: string | null;
+      /** The turn that replaced it (barge_in). */
+      by: string | null;
+      /** The client whose command cut it (barge_in, stop); null at shutdown or when none is known. */
+      byClient: string | null;
+    };
+
+/**
+ * What the user of a cut turn got:
+ * - `utterance_dropped`: cut while listening; no transcript was taken, nothing is answered;
+ * - `unanswered`: the question was taken, but no word of the answer was heard;
+ * - `answer_cut`: part of the answer was heard (what the history and memory keep);
+ * - `answered`: the answer had been heard to its end (the turn was being stored).
+ */
+export type CutOutcome = "utterance_dropped" | "unanswered" | "answer_cut" | "answered";
 
 export type VoiceEmittedType = VoiceEmitted["type"];

@@ -47,6 +47,7 @@ import {
   DEFAULT_DEMO_TEXT,
   DEFAULT_ENGINE_INFO,
   DEFAULT_SYSTEM_PROMPT,
+  type CutOutcome,
   type Phase,
   type TurnRequest,
   type TurnStage,
@@ -101,6 +102,20 @@ function turnInput(c: VoiceContext, session: TurnReportTarget): TurnInput {
     },
     session,
   };
+}
+
+/** The client that sent a user's command (user.listen, user.text, user.demo, user.stop_speaking), null for any other event. */
+function commandClient(event: VoiceEvent): string | null {
+  if (event.type === "user.listen" || event.type === "user.text" || event.type === "user.demo" || event.type === "user.stop_speaking") return event.client ?? null;
+  return null;
+}
+
+/** What the user of the running turn got when it is cut (`remembering`: the turn was storing its answer, heard whole). */
+function cutOutcome(c: VoiceContext, remembering: boolean): CutOutcome {
+  if (c.phase === "listening") return "utterance_dropped";
+  if (remembering) return "answered";
+  // What was heard, as reported just before the cut (answering only): the same test as rememberCut's.
+  return c.heard && c.heard.turnId === turnId(c) && heardSomething(c.heard.text) ? "answer_cut" : "unanswered";
 }
 
 /**
@@ -165,10 +180,11 @@ export const voiceMachine = setup({
       let request: TurnRequest;
       // The turn's user is that of the command that started it; a continuous session's next turn keeps it.
       const userId = "userId" in event && event.userId !== undefined ? event.userId : event.type.startsWith("user.") ? DEFAULT_USER_ID : context.request.userId;
-      if (event.type === "user.listen") request = { mode: event.mode, text: null, userId };
-      else if (event.type === "user.text") request = { mode: "text", text: event.text, userId };
-      else if (event.type === "user.demo") request = { mode: "demo", text: event.text ?? context.demoText, userId };
-      else request = { mode: "continuous", text: null, userId };
+      if (event.type === "user.listen") request = { mode: event.mode, text: null, userId, client: event.client ?? null };
+      else if (event.type === "user.text") request = { mode: "text", text: event.text, userId, client: event.client ?? null };
+      else if (event.type === "user.demo") request = { mode: "demo", text: event.text ?? context.demoText, userId, client: event.client ?? null };
+      // A continuous session's next turn hears its audio owner.
+      else request = { mode: "continuous", text: null, userId, client: context.audioOwner };
       // stt_start opens a voice session (or a new one, on barge-in): its client owns the audio.
       if (event.type === "user.listen") {
         enqueue.assign({ listenMode: event.mode, stopAfterTurn: false, audioOwner: event.client ?? null, echoCancellation: event.echoCancellation ?? false });
@@ -189,7 +205,7 @@ export const voiceMachine = setup({
       enqueue.assign({ stopAfterTurn: true });
     }),
     /** Cut the running turn: close its open streams, end it, say why (and which turn replaces it). */
-    interruptTurn: enqueueActions(({ context, enqueue, self }, params: { reason: "barge_in" | "stop" | "shutdown" }) => {
+    interruptTurn: enqueueActions(({ context, event, enqueue, self }, params: { reason: "barge_in" | "stop" | "shutdown" }) => {
       const id = turnId(context);
       // Read from the live snapshot: pure traversals (xstate/graph) run without live children.
       const turn = self.getSnapshot()?.children?.turn?.getSnapshot();
@@ -199,12 +215,18 @@ export const voiceMachine = setup({
       } else {
         enqueue.emit({ type: "turn.ended", turnId: id, mode: context.request.mode, outcome: "interrupted" });
       }
+      // Who asked, what they got, and whose command cut it: so every client can tell its own turn was taken over.
+      const live = turn && turn.status === "active" ? turn : null;
       enqueue.emit({
         type: "turn.interrupted",
         turnId: id,
         reason: params.reason,
         state: context.phase,
+        outcome: cutOutcome(context, live?.matches("remembering") ?? false),
+        client: context.request.client,
+        question: live ? live.context.userText : context.request.mode === "text" ? context.request.text : null,
         by: params.reason === "barge_in" ? nextTurnId(context) : null,
+        byClient: commandClient(event),
       });
     }),
     /** The running turn says how far its answer was heard (it is about to be cut, or every listener left early). */
@@ -284,7 +306,7 @@ export const voiceMachine = setup({
     echoCancellation: false,
     stopAfterTurn: false,
     turnCount: 0,
-    request: { mode: "text", text: null, userId: DEFAULT_USER_ID },
+    request: { mode: "text", text: null, userId: DEFAULT_USER_ID, client: null },
     history: [],
     heard: null,
     storingCut: [],

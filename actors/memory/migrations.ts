@@ -5,13 +5,13 @@
  * previous version intact. Migrations are append-only: never edit a shipped
  * one, add the next.
  */
-import type { Database } from "better-sqlite3";
+import { immediateTransaction, pragmaValue, type SqliteDatabase } from "./sqlite-driver.js";
 
 /** One schema step: `up` runs inside a transaction together with the version bump. */
 export interface Migration {
   version: number;
   description: string;
-  up(db: Database): void;
+  up(db: SqliteDatabase): void;
 }
 
 /** Every migration in order; `version` is 1-based and contiguous. */
@@ -96,23 +96,23 @@ export class SchemaTooNewError extends Error {
  * transaction (so two processes cannot migrate at once) and re-reads the
  * version inside it. Returns the versions applied.
  */
-export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+export function migrate(db: SqliteDatabase, migrations: readonly Migration[] = MIGRATIONS): number[] {
   const applied: number[] = [];
   const target = migrations.length;
-  const readVersion = () => db.pragma("user_version", { simple: true }) as number;
+  const readVersion = () => pragmaValue(db, "user_version") as number;
   const initial = readVersion();
   if (initial > target) throw new SchemaTooNewError(initial, target);
   for (const migration of migrations) {
-    const step = db.transaction(() => {
+    const step = () => {
       const current = readVersion();
       if (current >= migration.version) return false;
       if (current !== migration.version - 1) throw new Error(`Cannot apply migration ${migration.version} to schema version ${current}`);
       migration.up(db);
       // PRAGMA takes no bound parameters; the value is our own integer.
-      db.pragma(`user_version = ${migration.version}`);
+      pragmaValue(db, "user_version", migration.version);
       return true;
-    });
-    if (step.immediate()) applied.push(migration.version);
+    };
+    if (immediateTransaction(db, step)) applied.push(migration.version);
   }
   return applied;
 }

@@ -48,7 +48,8 @@ export interface ConversationTurn {
   /** Totals of the spoken answer (tts_result), once synthesised. */
   speech: { audioMs: number; chunks: number; interrupted: boolean } | null;
   latency: EventData<"latency_trace"> | null;
-  interruption: { reason: EventData<"turn_interrupted">["reason"]; state: string; by: string | null } | null;
+  /** How the turn was cut short (turn_interrupted), null while it was not; see ConversationInterruption. */
+  interruption: ConversationInterruption | null;
   /**
    * The answer was not heard to its end; null while nothing says so. Set by
    * `turn_interrupted` (what was heard: `text`, the whole sentences heard
@@ -61,6 +62,27 @@ export interface ConversationTurn {
   heard: { text: string | null; ms: number | null } | null;
   /** Stage failures: stt_error, llm_error, tts_error, memory_error (with its `operation`), tool_error. */
   errors: ConversationError[];
+}
+
+/**
+ * How a turn was cut short, and by whom (turn_interrupted). With several
+ * clients in one conversation, `client` and `byClient` say whose turn it
+ * was and whose command took it over: when they differ (and `byClient` is
+ * not null), another client did. Client ids are those of the welcome
+ * (`CodaClient.clientId`); null where no client did, or where a server from
+ * before these fields did not say.
+ */
+export interface ConversationInterruption {
+  reason: EventData<"turn_interrupted">["reason"];
+  state: string;
+  /** The turn that replaced it (barge-in). */
+  by: string | null;
+  /** What the turn's user got: its utterance dropped, its question unanswered, its answer cut after some was heard, or its answer heard whole; null from a server that did not say. */
+  outcome: NonNullable<EventData<"turn_interrupted">["outcome"]> | null;
+  /** The client whose command started the cut turn. */
+  client: string | null;
+  /** The client whose command cut it (the new turn's, or stop_speaking's). */
+  byClient: string | null;
 }
 
 /** One stage failure of a turn. */
@@ -165,7 +187,19 @@ export class Conversation {
         if (e.type === "llm_error" && !t.assistant) t.assistant = e.data.partial_text;
         break;
       case "turn_interrupted":
-        t.interruption = { reason: e.data.reason, state: e.data.state, by: e.data.by };
+        t.interruption = {
+          reason: e.data.reason,
+          state: e.data.state,
+          by: e.data.by,
+          outcome: e.data.outcome ?? null,
+          client: e.data.client ?? null,
+          byClient: e.data.by_client ?? null,
+        };
+        // A typed question cut before its recall named it: the cut says what it was.
+        if (t.user === null && e.data.question) {
+          t.user = e.data.question;
+          t.userFinal = true;
+        }
         t.heard = { text: e.data.heard_text, ms: e.data.heard_ms };
         t.status = "interrupted";
         break;

@@ -21,7 +21,14 @@ export {
   type WebSocketConstructor,
   type WebSocketLike,
 } from "./client.js";
-export { Conversation, type ConversationError, type ConversationOptions, type ConversationToolCall, type ConversationTurn } from "./conversation.js";
+export {
+  Conversation,
+  type ConversationError,
+  type ConversationInterruption,
+  type ConversationOptions,
+  type ConversationToolCall,
+  type ConversationTurn,
+} from "./conversation.js";
 export type { EventData, EventType, ServerEvent, ServerEventOf } from "../protocol/events.js";
 export { CommandError, CLIENT_ERROR_CODES, type ClientErrorCode } from "./errors.js";
 export { backoffDelay, resolveBackoff, type Backoff, type BackoffOptions } from "./backoff.js";

@@ -9,7 +9,9 @@
  * - the way in: pipeline commands become machine events (commands.ts) and
  *   are refused with ProtocolError `busy` / `invalid_state` / `unavailable`
  *   when the machine cannot take them (`snapshot.can(event)`: the refusal
- *   rules are the machine's own); microphone frames go through audio-in.ts
+ *   rules are the machine's own), and the release of an utterance another
+ *   command cut with `overtaken` (audio-in.ts keeps which client's it was);
+ *   microphone frames go through audio-in.ts
  *   and, while an answer plays, the barge-in watch (barge-in-watch.ts);
  * - the playout clock (playout.ts), whose reports go to the session machine
  *   as session events (`playout.*`), which passes them to its turn.
@@ -28,11 +30,11 @@ import type { AudioSource } from "../../actors/stt/types.js";
 import { energyVadProvider, isVadProvider, type VadOptions, type VadProvider } from "../../actors/stt/vad.js";
 import { onVoiceEmitted } from "../../machines/emitted.js";
 import { turnId as runningTurnId, voiceMachine, withStageActors } from "../../machines/voice.js";
-import type { UserEvent, VoiceEvent, VoiceMachineInput } from "../../machines/voice-types.js";
+import { DEFAULT_DEADLINES, type UserEvent, type VoiceEvent, type VoiceMachineInput } from "../../machines/voice-types.js";
 import { ProtocolError, type EventData, type MachineState } from "../protocol/index.js";
 import { AudioIn, type AudioSession } from "./audio-in.js";
 import { BargeInWatch, type BargeInPolicy } from "./barge-in-watch.js";
-import { mayCutTurn, refusal, toMachineEvent } from "./commands.js";
+import { mayCutTurn, overtakenRefusal, refusal, toMachineEvent } from "./commands.js";
 import { Egress } from "./egress.js";
 import { Outbox } from "./outbox.js";
 import type { CommandSource, Pipeline, PipelineCommand } from "./pipeline.js";
@@ -137,7 +139,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     onSpeech: watchOnSpeech,
   });
   const clientAudio = audio instanceof ClientAudioSource ? audio : null;
-  const audioIn = new AudioIn({ source: clientAudio, watch, now });
+  const audioIn = new AudioIn({ source: clientAudio, watch, now, overtakenQuietMs: options.machine?.deadlines?.sttMs ?? DEFAULT_DEADLINES.sttMs });
 
   const outbox = new Outbox(logger);
   const playout = new Playout({
@@ -177,7 +179,11 @@ export function createBridge(options: BridgeOptions): Bridge {
     }),
   );
   const actor = createActor(machine, { ...options.actorOptions, input });
-  onVoiceEmitted(actor, egress.emitted);
+  onVoiceEmitted(actor, (e) => {
+    // A client's utterance cut by another command: its release gets `overtaken`, not a bare refusal.
+    if (e.type === "turn.interrupted") audioIn.cut(e);
+    egress.emitted(e);
+  });
   const subscription: Subscription = actor.subscribe({
     next(snapshot) {
       audioIn.follow(snapshot.context);
@@ -238,7 +244,13 @@ export function createBridge(options: BridgeOptions): Bridge {
       if (!running()) throw new ProtocolError("unavailable", "The voice pipeline has stopped");
       const snapshot = actor.getSnapshot();
       const event = toMachineEvent(command, source);
-      if (!snapshot.can(event)) {
+      const overtaken = audioIn.overtaken(source.clientId);
+      // Any command of its own moves the client on from an utterance another command cut.
+      if (overtaken) audioIn.settle(source.clientId);
+      const can = snapshot.can(event);
+      // The release of an utterance another command cut: say so, and never end someone else's utterance with it.
+      if (overtaken && command.type === "stt_stop" && (!can || snapshot.context.audioOwner !== source.clientId)) throw overtakenRefusal(source.clientId, overtaken);
+      if (!can) {
         // The utterance this client was ending has just ended (the VAD, or the recogniser, was first): nothing left to stop.
         if (command.type === "stt_stop" && audioIn.withinGrace(source.clientId)) return;
         throw refusal(command, snapshot.context.phase);
@@ -247,6 +259,7 @@ export function createBridge(options: BridgeOptions): Bridge {
     },
 
     clientGone(clientId: string): void {
+      audioIn.settle(clientId);
       if (running()) actor.send({ type: "user.left", client: clientId });
     },
 

@@ -4,10 +4,12 @@
  * command that starts a turn names the connection's user), and
  * the error that refuses one the machine cannot take in its current state.
  * Whether it can is the machine's own rule (`snapshot.can`, asked by the
- * bridge); this module only words the refusal. Pure functions.
+ * bridge); this module only words the refusal, and the answer to the
+ * release of an utterance another command cut (`overtaken`). Pure functions.
  */
 import type { Phase, UserEvent } from "../../machines/voice-types.js";
 import { ProtocolError } from "../protocol/index.js";
+import type { OvertakenUtterance } from "./audio-in.js";
 import type { CommandSource, PipelineCommand } from "./pipeline.js";
 
 /** The machine event for a pipeline command sent by `source`. */
@@ -19,11 +21,11 @@ export function toMachineEvent(command: PipelineCommand, source: CommandSource):
     case "stt_stop":
       return { type: "user.stop_listening" };
     case "demo_flow":
-      return command.data?.text === undefined ? { type: "user.demo", ...user(source) } : { type: "user.demo", text: command.data.text, ...user(source) };
+      return command.data?.text === undefined ? { type: "user.demo", client: source.clientId, ...user(source) } : { type: "user.demo", text: command.data.text, client: source.clientId, ...user(source) };
     case "text_input":
-      return { type: "user.text", text: command.data.text, ...user(source) };
+      return { type: "user.text", text: command.data.text, client: source.clientId, ...user(source) };
     case "stop_speaking":
-      return { type: "user.stop_speaking" };
+      return { type: "user.stop_speaking", client: source.clientId };
   }
 }
 
@@ -46,6 +48,17 @@ export function refusal(command: PipelineCommand, phase: Phase): ProtocolError {
     default:
       return new ProtocolError("busy", `The assistant cannot take ${command.type} now (state: ${phase})`);
   }
+}
+
+/**
+ * The answer to an stt_stop from `clientId` whose utterance another
+ * command cut (`overtaken`; docs/protocol.md, "Several clients in one
+ * conversation"): what took over, and that there is nothing left to stop.
+ */
+export function overtakenRefusal(clientId: string, o: OvertakenUtterance): ProtocolError {
+  const who = o.byClient === null ? "another question" : o.byClient === clientId ? "your own question" : `another client's question (${o.byClient})`;
+  const by = o.by === null ? "" : ` (turn ${o.by})`;
+  return new ProtocolError("overtaken", `Your utterance (turn ${o.turnId}) was dropped before it was heard: ${who} took over${by}. Nothing to stop; send stt_start to speak again`);
 }
 
 /** Whether `event` cuts a running turn when the machine takes it (so what was heard of its answer must be known first). */

@@ -23,7 +23,7 @@ export interface CommandSource {
 export interface Pipeline {
   /**
    * Apply one validated command. Returns when the machine accepted it.
-   * @throws ProtocolError `busy` | `invalid_state` | `unavailable` when it is refused; nothing changed then.
+   * @throws ProtocolError `busy` | `invalid_state` | `overtaken` | `unavailable` when it is refused; nothing changed then.
    */
   dispatch(command: PipelineCommand, source: CommandSource): void;
   /** Protocol-ready events, in order. The server validates, logs and broadcasts them. */

@@ -133,7 +133,18 @@ function ownWireEvent(e: VoiceEmitted, f: WireFigures): EventInput | null {
     case "turn.interrupted":
       return {
         type: "turn_interrupted",
-        data: { turn_id: e.turnId, reason: e.reason, state: e.state, by: e.by, heard_ms: f.heard?.heardMs ?? 0, heard_text: f.heard?.text ?? "" },
+        data: {
+          turn_id: e.turnId,
+          reason: e.reason,
+          state: e.state,
+          outcome: e.outcome,
+          client: e.client,
+          question: e.question,
+          by: e.by,
+          by_client: e.byClient,
+          heard_ms: f.heard?.heardMs ?? 0,
+          heard_text: f.heard?.text ?? "",
+        },
       };
     // Timing marks (turn.started, memory.recall_started, llm.round_ended, tools.finished) and audio chunks (tts.audio).
     default:

@@ -24,7 +24,9 @@ export const COMMAND_DATA = {
         ),
     })
     .describe("Start listening (speech to text)"),
-  stt_stop: empty.describe("Stop listening; in push_to_talk the utterance heard so far is the user's turn"),
+  stt_stop: empty.describe(
+    "Stop listening; in push_to_talk the utterance heard so far is the user's turn. If another command cut your utterance first (turn_interrupted outcome utterance_dropped), it is answered with command_error overtaken",
+  ),
   demo_flow: z
     .object({
       text: z.string().trim().min(1).max(2000).optional().describe("What the scripted recogniser 'hears'; a built-in demo utterance when omitted"),

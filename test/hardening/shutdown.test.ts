@@ -10,10 +10,11 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { pragmaValue } from "../../actors/memory/sqlite-driver.js";
 import { TestClient } from "../helpers/client.js";
 import { runCli, type RunningCli } from "../helpers/cli.js";
+import { openReadOnly } from "../helpers/sqlite.js";
 
 /** Documented in docs/reliability.md: SIGTERM to exit, with clients and an active turn. */
 const EXIT_BOUND_MS = 5000;
@@ -71,9 +72,9 @@ describe("shutdown", () => {
 
     // The memory file: whole, checkpointed, each turn entirely or not at all.
     expect(existsSync(`${db}-wal`) ? statSync(`${db}-wal`).size : 0).toBe(0);
-    const sql = new Database(db, { readonly: true });
+    const sql = openReadOnly(db);
     try {
-      expect(sql.pragma("integrity_check", { simple: true })).toBe("ok");
+      expect(pragmaValue(sql, "integrity_check")).toBe("ok");
       const rows = sql.prepare("SELECT kind, text, user_text, answer, turn_id FROM memories ORDER BY seq").all() as { kind: string; text: string; user_text: string | null; answer: string | null; turn_id: string | null }[];
       expect(rows.length).toBeGreaterThanOrEqual(1);
       for (const r of rows) {

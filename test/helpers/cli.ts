@@ -1,8 +1,21 @@
-/** Run the real CLI (server/app/cli.ts through tsx) as a child process for end-to-end tests. */
+/**
+ * Run the real CLI as a child process for end-to-end tests: compiled, as
+ * `npm start` runs it (the run's compiled copy of the sources, built once by
+ * test/helpers/compiled-build.ts), or, in a run without that global setup,
+ * server/app/cli.ts through tsx.
+ */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inject } from "vitest";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** Node arguments that start the CLI (before its own options): the compiled cli.js, else the sources through tsx. */
+export function cliArgs(): string[] {
+  const compiled = inject("compiledRoot");
+  return compiled ? [join(compiled, "dist", "server", "app", "cli.js")] : ["--import", "tsx", "server/app/cli.ts"];
+}
 
 /** Keep CLI tests off the user's ~/.coda and off any local model server unless a test says otherwise. */
 export const CLI_TEST_ENV: NodeJS.ProcessEnv = { CODA_MEMORY_DB: "off", CODA_LLM_ENGINE: "builtin" };
@@ -17,7 +30,7 @@ export interface RunningCli {
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/app/cli.ts", ...args], {
+  const child = spawn(process.execPath, [...cliArgs(), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...CLI_TEST_ENV, ...env },
   });

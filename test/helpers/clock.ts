@@ -1,9 +1,27 @@
 /**
- * A clock the test moves by hand (server/pipeline/playout.ts Clock): `advance(ms)`
- * runs every timer that falls due, in time order, including timers those
- * timers set.
+ * Playout clocks for tests (server/pipeline/playout.ts Clock):
+ * - ManualClock, moved by hand: `advance(ms)` runs every timer that falls
+ *   due, in time order, including timers those timers set;
+ * - fastClock(factor), the system clock run `factor` times faster, for a
+ *   test with real engines in which a listener that never reports its
+ *   playback (a plain `?audio=1` client) would otherwise be waited for in
+ *   real time, and nothing is asserted about that wait.
  */
 import type { Clock } from "../../server/pipeline/playout.js";
+
+/**
+ * The system clock (performance.now and the global timers) running `factor` times faster.
+ * @example startPipeline(closers, { playoutClock: fastClock(20) }) // 3 s of speech plays out in 150 ms
+ */
+export function fastClock(factor: number): Clock {
+  if (!(factor >= 1)) throw new TypeError("fastClock factor must be at least 1");
+  const start = performance.now();
+  return {
+    now: () => start + (performance.now() - start) * factor,
+    setTimeout: (fn, ms) => setTimeout(fn, Math.max(0, ms) / factor),
+    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  };
+}
 
 export class ManualClock implements Clock {
   #now = 0;

@@ -21,7 +21,7 @@ import { onVoiceEmitted } from "../../machines/emitted.js";
 import { withStageActors } from "../../machines/voice.js";
 import type { VoiceEmitted } from "../../machines/voice-types.js";
 import { checkEmitted } from "./emitted-rules.js";
-import { inertStages } from "./turn-graph-fixture.js";
+import { answerWhole, inertStages } from "./turn-graph-fixture.js";
 
 function start(stages: Partial<typeof inertStages> = {}) {
   const actor = createActor(withStageActors({ ...inertStages, ...stages }), { input: { turnPrefix: "t" } });
@@ -37,14 +37,7 @@ const settle = () => new Promise((r) => setTimeout(r, 10));
 /** A typed turn that has spoken its whole one-sentence answer and is playing it out. */
 function playingTurn(s: ReturnType<typeof start>) {
   s.actor.send({ type: "user.text", text: "tell me a story" });
-  for (const e of [
-    { type: "xstate.done.actor.recall", output: [] },
-    { type: "llm.delta", text: "Once upon a time there was a fox." },
-    { type: "llm.sentence", text: "Once upon a time there was a fox." },
-    { type: "tts.chunk", pcm: new Uint8Array(4), audioMs: 2000 },
-    { type: "llm.done", finishReason: "stop", toolCalls: [] },
-    { type: "tts.done" },
-  ]) s.turn().send(e as never);
+  answerWhole(s.turn());
   expect(s.turn().getSnapshot().value).toBe("playing");
 }
 

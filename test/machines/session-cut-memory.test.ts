@@ -75,7 +75,7 @@ describe("the session remembers a cut turn as heard", () => {
     await settle();
     expect((await memory.list({ userId: "bob" })).map((m) => [m.turnId, m.interrupted])).toEqual([["t1", true]]);
     expect(await memory.list({ userId: "ana" })).toEqual([]);
-    expect(actor.getSnapshot().context.request).toEqual({ mode: "text", text: "stop, tell me the time", userId: "ana" });
+    expect(actor.getSnapshot().context.request).toEqual({ mode: "text", text: "stop, tell me the time", userId: "ana", client: null });
     actor.stop();
   });
 

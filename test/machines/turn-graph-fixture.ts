@@ -2,9 +2,10 @@
  * What the model-based tests of the turn machine share: the inputs (one per
  * way a turn starts), the events (with payloads) the graph is explored with,
  * an abstraction of the context that keeps the state space finite, and the
- * machine with inert stage actors so that only the explored events move it.
+ * machine with inert stage actors so that only the explored events move it
+ * (`answerWhole` drives such a turn through its answer by hand).
  */
-import { fromCallback, fromPromise, type AnyEventObject, type SnapshotFrom } from "xstate";
+import { fromCallback, fromPromise, type AnyActorRef, type AnyEventObject, type SnapshotFrom } from "xstate";
 import type {
   DemoSttInput,
   LlmInput,
@@ -116,3 +117,19 @@ export const inertStages = {
 };
 
 export const inertTurn = turnMachine.provide({ actors: inertStages });
+
+/**
+ * Drive a typed turn over inert stages through its whole answer: recalled
+ * nothing, one sentence generated and synthesised (2 s of audio). The turn
+ * is then `playing` (its answer being heard).
+ */
+export function answerWhole(turn: AnyActorRef): void {
+  for (const e of [
+    { type: "xstate.done.actor.recall", output: [] },
+    { type: "llm.delta", text: "Once upon a time there was a fox." },
+    { type: "llm.sentence", text: "Once upon a time there was a fox." },
+    { type: "tts.chunk", pcm: new Uint8Array(4), audioMs: 2000 },
+    { type: "llm.done", finishReason: "stop", toolCalls: [] },
+    { type: "tts.done" },
+  ]) turn.send(e);
+}

@@ -7,7 +7,7 @@
 // (`client.conversation`), so the page and any other client of the typed
 // client agree on what each turn was.
 import { CodaClient } from "/dashboard/client.js";
-import { ConversationView } from "./conversation.js";
+import { ConversationView, takeoverText } from "./conversation.js";
 import { byId, errorText } from "./dom.js";
 import { EventLog } from "./eventlog.js";
 import { LatencyChart } from "./latency.js";
@@ -35,7 +35,7 @@ const memory = new MemoryPanel(
   client,
   () => showCutTurns(),
 );
-const conversation = new ConversationView(byId("conversation"), (id) => memory.heard(id));
+const conversation = new ConversationView(byId("conversation"), (id) => memory.heard(id), { me: () => client.clientId, turnOf: (id) => client.conversation.turn(id) });
 const latency = new LatencyChart(byId("latency"));
 const logScroll = /** @type {HTMLElement} */ (document.querySelector(".log-scroll"));
 const log = new EventLog(/** @type {HTMLTableElement} */ (byId("log")), /** @type {HTMLSelectElement} */ (byId("log-filter")), logScroll, byId("log-audio"));
@@ -154,6 +154,14 @@ client.on("event", (e, meta) => {
   const turnId = "turn_id" in e.data ? e.data.turn_id : null;
   const turn = typeof turnId === "string" ? client.conversation.turn(turnId) : undefined;
   if (turn) conversation.show(turn);
+  // A turn that took another over names its question there once it is known.
+  if (turn && (e.type === "stt_start" || e.type === "stt_result" || e.type === "memory_recall")) {
+    for (const cut of client.conversation.turns) {
+      if (cut.interruption?.by !== turn.id) continue;
+      conversation.show(cut);
+      if (takenOver?.id === cut.id && notice.textContent === takenOver.text) sayTakenOver(cut);
+    }
+  }
   if (e.type === "state_change") showPhase(e.data.state, e.data.path);
   else if (e.type === "tts_start") showVoice(e.data.engine, e.data.voice);
   else if (e.type === "latency_trace") latency.add(e.data);
@@ -163,11 +171,23 @@ client.on("event", (e, meta) => {
   }
   if (chart && phase !== "idle") showStage(e, meta.replayed);
   if (!meta.replayed) {
+    // This page's question taken over by another client's: say so at once, in the header too.
+    if (e.type === "turn_interrupted" && turn && e.data.client === client.clientId) sayTakenOver(turn);
     if (e.type === "turn_interrupted") player.cut(e.data.turn_id);
     else if (e.type === "tts_result" && !e.data.interrupted) player.synthesised(e.data.turn_id);
     else if (e.type === "state_change" && e.data.state === "idle" && continuousOn && e.data.mode === null) setContinuous(false);
   }
 });
+
+/** The page's own turn another client took over, as the header last said it (said again once the other question is known). @type {{ id: string, text: string } | null} */
+let takenOver = null;
+/** @param {import("/dashboard/client.js").ConversationTurn} turn */
+function sayTakenOver(turn) {
+  const text = takeoverText(turn, client.clientId, (id) => client.conversation.turn(id));
+  if (!text) return;
+  takenOver = { id: turn.id, text };
+  say(text);
+}
 
 /**
  * What the statechart learns from an event besides state_change: the state
@@ -207,7 +227,16 @@ fetch("/dashboard/machine.json")
 
 /** @param {unknown} err */
 function report(err) {
-  say(errorText(err));
+  // Releasing push-to-talk after another client's question took the utterance over is no failure: say what happened.
+  if (err instanceof Error && "code" in err && err.code === "overtaken") say(overtakenText() ?? err.message);
+  else say(errorText(err));
+}
+
+/** What took over this page's last utterance, from the conversation (the server's `overtaken` message names the same). */
+function overtakenText() {
+  const me = client.clientId;
+  const cut = client.conversation.turns.findLast((t) => t.interruption?.client === me && t.interruption.outcome === "utterance_dropped");
+  return cut ? takeoverText(cut, me, (id) => client.conversation.turn(id)) : null;
 }
 
 /** @param {() => Promise<unknown>} action */

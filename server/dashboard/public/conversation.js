@@ -3,11 +3,45 @@
 // rebuilds the turns from the replay and from live events. The page draws a
 // turn again whenever one of its events arrives. Entries are keyed by server
 // run and turn id (turn ids start again after a restart); the turns of an
-// earlier run stay as they were, under a divider.
+// earlier run stay as they were, under a divider. A turn another client's
+// command took over says so in plain words (`takeoverText`).
 import { clip, h, ms } from "./dom.js";
 
 /** @typedef {import("/dashboard/client.js").ConversationTurn} Turn */
-/** @typedef {{ li: HTMLLIElement, mode: HTMLElement, user: HTMLElement, chips: HTMLElement, assistant: HTMLElement, latency: HTMLElement, chipsKey: string }} Entry */
+/** @typedef {{ li: HTMLLIElement, mode: HTMLElement, user: HTMLElement, chips: HTMLElement, takeover: HTMLElement, assistant: HTMLElement, latency: HTMLElement, chipsKey: string }} Entry */
+
+/**
+ * Who took a turn over and what happened to it, for people, or null when no
+ * other client's command cut it (not cut, cut by its own client, or by the
+ * server stopping): "Another client (c3) asked “what time is it” — your
+ * question “tell me a story” was not answered."
+ * @param {Turn} turn the cut turn
+ * @param {string | null} me this page's client id
+ * @param {(id: string) => Turn | undefined} turnOf a turn of the conversation by id (the one that took over)
+ * @returns {string | null}
+ */
+export function takeoverText(turn, me, turnOf) {
+  const i = turn.interruption;
+  if (!i || i.byClient === null || i.byClient === i.client || i.reason === "shutdown") return null;
+  const taker = i.byClient === me ? "You" : `Another client (${i.byClient})`;
+  const next = i.by ? turnOf(i.by) : undefined;
+  const did =
+    i.reason === "stop" ? "stopped the answer"
+    : next?.user ? `asked “${clip(next.user, 80)}”`
+    : next?.mode && next.mode !== "text" ? "started speaking"
+    : "asked a question";
+  const whose = i.client === me ? "your" : i.client ? `${i.client}'s` : "the";
+  const question = turn.user ? ` “${clip(turn.user, 80)}”` : "";
+  const heard = turn.heard?.ms ? ` after ${(turn.heard.ms / 1000).toFixed(1)} s of its answer was heard` : " before its answer was heard to the end";
+  /** @type {Record<NonNullable<typeof i.outcome>, string>} */
+  const what = {
+    utterance_dropped: `${whose} utterance was dropped before it was heard`,
+    unanswered: `${whose} question${question} was not answered`,
+    answer_cut: `${whose} question${question} was cut off${heard}`,
+    answered: `${whose} question${question} had already been answered`,
+  };
+  return `${taker} ${did} — ${what[i.outcome ?? "unanswered"]}.`;
+}
 
 /** Most turns drawn (the oldest go first). */
 const MAX_TURNS = 60;
@@ -18,10 +52,12 @@ export class ConversationView {
   /**
    * @param {HTMLElement} list the <ol> the turns go in
    * @param {(memoryId: string) => string | null} heardFromMemory what a stored memory says was heard of a cut answer, when it is known
+   * @param {{ me: () => string | null, turnOf: (id: string) => Turn | undefined }} [who] this page's client id, and the conversation's turns by id (to say who took a turn over)
    */
-  constructor(list, heardFromMemory) {
+  constructor(list, heardFromMemory, who = { me: () => null, turnOf: () => undefined }) {
     this.list = list;
     this.heardFromMemory = heardFromMemory;
+    this.who = who;
     /** @type {Map<string, Entry>} */
     this.entries = new Map();
     this.run = 0;
@@ -46,6 +82,7 @@ export class ConversationView {
     e.mode.textContent = turn.mode ? turn.mode.replace(/_/g, " ") : "";
     this.#user(e, turn);
     this.#chips(e, turn);
+    this.#takeover(e, turn);
     this.#assistant(e, turn);
     this.#latency(e, turn);
     this.#scroll();
@@ -59,12 +96,13 @@ export class ConversationView {
     const mode = h("span", { class: "mode" });
     const user = h("div", { class: "bubble user partial", hidden: true });
     const chips = h("div", { class: "chips" });
+    const takeover = h("p", { class: "takeover", hidden: true });
     const assistant = h("div", { class: "bubble assistant", hidden: true });
     const latency = h("div", { class: "latency-line", hidden: true });
-    const li = h("li", { class: "turn", dataset: { turn: id } }, h("div", { class: "head" }, h("span", {}, id), mode), user, chips, assistant, latency);
+    const li = h("li", { class: "turn", dataset: { turn: id } }, h("div", { class: "head" }, h("span", {}, id), mode), user, chips, takeover, assistant, latency);
     this.list.append(li);
     /** @type {Entry} */
-    const entry = { li, mode, user, chips, assistant, latency, chipsKey: "" };
+    const entry = { li, mode, user, chips, takeover, assistant, latency, chipsKey: "" };
     this.entries.set(key, entry);
     for (const [oldKey, old] of this.entries) {
       if (this.entries.size <= MAX_TURNS) break;
@@ -104,6 +142,14 @@ export class ConversationView {
     if (key === e.chipsKey) return;
     e.chipsKey = key;
     e.chips.replaceChildren(...chips.map(([kind, title, text, extra]) => h("div", { class: `chip ${kind}` }, h("b", {}, title), text, extra ? h("span", { class: "dim" }, extra) : null)));
+  }
+
+  /** @param {Entry} e @param {Turn} t */
+  #takeover(e, t) {
+    const text = takeoverText(t, this.who.me(), this.who.turnOf);
+    e.takeover.hidden = text === null;
+    e.takeover.textContent = text ?? "";
+    e.li.classList.toggle("taken-over", text !== null);
   }
 
   /** @param {Entry} e @param {Turn} t */

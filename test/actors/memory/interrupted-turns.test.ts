@@ -5,13 +5,15 @@
  * mark existed (schema version 1) upgrades with every memory kept, every
  * old memory reading as not interrupted, and recall and search still working.
  */
-import Database from "better-sqlite3";
+import Database from "libsql";
 import { afterEach, describe, expect, it } from "vitest";
 import { InMemoryStore } from "../../../actors/memory/in-memory.js";
 import { MIGRATIONS, SCHEMA_VERSION, migrate } from "../../../actors/memory/migrations.js";
 import { SqliteMemoryStore } from "../../../actors/memory/sqlite.js";
+import { pragmaValue } from "../../../actors/memory/sqlite-driver.js";
 import type { MemoryStore } from "../../../actors/memory/types.js";
 import { useMemoryStores } from "../../helpers/memory-stores.js";
+import { columns, openReadOnly } from "../../helpers/sqlite.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 
 const cleanups: (() => void | Promise<void>)[] = [];
@@ -74,9 +76,9 @@ describe("sqlite store: a version 1 database upgrades", () => {
     await store.close();
 
     // The upgrade is recorded: the file is at the current version and the mark survives a reopen.
-    const raw = new Database(path, { readonly: true });
-    expect(raw.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
-    expect(raw.prepare("SELECT id, interrupted FROM memories ORDER BY seq").all()).toEqual([
+    const raw = openReadOnly(path);
+    expect(pragmaValue(raw, "user_version")).toBe(SCHEMA_VERSION);
+    expect(columns(raw.prepare("SELECT id, interrupted FROM memories ORDER BY seq").all())).toEqual([
       { id: "mem_old1", interrupted: 0 },
       { id: "mem_old2", interrupted: 0 },
       { id: cut.id, interrupted: 1 },

@@ -8,13 +8,13 @@
  * store. The score keeps the relevant memory in a store of one and drops a
  * match on boilerplate in a store of many, on SQLite and PostgreSQL alike.
  */
-import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { ftsAny } from "../../../actors/memory/fts-query.js";
 import { recallTerms } from "../../../actors/memory/query-terms.js";
 import { DEFAULT_MIN_SCORE, relevanceScorer } from "../../../actors/memory/relevance.js";
 import { SqliteMemoryStore } from "../../../actors/memory/sqlite.js";
 import { useMemoryStores } from "../../helpers/memory-stores.js";
+import { openReadOnly } from "../../helpers/sqlite.js";
 import { useTempDir } from "../../helpers/temp-dir.js";
 
 /** The built-in responder's fallback, as it is kept in most turns of a new user's store. */
@@ -119,16 +119,16 @@ describe("what SQLite's BM25 said about the same hits", () => {
     await store.remember({ text: "My cat is called Miso" });
     for (let i = 0; i < 40; i++) await store.storeTurn({ turnId: `t${i}`, user: CHATTER[i % CHATTER.length]!, assistant: FALLBACK });
     await store.close();
-    const raw = new Database(path, { readonly: true });
-    const bm25 = (q: string) => raw.prepare("SELECT -bm25(memories_fts) FROM memories_fts WHERE memories_fts MATCH ? ORDER BY 1 DESC").pluck().all(ftsAny(recallTerms(q)!)) as number[];
+    const raw = openReadOnly(path);
+    const bm25 = (q: string) => (raw.prepare("SELECT -bm25(memories_fts) AS s FROM memories_fts WHERE memories_fts MATCH ? ORDER BY 1 DESC").all(ftsAny(recallTerms(q)!)) as { s: number }[]).map((r) => r.s);
     for (const score of bm25("what time is it?")) expect(score).toBeLessThan(1e-5);
     raw.close();
 
     const alone = new SqliteMemoryStore({ path: `${dir()}/alone.db` });
     await alone.remember({ text: "My cat is called Miso" });
     await alone.close();
-    const single = new Database(`${dir()}/alone.db`, { readonly: true });
-    expect(single.prepare("SELECT -bm25(memories_fts) FROM memories_fts WHERE memories_fts MATCH ?").pluck().get(ftsAny(recallTerms("what is my cat called?")!))).toBeLessThan(1e-5);
+    const single = openReadOnly(`${dir()}/alone.db`);
+    expect((single.prepare("SELECT -bm25(memories_fts) AS s FROM memories_fts WHERE memories_fts MATCH ?").get(ftsAny(recallTerms("what is my cat called?")!)) as { s: number }).s).toBeLessThan(1e-5);
     single.close();
   });
 });

@@ -1,7 +1,7 @@
 /** Faults of the SQLite memory store: corrupt, locked and full databases map to EngineError codes; user data is never destroyed. */
 import { randomBytes } from "node:crypto";
 import { openSync, readdirSync, readFileSync, writeFileSync, writeSync, closeSync } from "node:fs";
-import Database from "better-sqlite3";
+import Database from "libsql";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EngineError } from "../../../actors/engine-error.js";
 import { SqliteMemoryStore } from "../../../actors/memory/sqlite.js";

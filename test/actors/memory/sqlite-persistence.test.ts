@@ -2,11 +2,13 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
+import Database from "libsql";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EngineError } from "../../../actors/engine-error.js";
 import { MIGRATIONS, SCHEMA_VERSION, migrate } from "../../../actors/memory/migrations.js";
 import { SqliteMemoryStore } from "../../../actors/memory/sqlite.js";
+import { pragmaValue, type SqliteDatabase } from "../../../actors/memory/sqlite-driver.js";
+import { columns, openReadOnly } from "../../helpers/sqlite.js";
 import { tempDir } from "../../helpers/temp-dir.js";
 
 let tmp: ReturnType<typeof tempDir>;
@@ -51,9 +53,9 @@ describe("restart", () => {
     // Either the WAL file is gone (last connection) or truncated to zero.
     expect(existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0).toBe(0);
 
-    const raw = new Database(path, { readonly: true });
+    const raw = openReadOnly(path);
     try {
-      expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
+      expect(pragmaValue(raw, "journal_mode")).toBe("wal");
       expect((raw.prepare("SELECT count(*) AS n FROM memories").get() as { n: number }).n).toBe(20);
     } finally {
       raw.close();
@@ -102,9 +104,9 @@ describe("migrations", () => {
     const store = new SqliteMemoryStore({ path });
     await store.remember({ text: "works" });
     await store.close();
-    const raw = new Database(path, { readonly: true });
+    const raw = openReadOnly(path);
     try {
-      expect(raw.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+      expect(pragmaValue(raw, "user_version")).toBe(SCHEMA_VERSION);
       const tables = (raw.prepare("SELECT name FROM sqlite_master WHERE type IN ('table') ORDER BY name").all() as { name: string }[]).map((r) => r.name);
       expect(tables).toContain("memories");
       expect(tables).toContain("memories_fts");
@@ -118,7 +120,7 @@ describe("migrations", () => {
     try {
       expect(migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
       expect(migrate(db)).toEqual([]);
-      expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+      expect(pragmaValue(db, "user_version")).toBe(SCHEMA_VERSION);
     } finally {
       db.close();
     }
@@ -132,15 +134,15 @@ describe("migrations", () => {
         {
           version: MIGRATIONS.length + 1,
           description: "creates a table, then fails",
-          up(d: Database.Database) {
+          up(d: SqliteDatabase) {
             d.exec("CREATE TABLE half_done (x)");
             throw new Error("boom");
           },
         },
       ];
       expect(() => migrate(db, broken)).toThrow("boom");
-      expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
-      expect(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_done'").get()).toEqual({ n: 0 });
+      expect(pragmaValue(db, "user_version")).toBe(SCHEMA_VERSION);
+      expect(columns(db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'half_done'").all())).toEqual([{ n: 0 }]);
     } finally {
       db.close();
     }
@@ -160,8 +162,8 @@ describe("migrations", () => {
     expect(err).toBeInstanceOf(EngineError);
     expect((err as EngineError).code).toBe("storage_error");
     expect((err as EngineError).message).toContain(`schema version ${SCHEMA_VERSION + 5} is newer`);
-    const check = new Database(path, { readonly: true });
-    expect(check.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION + 5);
+    const check = openReadOnly(path);
+    expect(pragmaValue(check, "user_version")).toBe(SCHEMA_VERSION + 5);
     check.close();
   });
 });

@@ -7,10 +7,11 @@
  */
 import { copyFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import Database from "better-sqlite3";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { SCHEMA_VERSION } from "../../../actors/memory/migrations.js";
 import { SqliteMemoryStore } from "../../../actors/memory/sqlite.js";
+import { pragmaValue } from "../../../actors/memory/sqlite-driver.js";
+import { columns, openReadOnly } from "../../helpers/sqlite.js";
 import { tempDir, type TempDir } from "../../helpers/temp-dir.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/memory-v2.db", import.meta.url));
@@ -51,9 +52,9 @@ beforeEach(() => {
 afterEach(() => tmp.remove());
 
 it("the fixture is a version 2 database of six memories", () => {
-  const raw = new Database(path, { readonly: true });
-  expect(raw.pragma("user_version", { simple: true })).toBe(2);
-  expect(raw.prepare("SELECT count(*) FROM memories").pluck().get()).toBe(6);
+  const raw = openReadOnly(path);
+  expect(pragmaValue(raw, "user_version")).toBe(2);
+  expect((raw.prepare("SELECT count(*) AS n FROM memories").get() as { n: number }).n).toBe(6);
   expect(raw.prepare("SELECT name FROM pragma_table_info('memories') WHERE name = 'user_id'").all()).toEqual([]);
   raw.close();
 });
@@ -79,9 +80,9 @@ it("upgrades with every row kept, every memory the default user's, recall, searc
   }
 
   // Recorded in the file: the current version, the new column, every old row the default user's.
-  const raw = new Database(path, { readonly: true });
-  expect(raw.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
-  expect(raw.prepare("SELECT user_id, count(*) AS n FROM memories GROUP BY user_id ORDER BY user_id").all()).toEqual([
+  const raw = openReadOnly(path);
+  expect(pragmaValue(raw, "user_version")).toBe(SCHEMA_VERSION);
+  expect(columns(raw.prepare("SELECT user_id, count(*) AS n FROM memories GROUP BY user_id ORDER BY user_id").all())).toEqual([
     { user_id: "ana", n: 1 },
     { user_id: "default", n: 6 },
   ]);

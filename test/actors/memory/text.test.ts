@@ -5,13 +5,13 @@
  * and cutting long text never leaves half a surrogate pair: in every store,
  * what a call returns is what is listed and recalled later.
  */
-import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { InMemoryStore } from "../../../actors/memory/in-memory.js";
 import { SqliteMemoryStore } from "../../../actors/memory/sqlite.js";
 import { cutText, memoryText } from "../../../actors/memory/text.js";
 import type { MemoryStore } from "../../../actors/memory/types.js";
 import { useMemoryStores } from "../../helpers/memory-stores.js";
+import { openReadOnly } from "../../helpers/sqlite.js";
 import { useTempDir } from "../../helpers/temp-dir.js";
 
 const LONE_HIGH = "\ud800";
@@ -84,8 +84,8 @@ describe("sqlite file", () => {
     const store = new SqliteMemoryStore({ path });
     await store.remember({ text: `lone ${LONE_HIGH} here` });
     await store.close();
-    const raw = new Database(path, { readonly: true });
-    const hex = raw.prepare("SELECT hex(CAST(text AS BLOB)) FROM memories").pluck().get() as string;
+    const raw = openReadOnly(path);
+    const { hex } = raw.prepare("SELECT hex(CAST(text AS BLOB)) AS hex FROM memories").get() as { hex: string };
     raw.close();
     expect(hex).not.toContain("EDA080");
     expect(Buffer.from(hex, "hex").toString("utf8")).toBe("lone \ufffd here");

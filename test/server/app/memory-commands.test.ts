@@ -3,7 +3,7 @@
  * memory_forget answer the requester only, validate their data, and report
  * storage failures as command_error `unavailable` without broadcasting.
  */
-import Database from "better-sqlite3";
+import Database from "libsql";
 import { describe, expect, it } from "vitest";
 import { EngineError } from "../../../actors/engine-error.js";
 import { SqliteMemoryStore } from "../../../actors/memory/sqlite.js";

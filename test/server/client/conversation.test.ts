@@ -4,7 +4,9 @@
  * has them in `client.conversation` from the replay alone, as a client that
  * watched them live has them; it keeps up with live turns; after a drop it
  * resumes from the replay's last_seq without taking back progress the
- * replay had folded.
+ * replay had folded. With several clients, a question another client's
+ * took over says, on each client and on a client joining late, whose it
+ * was, whose command took it over and that it was not answered.
  */
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { CodaClient, ConversationTurn } from "../../../server/client/index.js";
@@ -13,6 +15,8 @@ import { useServers } from "../../helpers/server.js";
 import { newClient, next, record } from "./helpers.js";
 import { until } from "../../helpers/wait.js";
 import { startProxy, type TcpProxy } from "./proxy.js";
+import { hangingOn } from "../../helpers/llm.js";
+import { Conversation } from "../../../server/client/index.js";
 
 let fixture: CodaFixture | undefined;
 let proxy: TcpProxy | undefined;
@@ -48,6 +52,41 @@ const LONG_FACTS = [
 ] as const;
 
 describe("CodaClient.conversation", () => {
+  it("a question another client's took over: every client, and one joining late, has whose it was, whose took over and what it got", async () => {
+    fixture = track(await startCoda({ wordDelayMs: 0, llm: hangingOn(/story/, "12 * 7 is 84.") }));
+    const asker = client(fixture.wsUrl);
+    const other = client(fixture.wsUrl);
+    await Promise.all([asker.connect(), other.connect()]);
+    const thinking = next(asker, "llm_start");
+    await asker.textInput("tell me a long story");
+    await thinking;
+    const answered = new Promise<void>((resolve) => asker.on("latency_trace", (e) => e.data.turn_id === "t2" && resolve()));
+    await other.textInput("what is 12 times 7");
+    await answered;
+    const late = client(fixture.wsUrl);
+    await late.connect();
+    for (const c of [asker, other, late]) {
+      const [cut, answered] = c.conversation.turns;
+      expect(cut).toMatchObject({ id: "t1", user: "tell me a long story", status: "interrupted", assistant: "" });
+      expect(cut!.interruption).toEqual({ reason: "barge_in", state: "thinking", by: "t2", outcome: "unanswered", client: asker.clientId, byClient: other.clientId });
+      expect(answered).toMatchObject({ id: "t2", user: "what is 12 times 7", status: "completed", assistant: "12 * 7 is 84." });
+    }
+    expect(asker.clientId).not.toBe(other.clientId);
+  }, 60_000);
+
+  it("a typed question cut before its recall named it: the cut says what it was", () => {
+    const c = new Conversation();
+    const at = "2026-05-01T12:00:00.000Z";
+    c.apply({ type: "state_change", data: { state: "thinking", previous: "idle", path: "thinking.recalling", turn_id: "t1", mode: null }, timestamp: at, seq: 1 });
+    c.apply({
+      type: "turn_interrupted",
+      data: { turn_id: "t1", reason: "barge_in", state: "thinking", outcome: "unanswered", client: "c1", question: "tell me a story", by: "t2", by_client: "c2", heard_ms: 0, heard_text: "" },
+      timestamp: at,
+      seq: 2,
+    });
+    expect(c.turn("t1")).toMatchObject({ user: "tell me a story", userFinal: true, status: "interrupted", interruption: { outcome: "unanswered", client: "c1", byClient: "c2" } });
+  });
+
   it("a client joining late has the turns it never saw, as a client that watched them", async () => {
     fixture = track(await startCoda({ wordDelayMs: 0, tts: { msPerChar: 60, chunkMs: 100, chunkDelayMs: 3, sound: "silence" } }));
     const watcher = client(fixture.wsUrl);

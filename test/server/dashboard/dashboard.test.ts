@@ -7,7 +7,9 @@
  * shows the wait for the first audio on a scale one slow turn cannot
  * squash; typed questions get answers; an answer cut by a reload or a stop
  * comes back marked cut, as heard; push-to-talk streams the (fake)
- * microphone as PCM; speech is played; a server restart on the same port is
+ * microphone as PCM; speech is played; a question another client's took
+ * over says whose did and what happened to it (and the release of an
+ * overtaken push-to-talk is a plain notice); a server restart on the same port is
  * survived without duplicate lines; and a page from another origin cannot
  * open the WebSocket.
  *
@@ -22,6 +24,9 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { Logger } from "../../../server/app/logger.js";
 import { startCoda, type CodaFixture } from "../client/fixture.js";
+import { newClient, next } from "../client/helpers.js";
+import { hangingOn } from "../../helpers/llm.js";
+import { useServers } from "../../helpers/server.js";
 import { hasChromium, launch, SKIP_REASON, type Browser } from "./browser.js";
 
 const SCREENSHOT = join(tmpdir(), "coda-dashboard.png");
@@ -44,6 +49,9 @@ afterEach(async () => {
     await new Promise<void>((resolve) => s.close(() => resolve()));
   }
 });
+
+// Registered after the fixtures' hook: its clients are closed first (after-hooks run in reverse).
+const { trackClient } = useServers();
 
 async function coda(options: Parameters<typeof startCoda>[0] = {}): Promise<CodaFixture> {
   const f = await startCoda({ wordDelayMs: 25, ...options });
@@ -294,6 +302,72 @@ describe.skipIf(!hasChromium)(`dashboard in Chromium${hasChromium ? "" : ` (${SK
     expect(frames.slice(0, -1).every((n) => n === 3200)).toBe(true);
     expect(frames.at(-1)! % 2).toBe(0);
     expect(frames.at(-1)!).toBeLessThanOrEqual(3200);
+    expect(page.problems).toEqual([]);
+    await page.close();
+  });
+
+  it("another client's question takes over: the page says whose question did and what happened to its own (utterance dropped, question not answered), and the release of an overtaken push-to-talk is a notice, not an error", async () => {
+    const f = await coda({ stt: { utterances: ["hello there"], waitForAudioEnd: true }, llm: hangingOn(/story/, "12 * 7 is 84.") });
+    // What the pipeline refused, by command and code.
+    const refused: string[] = [];
+    const dispatch = f.bridge.dispatch.bind(f.bridge);
+    f.bridge.dispatch = (command, source) => {
+      try {
+        dispatch(command, source);
+      } catch (err) {
+        refused.push(`${command.type} ${(err as { code?: string }).code}`);
+        throw err;
+      }
+    };
+    const page = await browser!.page();
+    await page.goto(`${f.httpUrl}/`);
+    await page.locator("#conn[data-state=open]").waitFor();
+    const other = trackClient(newClient(f.wsUrl));
+    await other.connect();
+    const me = await page.evaluate(() => (window as unknown as { coda: { client: { clientId: string } } }).coda.client.clientId);
+    const takeover = (turn: string) => page.locator(`.turn[data-turn="${turn}"] .takeover`);
+    const ask = async (text: string) => {
+      await page.locator("#text").fill(text);
+      await page.locator("#text").press("Enter");
+    };
+
+    // Push-to-talk held here; the other client types a question.
+    await page.locator("#ptt").focus();
+    await page.keyboard.down("Space");
+    await page.locator('#statechart[data-active="voice.turn.listening.voice"]').waitFor();
+    await other.textInput("what is 12 times 7");
+    const dropped = `Another client (${other.clientId}) asked “what is 12 times 7” — your utterance was dropped before it was heard.`;
+    await takeover("t1").filter({ hasText: dropped }).waitFor();
+    await page.locator(".turn[data-turn=t2] .latency-line:not([hidden])").waitFor();
+    // Released after the answer: told what happened, in the header, not an error.
+    await page.keyboard.up("Space");
+    await expect.poll(() => refused).toEqual(["stt_stop overtaken"]);
+    await page.locator("#notice", { hasText: dropped }).waitFor();
+    expect(await page.locator("#ptt").getAttribute("aria-pressed")).toBe("false");
+
+    // A question typed here, still being thought about, when the other client asks.
+    await ask("tell me a long story");
+    await page.locator(".turn[data-turn=t3] .user", { hasText: "tell me a long story" }).waitFor();
+    await page.locator('#machine-state[data-phase="thinking"]').waitFor();
+    await other.textInput("what is 12 times 7");
+    const unanswered = `Another client (${other.clientId}) asked “what is 12 times 7” — your question “tell me a long story” was not answered.`;
+    await takeover("t3").filter({ hasText: unanswered }).waitFor();
+    // The header says it too, naming the other question once it is known.
+    await page.locator("#notice", { hasText: unanswered }).waitFor();
+    await page.locator(".turn[data-turn=t4] .latency-line:not([hidden])").waitFor();
+
+    // The other way round: this page's question takes over the other client's.
+    const thinking = next(other, "llm_start");
+    await other.textInput("tell me a story");
+    await thinking;
+    await ask("what is 12 times 7");
+    await takeover("t5").filter({ hasText: `You asked “what is 12 times 7” — ${other.clientId}'s question “tell me a story” was not answered.` }).waitFor();
+    await page.locator(".turn[data-turn=t6] .latency-line:not([hidden])").waitFor();
+    // The turns nobody took over say nothing of the kind.
+    expect(await texts(page, ".turn .takeover:not([hidden])")).toHaveLength(3);
+    expect(await page.locator("#notice").textContent()).not.toMatch(/invalid_state|overtaken:/);
+    expect(refused).toEqual(["stt_stop overtaken"]);
+    expect(me).not.toBe(other.clientId);
     expect(page.problems).toEqual([]);
     await page.close();
   });

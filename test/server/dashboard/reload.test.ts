@@ -6,6 +6,12 @@
  * reload: every question and answer is shown again, with the tool call, the
  * memory stored, the latency chart and the state, and the page says what it
  * restored (for ten seconds: the notice then goes).
+ *
+ * The page does not play the answers ("Play speech" off), so it reports no
+ * playback, and the server, which counts such a listener as playing in real
+ * time, runs its playout clock 20 times faster: the 90 s of speech pass in
+ * under 5. What a listener hears and reports is dashboard.test.ts's and
+ * turn-taking.test.ts's subject; this one's is the reload.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { BuiltinResponder } from "../../../actors/llm/builtin.js";
@@ -13,6 +19,7 @@ import { ScriptedLlmEngine } from "../../../actors/llm/testing/scripted.js";
 import type { GenerateRequest, LlmEngine } from "../../../actors/llm/types.js";
 import { startCoda, type CodaFixture } from "../client/fixture.js";
 import { TestClient } from "../../helpers/client.js";
+import { fastClock } from "../../helpers/clock.js";
 import { hasChromium, SKIP_REASON, useBrowser } from "./browser.js";
 
 const browser = useBrowser();
@@ -39,12 +46,13 @@ const texts = (page: import("playwright-core").Page, selector: string) => page.l
 
 describe.skipIf(!hasChromium)(`dashboard reload in Chromium${hasChromium ? "" : ` (${SKIP_REASON})`}`, () => {
   it("three long spoken answers and a tool turn, then a reload: every question, answer, tool call, memory and latency row is back", async () => {
-    fixture = await startCoda({ llm: model(), tts: { msPerChar: 60, chunkMs: 100, sound: "silence" }, playout: { ttsProgressMs: 100 } });
+    fixture = await startCoda({ llm: model(), tts: { msPerChar: 60, chunkMs: 100, sound: "silence" }, playout: { ttsProgressMs: 100, playoutClock: fastClock(20) } });
     // A plain client watching the same turns counts their progress events.
     const watcher = await TestClient.connect(fixture.wsUrl);
     const page = await browser()!.page();
     await page.goto(`${fixture.httpUrl}/`);
     await page.locator("#conn[data-state=open]").waitFor();
+    await page.locator("#speech").uncheck();
     const ask = async (text: string, n: number) => {
       await page.locator("#text").fill(text);
       await page.locator("#text").press("Enter");

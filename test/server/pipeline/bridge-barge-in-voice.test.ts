@@ -103,11 +103,16 @@ describe("barge-in by voice", () => {
     clock.advance(1500); // the first sentence and half of the second heard
     say(user, 400);
     const cut = await user.waitForType("turn_interrupted");
+    // The user's own voice took over (in a continuous session, the turns are the audio owner's).
     expect(cut.data).toEqual({
       turn_id: "t1",
       reason: "barge_in",
       state: "speaking",
+      outcome: "answer_cut",
+      client: "c1",
+      question: "400 ms of speech",
       by: "t2",
+      by_client: "c1",
       heard_ms: 1500,
       heard_text: "The first sentence is it. The second—",
     });
@@ -132,7 +137,18 @@ describe("barge-in by voice", () => {
     await user.waitFor((m) => m.type === "llm_progress" && m.data.turn_id === "t1");
     say(user, 400);
     const cut = await user.waitForType("turn_interrupted");
-    expect(cut.data).toEqual({ turn_id: "t1", reason: "barge_in", state: "thinking", by: "t2", heard_ms: 0, heard_text: "" });
+    expect(cut.data).toEqual({
+      turn_id: "t1",
+      reason: "barge_in",
+      state: "thinking",
+      outcome: "unanswered",
+      client: "c1",
+      question: "400 ms of speech",
+      by: "t2",
+      by_client: "c1",
+      heard_ms: 0,
+      heard_text: "",
+    });
     expect((await user.waitFor((m) => m.type === "stt_result" && m.data.turn_id === "t2")).data).toMatchObject({ text: "400 ms of speech" });
   });
 

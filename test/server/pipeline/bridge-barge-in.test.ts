@@ -69,7 +69,18 @@ describe("barge-in", () => {
     expect(fx.bridge.state()).toBe("thinking");
     fx.bridge.dispatch({ type: "stt_start", data: { mode: "push_to_talk" } }, client);
     const cut = await fx.waitFor((e) => e.type === "turn_interrupted");
-    expect(cut.data).toEqual({ turn_id: "t1", reason: "barge_in", state: "thinking", by: "t2", heard_ms: 0, heard_text: "" });
+    expect(cut.data).toEqual({
+      turn_id: "t1",
+      reason: "barge_in",
+      state: "thinking",
+      outcome: "unanswered",
+      client: "c1",
+      question: "tell me a story",
+      by: "t2",
+      by_client: "c1",
+      heard_ms: 0,
+      heard_text: "",
+    });
     expect(fx.types("t1").slice(-3)).toEqual(["llm_result", "latency_trace", "turn_interrupted"]);
     expect(fx.llm.requests[0]!.signal.aborted).toBe(true);
     const cutAt = fx.events.indexOf(cut);
@@ -85,7 +96,18 @@ describe("barge-in", () => {
     await fx.waitForState("listening");
     fx.bridge.dispatch({ type: "text_input", data: { text: "typed instead" } }, client);
     const cut = await fx.waitFor((e) => e.type === "turn_interrupted");
-    expect(cut.data).toEqual({ turn_id: "t1", reason: "barge_in", state: "listening", by: "t2", heard_ms: 0, heard_text: "" });
+    expect(cut.data).toEqual({
+      turn_id: "t1",
+      reason: "barge_in",
+      state: "listening",
+      outcome: "utterance_dropped",
+      client: "c1",
+      question: null,
+      by: "t2",
+      by_client: "c1",
+      heard_ms: 0,
+      heard_text: "",
+    });
     // The listening of the cut turn is closed: stt_error code interrupted, before its trace.
     expect(fx.types("t1")).toEqual(["stt_start", "stt_error", "latency_trace", "turn_interrupted"]);
     expect(fx.ofTurn("t1").find((e) => e.type === "stt_error")!.data).toEqual({
@@ -159,7 +181,18 @@ describe("barge-in", () => {
     fx.bridge.dispatch({ type: "text_input", data: { text: "hello" } }, client);
     await fx.waitFor((e) => e.type === "llm_start");
     await fx.bridge.stop();
-    expect(fx.events.find((e) => e.type === "turn_interrupted")!.data).toEqual({ turn_id: "t1", reason: "shutdown", state: "thinking", by: null, heard_ms: 0, heard_text: "" });
+    expect(fx.events.find((e) => e.type === "turn_interrupted")!.data).toEqual({
+      turn_id: "t1",
+      reason: "shutdown",
+      state: "thinking",
+      outcome: "unanswered",
+      client: "c1",
+      question: "hello",
+      by: null,
+      by_client: null,
+      heard_ms: 0,
+      heard_text: "",
+    });
     expect(fx.events.at(-1)!.data).toMatchObject({ state: "stopped", previous: "thinking" });
     expect(fx.llm.requests[0]!.signal.aborted).toBe(true);
     expect(fx.bridge.state()).toBe("stopped");

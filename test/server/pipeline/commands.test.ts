@@ -1,11 +1,13 @@
 /**
  * Pipeline commands as machine events: stt_start makes its client the
- * audio owner (with its echo cancellation), the others map one to one; the
- * wording of each refusal; which events may cut a running turn.
+ * audio owner (with its echo cancellation), the others map one to one, each
+ * naming its client (so a cut turn can say whose command cut it); the
+ * wording of each refusal, and of the release of an utterance another
+ * command cut (`overtaken`); which events may cut a running turn.
  */
 import { describe, expect, it } from "vitest";
 import type { UserEvent } from "../../../machines/voice-types.js";
-import { mayCutTurn, refusal, toMachineEvent } from "../../../server/pipeline/commands.js";
+import { mayCutTurn, overtakenRefusal, refusal, toMachineEvent } from "../../../server/pipeline/commands.js";
 import type { PipelineCommand } from "../../../server/pipeline/pipeline.js";
 import { ProtocolError } from "../../../server/protocol/index.js";
 
@@ -18,10 +20,10 @@ describe("toMachineEvent", () => {
     // A caller that skipped decoding gets the wire schema's default mode.
     [{ type: "stt_start" } as PipelineCommand, { type: "user.listen", mode: "push_to_talk", client: "c7", echoCancellation: false }],
     [{ type: "stt_stop", data: {} }, { type: "user.stop_listening" }],
-    [{ type: "demo_flow", data: {} }, { type: "user.demo" }],
-    [{ type: "demo_flow", data: { text: "what time is it" } }, { type: "user.demo", text: "what time is it" }],
-    [{ type: "text_input", data: { text: "hello" } }, { type: "user.text", text: "hello" }],
-    [{ type: "stop_speaking", data: {} }, { type: "user.stop_speaking" }],
+    [{ type: "demo_flow", data: {} }, { type: "user.demo", client: "c7" }],
+    [{ type: "demo_flow", data: { text: "what time is it" } }, { type: "user.demo", text: "what time is it", client: "c7" }],
+    [{ type: "text_input", data: { text: "hello" } }, { type: "user.text", text: "hello", client: "c7" }],
+    [{ type: "stop_speaking", data: {} }, { type: "user.stop_speaking", client: "c7" }],
   ])("%j", (command, event) => {
     expect(toMachineEvent(command, from)).toEqual(event);
   });
@@ -39,6 +41,18 @@ describe("refusal", () => {
     const err = refusal({ type, data: {} } as PipelineCommand, phase);
     expect(err).toBeInstanceOf(ProtocolError);
     expect([err.code, err.message]).toEqual([code, message]);
+  });
+});
+
+describe("overtakenRefusal", () => {
+  it.each<[Parameters<typeof overtakenRefusal>[1], string]>([
+    [{ turnId: "t1", by: "t2", byClient: "c3" }, "Your utterance (turn t1) was dropped before it was heard: another client's question (c3) took over (turn t2). Nothing to stop; send stt_start to speak again"],
+    [{ turnId: "t4", by: "t5", byClient: "c7" }, "Your utterance (turn t4) was dropped before it was heard: your own question took over (turn t5). Nothing to stop; send stt_start to speak again"],
+    [{ turnId: "t1", by: "t2", byClient: null }, "Your utterance (turn t1) was dropped before it was heard: another question took over (turn t2). Nothing to stop; send stt_start to speak again"],
+  ])("%j", (overtaken, message) => {
+    const err = overtakenRefusal("c7", overtaken);
+    expect(err).toBeInstanceOf(ProtocolError);
+    expect([err.code, err.message]).toEqual(["overtaken", message]);
   });
 });
 

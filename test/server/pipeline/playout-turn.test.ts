@@ -67,7 +67,11 @@ describe("speaking follows the playout", () => {
       turn_id: "t1",
       reason: "stop",
       state: "speaking",
+      outcome: "answer_cut",
+      client: "c1",
+      question: "talk",
       by: null,
+      by_client: "c1",
       heard_ms: 1500,
       heard_text: "The first sentence is it. The second—",
     });

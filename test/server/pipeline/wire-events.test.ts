@@ -178,16 +178,37 @@ const TABLE: [VoiceEmitted, WireFigures, EventInput[], "add" | "flush" | null][]
   // A turn the tracker did not follow has no trace.
   [{ type: "turn.ended", turnId: "t9", mode: "text", outcome: "completed" }, NO_FIGURES, [], "flush"],
   [
-    { type: "turn.interrupted", turnId: "t1", reason: "barge_in", state: "speaking", by: "t2" },
+    { type: "turn.interrupted", turnId: "t1", reason: "barge_in", state: "speaking", outcome: "answer_cut", client: "c1", question: "tell me two things", by: "t2", byClient: "c2" },
     fig({ heard: { heardMs: 1500, text: "The first sentence. The sec—", cut: true } }),
-    [{ type: "turn_interrupted", data: { turn_id: "t1", reason: "barge_in", state: "speaking", by: "t2", heard_ms: 1500, heard_text: "The first sentence. The sec—" } }],
+    [
+      {
+        type: "turn_interrupted",
+        data: {
+          turn_id: "t1",
+          reason: "barge_in",
+          state: "speaking",
+          outcome: "answer_cut",
+          client: "c1",
+          question: "tell me two things",
+          by: "t2",
+          by_client: "c2",
+          heard_ms: 1500,
+          heard_text: "The first sentence. The sec—",
+        },
+      },
+    ],
     null,
   ],
   // Cut before anything played out: nothing heard.
   [
-    { type: "turn.interrupted", turnId: "t1", reason: "stop", state: "thinking", by: null },
+    { type: "turn.interrupted", turnId: "t1", reason: "stop", state: "thinking", outcome: "unanswered", client: null, question: "hello", by: null, byClient: null },
     NO_FIGURES,
-    [{ type: "turn_interrupted", data: { turn_id: "t1", reason: "stop", state: "thinking", by: null, heard_ms: 0, heard_text: "" } }],
+    [
+      {
+        type: "turn_interrupted",
+        data: { turn_id: "t1", reason: "stop", state: "thinking", outcome: "unanswered", client: null, question: "hello", by: null, by_client: null, heard_ms: 0, heard_text: "" },
+      },
+    ],
     null,
   ],
 ];
