@@ -7,6 +7,13 @@
  * give back: a gap (events the server no longer holds) or a reset (the
  * server restarted, so `seq` started again).
  *
+ * Sessions: `session` joins one conversation of a server (`?session=`,
+ * default `default`) and `user` names who the connection acts for
+ * (`?user=`, the owner of long-term memory). Both stay in the URL every
+ * reconnection opens, so a resume continues the same conversation; if the
+ * server closed that session as idle in the meantime, the join makes it anew
+ * (new epoch) and the client reports a reset.
+ *
  * Browser-safe: no node imports. In a page it uses the global WebSocket; in
  * Node pass the `ws` package's class as the `WebSocket` option.
  *
@@ -23,6 +30,7 @@
 import type { z } from "zod";
 import { COMMAND_DATA, type CommandType } from "../protocol/commands.js";
 import type { AudioFormat, MachineState } from "../protocol/common.js";
+import { SESSION_ID_PATTERN } from "../protocol/common.js";
 import { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX } from "../protocol/subprotocol.js";
 import { ServerEventSchema, type EventData, type EventType, type ServerEvent, type ServerEventOf } from "../protocol/events.js";
 import { backoffDelay, resolveBackoff, type Backoff, type BackoffOptions } from "./backoff.js";
@@ -51,8 +59,21 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
 
 /** Options of CodaClient. Only `url` is required (and `WebSocket` where there is no global one). */
 export interface CodaClientOptions {
-  /** Server URL, e.g. `ws://127.0.0.1:8765`. `since` and `audio` query parameters are managed by the client. */
+  /** Server URL, e.g. `ws://127.0.0.1:8765`. `since` and `audio` query parameters are managed by the client (and `session`/`user` when those options are given). */
   url: string;
+  /**
+   * The session (conversation) to join, `?session=<id>`: 1 to 64 of
+   * A-Z a-z 0-9 _ -, made on its first join. Default: the URL's `session`,
+   * else the server's `default` session (or a scoped token's).
+   */
+  session?: string;
+  /**
+   * The user this connection acts for, `?user=<id>` (same rule): whose
+   * long-term memories its turns recall and store, and whom memory commands
+   * list, search and forget. Default: the URL's `user`, else `default` (or a
+   * scoped token's user).
+   */
+  user?: string;
   /** WebSocket implementation. Default: `globalThis.WebSocket`. */
   WebSocket?: WebSocketConstructor;
   /** Ask for synthesised speech as binary frames (`?audio=1`), delivered as `audio` events. Default false. */
@@ -247,6 +268,9 @@ export class CodaClient extends Emitter<ClientEventMap> {
   #resumeFrom: number | null;
   #epoch: string | null = null;
   #clientId: string | null = null;
+  #session: string | null;
+  #user: string | null;
+  #sessionNew = false;
   #machineState: MachineState | null = null;
   #lastAudio: EventData<"tts_audio"> | null = null;
   /** Turns cut short (turn_interrupted): frames of theirs still in flight are dropped, not delivered. */
@@ -273,6 +297,12 @@ export class CodaClient extends Emitter<ClientEventMap> {
     if (options.since !== undefined && !(Number.isInteger(options.since) && options.since >= 0)) {
       throw new TypeError("since must be a non-negative integer");
     }
+    for (const key of ["session", "user"] as const) {
+      const id = options[key];
+      if (id !== undefined) url.searchParams.set(key, id);
+      const value = url.searchParams.get(key);
+      if (value !== null && !SESSION_ID_PATTERN.test(value)) throw new TypeError(`${key} must be 1 to 64 letters, digits, '_' or '-', got ${JSON.stringify(value)}`);
+    }
     this.#url = url;
     this.#url.searchParams.delete("since");
     if (options.audio) this.#url.searchParams.set("audio", "1");
@@ -284,6 +314,8 @@ export class CodaClient extends Emitter<ClientEventMap> {
     this.#idPrefix = options.idPrefix ?? "c";
     this.#maxBufferedBytes = options.maxBufferedBytes ?? 1 << 20;
     this.#resumeFrom = options.since ?? null;
+    this.#session = url.searchParams.get("session");
+    this.#user = url.searchParams.get("user");
     this.#lastSeq = options.since ?? 0;
     this.#conversation = new Conversation({ maxTurns: options.conversationTurns ?? 100 });
   }
@@ -303,6 +335,18 @@ export class CodaClient extends Emitter<ClientEventMap> {
   /** This connection's client id, from the latest welcome. */
   get clientId(): string | null {
     return this.#clientId;
+  }
+  /** The session this client follows: the server's answer in the latest welcome, before it the one asked for (null: the server's default, not yet connected). */
+  get session(): string | null {
+    return this.#session;
+  }
+  /** The user this connection acts for: the server's answer in the latest welcome, before it the one asked for (null: not named, not yet connected). */
+  get user(): string | null {
+    return this.#user;
+  }
+  /** Whether the latest join made the session (a new conversation, or one closed as idle and made anew). */
+  get sessionNew(): boolean {
+    return this.#sessionNew;
   }
   /** The voice machine's coarse state (welcome, then state_change events). */
   get machineState(): MachineState | null {
@@ -670,6 +714,9 @@ export class CodaClient extends Emitter<ClientEventMap> {
     const previousEpoch = this.#epoch;
     this.#epoch = d.epoch ?? null;
     this.#clientId = d.client_id ?? null;
+    this.#session = d.session ?? this.#session;
+    this.#user = d.user ?? this.#user;
+    this.#sessionNew = d.session_new ?? false;
     this.#machineState = d.state ?? null;
     link.phase = "replay";
     // A new epoch while resuming means the server restarted. If its new log

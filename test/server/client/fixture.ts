@@ -2,7 +2,8 @@
  * A real Coda server for client and dashboard tests: WebSocketServer with
  * the voice machine (createBridge) over engines that run here - the
  * built-in rule-based responder with the real built-in tools, an in-memory
- * store, and the scripted recogniser and synthesiser.
+ * store, and the scripted recogniser and synthesiser. With `perSession`,
+ * every session the server opens gets its own bridge over those engines.
  */
 import { BuiltinResponder } from "../../../actors/llm/builtin.js";
 import { InMemoryStore } from "../../../actors/memory/testing/in-memory.js";
@@ -28,6 +29,8 @@ export interface CodaFixtureOptions extends Omit<WebSocketServerOptions, "pipeli
   llm?: LlmEngine;
   /** Playout settings of the bridge (pacing lead, clock). */
   playout?: Pick<BridgeOptions, "audioLeadMs" | "playoutClock" | "ttsProgressMs">;
+  /** Give every session other than `default` its own bridge over the same engines (the default session keeps `bridge`). Default false. */
+  perSession?: boolean;
 }
 
 export interface CodaFixture {
@@ -46,14 +49,16 @@ export interface CodaFixture {
 
 /** Start a server with a voice pipeline on 127.0.0.1 (port 0 unless given). */
 export async function startCoda(options: CodaFixtureOptions = {}): Promise<CodaFixture> {
-  const { stt: sttOptions, wordDelayMs = 5, demoPartialDelayMs = 5, logger, tts: ttsOptions, llm: llmEngine, playout, ...serverOptions } = options;
+  const { stt: sttOptions, wordDelayMs = 5, demoPartialDelayMs = 5, logger, tts: ttsOptions, llm: llmEngine, playout, perSession = false, ...serverOptions } = options;
   const stt = new ScriptedSttEngine({ utterances: ["what is 12 times 7"], ...sttOptions });
   const tts = new ScriptedTtsEngine({ sound: "tone", msPerChar: 8, chunkMs: 300, ...ttsOptions });
   const memory = new InMemoryStore();
   const tools = new ToolRegistry({ tools: createBuiltinTools({ memory, timezone: "UTC" }) });
   const llm = llmEngine ?? new BuiltinResponder({ delayMs: wordDelayMs, timeZone: "UTC" });
-  const pipeline = createBridge({ engines: { stt, llm, tts, memory, tools }, demoPartialDelayMs, ...playout });
-  const server = new WebSocketServer({ host: "127.0.0.1", port: 0, logger: logger ?? (silentLogger as Logger), pipeline, ...serverOptions });
+  const engines = { stt, llm, tts, memory, tools };
+  const pipeline = createBridge({ engines, demoPartialDelayMs, ...playout });
+  const sessions = perSession ? () => createBridge({ engines, closeEngines: false, demoPartialDelayMs, ...playout }) : undefined;
+  const server = new WebSocketServer({ host: "127.0.0.1", port: 0, logger: logger ?? (silentLogger as Logger), pipeline, sessions, ...serverOptions });
   registerMemoryCommands(server, memory);
   await server.start();
   return {

@@ -1,6 +1,6 @@
 /** Type-level expectations for the client's public API. */
 import { describe, expectTypeOf, it } from "vitest";
-import type { CodaClient, CommandError, EventMeta } from "../../../server/client/index.js";
+import type { CodaClient, CodaClientOptions, CommandError, EventMeta } from "../../../server/client/index.js";
 import type { EventData, ServerEventOf } from "../../../server/protocol/index.js";
 
 describe("CodaClient types", () => {
@@ -18,5 +18,9 @@ describe("CodaClient types", () => {
       });
     expectTypeOf(listen).returns.toEqualTypeOf<() => void>();
     expectTypeOf<CommandError["code"]>().toEqualTypeOf<string>();
+    expectTypeOf<CodaClientOptions["session"]>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<CodaClientOptions["user"]>().toEqualTypeOf<string | undefined>();
+    expectTypeOf<CodaClient["session"]>().toEqualTypeOf<string | null>();
+    expectTypeOf<CodaClient["sessionNew"]>().toEqualTypeOf<boolean>();
   });
 });
