@@ -30,6 +30,7 @@ export {
   type ConversationTurn,
 } from "./conversation.js";
 export type { EventData, EventType, ServerEvent, ServerEventOf } from "../protocol/events.js";
+export { DEFAULT_SESSION_ID, SESSION_ID_PATTERN } from "../protocol/common.js";
 export { CommandError, CLIENT_ERROR_CODES, type ClientErrorCode } from "./errors.js";
 export { backoffDelay, resolveBackoff, type Backoff, type BackoffOptions } from "./backoff.js";
 export { Emitter, type EventMap } from "./emitter.js";

@@ -3,6 +3,9 @@
 // audio. Connects to the server that served the page, with ?audio=1 so
 // synthesised speech can be played here. A token, when the server needs
 // one, can be given in the page's fragment: http://host:port/#token=...
+// The page follows the session its address names (/?session=kitchen&user=ana,
+// passed on to the WebSocket; none: the server's `default`, or a scoped
+// token's), says which, and lists the server's live sessions (sessions.js).
 // The conversation panel draws the client's own conversation
 // (`client.conversation`), so the page and any other client of the typed
 // client agree on what each turn was.
@@ -13,6 +16,7 @@ import { EventLog } from "./eventlog.js";
 import { LatencyChart } from "./latency.js";
 import { MemoryPanel } from "./memory.js";
 import { Microphone } from "./mic.js";
+import { pageSession, SessionsPanel } from "./sessions.js";
 import { SpeechPlayer } from "./player.js";
 import { Statechart } from "./statechart.js";
 
@@ -23,7 +27,25 @@ import { Statechart } from "./statechart.js";
 const NOTICE_MS = 10_000;
 
 const token = new URLSearchParams(location.hash.slice(1)).get("token") ?? undefined;
-const client = new CodaClient({ url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`, audio: true, token });
+const asked = pageSession(location.search);
+const client = new CodaClient({
+  url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`,
+  audio: true,
+  token,
+  ...(asked.session === null ? {} : { session: asked.session }),
+  ...(asked.user === null ? {} : { user: asked.user }),
+});
+const sessions = new SessionsPanel(
+  {
+    list: byId("sessions"),
+    form: /** @type {HTMLFormElement} */ (byId("ses-open")),
+    input: /** @type {HTMLInputElement} */ (byId("ses-id")),
+    create: byId("ses-new"),
+    refresh: byId("ses-refresh"),
+    status: byId("ses-status"),
+  },
+  { user: asked.user, token, current: () => client.session, open: (href) => location.assign(href) },
+);
 const memory = new MemoryPanel(
   {
     list: byId("memories"),
@@ -54,7 +76,7 @@ let chart = null;
 let phase = null;
 
 // Exposed for tests and for poking at from the console.
-/** @type {Window & { coda?: object }} */ (window).coda = { client, player, mic, memory, get chart() { return chart; } };
+/** @type {Window & { coda?: object }} */ (window).coda = { client, player, mic, memory, sessions, get chart() { return chart; } };
 
 // --- connection ------------------------------------------------------------
 
@@ -85,7 +107,10 @@ client.on("state", (state, info) => {
     closed: "disconnected",
   };
   conn.textContent = labels[state];
-  if (state === "reconnecting") {
+  if (state === "reconnecting" && client.connections === 0 && asked.session !== null) {
+    // The browser does not show why an upgrade was refused; these are the refusals a named session adds.
+    say(`Could not join session “${asked.session}” (the server may be at its session limit, or the token may be for another session); retrying…`, { sticky: true });
+  } else if (state === "reconnecting") {
     say("Connection lost; reconnecting…", { sticky: true });
     if (mic.running) void stopMic();
     player.stop();
@@ -100,12 +125,17 @@ function showVoice(name, voice) {
   if (name) byId("voice").textContent = `voice: ${name}${voice && voice !== "none" ? ` ${voice}` : ""}`;
 }
 client.on("welcome", (w) => {
+  const badge = byId("session");
+  badge.textContent = `session: ${w.session ?? "default"}${w.user ? ` · user: ${w.user}` : ""}`;
+  badge.dataset.session = w.session ?? "default";
+  badge.dataset.new = String(w.session_new === true);
   byId("machine-state").title = `server ${w.server_version ?? "?"} · protocol ${w.protocol_version ?? "?"} · client ${w.client_id}`;
   // The welcome names only the coarse state; the statechart maps it to the state that announces it.
   if (w.state) showPhase(w.state, w.state);
 });
 client.on("resume", (r) => {
-  if (r.connection === 1 && r.kind === "conversation" && r.turns.length) say(`Restored the last ${r.turns.length} turn${r.turns.length === 1 ? "" : "s"}.`);
+  if (r.connection === 1 && notice.textContent.startsWith("Could not join")) say(`Joined session “${client.session}”.`);
+  else if (r.connection === 1 && r.kind === "conversation" && r.turns.length) say(`Restored the last ${r.turns.length} turn${r.turns.length === 1 ? "" : "s"}.`);
   else if (r.connection > 1 && !r.reset && r.missed === 0) say(`Reconnected; caught up on ${r.replayed} event${r.replayed === 1 ? "" : "s"}.`);
   else if (r.connection > 1 && notice.textContent === "Connection lost; reconnecting…") say("Reconnected.");
   // Commands can be sent now (not at the welcome: the replay comes first). The server names its voice at start-up.
@@ -114,12 +144,14 @@ client.on("resume", (r) => {
     () => {},
   );
   void memory.load(memory.query);
+  void sessions.load();
   lookUpHeard();
 });
 client.on("gap", (g) => say(`Reconnected, but ${g.missed} event${g.missed === 1 ? " was" : "s were"} no longer held by the server and could not be shown.`));
 client.on("reset", () => {
-  conversation.newRun("Server restarted");
-  say("The server restarted; showing its new run.");
+  // A new epoch: the server restarted, or this session was closed as idle and made anew.
+  conversation.newRun(client.sessionNew ? "New session" : "Server restarted");
+  say(client.sessionNew ? `Session “${client.session}” was closed while this page was away; this is a new conversation.` : "The server restarted; showing its new run.");
 });
 
 // --- events ----------------------------------------------------------------
@@ -163,6 +195,7 @@ client.on("event", (e, meta) => {
     }
   }
   if (e.type === "state_change") showPhase(e.data.state, e.data.path);
+  else if (e.type === "connection_status" && e.data.status === "clients_changed") void sessions.load();
   else if (e.type === "tts_start") showVoice(e.data.engine, e.data.voice);
   else if (e.type === "latency_trace") latency.add(e.data);
   else if (e.type === "memory_store" && !meta.replayed) {
@@ -365,4 +398,5 @@ document.addEventListener("keydown", (e) => {
   }
 });
 
+if (asked.problem) say(`${asked.problem}: left out, so the server's default is used.`, { sticky: true });
 client.connect().catch(report);

@@ -3,7 +3,7 @@
  * no controls that could not work: `/` is a read-only event page that says
  * so, and the full dashboard's page and script are refused. In a real
  * browser (Debian's Chromium), the page shows the broadcast events, replayed
- * and live, with no errors.
+ * and live, with no errors; at /?session=x, those of session x only.
  */
 import { describe, expect, it } from "vitest";
 import { useServers } from "../../helpers/server.js";
@@ -47,6 +47,23 @@ describe("dashboard of a server without a pipeline", () => {
     expect(await page.locator("#log tbody tr", { hasText: "system_info" }).count()).toBe(2);
     expect(await page.locator("button").count()).toBe(0);
     expect(await page.locator("#read-only").textContent()).toBe("read-only");
+    expect(page.problems).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  it.skipIf(!hasChromium)(`follows the session its address names ${hasChromium ? "" : SKIP_REASON}`, async () => {
+    const s = await server();
+    const info = (version: string) => ({ type: "system_info" as const, data: { version, uptime: 1, memory: 1 } });
+    await s.broadcast(info("to-default"));
+    await s.broadcast(info("to-b-1"), { session: "b" });
+    const page = await browser()!.page();
+    await page.goto(`${httpUrl(s.port)}/?session=b`);
+    await page.locator("#session", { hasText: "session: b" }).waitFor();
+    await page.locator("#log tbody tr", { hasText: "to-b-1" }).waitFor();
+    await s.broadcast(info("to-default-2"));
+    await s.broadcast(info("to-b-2"), { session: "b" });
+    await page.locator("#log tbody tr", { hasText: "to-b-2" }).waitFor();
+    expect(await page.locator("#log tbody tr", { hasText: "to-default" }).count()).toBe(0);
     expect(page.problems).toEqual([]);
     await page.close();
   }, 60_000);
