@@ -100,7 +100,9 @@ export function buildAsyncApiDocument(): Json {
         "A voice assistant's pipeline (speech to text, language model, text to speech, memory, tools) as a WebSocket event stream.",
         "Each text frame holds one JSON message: server-to-client events `{type, data, timestamp, seq}` (seq only on logged events)",
         "and client-to-server commands `{type, data, timestamp?, id?}`. Binary frames carry audio.",
-        "On connect a client receives connection_status and a replay of recent logged events (or, with `?since=`, exactly the events it missed).",
+        "A server holds several conversations (sessions): `?session=<id>` joins one (made on its first join; absent: `default`) and `?user=<id>` names whose long-term memory the connection uses (absent: `default`).",
+        "seq, epoch, the replay and resume are per session: a client of one session receives nothing of another.",
+        "On connect a client receives connection_status (naming its session and whether the join made it) and a replay of its session's recent logged events (or, with `?since=`, exactly the events it missed).",
         `A refused command gets command_error with one of the codes ${COMMAND_ERROR_CODES.join(", ")}; the connection stays open.`,
         "The human-readable reference is docs/protocol.md; this document is generated from the same schemas.",
       ].join(" "),
@@ -121,7 +123,7 @@ export function buildAsyncApiDocument(): Json {
         protocol: "ws",
         pathname: "/",
         title: "A server listening beyond loopback",
-        description: "Requires the token (16+ characters, --token or CODA_TOKEN), in either form.",
+        description: "Requires a token, in either form: the server's (16+ characters, --token or CODA_TOKEN), or a session-scoped JWT signed with --token-secret (HS256, claims session and user).",
         variables: { host: { description: "The server's address", default: "coda.local" }, port: { description: "TCP port (--port)", default: "8765" } },
         security: [{ $ref: "#/components/securitySchemes/bearer" }, { $ref: "#/components/securitySchemes/subprotocolToken" }],
       },
@@ -130,7 +132,7 @@ export function buildAsyncApiDocument(): Json {
       [CHANNEL]: {
         address: "/",
         title: "The Coda WebSocket",
-        description: "One WebSocket per client. Offer the subprotocol coda.v1. Upgrade refusals are HTTP statuses with a reason (400, 401, 403, 503).",
+        description: "One WebSocket per client. Offer the subprotocol coda.v1. Upgrade refusals are HTTP statuses with a reason (400 a bad parameter such as a session id, 401 a missing or invalid token, 403 Host/Origin or a scoped token for another session or user, 503 maxClients or maxSessions reached).",
         messages: Object.fromEntries(Object.entries(messages).map(([k]) => [k, { $ref: `#/components/messages/${k}` }])),
         bindings: {
           ws: {
@@ -164,7 +166,7 @@ export function buildAsyncApiDocument(): Json {
         action: "send",
         channel: channelRef,
         title: "Events to clients",
-        summary: "Logged events are broadcast to every client with a seq (+1 per logged event) and replayed to new ones; replies go to one client.",
+        summary: "Logged events are broadcast to every client of their session with that session's seq (+1 per logged event) and replayed to its new clients; replies go to one client.",
         messages: EVENT_TYPES.map((t) => messageRef(eventKey(t))),
       },
       receiveMicrophoneAudio: {

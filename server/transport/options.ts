@@ -21,7 +21,7 @@ export const ServerOptionsSchema = z.strictObject({
     .string()
     .min(32)
     .optional()
-    .describe("Secret of session-scoped tokens: a JWT signed with it (HS256) whose claims `session` and `user` name the one session and user it admits (docs/operations.md says how to mint one). With it set, clients must present a token (this kind, or `token`)"),
+    .describe("Secret of session-scoped tokens: a JWT signed with it (HS256) whose claims `session` and `user` name the one session and user it admits (docs/protocol.md, Sessions and users, says how to mint one). With it set, clients must present a token (this kind, or `token`)"),
   maxSessions: z.number().int().min(1).default(100).describe("Sessions (conversations) open at once, `default` included; a join that would open one more is refused with HTTP 503"),
   sessionIdleMs: z
     .number()

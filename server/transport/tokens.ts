@@ -6,7 +6,7 @@
  * `tokenSecret` never loads it). A token that does not verify is a 401
  * with a reason; what it admits is checked against what the client asks
  * for by `applyScope` (a 403 with a reason when it asks for more).
- * docs/operations.md, "Session-scoped tokens", says how to mint one.
+ * docs/protocol.md, "Sessions and users", says how to mint one.
  */
 import { SESSION_ID_PATTERN } from "../protocol/index.js";
 import { USER_ID_PATTERN } from "../../actors/contracts/user.js";

@@ -84,10 +84,10 @@ describe("docs/asyncapi.yaml", () => {
     expect(receive.reply()!.messages().all().map((m) => m.id())).toEqual(DIRECT_EVENT_TYPES.map((t) => `event.${t}`));
   });
 
-  it("documents the query parameters since, audio and compat from ConnectQuery", () => {
+  it("documents the query parameters session, user, since, audio and compat from ConnectQuery", () => {
     const raw = parseYaml(readFileSync(FILE, "utf8")) as { channels: { coda: { bindings: { ws: { query: { properties: Record<string, { description: string; examples: unknown[] }> } } } } } };
     const query = raw.channels.coda.bindings.ws.query.properties;
-    expect(Object.keys(query)).toEqual(["since", "audio", "compat"]);
+    expect(Object.keys(query)).toEqual(["session", "user", "since", "audio", "compat"]);
     expect(Object.keys(query)).toEqual(Object.keys(ConnectQuery.shape));
     // Profiles are registered by the server that runs, not by the protocol: a name, with the ones npm start knows described.
     expect(query.compat).toMatchObject({ type: "string", examples: ["coda-lite"] });
@@ -95,6 +95,8 @@ describe("docs/asyncapi.yaml", () => {
     expect(query.since!.description).toMatch(/^Resume after this seq/);
     const binding = doc.channels().all()[0]!.bindings().get("ws")!;
     expect(binding.value().query.properties.since.pattern).toBe("^\\d{1,15}$");
+    expect([binding.value().query.properties.session.pattern, binding.value().query.properties.user.pattern]).toEqual(["^[A-Za-z0-9_-]{1,64}$", "^[A-Za-z0-9_-]{1,64}$"]);
+    expect(query.session!.description).toMatch(/^The conversation to join/);
   });
 
   it("has both token schemes on both servers", () => {

@@ -1,7 +1,7 @@
 /**
  * Session-scoped tokens through real sockets: a JWT signed with
  * `tokenSecret` (HS256, minted here with jose's SignJWT, as
- * docs/operations.md shows) admits its own session as its own user, by
+ * docs/protocol.md shows) admits its own session as its own user, by
  * header or subprotocol; another session or user is 403 with a reason; an
  * absent `?session=`/`?user=` is the token's; expired, wrongly signed,
  * another algorithm or claims that name no session are 401; the server's
