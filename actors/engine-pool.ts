@@ -297,15 +297,19 @@ export class EnginePool<M> {
 
   /** Give free members to the queue's head, dropping members that can no longer work. */
   #dispatch(): void {
-    while (this.#waiters.length > 0) {
-      const entry = this.#freeEntry();
-      if (entry === null) break;
-      const waiter = this.#waiters.shift()!;
-      waiter.signal.removeEventListener("abort", waiter.onAbort);
-      waiter.resolve(this.#lease(entry, waiter));
+    for (;;) {
+      while (this.#waiters.length > 0) {
+        const entry = this.#freeEntry();
+        if (entry === null) break;
+        const waiter = this.#waiters.shift()!;
+        waiter.signal.removeEventListener("abort", waiter.onAbort);
+        waiter.resolve(this.#lease(entry, waiter));
+      }
+      // A dead member was dropped: start another for whoever still waits (one that starts at once serves now).
+      const members = this.#entries.length;
+      this.#grow();
+      if (this.#waiters.length === 0 || this.#entries.length === members) break;
     }
-    // A dead member was dropped: start another for whoever still waits.
-    this.#grow();
     for (const entry of this.#entries) if (!entry.busy) this.#armIdle(entry);
   }
 

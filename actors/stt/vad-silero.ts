@@ -153,6 +153,11 @@ export class SileroModel {
     return { probability: result.probability, queuedMs };
   }
 
+  /** Start workers until `workers` run (at most the pool size) and wait until they have loaded (optional: frames start them as needed). */
+  warm(workers: number): Promise<void> {
+    return this.#pool.warm(workers);
+  }
+
   /** Why the model can no longer score (closed, or no worker runs and none could be started), or null while it works. */
   get failure(): EngineError | null {
     return this.#failure;
