@@ -26,7 +26,7 @@ import { SileroModel, SileroVad } from "../actors/stt/vad-silero.js";
 import type { VadFrame } from "../actors/stt/vad.js";
 import { loadEspeak } from "../actors/tts/espeak-wasm.js";
 import { FliteTts } from "../actors/tts/flite.js";
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 
 const ANSWER = [
   "Sure, here is what I found about the weather for tomorrow.",
@@ -206,6 +206,9 @@ async function vad(): Promise<void> {
 }
 
 console.log(`Engine pools, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? "?"})`);
+const load = () => `load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}`;
+console.log(`start: ${load()}`);
 await synthesis();
 await startup();
 await vad();
+console.log(`end: ${load()}`);
