@@ -11,7 +11,6 @@ import WebSocket from "ws";
 
 const [url, n] = [process.argv[2], Number(process.argv[3])];
 const drive = process.env.DRIVE === "1";
-let open = 0;
 let delivered = 0;
 let turns = 0;
 let refused = 0;
@@ -26,7 +25,6 @@ function connect(i) {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     sockets[i] = ws;
     ws.on("open", () => {
-      open++;
       resolve(true);
     });
     ws.on("message", (data, isBinary) => {

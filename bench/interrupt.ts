@@ -55,7 +55,11 @@ async function serve(bridge: ReturnType<typeof createBridge>) {
   ws.on("message", (raw, binary) => {
     if (binary) return;
     const m = JSON.parse(String(raw)) as Message;
-    for (const w of [...waiting]) if (w.pred(m)) waiting.splice(waiting.indexOf(w), 1) && w.resolve(m);
+    for (const w of [...waiting]) {
+      if (!w.pred(m)) continue;
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve(m);
+    }
   });
   const next = (pred: (m: Message) => boolean) =>
     new Promise<Message>((resolve, reject) => {

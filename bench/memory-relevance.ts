@@ -143,7 +143,11 @@ async function measure(store: MemoryStore, raw: (query: string, text: string) =>
       const relevant = q.about !== null && q.about.test(hit.item.text);
       if (process.env.BENCH_VERBOSE) console.log(`    ${relevant ? "+" : "-"} ${hit.score.toFixed(3)} ${JSON.stringify(q.ask)} -> ${JSON.stringify(hit.item.text.slice(0, 90))}`);
       (relevant ? m.relevant : m.unrelated).push({ score: hit.score, raw: await raw(q.ask, hit.item.text) });
-      for (const f of m.perFloor) if (hit.score >= f.floor) relevant ? f.relevantKept++ : f.unrelatedShown++;
+      for (const f of m.perFloor) {
+        if (hit.score < f.floor) continue;
+        if (relevant) f.relevantKept++;
+        else f.unrelatedShown++;
+      }
     }
   }
   return m;

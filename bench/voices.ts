@@ -16,7 +16,6 @@
  * Options: --voices slt,rms,espeak:en-us,festival  (default: all available).
  * Bounded: one pass over the sentence set per voice.
  */
-import { INPUT_PCM } from "../actors/audio.js";
 import { PocketSphinxStt } from "../actors/stt/pocketsphinx.js";
 import { EspeakTts } from "../actors/tts/espeak.js";
 import { DEFAULT_FESTIVAL_VOICE, FestivalTts } from "../actors/tts/festival.js";

@@ -148,6 +148,8 @@ export class ClientAudioSource implements AudioSource {
     const previous = this.#reader;
     this.#reader = reader;
     previous?.wake?.(); // a replaced reader ends instead of waiting for audio that now goes elsewhere
+    // A generator cannot be an arrow function; it reaches the private reader through this alias.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const source = this;
     async function* read(): AsyncGenerator<Uint8Array> {
       const onAbort = () => reader.wake?.();

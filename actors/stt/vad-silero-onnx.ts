@@ -52,7 +52,7 @@ export function readSileroWeights(file: Uint8Array): SileroWeights {
     for (const field of fields(file)) if (field.number === 7 && field.bytes) graphBytes = field.bytes;
     if (graphBytes) collectGraph(graphBytes, graphs);
   } catch (err) {
-    throw new Error(`not an ONNX file (${(err as Error).message})`);
+    throw new Error(`not an ONNX file (${(err as Error).message})`, { cause: err });
   }
   if (!graphBytes) throw new Error("not an ONNX file (no graph)");
   const tensors = graphs.find((g) => sameDims(g.get("stft.forward_basis_buffer")?.dims, [258, 1, 256]));

@@ -244,7 +244,7 @@ function toParameters(name: string, schema: z.ZodType): Record<string, unknown> 
   try {
     json = z.toJSONSchema(schema, { io: "input", unrepresentable: "throw", reused: "inline" }) as Record<string, unknown>;
   } catch (err) {
-    throw new TypeError(`Tool "${name}": its input schema cannot be described as JSON Schema (${errorMessage(err)})`);
+    throw new TypeError(`Tool "${name}": its input schema cannot be described as JSON Schema (${errorMessage(err)})`, { cause: err });
   }
   delete json.$schema;
   if (json.type !== "object") throw new TypeError(`Tool "${name}": input must be an object schema (z.object), got ${JSON.stringify(json.type ?? "a non-object")}`);

@@ -14,6 +14,8 @@ export interface ToolContext {
   userId?: string;
 }
 
+// `any` by default so tools of different inputs fit one array (Tool[]); defineTool infers the real type.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface Tool<I = any, O = unknown> {
   name: string;
   description: string;

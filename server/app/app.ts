@@ -368,7 +368,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
   const built: Partial<VoiceEngines> = {};
   let engines: VoiceEngines;
   let vad: VadProvider | false;
-  let warming: Promise<void> = Promise.resolve();
+  let warming: Promise<void>;
   let recogniserWarming: Promise<void> = Promise.resolve();
   const warmUp = new AbortController();
   try {
@@ -381,7 +381,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
         try {
           registry.register(tool);
         } catch (err) {
-          throw new TypeError(`Custom tool from ${from}: ${messageOf(err)}`);
+          throw new TypeError(`Custom tool from ${from}: ${messageOf(err)}`, { cause: err });
         }
       }
       if (custom.length > 0) descriptions.push(`Tools: ${registry.names().join(", ")}`);

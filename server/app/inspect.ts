@@ -129,7 +129,7 @@ function relayGate(options: InspectOptions): Gatekeeper {
   try {
     return new Gatekeeper(resolveServerOptions({ host: "127.0.0.1", allowedOrigins, allowedHosts, ...(token !== undefined ? { token } : {}) }));
   } catch (err) {
-    throw new TypeError(`Invalid inspector option: ${(err as Error).message.replace(/^Invalid server option: /, "")}`);
+    throw new TypeError(`Invalid inspector option: ${(err as Error).message.replace(/^Invalid server option: /, "")}`, { cause: err });
   }
 }
 
@@ -165,7 +165,6 @@ async function startRelay(port: number, inspectorUrl: string, replay: { frames: 
   const kept: { frame: string; bytes: number }[] = [];
   let keptBytes = 0;
   const sourcePath = `/source/${randomBytes(16).toString("hex")}`;
-  let bound = 0;
   const server: Server = createServer({ headersTimeout: 10_000 }, (req, res) => {
     const refusal = gate.checkHost(req) ?? gate.checkOrigin(req);
     if (refusal) {
@@ -217,7 +216,7 @@ async function startRelay(port: number, inspectorUrl: string, replay: { frames: 
     server.once("error", reject);
     server.listen(port, "127.0.0.1", () => resolve());
   });
-  bound = (server.address() as AddressInfo).port;
+  const bound = (server.address() as AddressInfo).port;
   gate.setPort(bound);
   return {
     port: bound,

@@ -9,6 +9,8 @@ import { COMMAND_ERROR_CODES } from "./errors.js";
 import { DIRECT_EVENT_TYPES, EVENT_DATA, EVENT_TYPES } from "./events.js";
 import { exampleCommand, exampleEvent } from "./examples.js";
 
+// A JSON Schema node as z.toJSONSchema writes it: walked generically, so its fields are untyped.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
 function typeOf(s: Json): string {

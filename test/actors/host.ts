@@ -31,7 +31,11 @@ export function host(logic: AnyActorLogic, input: unknown): Hosted {
           "*": {
             actions: assign(({ event }) => {
               received.push(event);
-              for (const w of waiters) if (w.p(event)) (waiters.delete(w), w.r(event));
+              for (const w of waiters) {
+                if (!w.p(event)) continue;
+                waiters.delete(w);
+                w.r(event);
+              }
               return {};
             }),
           },

@@ -98,7 +98,7 @@ export async function startPostgres(): Promise<PostgresServer> {
       await run(file, argv, { cwd: dir });
     } catch (err) {
       const e = err as { stderr?: string; message: string };
-      throw new Error(`${program} failed: ${e.stderr || e.message}\n${readLog()}`);
+      throw new Error(`${program} failed: ${e.stderr || e.message}\n${readLog()}`, { cause: err });
     }
   };
   const readLog = () => {

@@ -91,6 +91,7 @@ describe("llm actor", () => {
     h = host(createLlmLogic({ engine: cut }), input);
     expect(await h.waitFor((e) => e.type === "llm.error")).toEqual({ type: "llm.error", code: "stream_cut", message: "The model's stream ended without a finish" });
     h.close();
+    // eslint-disable-next-line require-yield
     const broken: LlmEngine = { name: "x", model: "x", async *generate() { throw new TypeError("bad"); }, close: async () => {} };
     h = host(createLlmLogic({ engine: broken }), input);
     expect(await h.waitFor((e) => e.type === "llm.error")).toEqual({ type: "llm.error", code: "engine_error", message: "bad" });

@@ -73,7 +73,7 @@ describe("createLogger", () => {
     const log = createLogger({ level: "info", destination: out.destination, pretty: true });
     log.warn("closing slow client", { client: "c3", buffered: 4200000, text: "hello there" });
     expect(out.lines).toHaveLength(1);
-    expect(out.lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN  closing slow client client=c3 buffered=4200000 text=\[redacted\]\n$/);
+    expect(out.lines[0]).toMatch(/^\d\d:\d\d:\d\d\.\d{3} WARN {2}closing slow client client=c3 buffered=4200000 text=\[redacted\]\n$/);
   });
 });
 

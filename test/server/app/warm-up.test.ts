@@ -83,6 +83,7 @@ describe("warm-up at start-up", () => {
       name: "flite",
       voice: "v",
       format: { sample_rate: 16000, sample_type: "s16le", channels: 1 },
+      // eslint-disable-next-line require-yield
       async *synthesize(_text, { signal }) {
         seen.push(signal);
         await new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true }));

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { backoffDelay, resolveBackoff, type CodaClient, type StateInfo } from "../../../server/client/index.js";
-import { startCoda, type CodaFixture } from "./fixture.js";
+import { startCoda } from "./fixture.js";
 import { useServers } from "../../helpers/server.js";
 import { newClient } from "./helpers.js";
 import { until } from "../../helpers/wait.js";
@@ -24,7 +24,6 @@ describe("backoffDelay", () => {
 });
 
 describe("CodaClient reconnecting", () => {
-  let fixture: CodaFixture | undefined;
   let client: CodaClient | undefined;
   const { track, trackClient } = useServers();
 
@@ -37,7 +36,7 @@ describe("CodaClient reconnecting", () => {
     await client.connect();
     await first.close();
     await until(() => states.filter(([s]) => s === "reconnecting").length >= 4, "four attempts");
-    fixture = track(await startCoda({ port }));
+    track(await startCoda({ port }));
     await until(() => client!.state === "open", "reopen");
 
     const retries = states.filter(([s]) => s === "reconnecting").map(([, i]) => [i.attempt, i.delayMs]);

@@ -5,7 +5,6 @@
 import { describe, expect, it } from "vitest";
 import { ProtocolError, validateEvent, type EventInput } from "../../../server/protocol/index.js";
 import type { Pipeline, PipelineCommand } from "../../../server/pipeline/pipeline.js";
-import { TestClient } from "../../helpers/client.js";
 import { sleep } from "../../helpers/wait.js";
 import { useServers } from "../../helpers/server.js";
 
