@@ -29,7 +29,7 @@ const LONG = [
 ];
 const SHORT = ["Your timer is set for ten minutes.", "I will tell you when it rings.", "Anything else?"];
 
-let stops: (() => Promise<void>)[] = [];
+const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
 });
