@@ -50,6 +50,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface SynthRun {
   wallMs: number;
+  /** CPU time of the whole process (all threads) over wall time: cores kept busy. */
+  cores: number;
   audioMs: number;
   firstAudioMs: number[];
   waits: number[];
@@ -58,6 +60,7 @@ interface SynthRun {
 /** `sessions` sessions speak ANSWER at once through `tts`. */
 async function speakTogether(tts: FliteTts, sessions: number): Promise<SynthRun> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let audioMs = 0;
   const firstAudioMs: number[] = [];
   const waits: number[] = [];
@@ -74,7 +77,9 @@ async function speakTogether(tts: FliteTts, sessions: number): Promise<SynthRun>
       }
     }),
   );
-  return { wallMs: performance.now() - t0, audioMs, firstAudioMs, waits };
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { wallMs, cores: (cpu.user + cpu.system) / 1000 / wallMs, audioMs, firstAudioMs, waits };
 }
 
 const median = (values: number[]) => pct(values, 50);
@@ -87,7 +92,7 @@ async function synthesis(): Promise<void> {
   // One untimed round each, so both pools' JITs are warm.
   await speakTogether(engines[1], 2);
   await speakTogether(engines[2], 2);
-  console.log("sessions | pool | wall ms | audio s made per s | first audio p50 / max ms | waits per round, p50 / max ms | throughput x, first-audio max x (2 vs 1)");
+  console.log("sessions | pool | wall ms | cores busy | audio s made per s | first audio p50 / max ms | waits per round, p50 / max ms | throughput x, first-audio max x (2 vs 1)");
   for (const n of SESSIONS) {
     const runs: Record<1 | 2, SynthRun[]> = { 1: [], 2: [] };
     for (let round = 0; round < ROUNDS; round++) for (const size of [1, 2] as const) runs[size].push(await speakTogether(engines[size], n));
@@ -96,6 +101,7 @@ async function synthesis(): Promise<void> {
       const waited = r.flatMap((x) => x.waits.filter((w) => w > 0));
       return {
         wallMs: median(r.map((x) => x.wallMs)),
+        cores: median(r.map((x) => x.cores)),
         rate: median(r.map((x) => x.audioMs / x.wallMs)),
         firstP50: median(r.map((x) => median(x.firstAudioMs))),
         firstMax: median(r.map((x) => Math.max(...x.firstAudioMs))),
@@ -109,7 +115,7 @@ async function synthesis(): Promise<void> {
       const f = summary(size);
       const ratio = size === 2 ? ` | ${fmt(f.rate / base.rate, 2)}x, ${fmt(f.firstMax / base.firstMax, 2)}x` : "";
       console.log(
-        `${String(n).padStart(8)} | ${size}    | ${fmt(f.wallMs, 0).padStart(7)} | ${fmt(f.rate, 1).padStart(18)} | ${fmt(f.firstP50, 0)} / ${fmt(f.firstMax, 0)} | ${fmt(f.waits, 1)}, ${f.waits ? `${fmt(f.waitP50, 0)} / ${fmt(f.waitMax, 0)}` : "-"}${ratio}`,
+        `${String(n).padStart(8)} | ${size}    | ${fmt(f.wallMs, 0).padStart(7)} | ${fmt(f.cores, 2).padStart(10)} | ${fmt(f.rate, 1).padStart(18)} | ${fmt(f.firstP50, 0)} / ${fmt(f.firstMax, 0)} | ${fmt(f.waits, 1)}, ${f.waits ? `${fmt(f.waitP50, 0)} / ${fmt(f.waitMax, 0)}` : "-"}${ratio}`,
       );
     }
   }

@@ -20,7 +20,7 @@ import type { DemoSttInput, SttControlEvent, SttEvent, SttInput } from "../contr
 import type { PcmFormat } from "../audio.js";
 import { parseEngineOutput, SttUpdateSchema } from "../engine-output.js";
 import { aborted, sleep } from "../sleep.js";
-import { fromStage, runStage } from "../stage-actor.js";
+import { fromStage, QueueWait, runStage } from "../stage-actor.js";
 import { END_GRACE_MS } from "./end-grace.js";
 import { ScriptedSttEngine, silentAudioSource } from "./scripted.js";
 import type { AudioSource, SttEngine } from "./types.js";
@@ -78,9 +78,9 @@ export function createSttLogic(options: SttLogicOptions) {
     const atSpeechEnd = vad !== null && (options.endsAtSpeechEnd?.(input) ?? true);
     if (!atSpeechEnd) return transcribeUtterance(options.engine, stream, source.format, signal, send);
     // What the detector's frames waited for a busy model goes out with the final.
-    const waits = { vadMs: 0 };
-    const detector = vad.create(source.format, { onFrame: (frame) => (waits.vadMs += frame.queuedMs ?? 0) });
-    return transcribeUtterance(options.engine, untilUtteranceEnd(stream, detector, options.onVadEvent), source.format, signal, send, waits);
+    const vadWait = new QueueWait();
+    const detector = vad.create(source.format, { onFrame: (frame) => vadWait.add(frame.queuedMs ?? 0) });
+    return transcribeUtterance(options.engine, untilUtteranceEnd(stream, detector, options.onVadEvent), source.format, signal, send, vadWait);
   });
 }
 
@@ -101,7 +101,7 @@ export function createDemoSttLogic(options: DemoSttLogicOptions = {}) {
 /**
  * Run one utterance through `engine` and report it with `send`. Exactly one
  * of `stt.final` / `stt.error` ends it, unless `signal` aborted first (then nothing).
- * `vadWaits` (when a detector ran) is read when the final goes out.
+ * `vadWait` (when a detector ran) is read when the final goes out.
  * An update that is not an SttUpdate ends it with `stt.error` code `malformed_output`.
  */
 export async function transcribeUtterance(
@@ -110,14 +110,11 @@ export async function transcribeUtterance(
   format: PcmFormat,
   signal: AbortSignal,
   send: (event: SttEvent) => void,
-  vadWaits?: { readonly vadMs: number },
+  vadWait?: QueueWait,
 ): Promise<void> {
   await runStage(signal, send, sttError, async () => {
-    let queuedMs = 0;
-    const onQueued = (ms: number) => {
-      if (Number.isFinite(ms) && ms > 0) queuedMs += ms;
-    };
-    for await (const raw of engine.transcribe(audio, { signal, format, onQueued })) {
+    const wait = new QueueWait();
+    for await (const raw of engine.transcribe(audio, { signal, format, onQueued: wait.add })) {
       if (signal.aborted) return;
       const update = parseEngineOutput(SttUpdateSchema, raw, "The recogniser's update");
       if (update.kind === "partial") send({ type: "stt.partial", text: update.text });
@@ -127,8 +124,8 @@ export async function transcribeUtterance(
           type: "stt.final",
           text: update.text,
           confidence: typeof c === "number" && c >= 0 && c <= 1 ? c : null,
-          ...(queuedMs > 0 ? { queuedMs } : {}),
-          ...(vadWaits && vadWaits.vadMs > 0 ? { vadQueuedMs: vadWaits.vadMs } : {}),
+          ...(wait.ms > 0 ? { queuedMs: wait.ms } : {}),
+          ...(vadWait && vadWait.ms > 0 ? { vadQueuedMs: vadWait.ms } : {}),
         });
         return;
       }

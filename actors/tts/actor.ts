@@ -12,7 +12,7 @@ import type { TtsEvent, TtsInput } from "../contracts/index.js";
 import { pcmDurationMs } from "../audio.js";
 import { EngineError } from "../engine-error.js";
 import { MALFORMED_OUTPUT } from "../engine-output.js";
-import { fromStage, runStage } from "../stage-actor.js";
+import { fromStage, QueueWait, runStage } from "../stage-actor.js";
 import { toSpeakable } from "./speakable.js";
 import type { TtsEngine } from "./types.js";
 
@@ -29,16 +29,13 @@ export function createTtsLogic(options: TtsLogicOptions) {
 export async function synthesizeSentence(engine: TtsEngine, text: string, signal: AbortSignal, send: (event: TtsEvent) => void): Promise<void> {
   await runStage(signal, send, ttsError, async () => {
     // The wait for a busy engine goes out with the sentence's first chunk.
-    let queuedMs = 0;
-    const onQueued = (ms: number) => {
-      if (Number.isFinite(ms) && ms > 0) queuedMs += ms;
-    };
-    for await (const pcm of engine.synthesize(text, { signal, onQueued })) {
+    const wait = new QueueWait();
+    for await (const pcm of engine.synthesize(text, { signal, onQueued: wait.add })) {
       if (signal.aborted) return;
       if (!(pcm instanceof Uint8Array)) throw new EngineError(MALFORMED_OUTPUT, "The synthesiser produced a chunk that is not PCM bytes");
       if (pcm.byteLength === 0) continue;
+      const queuedMs = wait.take();
       send({ type: "tts.chunk", pcm, audioMs: pcmDurationMs(pcm.byteLength, engine.format), ...(queuedMs > 0 ? { queuedMs } : {}) });
-      queuedMs = 0;
     }
     if (!signal.aborted) send({ type: "tts.done" });
   });
