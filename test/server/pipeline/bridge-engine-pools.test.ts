@@ -6,9 +6,18 @@
  * once) and neither session waited (`tts_queued_ms` 0 in both traces);
  * with one worker they take turns, and the session that had to wait says
  * so in its latency_trace (`tts_queued_ms` > 0). Either way each session's
- * sentences are spoken in order.
+ * sentences are spoken in order. The same for recognition: two sessions
+ * talking at once through PocketSphinx bounded to one process (a stand-in
+ * program that answers with what it heard), the second one's trace reports
+ * its wait (`stt_queued_ms`).
  */
+import { chmodSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { PocketSphinxStt } from "../../../actors/stt/pocketsphinx.js";
+import { ScriptedTtsEngine } from "../../../actors/tts/testing/scripted.js";
+import { useTempDir } from "../../helpers/temp-dir.js";
+import { until } from "../../helpers/wait.js";
 import type { VoiceEngines } from "../../../actors/index.js";
 import { ScriptedLlmEngine } from "../../../actors/llm/testing/scripted.js";
 import { InMemoryStore } from "../../../actors/memory/testing/in-memory.js";
@@ -131,4 +140,43 @@ describe("two sessions speaking at once over one shared Flite", () => {
     expectSpokenInOrder(a, LONG);
     expectSpokenInOrder(b, SHORT);
   }, 120_000);
+});
+
+describe("two sessions talking at once through PocketSphinx bounded to one process", () => {
+  const tmp = useTempDir("coda-pools-", "file");
+
+  it("the second waits for the first one's process, and its latency_trace says how long", async () => {
+    const binary = join(tmp(), "fake-pocketsphinx");
+    writeFileSync(binary, `#!/bin/sh\nn=$(wc -c < /dev/stdin | tr -d ' ')\necho "heard $n bytes"\n`);
+    chmodSync(binary, 0o755);
+    const stt = new PocketSphinxStt({ binary, maxProcesses: 1 });
+    const engines: VoiceEngines = {
+      stt,
+      llm: new ScriptedLlmEngine({ answer: "Noted." }),
+      tts: new ScriptedTtsEngine(),
+      memory: new InMemoryStore(),
+      tools: new FakeToolRunner(),
+    };
+    const a = session(engines);
+    const b = session(engines);
+    const source = { clientId: "c1" };
+    a.bridge.dispatch({ type: "stt_start", data: { mode: "push_to_talk" } }, source);
+    b.bridge.dispatch({ type: "stt_start", data: { mode: "push_to_talk" } }, source);
+    a.bridge.pushAudio(source, new Uint8Array(3200));
+    b.bridge.pushAudio(source, new Uint8Array(6400));
+    await until(() => stt.stats.busy === 1 && stt.stats.queued === 1, "one utterance in the process, one waiting");
+    a.bridge.dispatch({ type: "stt_stop", data: {} }, source);
+    await next(a, (e) => e.type === "stt_result");
+    b.bridge.dispatch({ type: "stt_stop", data: {} }, source);
+    const [ta, tb] = await Promise.all([a.trace, b.trace]);
+    // Each heard its own audio: B's was read while it waited, and given to its process whole.
+    expect(a.events.find((e) => e.type === "stt_result")?.data).toMatchObject({ text: "heard 3200 bytes" });
+    expect(b.events.find((e) => e.type === "stt_result")?.data).toMatchObject({ text: "heard 6400 bytes" });
+    expect(ta.stt_queued_ms).toBe(0);
+    expect(tb.stt_queued_ms).toBeGreaterThan(0);
+    expect(tb.stt_queued_ms!).toBeLessThanOrEqual(tb.stt_ms!);
+    // No detector runs in push-to-talk (stt_stop ends the utterance): nothing waited for one.
+    expect([ta.vad_queued_ms, tb.vad_queued_ms]).toEqual([0, 0]);
+    expect(stt.stats).toMatchObject({ peakBusy: 1, busy: 0, queued: 0 });
+  }, 60_000);
 });
