@@ -9,8 +9,9 @@
  *    the same process. Printed: wall time, throughput (seconds of audio
  *    made per second), per-session time to first audio (p50, max) and the
  *    waits the pool reported (what latency_trace's tts_queued_ms carries).
- * 2. Start-up: warming one worker against warming all of them, and what a
- *    worker costs in memory (RSS of the process; workers share it).
+ * 2. Start-up: warming one Flite worker against warming all of them, and
+ *    what a second worker costs in time and memory (RSS of the process;
+ *    workers share it); the same for Silero.
  * 3. Voice-activity detection (Silero): 10 streams of speech fed in 100 ms
  *    chunks, paced in real time as microphones send them, through a model
  *    with 1 and with 2 workers: the time per 100 ms chunk until its frames
@@ -152,6 +153,23 @@ async function startup(): Promise<void> {
   }
   console.log(`  warm 1 worker: ready in ${fmt(median(one), 0)} ms; a second worker then: ${fmt(median(second), 0)} ms more, RSS +${fmt(median(rssSecond) / 1048576, 0)} MB`);
   console.log(`  warm both at once: ready in ${fmt(median(both), 0)} ms (${fmt(median(both) / median(one), 2)}x one)`);
+  const sileroOne: number[] = [];
+  const sileroSecond: number[] = [];
+  const sileroRss: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    let t0 = performance.now();
+    const model = await SileroModel.load(undefined, { workers: 2 });
+    sileroOne.push(performance.now() - t0);
+    globalThis.gc?.();
+    const rss0 = process.memoryUsage().rss;
+    t0 = performance.now();
+    await model.warm(2);
+    sileroSecond.push(performance.now() - t0);
+    globalThis.gc?.();
+    sileroRss.push(process.memoryUsage().rss - rss0);
+    await model.close();
+  }
+  console.log(`  Silero: one worker loaded in ${fmt(median(sileroOne), 0)} ms; a second then: ${fmt(median(sileroSecond), 0)} ms more, RSS +${fmt(median(sileroRss) / 1048576, 0)} MB`);
 }
 
 // --- 3. voice-activity detection ----------------------------------------------------
