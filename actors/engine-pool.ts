@@ -201,9 +201,9 @@ export class EnginePool<M> {
    */
   async run<T>(work: (member: M) => Promise<T>, signal: AbortSignal, onQueued?: (queuedMs: number) => void): Promise<T> {
     const lease = await this.acquire(signal);
-    onQueued?.(lease.queuedMs);
     let working: Promise<T>;
     try {
+      onQueued?.(lease.queuedMs);
       working = work(lease.member);
     } catch (err) {
       working = Promise.reject(err);
