@@ -18,7 +18,7 @@ export { claimToolError, type ToolErrorClaim } from "../actors/tools/call-scope.
 export type { Tool, ToolContext, ToolOutcome, ToolRunner } from "../actors/tools/types.js";
 export type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall, ToolSpec } from "../actors/llm/index.js";
 export type { AudioSource, SttEngine, SttUpdate, TranscribeOptions } from "../actors/stt/index.js";
-export type { TtsEngine } from "../actors/tts/index.js";
+export type { SynthesizeOptions, TtsEngine } from "../actors/tts/index.js";
 export type { MemoryHealth, MemoryHit, MemoryItem, MemoryKind, MemoryStore, RecallOptions } from "../actors/memory/index.js";
 export type { PcmFormat } from "../actors/audio.js";
 export { EngineError } from "../actors/engine-error.js";

@@ -10,6 +10,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { VoiceEngines } from "../../actors/index.js";
 import { EngineError } from "../../actors/engine-error.js";
+import { defaultPoolSize } from "../../actors/engine-pool.js";
 import type { LlmEngine } from "../../actors/llm/types.js";
 import { selectLlmEngine } from "../../actors/llm/select.js";
 import { SqliteMemoryStore } from "../../actors/memory/sqlite.js";
@@ -183,8 +184,9 @@ function chooseStt(settings: CodaSettings, descriptions: string[]): SttEngine {
   }
   if (engine === "pocketsphinx" || engine === "auto") {
     if (PocketSphinxStt.isAvailable()) {
-      descriptions.push("STT: PocketSphinx (offline)");
-      return new PocketSphinxStt();
+      const maxProcesses = settings.enginePoolSize ?? defaultPoolSize();
+      descriptions.push(`STT: PocketSphinx (offline, ${maxProcesses === 1 ? "one process" : `up to ${maxProcesses} processes`} at once)`);
+      return new PocketSphinxStt({ maxProcesses });
     }
     if (engine === "pocketsphinx") throw new AppConfigError("PocketSphinx is not installed: apt-get install pocketsphinx pocketsphinx-en-us");
   }
@@ -202,6 +204,7 @@ function chooseTts(settings: CodaSettings, descriptions: string[]): TtsEngine {
       url: settings.ttsUrl,
       model: settings.ttsModel,
       apiKey: settings.ttsApiKey,
+      poolSize: settings.enginePoolSize,
     });
     descriptions.push(description);
     return engine;
@@ -241,6 +244,7 @@ async function chooseVad(settings: CodaSettings, descriptions: string[]): Promis
     threshold: settings.vadThreshold,
     energyThreshold: settings.vadEnergyThreshold,
     levelGateDb: settings.vadLevelGateDb,
+    ...(settings.enginePoolSize !== undefined ? { workers: settings.enginePoolSize } : {}),
     endpointing: { startMs: settings.vadMinSpeechMs, hangoverMs: settings.vadHangoverMs, maxUtteranceMs: settings.vadMaxUtteranceMs },
   }).catch((err: unknown) => {
     throw err instanceof TypeError ? new AppConfigError(err.message) : err;

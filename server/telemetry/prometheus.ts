@@ -8,6 +8,8 @@
  * - `coda_stage_duration_seconds{stage}`: the latency_trace figures (STT
  *   final, memory recall, LLM first token and total, tools, TTS first
  *   audio, input to first audio, end to end);
+ * - `coda_engine_queued_seconds{engine}`: the latency_trace queue waits
+ *   (stt, vad, tts: how long turns waited for busy shared engines);
  * - `coda_clients_connected`, `coda_events_sent_total`,
  *   `coda_audio_frames_sent_total`, `coda_sent_bytes_total{kind}`;
  * - `coda_clients_dropped_total{reason}` (slow, heartbeat, rate_limit);
@@ -35,6 +37,16 @@ export const STAGE_FIGURES = {
   total_ms: "end_to_end",
 } as const;
 
+/** latency_trace queue-wait figure -> `engine` label of coda_engine_queued_seconds. */
+export const QUEUE_FIGURES = {
+  stt_queued_ms: "stt",
+  vad_queued_ms: "vad",
+  tts_queued_ms: "tts",
+} as const;
+
+/** Seconds a turn waited for a busy shared engine: from nothing to a queue several sentences long. */
+const QUEUE_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
 /** Seconds; from a 5 ms recall to a 30 s deadline. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30];
 
@@ -60,6 +72,7 @@ export class CodaMetrics {
   readonly registry: Registry;
   readonly #turns: Counter<"outcome" | "mode">;
   readonly #stages: Histogram<"stage">;
+  readonly #queued: Histogram<"engine">;
   readonly #memory: Counter<"operation" | "result">;
   readonly #tools: Counter<"tool" | "result">;
   /** Turns in which a stage failed, until their latency_trace. */
@@ -81,6 +94,14 @@ export class CodaMetrics {
       registers,
     });
     for (const stage of Object.values(STAGE_FIGURES)) this.#stages.zero({ stage });
+    this.#queued = new Histogram({
+      name: "coda_engine_queued_seconds",
+      help: "Per-turn wait for busy shared engines (the latency_trace *_queued_ms figures): stt (PocketSphinx processes), vad (Silero workers), tts (synthesiser workers)",
+      labelNames: ["engine"],
+      buckets: QUEUE_BUCKETS,
+      registers,
+    });
+    for (const engine of Object.values(QUEUE_FIGURES)) this.#queued.zero({ engine });
     this.#memory = new Counter({ name: "coda_memory_operations_total", help: "Memory recalls and stores by result (ok, error)", labelNames: ["operation", "result"], registers });
     for (const operation of ["recall", "store"]) for (const result of ["ok", "error"]) this.#memory.inc({ operation, result }, 0);
     this.#tools = new Counter({ name: "coda_tool_calls_total", help: "Tool calls by tool and result (ok, error)", labelNames: ["tool", "result"], registers });
@@ -155,6 +176,10 @@ export class CodaMetrics {
         for (const [figure, stage] of Object.entries(STAGE_FIGURES)) {
           const ms = d[figure as keyof typeof STAGE_FIGURES];
           if (typeof ms === "number") this.#stages.observe({ stage }, ms / 1000);
+        }
+        for (const [figure, engine] of Object.entries(QUEUE_FIGURES)) {
+          const ms = d[figure as keyof typeof QUEUE_FIGURES];
+          if (typeof ms === "number") this.#queued.observe({ engine }, ms / 1000);
         }
         return;
       }
