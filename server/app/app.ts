@@ -40,6 +40,7 @@ import type { Inspection } from "./inspect.js";
 import { loadOptional, MissingPackageError } from "./optional-packages.js";
 import { createLogger, LOG_LEVELS, type Logger } from "./logger.js";
 import { registerMemoryCommands } from "./memory-commands.js";
+import { memoryDependency } from "./memory-health.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 import { describeIssues, issuesFromZod } from "../protocol/index.js";
 import { resolveServerOptions, type ServerOptionsInput } from "../transport/options.js";
@@ -457,6 +458,8 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
       ...serverOptions,
       pipeline: bridge,
       profiles,
+      // /health and /metrics report the store; while one that should answer cannot (PostgreSQL lost), new turns are refused.
+      dependencies: [memoryDependency(engines.memory, { requiredForTurns: !(engines.memory instanceof UnopenedMemoryStore) })],
       logger,
     });
   } catch (err) {

@@ -15,7 +15,9 @@
  * - `coda_clients_dropped_total{reason}` (slow, heartbeat, rate_limit);
  * - `coda_command_errors_total{code}`;
  * - `coda_memory_operations_total{operation,result}` and
- *   `coda_tool_calls_total{tool,result}`.
+ *   `coda_tool_calls_total{tool,result}`;
+ * - `coda_dependency_up{dependency,engine}`: 1 while a dependency of the
+ *   node (the memory store, ...) is ok, 0 while it is not (what /health says).
  *
  * Turn figures are read from the pipeline's wire events (what every client
  * sees), never from machine internals. docs/operations.md lists them all.
@@ -23,6 +25,7 @@
 import { createRequire } from "node:module";
 import type { Counter, Histogram, Registry } from "prom-client";
 import { COMMAND_ERROR_CODES, type EventInput } from "../protocol/index.js";
+import type { DependencyCheck } from "../transport/health.js";
 import { DROP_REASONS, type WireTally } from "./wire-tally.js";
 
 /** latency_trace figure -> `stage` label of coda_stage_duration_seconds. */
@@ -60,6 +63,8 @@ export interface MetricsSources {
   /** Connected clients now. */
   clients(): number;
   tally: WireTally;
+  /** The node's dependencies (/health's), read at each scrape. */
+  dependencies?: readonly DependencyCheck[];
 }
 
 /** prom-client's exposition format 0.0.4 content type (its Registry.PROMETHEUS_CONTENT_TYPE). */
@@ -105,6 +110,16 @@ export class CodaMetrics {
     this.#memory = new Counter({ name: "coda_memory_operations_total", help: "Memory recalls and stores by result (ok, error)", labelNames: ["operation", "result"], registers });
     for (const operation of ["recall", "store"]) for (const result of ["ok", "error"]) this.#memory.inc({ operation, result }, 0);
     this.#tools = new Counter({ name: "coda_tool_calls_total", help: "Tool calls by tool and result (ok, error)", labelNames: ["tool", "result"], registers });
+    new Gauge({
+      name: "coda_dependency_up",
+      help: "1 while a dependency of the node (memory: its store) is ok, 0 while it is unavailable (GET /health says why)",
+      labelNames: ["dependency", "engine"],
+      registers,
+      collect() {
+        this.reset();
+        for (const check of sources.dependencies ?? []) this.set({ dependency: check.name, engine: check.engine }, check.read().ok ? 1 : 0);
+      },
+    });
     new Gauge({
       name: "coda_clients_connected",
       help: "WebSocket clients connected now",

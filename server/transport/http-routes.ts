@@ -14,6 +14,7 @@ import { serveDashboard, type DashboardContext } from "../dashboard/serve.js";
 import { buildAsyncApiYaml, buildProtocolSchema } from "../protocol/index.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../telemetry/prometheus.js";
 import type { Refusal } from "./handshake.js";
+import { HEALTH_OK } from "./health.js";
 import { parseRequestTarget } from "./request-target.js";
 
 export interface RouteContext extends DashboardContext {
@@ -22,6 +23,7 @@ export interface RouteContext extends DashboardContext {
   checkOrigin?(req: IncomingMessage): Refusal | null;
   /** Token rule of the upgrade (Bearer header); absent: not checked. */
   checkToken?(req: IncomingMessage): Refusal | null;
+  /** The /health body; answered 503 when its `status` is not `ok`. */
   health(): Record<string, unknown>;
   /** The performance_metrics data (latency figures over recent turns). */
   metrics(): unknown;
@@ -59,8 +61,11 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: Route
   const unauthorized = path === "/" || path.startsWith("/dashboard/") ? null : ctx.checkToken?.(req);
   if (unauthorized) return json(res, unauthorized.status, { error: unauthorized.reason });
   switch (path) {
-    case "/health":
-      return json(res, 200, ctx.health());
+    case "/health": {
+      // A load balancer's check takes a degraded node out (503); the body says which dependency and why.
+      const health = ctx.health();
+      return json(res, health.status === HEALTH_OK ? 200 : 503, health);
+    }
     case "/metrics.json":
       return json(res, 200, ctx.metrics());
     case "/metrics":

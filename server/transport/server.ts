@@ -20,6 +20,7 @@ import { readConnectParams, type ConnectParams } from "./connect-params.js";
 import { CloseCode, Connection, type ConnectionHooks } from "./connection.js";
 import { CODA_PROTOCOL, Gatekeeper, refuseUpgrade } from "./handshake.js";
 import { handleHttp } from "./http-routes.js";
+import { dependencyFields, HEALTH_DEGRADED, HEALTH_OK, turnRefusal, type DependencyCheck } from "./health.js";
 import { PendingConnections } from "./pending-connections.js";
 import { closeAll, listenAll } from "./listen.js";
 import { createLogger, type Logger } from "../app/logger.js";
@@ -50,6 +51,8 @@ export interface WebSocketServerOptions extends ServerOptionsInput {
   pipeline?: Pipeline;
   /** Client profiles clients may ask for with `?compat=<name>` (and `compat` may name); createCodaServer registers coda-lite. */
   profiles?: readonly ClientProfile[];
+  /** What the node depends on (the memory store, ...): reported on /health and /metrics; one required for turns refuses them while down. */
+  dependencies?: readonly DependencyCheck[];
   logger?: Logger;
 }
 
@@ -65,6 +68,7 @@ export class WebSocketServer {
   readonly #gate: Gatekeeper;
   readonly #logger: Logger;
   readonly #pipeline: Pipeline | undefined;
+  readonly #dependencies: readonly DependencyCheck[];
   readonly #connections = new Map<string, Connection>();
   readonly #tally = createWireTally();
   /** Prometheus metrics; null when the `metrics` option is false. */
@@ -92,14 +96,15 @@ export class WebSocketServer {
   #state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
 
   constructor(options: WebSocketServerOptions = {}) {
-    const { pipeline, profiles = [], logger, ...rest } = options;
+    const { pipeline, profiles = [], dependencies = [], logger, ...rest } = options;
     this.settings = resolveServerOptions(rest);
     this.#profiles = new ProfileRegistry(profiles, this.settings.compat, () => this.#connections.values());
     this.#gate = new Gatekeeper(this.settings);
     this.#logger = logger ?? createLogger();
     this.#channel = new Channel({ ...this.settings, logger: this.#logger });
     this.#pipeline = pipeline;
-    this.#prometheus = this.settings.metrics ? new CodaMetrics({ clients: () => this.#connections.size, tally: this.#tally }) : null;
+    this.#dependencies = dependencies;
+    this.#prometheus = this.settings.metrics ? new CodaMetrics({ clients: () => this.#connections.size, tally: this.#tally, dependencies }) : null;
     this.#pending = new PendingConnections(this.settings.maxPendingConnections, () =>
       this.#logger.info("closed the oldest pending connection", { limit: this.settings.maxPendingConnections }),
     );
@@ -166,7 +171,11 @@ export class WebSocketServer {
               checkHost: (r) => this.#gate.checkHost(r),
               checkOrigin: (r) => this.#gate.checkOrigin(r),
               checkToken: (r) => this.#gate.checkToken(r),
-              health: () => ({ status: "ok", version: SERVER_VERSION, protocol_version: PROTOCOL_VERSION, clients: this.clientCount, last_seq: this.lastSeq, state: this.#pipeline?.state() ?? null }),
+              health: () => {
+                const { ok, fields } = dependencyFields(this.#dependencies);
+                const status = ok ? HEALTH_OK : HEALTH_DEGRADED;
+                return { status, version: SERVER_VERSION, protocol_version: PROTOCOL_VERSION, clients: this.clientCount, last_seq: this.lastSeq, state: this.#pipeline?.state() ?? null, ...fields };
+              },
               metrics: () => this.#metrics(),
               prometheus: this.#prometheus ? () => this.#prometheus!.text() : null,
               wsUrl: () => this.url,
@@ -371,6 +380,8 @@ export class WebSocketServer {
     for (const type of PIPELINE_COMMANDS) {
       this.handle(type, (cmd, ctx) => {
         if (!this.#pipeline) throw new ProtocolError("unavailable", `No voice pipeline is attached to this server, so ${type} cannot run`);
+        const refused = turnRefusal(type, this.#dependencies);
+        if (refused) throw refused;
         this.#pipeline.dispatch(cmd as Parameters<Pipeline["dispatch"]>[0], { clientId: ctx.clientId });
       });
     }
