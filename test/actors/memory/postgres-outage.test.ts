@@ -1,9 +1,10 @@
 /**
  * The PostgreSQL store when its server goes away and comes back (a real
  * PostgreSQL, stopped and started again): every call fails with EngineError
- * `unavailable` naming the operation, `health()` says so, and once the
- * server is back the store recovers by itself (its probe, or the next call)
- * with every memory acknowledged before the outage still there.
+ * `unavailable` naming the operation, `health()` says so (even with no
+ * call made), and once the server is back the store recovers by itself
+ * (its probe, or the next call) with every memory acknowledged before the
+ * outage still there.
  */
 import { afterEach, beforeAll, expect, it } from "vitest";
 import { EngineError } from "../../../actors/engine-error.js";
@@ -42,6 +43,8 @@ it("fails every call with `unavailable` while the server is down, then recovers 
   expect(store.health()).toEqual({ ok: true });
 
   await pg().stop();
+  // Noticed with no call made (the pool's dropped connections, the probe).
+  await until(() => !store.health().ok, "the store to report the outage", 15_000);
   const recall = await failure(store.recall("where does my sister live?"));
   expect(recall.code).toBe("unavailable");
   expect(recall.message).toMatch(/^Recalling memories: The PostgreSQL memory database cannot be reached \(.+\)$/);
