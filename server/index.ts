@@ -23,6 +23,7 @@ export type { MemoryHealth, MemoryHit, MemoryItem, MemoryKind, MemoryStore, Reca
 export type { PcmFormat } from "../actors/audio.js";
 export { EngineError } from "../actors/engine-error.js";
 export { WebSocketServer, type WebSocketServerOptions } from "./transport/server.js";
+export type { DependencyCheck, DependencyHealth } from "./transport/health.js";
 export { EventLog, type EventLogOptions, type LogEntry, type LogSlice } from "./transport/event-log.js";
 export { ConversationHistory, PROGRESS_EVENT_TYPES, turnIdOf, type ConversationHistoryOptions } from "./transport/conversation.js";
 export { Replayer, encodeReplay, type BuiltReplay, type ReplayHead } from "./transport/replay.js";

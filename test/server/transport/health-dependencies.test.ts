@@ -7,8 +7,8 @@
  * those; one that is not required refuses nothing. Each check is a flag the
  * test flips.
  */
-import { describe, expect, it } from "vitest";
-import type { DependencyCheck, DependencyHealth } from "../../../server/transport/health.js";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import type { DependencyCheck, DependencyHealth, WebSocketServerOptions } from "../../../server/index.js";
 import { useCleanup } from "../../helpers/cleanup.js";
 import { startPipeline } from "../../helpers/pipeline.js";
 
@@ -75,6 +75,11 @@ describe("dependencies on /health, /metrics and new turns", () => {
     expect(down.body).toMatchObject({ status: "degraded", memory: { engine: "sqlite", status: "unavailable" }, redis: { engine: "redis", status: "ok" } });
     expect(await gauge()).toEqual(['coda_dependency_up{dependency="memory",engine="sqlite"} 0', 'coda_dependency_up{dependency="redis",engine="redis"} 1']);
     expect((await client.command("text_input", { text: "hello" })).type).toBe("command_ack");
+  });
+
+  it("the option and its types are public", () => {
+    expectTypeOf<WebSocketServerOptions["dependencies"]>().toEqualTypeOf<readonly DependencyCheck[] | undefined>();
+    expectTypeOf<DependencyCheck["read"]>().returns.toEqualTypeOf<DependencyHealth>();
   });
 
   it("without dependencies /health is as before", async () => {
