@@ -52,6 +52,8 @@ export interface PostgresMemoryStoreOptions {
    * back after one (default 2000 ms).
    */
   probeIntervalMs?: number;
+  /** Called on each change of `health()`: when the server is lost, and when it answers again (not on close). */
+  onHealthChange?: (health: MemoryHealth) => void;
   /** Clock, for tests. */
   now?: () => Date;
 }
@@ -89,6 +91,7 @@ export class PostgresMemoryStore implements MemoryStore {
   readonly #maxTextChars: number;
   readonly #probeIntervalMs: number;
   readonly #now: () => Date;
+  readonly #onHealthChange: ((health: MemoryHealth) => void) | undefined;
   readonly #pool: Pool;
   #down: { code: string; message: string; since: string } | null = null;
   #probe: NodeJS.Timeout | null = null;
@@ -104,6 +107,7 @@ export class PostgresMemoryStore implements MemoryStore {
     this.#maxTextChars = options.maxTextChars ?? 8000;
     this.#probeIntervalMs = options.probeIntervalMs ?? 2000;
     this.#now = options.now ?? (() => new Date());
+    this.#onHealthChange = options.onHealthChange;
     // An idle connection that the server drops (a restart) is reported here, not thrown: without a listener it would end the process.
     pool.on("error", (err) => this.#markDown(err));
   }
@@ -353,10 +357,13 @@ export class PostgresMemoryStore implements MemoryStore {
     if (this.#closed || this.#down) return;
     const mapped = toPostgresError(err, "The memory database connection");
     this.#down = { code: (mapped as { code?: string }).code ?? "unavailable", message: mapped.message, since: this.#now().toISOString() };
+    this.#onHealthChange?.(this.health());
   }
 
   #markUp(): void {
+    if (!this.#down) return;
     this.#down = null;
+    if (!this.#closed) this.#onHealthChange?.({ ok: true });
   }
 }
 

@@ -40,7 +40,7 @@ import type { Inspection } from "./inspect.js";
 import { loadOptional, MissingPackageError } from "./optional-packages.js";
 import { createLogger, LOG_LEVELS, type Logger } from "./logger.js";
 import { registerMemoryCommands } from "./memory-commands.js";
-import { memoryDependency } from "./memory-health.js";
+import { logMemoryHealth, memoryDependency } from "./memory-health.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 import { describeIssues, issuesFromZod } from "../protocol/index.js";
 import { resolveServerOptions, type ServerOptionsInput } from "../transport/options.js";
@@ -145,7 +145,7 @@ class UnopenedMemoryStore implements MemoryStore {
  * cannot serve its share of a deployment's memory) or a SQLite file (one
  * that cannot be opened is left untouched and turns go on without memory).
  */
-async function openMemory(settings: CodaSettings, descriptions: string[]): Promise<MemoryStore> {
+async function openMemory(settings: CodaSettings, descriptions: string[], logger: Logger): Promise<MemoryStore> {
   const { memoryMaxItems: maxItems, memoryMinScore: minScore } = settings;
   if (settings.memoryDb === "off") {
     descriptions.push("Memory: in this process only (memoryDb off): forgotten when the server stops");
@@ -155,7 +155,7 @@ async function openMemory(settings: CodaSettings, descriptions: string[]): Promi
     // Loaded (with the pg client) only when a PostgreSQL URL is chosen.
     const { PostgresMemoryStore } = await import("../../actors/memory/postgres.js");
     try {
-      const store = await PostgresMemoryStore.open({ url: settings.memoryDb, maxItems, minScore });
+      const store = await PostgresMemoryStore.open({ url: settings.memoryDb, maxItems, minScore, onHealthChange: (health) => logMemoryHealth(logger, health) });
       descriptions.push(`Memory: PostgreSQL at ${store.url}`);
       return store;
     } catch (err) {
@@ -373,7 +373,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
   let recogniserWarming: Promise<void> = Promise.resolve();
   const warmUp = new AbortController();
   try {
-    const memory = (built.memory = given.memory ?? (await openMemory(settings, descriptions)));
+    const memory = (built.memory = given.memory ?? (await openMemory(settings, descriptions, logger)));
     if (given.memory) descriptions.push(`Memory: ${memory.name} (given by the caller)`);
     let tools = given.tools;
     if (!tools) {

@@ -17,7 +17,7 @@
 import { describe, expect, it } from "vitest";
 import { PostgresMemoryStore } from "../../../actors/memory/postgres.js";
 import { AppConfigError, createCodaServer, type CodaServerOptions } from "../../../server/app/app.js";
-import { silentLogger } from "../../../server/app/logger.js";
+import { silentLogger, type Logger } from "../../../server/app/logger.js";
 import { useCleanup } from "../../helpers/cleanup.js";
 import { runCli } from "../../helpers/cli.js";
 import { TestClient, type Received } from "../../helpers/client.js";
@@ -101,7 +101,9 @@ describe("two nodes on one PostgreSQL", () => {
 describe("PostgreSQL lost while the server runs", () => {
   it("/health and /metrics say so, new turns are refused, other requests served; back, turns run and nothing acknowledged is lost", async () => {
     const db = await postgres().database();
-    const coda = await createCodaServer({ ...SERVER_OPTIONS, memoryDb: db });
+    const logged: string[] = [];
+    const logger: Logger = { info: (m, f) => logged.push(`info ${m} ${JSON.stringify(f)}`), warn: (m, f) => logged.push(`warn ${m} ${JSON.stringify(f)}`), error: (m, f) => logged.push(`error ${m} ${JSON.stringify(f)}`) };
+    const coda = await createCodaServer({ ...SERVER_OPTIONS, memoryDb: db, logger });
     cleanups.push(() => coda.stop());
     const http = coda.url.replace("ws://", "http://");
     const c = await connect(coda.url);
@@ -118,6 +120,7 @@ describe("PostgreSQL lost while the server runs", () => {
       expect(body).toMatchObject({ status: "degraded", state: "idle" });
       expect(body.memory).toEqual({ engine: "postgres", status: "unavailable", code: "unavailable", reason: expect.stringMatching(/The PostgreSQL memory database cannot be reached \(.+\)$/), since: expect.any(String) });
       expect(await memoryGauge(http)).toBe('coda_dependency_up{dependency="memory",engine="postgres"} 0');
+      expect(logged.filter((l) => l.includes("memory"))).toEqual([expect.stringMatching(/^warn memory unavailable; new turns are refused until it is back \{"code":"unavailable","reason":".*cannot be reached.*","since":".+"\}$/)]);
 
       const refused = await c.command("text_input", { text: "where does my sister live?" });
       expect(refused.data).toMatchObject({ code: "unavailable", command: "text_input" });
@@ -137,6 +140,7 @@ describe("PostgreSQL lost while the server runs", () => {
     await until(async () => (await getHealth(http)).status === 200, "/health to answer 200 again", 15_000);
     expect((await getHealth(http)).body).toMatchObject({ status: "ok", memory: { engine: "postgres", status: "ok" } });
     expect(await memoryGauge(http)).toBe('coda_dependency_up{dependency="memory",engine="postgres"} 1');
+    expect(logged.filter((l) => l.includes("memory")).at(-1)).toBe("info memory available again; new turns are taken {}");
     const turn = await say(c, "what do you remember about my sister?");
     expect(turn.filter((m) => m.type === "memory_error")).toEqual([]);
     expect(dataOf(turn, "llm_result")!.text).toBe("You told me that your sister lives in Lisbon.");
