@@ -4,7 +4,9 @@
  * AbortSignal, forwards what it reports to the turn while the actor is
  * open, aborts the work when the turn stops the actor (nothing is sent back
  * after that), and turns a failure into the stage's error event with a
- * stable code.
+ * stable code. Also the running total of what a stage's engines say they
+ * waited for a busy shared engine (`QueueWait`), which the stage reports
+ * with its results.
  */
 import { fromCallback, type AnyEventObject, type EventObject } from "xstate";
 import { stageErrorCode, stageErrorMessage } from "./contracts/index.js";
@@ -51,4 +53,33 @@ export function fromStage<TInput, TEvent extends EventObject, TReceived extends 
       controller.abort(STAGE_STOPPED);
     };
   });
+}
+
+/**
+ * The time a stage's work waited for busy shared engines, added up from
+ * what they report (`onQueued`); values that are not a positive number are
+ * ignored.
+ * @example
+ * const wait = new QueueWait();
+ * for await (const pcm of engine.synthesize(text, { signal, onQueued: wait.add })) send({ ..., queuedMs: wait.take() });
+ */
+export class QueueWait {
+  #ms = 0;
+
+  /** Add one reported wait (ms). */
+  readonly add = (ms: number): void => {
+    if (Number.isFinite(ms) && ms > 0) this.#ms += ms;
+  };
+
+  /** The total so far (ms). */
+  get ms(): number {
+    return this.#ms;
+  }
+
+  /** The total so far (ms), starting again from 0. */
+  take(): number {
+    const ms = this.#ms;
+    this.#ms = 0;
+    return ms;
+  }
 }

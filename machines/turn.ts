@@ -245,7 +245,15 @@ export const turnMachine = setup({
     acceptTranscript: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== "stt.final") return;
       const text = event.text.trim();
-      report(enqueue, context, { type: "stt.result", turnId: context.id, text, confidence: event.confidence });
+      const { queuedMs, vadQueuedMs } = event;
+      report(enqueue, context, {
+        type: "stt.result",
+        turnId: context.id,
+        text,
+        confidence: event.confidence,
+        ...(queuedMs !== undefined ? { queuedMs } : {}),
+        ...(vadQueuedMs !== undefined ? { vadQueuedMs } : {}),
+      });
       if (!text) enqueue.assign({ listening: false });
       else enqueue.assign({ listening: false, userText: text, messages: [...context.messages, { role: "user", content: text }] });
     }),
@@ -421,6 +429,7 @@ export const turnMachine = setup({
         audioMs: event.audioMs,
         bytes: event.pcm.byteLength,
         pcm: event.pcm,
+        ...(event.queuedMs !== undefined ? { queuedMs: event.queuedMs } : {}),
       });
       enqueue.assign({ speech: { ...s, chunks: s.chunks + 1, audioMs: s.audioMs + event.audioMs } });
     }),

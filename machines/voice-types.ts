@@ -211,7 +211,16 @@ export type VoiceEmitted =
   | { type: "turn.started"; turnId: string; mode: TurnMode }
   | { type: "stt.started"; turnId: string; mode: "push_to_talk" | "continuous" | "demo"; engine: string; source: AudioSourceKind }
   | { type: "stt.progress"; turnId: string; text: string; index: number }
-  | { type: "stt.result"; turnId: string; text: string; confidence: number | null }
+  | {
+      type: "stt.result";
+      turnId: string;
+      text: string;
+      confidence: number | null;
+      /** How long the utterance waited for a busy recogniser (ms); absent: it did not. */
+      queuedMs?: number;
+      /** How long its voice-activity detector waited for a busy model (ms, over all frames); absent: it did not. */
+      vadQueuedMs?: number;
+    }
   | { type: "stt.failed"; turnId: string; code: string; message: string }
   | { type: "memory.recall_started"; turnId: string; query: string }
   | { type: "memory.recalled"; turnId: string; query: string; hits: MemoryHitSummary[] }
@@ -247,6 +256,8 @@ export type VoiceEmitted =
       audioMs: number;
       bytes: number;
       pcm: Uint8Array;
+      /** The first chunk of a sentence: how long the sentence waited for a busy synthesiser (ms); absent: it did not. */
+      queuedMs?: number;
     }
   | { type: "tts.result"; turnId: string; sentences: number; chunks: number; chars: number; audioMs: number; interrupted: boolean }
   | { type: "tts.failed"; turnId: string; code: string; message: string }

@@ -18,11 +18,12 @@ export { claimToolError, type ToolErrorClaim } from "../actors/tools/call-scope.
 export type { Tool, ToolContext, ToolOutcome, ToolRunner } from "../actors/tools/types.js";
 export type { ChatMessage, GenerateRequest, LlmChunk, LlmEngine, ToolCall, ToolSpec } from "../actors/llm/index.js";
 export type { AudioSource, SttEngine, SttUpdate, TranscribeOptions } from "../actors/stt/index.js";
-export type { TtsEngine } from "../actors/tts/index.js";
+export type { SynthesizeOptions, TtsEngine } from "../actors/tts/index.js";
 export type { MemoryHealth, MemoryHit, MemoryItem, MemoryKind, MemoryStore, RecallOptions } from "../actors/memory/index.js";
 export type { PcmFormat } from "../actors/audio.js";
 export { EngineError } from "../actors/engine-error.js";
 export { WebSocketServer, type WebSocketServerOptions } from "./transport/server.js";
+export type { DependencyCheck, DependencyHealth } from "./transport/health.js";
 export { EventLog, type EventLogOptions, type LogEntry, type LogSlice } from "./transport/event-log.js";
 export { ConversationHistory, PROGRESS_EVENT_TYPES, turnIdOf, type ConversationHistoryOptions } from "./transport/conversation.js";
 export { Replayer, encodeReplay, type BuiltReplay, type ReplayHead } from "./transport/replay.js";

@@ -27,10 +27,15 @@ export interface DemoSttInput {
   turnId: string;
   text: string;
 }
-/** From the STT actor. */
+/**
+ * From the STT actor. `stt.final` says how long the utterance waited for
+ * busy shared engines: `queuedMs` for the recogniser (a free PocketSphinx
+ * process slot), `vadQueuedMs` for the voice-activity detector (a free
+ * Silero worker, summed over its frames); each absent when nothing waited.
+ */
 export type SttEvent =
   | { type: "stt.partial"; text: string }
-  | { type: "stt.final"; text: string; confidence: number | null }
+  | { type: "stt.final"; text: string; confidence: number | null; queuedMs?: number; vadQueuedMs?: number }
   | { type: "stt.error"; code: string; message: string };
 /**
  * What the STT actors receive: `audio.end`, the utterance's audio ends
@@ -92,8 +97,13 @@ export interface TtsInput {
   turnId: string;
   text: string;
 }
-/** From the TTS actor (one sentence). */
-export type TtsEvent = { type: "tts.chunk"; pcm: Uint8Array; audioMs: number } | { type: "tts.done" } | { type: "tts.error"; code: string; message: string };
+/**
+ * From the TTS actor (one sentence). The sentence's first chunk carries
+ * `queuedMs`, how long the sentence waited for a busy shared engine (a free
+ * worker of the synthesiser's pool) before it was synthesised; absent or 0
+ * when it did not wait.
+ */
+export type TtsEvent = { type: "tts.chunk"; pcm: Uint8Array; audioMs: number; queuedMs?: number } | { type: "tts.done" } | { type: "tts.error"; code: string; message: string };
 
 /** Every event a stage actor sends back to the turn. */
 export type StageEvent = SttEvent | LlmEvent | ToolsEvent | TtsEvent;

@@ -11,7 +11,9 @@
  * is imported, so a server on SQLite never loads it. Connections come from
  * a pool that reconnects by itself: while the server cannot be reached,
  * every call fails with EngineError `unavailable` and `health()` says so;
- * a probe (and every call) finds out when it answers again. What a call
+ * a probe (and every call) finds out when it answers again. The probe also
+ * runs while the server answers, so an outage shows in `health()` (and on
+ * `/health`) even when no call is being made. What a call
  * acknowledged was committed by PostgreSQL before the call resolved.
  * See docs/memory.md, "PostgreSQL".
  */
@@ -44,8 +46,14 @@ export interface PostgresMemoryStoreOptions {
   connectTimeoutMs?: number;
   /** Longest a statement may run on the server before failing with `timeout` (default 10 000 ms). */
   statementTimeoutMs?: number;
-  /** While the server is unreachable, how often the store checks whether it is back (default 2000 ms). */
+  /**
+   * How often the store asks the server whether it answers (`SELECT 1`), so
+   * `health()` notices an outage while no call is made and finds the server
+   * back after one (default 2000 ms).
+   */
   probeIntervalMs?: number;
+  /** Called on each change of `health()`: when the server is lost, and when it answers again (not on close). */
+  onHealthChange?: (health: MemoryHealth) => void;
   /** Clock, for tests. */
   now?: () => Date;
 }
@@ -83,9 +91,12 @@ export class PostgresMemoryStore implements MemoryStore {
   readonly #maxTextChars: number;
   readonly #probeIntervalMs: number;
   readonly #now: () => Date;
+  readonly #onHealthChange: ((health: MemoryHealth) => void) | undefined;
   readonly #pool: Pool;
   #down: { code: string; message: string; since: string } | null = null;
   #probe: NodeJS.Timeout | null = null;
+  /** A probe's query is running (the next tick skips rather than piling up behind a server that hangs). */
+  #probing = false;
   #closed = false;
 
   private constructor(pool: Pool, options: PostgresMemoryStoreOptions) {
@@ -96,8 +107,19 @@ export class PostgresMemoryStore implements MemoryStore {
     this.#maxTextChars = options.maxTextChars ?? 8000;
     this.#probeIntervalMs = options.probeIntervalMs ?? 2000;
     this.#now = options.now ?? (() => new Date());
+    this.#onHealthChange = options.onHealthChange;
     // An idle connection that the server drops (a restart) is reported here, not thrown: without a listener it would end the process.
     pool.on("error", (err) => this.#markDown(err));
+  }
+
+  /** Ask the server every probeIntervalMs whether it answers, for as long as the store is open. */
+  #startProbe(): void {
+    this.#probe = setInterval(() => {
+      if (this.#probing) return;
+      this.#probing = true;
+      void this.check().finally(() => (this.#probing = false));
+    }, this.#probeIntervalMs);
+    this.#probe.unref();
   }
 
   /**
@@ -133,6 +155,7 @@ export class PostgresMemoryStore implements MemoryStore {
       await pool.end().catch(() => {});
       throw toPostgresError(err, `Opening the memory database at ${store.url}`);
     }
+    store.#startProbe();
     return store;
   }
 
@@ -234,7 +257,8 @@ export class PostgresMemoryStore implements MemoryStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#stopProbe();
+    if (this.#probe) clearInterval(this.#probe);
+    this.#probe = null;
     await this.#pool.end();
   }
 
@@ -330,25 +354,16 @@ export class PostgresMemoryStore implements MemoryStore {
   }
 
   #markDown(err: unknown): void {
-    if (this.#closed) return;
-    if (!this.#down) {
-      const mapped = toPostgresError(err, "The memory database connection");
-      this.#down = { code: (mapped as { code?: string }).code ?? "unavailable", message: mapped.message, since: this.#now().toISOString() };
-    }
-    if (!this.#probe) {
-      this.#probe = setInterval(() => void this.check(), this.#probeIntervalMs);
-      this.#probe.unref();
-    }
+    if (this.#closed || this.#down) return;
+    const mapped = toPostgresError(err, "The memory database connection");
+    this.#down = { code: (mapped as { code?: string }).code ?? "unavailable", message: mapped.message, since: this.#now().toISOString() };
+    this.#onHealthChange?.(this.health());
   }
 
   #markUp(): void {
+    if (!this.#down) return;
     this.#down = null;
-    this.#stopProbe();
-  }
-
-  #stopProbe(): void {
-    if (this.#probe) clearInterval(this.#probe);
-    this.#probe = null;
+    if (!this.#closed) this.#onHealthChange?.({ ok: true });
   }
 }
 

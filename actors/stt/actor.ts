@@ -9,7 +9,9 @@
  *   utterance lasts while the button is held, pauses and all);
  * - `audio.end` from the machine (stt_stop);
  * - the source itself ends.
- * The engine then finishes the utterance with what it has. `audio.lost`
+ * The engine then finishes the utterance with what it has. `stt.final`
+ * carries how long the utterance waited for busy shared engines (the
+ * recogniser's `onQueued`, the detector frames' `queuedMs`). `audio.lost`
  * from the machine (the client streaming the audio left) fails the
  * utterance with `stt.error` code `client_gone`. Stopping the actor aborts
  * the engine and the source; nothing is sent back after that.
@@ -18,7 +20,7 @@ import type { DemoSttInput, SttControlEvent, SttEvent, SttInput } from "../contr
 import type { PcmFormat } from "../audio.js";
 import { parseEngineOutput, SttUpdateSchema } from "../engine-output.js";
 import { aborted, sleep } from "../sleep.js";
-import { fromStage, runStage } from "../stage-actor.js";
+import { fromStage, QueueWait, runStage } from "../stage-actor.js";
 import { END_GRACE_MS } from "./end-grace.js";
 import { ScriptedSttEngine, silentAudioSource } from "./scripted.js";
 import type { AudioSource, SttEngine } from "./types.js";
@@ -74,8 +76,11 @@ export function createSttLogic(options: SttLogicOptions) {
     const stream = endWhen(source.open(AbortSignal.any([signal, audioEnd.signal])), audioEnd.signal, END_GRACE_MS);
     // One detector per utterance: its clock and (Silero) recurrent state start at stt_start.
     const atSpeechEnd = vad !== null && (options.endsAtSpeechEnd?.(input) ?? true);
-    const audio = atSpeechEnd ? untilUtteranceEnd(stream, vad.create(source.format), options.onVadEvent) : stream;
-    return transcribeUtterance(options.engine, audio, source.format, signal, send);
+    if (!atSpeechEnd) return transcribeUtterance(options.engine, stream, source.format, signal, send);
+    // What the detector's frames waited for a busy model goes out with the final.
+    const vadWait = new QueueWait();
+    const detector = vad.create(source.format, { onFrame: (frame) => vadWait.add(frame.queuedMs ?? 0) });
+    return transcribeUtterance(options.engine, untilUtteranceEnd(stream, detector, options.onVadEvent), source.format, signal, send, vadWait);
   });
 }
 
@@ -96,6 +101,7 @@ export function createDemoSttLogic(options: DemoSttLogicOptions = {}) {
 /**
  * Run one utterance through `engine` and report it with `send`. Exactly one
  * of `stt.final` / `stt.error` ends it, unless `signal` aborted first (then nothing).
+ * `vadWait` (when a detector ran) is read when the final goes out.
  * An update that is not an SttUpdate ends it with `stt.error` code `malformed_output`.
  */
 export async function transcribeUtterance(
@@ -104,15 +110,23 @@ export async function transcribeUtterance(
   format: PcmFormat,
   signal: AbortSignal,
   send: (event: SttEvent) => void,
+  vadWait?: QueueWait,
 ): Promise<void> {
   await runStage(signal, send, sttError, async () => {
-    for await (const raw of engine.transcribe(audio, { signal, format })) {
+    const wait = new QueueWait();
+    for await (const raw of engine.transcribe(audio, { signal, format, onQueued: wait.add })) {
       if (signal.aborted) return;
       const update = parseEngineOutput(SttUpdateSchema, raw, "The recogniser's update");
       if (update.kind === "partial") send({ type: "stt.partial", text: update.text });
       else if (update.kind === "final") {
         const c = update.confidence;
-        send({ type: "stt.final", text: update.text, confidence: typeof c === "number" && c >= 0 && c <= 1 ? c : null });
+        send({
+          type: "stt.final",
+          text: update.text,
+          confidence: typeof c === "number" && c >= 0 && c <= 1 ? c : null,
+          ...(wait.ms > 0 ? { queuedMs: wait.ms } : {}),
+          ...(vadWait && vadWait.ms > 0 ? { vadQueuedMs: vadWait.ms } : {}),
+        });
         return;
       }
     }

@@ -18,7 +18,7 @@ export {
   type VadOptions,
   type VadProvider,
 } from "./vad.js";
-export { SileroModel, SileroVad, SILERO_DEFAULTS, SILERO_MODEL_SOURCE, sileroModelPath } from "./vad-silero.js";
+export { SileroModel, SileroVad, SILERO_DEFAULTS, SILERO_IDLE_MS, SILERO_MODEL_SOURCE, sileroModelPath, type SileroModelOptions } from "./vad-silero.js";
 export { loadVad, type LoadVadOptions } from "./vad-select.js";
 export { gateByLevel, withSpeakerLevel, SpeakerLevel, LEVEL_GATE_DEFAULTS, type LevelGateOptions } from "./vad-level-gate.js";
 export { BargeInMonitor, DEFAULT_BARGE_IN_MIN_MS, type BargeInMonitorOptions, type BargeInSpeech } from "./barge-in.js";

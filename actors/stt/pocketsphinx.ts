@@ -13,7 +13,12 @@
  * program block-buffers stdout on a pipe, segments usually arrive together
  * at the end: expect few partials from this engine.
  *
- * Recognition runs in that child process, never on the event loop.
+ * Recognition runs in that child process, never on the event loop. At most
+ * `maxProcesses` run at once (the `enginePoolSize` setting, default the core
+ * count: more would only share the same cores); an utterance beyond that
+ * waits in line (../engine-pool.ts) while its audio is read and held, so the
+ * voice-activity detector in front of it still ends it on time, and its
+ * wait is reported (`onQueued`, the latency trace's `stt_queued_ms`).
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -23,7 +28,8 @@ import { EngineError } from "../engine-error.js";
 import { findProgram } from "../find-program.js";
 import { abortError } from "../http.js";
 import type { Logger } from "../logger.js";
-import { startProgram } from "../start-program.js";
+import { defaultPoolSize, EnginePool, type EnginePoolStats, type Lease } from "../engine-pool.js";
+import { startProgram, type StartedProgram } from "../start-program.js";
 import type { SttEngine, SttUpdate, TranscribeOptions } from "./types.js";
 
 /** Options of the PocketSphinx engine; every field has a default. */
@@ -36,6 +42,12 @@ export interface PocketSphinxOptions {
   timeoutMs?: number;
   /** Environment for the PATH lookup and the child process. Default process.env. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Most recognitions running at once (one process each; the `enginePoolSize`
+   * setting). More wait in line, first come, first served, reading their audio
+   * meanwhile. Default: the core count.
+   */
+  maxProcesses?: number;
   logger?: Logger;
 }
 
@@ -71,6 +83,8 @@ export class PocketSphinxStt implements SttEngine {
   readonly #timeoutMs: number;
   readonly #env: NodeJS.ProcessEnv;
   readonly #logger: Logger | undefined;
+  /** One slot per process that may run; an utterance holds one from its start to its process's exit. */
+  readonly #slots: EnginePool<number>;
 
   /** True when the program is on PATH and the model files exist (i.e. both Debian packages are installed). */
   static isAvailable(options: Pick<PocketSphinxOptions, "binary" | "modelDir" | "env"> = {}): boolean {
@@ -87,9 +101,23 @@ export class PocketSphinxStt implements SttEngine {
     this.#env = options.env ?? process.env;
     this.#logger = options.logger;
     if (!(this.#timeoutMs > 0)) throw new TypeError("pocketsphinx timeoutMs must be positive");
+    const maxProcesses = options.maxProcesses ?? defaultPoolSize();
+    if (!Number.isInteger(maxProcesses) || maxProcesses < 1) throw new TypeError("pocketsphinx maxProcesses must be a whole number of at least 1");
+    let slot = 0;
+    this.#slots = new EnginePool<number>({
+      size: maxProcesses,
+      start: () => slot++,
+      stop: async () => {},
+      closedError: () => new EngineError("engine_error", "the PocketSphinx engine is closed"),
+    });
   }
 
-  async *transcribe(audio: AsyncIterable<Uint8Array>, { signal, format }: TranscribeOptions): AsyncGenerator<SttUpdate> {
+  /** The process bound: slots running and queued, the most busy at once. */
+  get stats(): EnginePoolStats {
+    return this.#slots.stats;
+  }
+
+  async *transcribe(audio: AsyncIterable<Uint8Array>, { signal, format, onQueued }: TranscribeOptions): AsyncGenerator<SttUpdate> {
     if (signal.aborted) throw abortError(signal);
     const path = findBinary(this.#binary, this.#env);
     if (path === null) {
@@ -98,24 +126,6 @@ export class PocketSphinxStt implements SttEngine {
         `PocketSphinx (${this.#binary}) is not installed. Debian/Ubuntu: apt-get install pocketsphinx pocketsphinx-en-us.`,
       );
     }
-    // Node's stdin "pipe" is a socketpair, which the program cannot fopen() as /dev/stdin; `cat`
-    // turns it into a real pipe. The program path and arguments go in as positional parameters
-    // (never interpolated into the script). The shell leads its own process group so one kill
-    // stops cat and the recogniser together.
-    const child = await startProgram(
-      "/bin/sh",
-      ["-c", 'cat | "$0" "$@"', path, "-infile", "/dev/stdin", "-hmm", this.#model.hmm, "-lm", this.#model.lm, "-dict", this.#model.dict],
-      ["pipe", "pipe", "pipe"],
-      { env: this.#env, detached: true },
-      { code: "engine_error", what: "PocketSphinx" },
-    );
-    const kill = () => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    };
     // Updates flow from child callbacks to this generator through a small queue.
     const updates: SttUpdate[] = [];
     let wake: (() => void) | null = null;
@@ -123,51 +133,40 @@ export class PocketSphinxStt implements SttEngine {
       wake?.();
       wake = null;
     };
-    const segments: string[] = [];
+    let child = null as StartedProgram<["pipe", "pipe", "pipe"]> | null;
+    /** Audio read while the utterance waits for a process slot, written first once it has one. */
+    const backlog: Uint8Array[] = [];
     let audioEnded = false;
-    let stdoutRest = "";
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (text: string) => {
-      const lines = (stdoutRest + text).split("\n");
-      stdoutRest = lines.pop() ?? "";
-      for (const line of lines) {
-        const segment = line.trim();
-        if (segment === "") continue;
-        segments.push(segment);
-        if (!audioEnded) updates.push({ kind: "partial", text: segments.join(" ") });
-      }
-      notify();
-    });
-    // Keep only the tail of stderr: the program logs a lot at INFO level; errors come last.
-    let stderrTail = "";
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (text: string) => {
-      stderrTail = (stderrTail + text).slice(-4000);
-    });
-    child.stdin.on("error", () => {});
     let exit: { code: number | null; error: Error | null } | null = null;
-    child.once("error", (error) => {
-      exit = { code: null, error };
-      notify();
-    });
-    child.once("close", (code) => {
-      exit ??= { code, error: null };
-      notify();
-    });
-    const onAbort = () => {
-      kill();
-      notify();
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     let feedError: unknown = null;
+    /** The utterance is over (done, failed or abandoned): the feed stops reading. */
+    let finished = false;
+    // A source that fails while the utterance is queued ends the wait too.
+    const feedFailed = new AbortController();
+    const kill = () => {
+      try {
+        if (child?.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    };
+    const endInput = () => {
+      child!.stdin.end();
+      timer = setTimeout(() => {
+        timedOut = true;
+        kill();
+      }, this.#timeoutMs);
+    };
 
+    // The audio is read from the start, also while the utterance waits for a slot, so the
+    // voice-activity detector in front of it keeps hearing the user and ends the utterance on time.
     const feeding = (async () => {
       let carry = new Uint8Array(0);
       const frameBytes = (format.sample_type === "s16le" ? 2 : 4) * format.channels;
       for await (const chunk of audio) {
-        if (signal.aborted || exit !== null) return;
+        if (signal.aborted || exit !== null || finished) return;
         let data = chunk;
         if (format !== INPUT_PCM && !sameFormat(format)) {
           // Convert whole frames only; a split frame waits for the next chunk.
@@ -178,10 +177,16 @@ export class PocketSphinxStt implements SttEngine {
           carry = joined.slice(whole);
           data = convertPcm(joined.subarray(0, whole), format, INPUT_PCM);
         }
-        if (data.byteLength > 0 && !child.stdin.write(data)) {
+        if (data.byteLength === 0) continue;
+        if (child === null) {
+          backlog.push(data.slice());
+          continue;
+        }
+        if (!child.stdin.write(data)) {
+          const stdin = child.stdin;
           await new Promise<void>((resolve) => {
-            child.stdin.once("drain", resolve);
-            child.stdin.once("close", resolve);
+            stdin.once("drain", resolve);
+            stdin.once("close", resolve);
           });
         }
       }
@@ -190,26 +195,84 @@ export class PocketSphinxStt implements SttEngine {
       .then(
         () => {
           audioEnded = true;
-          child.stdin.end();
-          timer = setTimeout(() => {
-            timedOut = true;
-            kill();
-          }, this.#timeoutMs);
+          if (child !== null) endInput();
         },
         (err: unknown) => {
           feedError = err;
+          feedFailed.abort();
           kill();
         },
       )
       .finally(notify);
 
+    let lease: Lease<number> | null = null;
     try {
-      for (;;) {
-        while (updates.length > 0) yield updates.shift()!;
-        if (signal.aborted) throw abortError(signal);
-        if (feedError !== null) throw feedError;
-        if (exit !== null) break;
-        await new Promise<void>((resolve) => (wake = resolve));
+      try {
+        lease = await this.#slots.acquire(AbortSignal.any([signal, feedFailed.signal]));
+      } catch (err) {
+        if (feedError !== null && !signal.aborted) throw feedError;
+        throw err;
+      }
+      onQueued?.(lease.queuedMs);
+      // Node's stdin "pipe" is a socketpair, which the program cannot fopen() as /dev/stdin; `cat`
+      // turns it into a real pipe. The program path and arguments go in as positional parameters
+      // (never interpolated into the script). The shell leads its own process group so one kill
+      // stops cat and the recogniser together.
+      const started = await startProgram(
+        "/bin/sh",
+        ["-c", 'cat | "$0" "$@"', path, "-infile", "/dev/stdin", "-hmm", this.#model.hmm, "-lm", this.#model.lm, "-dict", this.#model.dict],
+        ["pipe", "pipe", "pipe"],
+        { env: this.#env, detached: true },
+        { code: "engine_error", what: "PocketSphinx" },
+      );
+      child = started;
+      const segments: string[] = [];
+      let stdoutRest = "";
+      started.stdout.setEncoding("utf8");
+      started.stdout.on("data", (text: string) => {
+        const lines = (stdoutRest + text).split("\n");
+        stdoutRest = lines.pop() ?? "";
+        for (const line of lines) {
+          const segment = line.trim();
+          if (segment === "") continue;
+          segments.push(segment);
+          if (!audioEnded) updates.push({ kind: "partial", text: segments.join(" ") });
+        }
+        notify();
+      });
+      // Keep only the tail of stderr: the program logs a lot at INFO level; errors come last.
+      let stderrTail = "";
+      started.stderr.setEncoding("utf8");
+      started.stderr.on("data", (text: string) => {
+        stderrTail = (stderrTail + text).slice(-4000);
+      });
+      started.stdin.on("error", () => {});
+      started.once("error", (error) => {
+        exit = { code: null, error };
+        notify();
+      });
+      started.once("close", (code) => {
+        exit ??= { code, error: null };
+        notify();
+      });
+      // What arrived while queued goes first, in order, before the feed writes anything more.
+      for (const data of backlog.splice(0)) started.stdin.write(data);
+      if (audioEnded) endInput();
+      const onAbort = () => {
+        kill();
+        notify();
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        for (;;) {
+          while (updates.length > 0) yield updates.shift()!;
+          if (signal.aborted) throw abortError(signal);
+          if (feedError !== null) throw feedError;
+          if (exit !== null) break;
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+      } finally {
+        signal.removeEventListener("abort", onAbort);
       }
       const { code, error } = exit as { code: number | null; error: Error | null };
       if (stdoutRest.trim() !== "") segments.push(stdoutRest.trim());
@@ -222,14 +285,22 @@ export class PocketSphinxStt implements SttEngine {
       }
       yield { kind: "final", text: segments.join(" "), confidence: null };
     } finally {
+      finished = true;
       clearTimeout(timer);
-      signal.removeEventListener("abort", onAbort);
-      if (exit === null) kill();
+      backlog.length = 0;
+      // The slot is free once the process has gone, so no more than the bound ever run.
+      const release = lease?.release;
+      if (child === null || exit !== null) release?.();
+      else {
+        child.once("close", () => release?.());
+        kill();
+      }
     }
   }
 
+  /** Stop taking utterances: those waiting for a slot fail with `engine_error`; running ones finish. */
   async close(): Promise<void> {
-    // One process per utterance; nothing stays open between them.
+    await this.#slots.close();
   }
 }
 

@@ -10,6 +10,13 @@ export interface TranscribeOptions {
   signal: AbortSignal;
   /** Format of the chunks in `audio`. */
   format: PcmFormat;
+  /**
+   * Engines whose work is bounded by a pool (PocketSphinx: N processes at
+   * once) call this with how long the utterance waited for a free slot (ms;
+   * 0 when one was free) when it gets one. Others never call it. The STT
+   * actor reports it (`stt.final` `queuedMs`).
+   */
+  onQueued?: (queuedMs: number) => void;
 }
 
 export interface SttEngine {

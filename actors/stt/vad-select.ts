@@ -6,6 +6,7 @@
  * the user does not count as the user's speech. The provider's
  * `description` is the start-up line that says which detector runs and why.
  */
+import { defaultPoolSize, inWorkerThreads } from "../engine-pool.js";
 import { EnergyVad, energyVadProvider } from "./vad-energy.js";
 import { checkSileroOptions, SILERO_DEFAULTS, SileroModel, SileroVad } from "./vad-silero.js";
 import { checkLevelGateOptions, gateByLevel, LEVEL_GATE_DEFAULTS } from "./vad-level-gate.js";
@@ -28,13 +29,16 @@ export interface LoadVadOptions {
   levelGateDb?: number;
   /** Model file instead of the installed package's (tests of the fallback). */
   modelPath?: string;
+  /** Silero only: most worker threads, i.e. frames scored at once (the `enginePoolSize` setting). Default: the core count. */
+  workers?: number;
 }
 
 /**
  * Build the detector the options ask for. Never fails for a model that
  * cannot load: it falls back to the energy detector and says why in
- * `description` (and streams created after the model's worker died get the
- * energy detector too). Throws TypeError for invalid thresholds.
+ * `description` (and streams created once the model can no longer start a
+ * worker get the energy detector too). Throws TypeError for invalid
+ * thresholds or pool size.
  * @example
  * const vad = await loadVad({ detector: "silero", endpointing: { hangoverMs: 500 } });
  * console.error(vad.description); // "VAD: Silero v5 ..."
@@ -51,17 +55,19 @@ export async function loadVad(options: LoadVadOptions = {}): Promise<VadProvider
   const describeEnergy = (why: string) => `VAD: energy threshold ${energy.threshold ?? 0.01} RMS (${why}), ends after ${endpointing.hangoverMs} ms of silence`;
   if (options.detector === "energy") return energyVadProvider(energy, describeEnergy("--vad energy"));
   energyVadProvider(energy);
+  const workers = options.workers ?? defaultPoolSize();
   let model: SileroModel;
   try {
-    model = await SileroModel.load(options.modelPath);
+    model = await SileroModel.load(options.modelPath, { workers });
   } catch (err) {
+    if (err instanceof TypeError) throw err;
     return energyVadProvider(energy, describeEnergy(`fallback: ${(err as Error).message}`));
   }
   return gateByLevel(gate, {
     name: "silero",
-    description: `VAD: Silero v5 (silero_vad_v5.onnx run in JavaScript, in a worker thread), speech probability ${silero.threshold}, ends after ${endpointing.hangoverMs} ms of silence`,
+    description: `VAD: Silero v5 (silero_vad_v5.onnx run in JavaScript, ${inWorkerThreads(workers)}), speech probability ${silero.threshold}, ends after ${endpointing.hangoverMs} ms of silence`,
     options: silero,
-    // A model whose worker died leaves later streams to the energy detector rather than failing every utterance.
+    // A model that can no longer start a worker leaves later streams to the energy detector rather than failing every utterance.
     create: (format, detector) => (model.failure ? new EnergyVad(energy, format, detector) : new SileroVad(model, silero, format, detector)),
     close: () => model.close(),
   });

@@ -8,10 +8,14 @@
  *   package (models/, MIT): nothing is fetched, at install or at run time.
  * - They run in plain JavaScript (vad-silero-net.ts reads the ONNX file and
  *   computes the same graph): no ONNX runtime, no native binary.
- * - One `SileroModel` (one network, in its own worker thread,
- *   vad-silero-worker.ts) serves every stream: the event loop only posts
- *   frames and reads answers (bench:vad measures the call time, the
- *   main-thread time and the event-loop utilisation).
+ * - One `SileroModel` (the network, in a pool of worker threads,
+ *   vad-silero-thread.ts and vad-silero-worker.ts) serves every stream of
+ *   every session: the event loop only posts frames and reads answers
+ *   (bench:vad measures the call time, the main-thread time and the
+ *   event-loop utilisation; bench:engine-pools the per-frame latency under
+ *   many streams). A frame that waits for a free worker says so
+ *   (`VadFrame.queuedMs`), and the session's latency trace reports it
+ *   (`vad_queued_ms`).
  * - Each stream (`SileroVad`) keeps its own recurrent state and 64 samples
  *   of context, and resets them after each speech_end (and on `reset()`), so
  *   one utterance never colours the next.
@@ -25,13 +29,12 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Worker } from "node:worker_threads";
 import { INPUT_PCM, type PcmFormat } from "../audio.js";
 import { PcmStreamConverter } from "../audio-resample.js";
+import { defaultPoolSize, EnginePool, type EnginePoolStats } from "../engine-pool.js";
 import { EngineError } from "../engine-error.js";
-import { spawnWorker } from "../spawn-worker.js";
 import { checkEndpointOptions, Endpointer } from "./endpointer.js";
-import type { SileroRequest, SileroResponse } from "./vad-silero-protocol.js";
+import { SileroThread } from "./vad-silero-thread.js";
 import type { DetectorOptions, SpeechDetector, VadEvent, VadOptions } from "./vad.js";
 
 /** Silero's defaults here: speech probability 0.5, and the energy detector's durations except a longer minimum speech. */
@@ -52,6 +55,8 @@ const FRAME = 512;
 const CONTEXT = 64;
 /** Size of the recurrent state: [2, 1, 128]. */
 const STATE = 2 * 128;
+/** Default of SileroModelOptions.idleMs. */
+export const SILERO_IDLE_MS = 60_000;
 
 /** Path of the model file shipped with this package (from the sources or from dist/). Throws when it is missing. */
 export function sileroModelPath(): string {
@@ -63,103 +68,109 @@ export function sileroModelPath(): string {
   throw new Error(`${SILERO_MODEL_SOURCE.file} is missing from the package`);
 }
 
+/** Options of `SileroModel.load`; every field has a default. */
+export interface SileroModelOptions {
+  /** Most worker threads, i.e. frames scored at the same time (the `enginePoolSize` setting). Default: the core count. */
+  workers?: number | undefined;
+  /** A worker beyond the first is stopped after this long without a frame (ms). Default 60000. */
+  idleMs?: number | undefined;
+}
+
+/** Frames are never abandoned half-way: a stream awaits each one (its state depends on it). */
+const NEVER_ABORTED = new AbortController().signal;
+
 /**
- * The loaded network, in its own worker thread. One per process is enough;
- * streams share it (frames are scored in the order they are sent).
+ * The loaded network, in a pool of worker threads (vad-silero-thread.ts)
+ * that every stream shares. One worker is started at load; more start on
+ * demand, up to `workers`, when a frame finds every worker busy (and stop
+ * again after `idleMs` idle, keeping the first). A frame goes to whichever
+ * worker is free first: the stream's recurrent state travels with the frame
+ * and back (1 KB each way), so no stream is tied to a worker and none waits
+ * behind another stream's frames while a worker is free. A stream's frames
+ * stay in order because it sends its next frame only when the previous one
+ * has been scored (its state depends on it).
  */
 export class SileroModel {
   readonly path: string;
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve(value: { probability: number; state: Float32Array }): void; reject(err: Error): void }>();
-  #nextId = 1;
+  readonly #pool: EnginePool<SileroThread>;
   #failure: EngineError | null = null;
 
-  private constructor(worker: Worker, path: string) {
-    this.#worker = worker;
+  private constructor(path: string, options: SileroModelOptions) {
     this.path = path;
-    worker.on("message", (message: SileroResponse) => this.#workerOnMessage(message));
-    worker.on("error", (err) => this.#fail(`the Silero worker failed: ${err.message}`));
-    worker.on("exit", () => this.#fail("the Silero model was closed"));
-    // Only frames in flight keep the process alive.
-    worker.unref();
+    this.#pool = new EnginePool<SileroThread>({
+      size: options.workers ?? defaultPoolSize(),
+      idleMs: options.idleMs ?? SILERO_IDLE_MS,
+      start: async () => {
+        try {
+          return await SileroThread.start(path);
+        } catch (err) {
+          // With no worker left to score, later streams get the energy detector (vad-select.ts) rather than failing every utterance.
+          if (this.#pool.stats.members === 0) this.#failure ??= err instanceof EngineError ? err : new EngineError("vad_unavailable", String(err));
+          throw err;
+        }
+      },
+      stop: (thread) => thread.close(),
+      usable: (thread) => thread.alive,
+      closedError: () => this.#failure ?? new EngineError("vad_unavailable", "the Silero model was closed"),
+    });
   }
 
   /**
-   * Start the worker and load the model file (default: the one this package ships).
-   * Throws EngineError `vad_unavailable` saying what failed.
+   * Load the model file (default: the one this package ships) in one worker;
+   * more start as streams need them, up to `workers`.
+   * Throws EngineError `vad_unavailable` saying what failed, TypeError for a bad `workers`.
    */
-  static async load(path?: string): Promise<SileroModel> {
+  static async load(path?: string, options: SileroModelOptions = {}): Promise<SileroModel> {
     let file: string;
     try {
       file = path ?? sileroModelPath();
     } catch (err) {
       throw new EngineError("vad_unavailable", `the Silero weights are not installed: ${(err as Error).message}`, { cause: err });
     }
-    const worker = spawnWorker(import.meta.url, "./vad-silero-worker", { workerData: { path: file } });
-    const failure = await new Promise<string | null>((resolve) => {
-      const onMessage = (message: SileroResponse) => {
-        if (message.type === "ready") done(null);
-        else if (message.type === "fatal") done(message.message);
-      };
-      const onError = (err: Error) => done(err.message);
-      const onExit = (code: number) => done(`the worker exited with code ${code}`);
-      function done(result: string | null) {
-        worker.off("message", onMessage).off("error", onError).off("exit", onExit);
-        resolve(result);
-      }
-      worker.on("message", onMessage).on("error", onError).on("exit", onExit);
-    });
-    if (failure !== null) {
-      await worker.terminate();
-      throw new EngineError("vad_unavailable", `the Silero model ${file} could not load: ${failure}`);
+    const model = new SileroModel(file, options);
+    try {
+      await model.#pool.warm(1);
+    } catch (err) {
+      await model.#pool.close();
+      throw err;
     }
-    return new SileroModel(worker, file);
+    return model;
   }
 
   /**
    * Score one frame: `input` holds CONTEXT + FRAME samples (16 kHz, -1..1),
-   * `state` the stream's recurrent state, replaced by the new one.
-   * Throws EngineError `vad_unavailable` once the model is closed or its worker failed.
+   * `state` the stream's recurrent state, replaced by the new one. Resolves
+   * with the speech probability and how long the frame waited for a free
+   * worker (ms; 0 when one was free).
+   * Throws EngineError `vad_unavailable` once the model is closed, when the
+   * worker scoring it died, or when no worker can be started.
    */
-  async score(input: Float32Array, state: Float32Array): Promise<number> {
+  async score(input: Float32Array, state: Float32Array): Promise<{ probability: number; queuedMs: number }> {
     if (this.#failure) throw this.#failure;
-    const id = this.#nextId++;
-    const reply = new Promise<{ probability: number; state: Float32Array }>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
-    if (this.#pending.size === 1) this.#worker.ref();
-    const request: SileroRequest = { id, input, state };
-    this.#worker.postMessage(request);
-    const result = await reply;
+    let queuedMs = 0;
+    const result = await this.#pool.run((thread) => thread.score(input, state), NEVER_ABORTED, (ms) => (queuedMs = ms));
     state.set(result.state);
-    return result.probability;
+    return { probability: result.probability, queuedMs };
   }
 
-  /** Why the model can no longer score (closed, or its worker died), or null while it works. */
+  /** Start workers until `workers` run (at most the pool size) and wait until they have loaded (optional: frames start them as needed). */
+  warm(workers: number): Promise<void> {
+    return this.#pool.warm(workers);
+  }
+
+  /** Why the model can no longer score (closed, or no worker runs and none could be started), or null while it works. */
   get failure(): EngineError | null {
     return this.#failure;
   }
 
+  /** The pool's state: workers running and busy, frames queued, the most busy at once. */
+  get stats(): EnginePoolStats {
+    return this.#pool.stats;
+  }
+
   async close(): Promise<void> {
-    if (this.#failure) return;
-    this.#fail("the Silero model was closed");
-    await this.#worker.terminate();
-  }
-
-  #workerOnMessage(message: SileroResponse): void {
-    if (message.type !== "score" && message.type !== "error") return;
-    const pending = this.#pending.get(message.id);
-    if (!pending) return;
-    this.#pending.delete(message.id);
-    if (this.#pending.size === 0) this.#worker.unref();
-    if (message.type === "score") pending.resolve(message);
-    else pending.reject(new EngineError("vad_unavailable", `Silero could not score a frame: ${message.message}`));
-  }
-
-  #fail(message: string): void {
-    if (this.#failure) return;
-    this.#failure = new EngineError("vad_unavailable", message);
-    for (const pending of this.#pending.values()) pending.reject(this.#failure);
-    this.#pending.clear();
-    this.#worker.unref();
+    this.#failure ??= new EngineError("vad_unavailable", "the Silero model was closed");
+    await this.#pool.close();
   }
 }
 
@@ -232,12 +243,12 @@ export class SileroVad implements SpeechDetector {
       this.#filled += take;
       at += take;
       if (this.#filled < FRAME) break;
-      const probability = await this.#model.score(this.#window.slice(), this.#state);
+      const { probability, queuedMs } = await this.#model.score(this.#window.slice(), this.#state);
       if (generation !== this.#generation) return [];
       this.#window.copyWithin(0, FRAME, FRAME + CONTEXT);
       this.#filled = 0;
       const speech = probability >= this.options.threshold;
-      this.#onFrame?.({ atMs: this.#endpointer.elapsedMs, durationMs: (FRAME * 1000) / RATE, score: probability, speech });
+      this.#onFrame?.({ atMs: this.#endpointer.elapsedMs, durationMs: (FRAME * 1000) / RATE, score: probability, speech, queuedMs });
       const event = this.#endpointer.frame(speech);
       if (event === null) continue;
       events.push(event);

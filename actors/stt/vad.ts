@@ -64,6 +64,8 @@ export interface VadFrame {
   speech: boolean;
   /** The frame's smoothed level in dB of full scale, when a level gate decided (actors/stt/vad-level-gate.ts). */
   levelDb?: number;
+  /** How long the frame waited for a free model worker (ms; Silero's pool, absent for detectors without one). */
+  queuedMs?: number;
 }
 
 /**

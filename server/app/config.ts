@@ -13,6 +13,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { TTS_ENGINE_NAMES } from "../../actors/tts/types.js";
 import { HttpUrl } from "../../actors/http.js";
+import { MAX_POOL_SIZE } from "../../actors/engine-pool.js";
 import { OLLAMA_DEFAULT_BASE_URL } from "../../actors/llm/ollama.js";
 import { OPENAI_DEFAULT_BASE_URL } from "../../actors/llm/openai.js";
 import { DEFAULT_MIN_SCORE } from "../../actors/memory/relevance.js";
@@ -115,6 +116,7 @@ export const SETTINGS = {
   speak: { kind: "boolean", flag: "speak", env: ["CODA_SPEAK"], schema: z.boolean().default(false), description: "Also play answers on this machine's speakers (aplay, paplay, ffplay or sox's play)." },
   microphone: { kind: "boolean", flag: "microphone", env: ["CODA_MICROPHONE"], schema: z.boolean().default(false), description: "Listen on this machine's microphone (arecord or sox's rec) instead of client audio." },
   audioFile: { kind: "string", flag: "audio-file", env: ["CODA_AUDIO_FILE"], schema: z.string().min(1).optional(), description: "Use this WAV file as the audio of every voice turn (testing without a microphone)." },
+  enginePoolSize: { kind: "number", flag: "engine-pool-size", env: ["CODA_ENGINE_POOL_SIZE"], schema: z.number().int().min(1).max(MAX_POOL_SIZE).optional(), description: "Engines shared by all sessions: most sentences synthesised at once (Flite, eSpeak NG worker threads), VAD frames scored at once (Silero worker threads) and PocketSphinx processes at once; more wait in line and the wait is in latency_trace (*_queued_ms). Default: the number of cores (os.availableParallelism()). See docs/engines-speech.md, Pools." },
   // --- memory and tools ---
   memoryDb: { kind: "string", flag: "memory-db", env: ["CODA_MEMORY_DB"], schema: z.string().min(1).default("~/.coda/memory.db"), description: "Long-term memory: a SQLite file, a PostgreSQL URL (postgres://user:password@host:5432/db, shared by every node; see docs/memory.md), or 'off' to keep memory in this process only." },
   memoryMaxItems: { kind: "number", flag: "memory-max-items", env: ["CODA_MEMORY_MAX_ITEMS"], schema: positiveInt.default(10_000), description: "Retention cap: most memories kept per user (least important, then oldest, go first)." },

@@ -6,6 +6,13 @@
  * replay and from live events (`client.conversation`); it works on any
  * event list, e.g. a `replay`'s events.
  *
+ * The turns are immutable snapshots (immer): an event that changes a turn
+ * replaces that turn's object, and every other turn keeps its identity, so
+ * a UI can tell what to redraw by comparing references (`prev !== next`)
+ * and may keep an old snapshot without it changing under it. Snapshots are
+ * frozen; the events applied are not (what a turn keeps of an event is
+ * copied).
+ *
  * Browser-safe: no node imports.
  *
  * @example
@@ -13,6 +20,7 @@
  * for (const e of replay.events) c.apply(e);
  * for (const t of c.turns) console.log(t.user, "->", t.assistant);
  */
+import { produce, type Draft } from "immer";
 import type { TurnMode } from "../protocol/common.js";
 import type { EventData, ServerEvent } from "../protocol/events.js";
 
@@ -129,111 +137,115 @@ export class Conversation {
   apply(e: ServerEvent): void {
     const id = (e.data as { turn_id?: unknown }).turn_id;
     if (typeof id !== "string") return;
-    const t = this.#turn(id);
-    switch (e.type) {
-      case "stt_start":
-        t.mode = e.data.mode;
-        break;
-      case "stt_progress":
-        if (!t.userFinal) t.user = e.data.text;
-        break;
-      case "stt_result":
-        t.user = e.data.text;
-        t.userFinal = true;
-        break;
-      case "memory_recall":
-        // Typed turns have no transcript: the recall query is the user's text.
-        if (t.user === null && e.data.query) {
-          t.user = e.data.query;
-          t.userFinal = true;
-        }
-        t.memory.recalled.push(...e.data.hits);
-        break;
-      case "memory_store":
-        t.memory.stored.push({ id: e.data.id, kind: e.data.kind, preview: e.data.preview, interrupted: e.data.interrupted });
-        // The turn's own memory says the answer was kept only as heard; turn_interrupted, when there was one, said more.
-        if (e.data.interrupted && e.data.kind === "turn") t.heard ??= { text: null, ms: null };
-        break;
-      case "llm_progress":
-        if (t.finishReason === null) t.assistant += e.data.delta;
-        break;
-      case "llm_result":
-        t.assistant = e.data.text;
-        t.finishReason = e.data.finish_reason;
-        break;
-      case "tool_call":
-        t.tools.push({ callId: e.data.call_id, name: e.data.name, arguments: e.data.arguments, result: null, error: null, durationMs: null });
-        break;
-      case "tool_result":
-      case "tool_error": {
-        let call = t.tools.find((c) => c.callId === e.data.call_id);
-        if (!call) t.tools.push((call = { callId: e.data.call_id, name: e.data.name, arguments: null, result: null, error: null, durationMs: null }));
-        call.durationMs = e.data.duration_ms;
-        if (e.type === "tool_result") call.result = e.data.preview;
-        else {
-          call.error = { code: e.data.code, message: e.data.message };
-          t.errors.push({ type: e.type, code: e.data.code, message: e.data.message, operation: null });
-        }
-        break;
-      }
-      case "tts_result":
-        t.speech = { audioMs: e.data.audio_ms, chunks: e.data.chunks, interrupted: e.data.interrupted };
-        break;
-      case "stt_error":
-      case "llm_error":
-      case "tts_error":
-      case "memory_error":
-        t.errors.push({ type: e.type, code: e.data.code, message: e.data.message, operation: e.type === "memory_error" ? e.data.operation : null });
-        if (e.type === "llm_error" && !t.assistant) t.assistant = e.data.partial_text;
-        break;
-      case "turn_interrupted":
-        t.interruption = {
-          reason: e.data.reason,
-          state: e.data.state,
-          by: e.data.by,
-          outcome: e.data.outcome ?? null,
-          client: e.data.client ?? null,
-          byClient: e.data.by_client ?? null,
-        };
-        // A typed question cut before its recall named it: the cut says what it was.
-        if (t.user === null && e.data.question) {
-          t.user = e.data.question;
-          t.userFinal = true;
-        }
-        t.heard = { text: e.data.heard_text, ms: e.data.heard_ms };
-        t.status = "interrupted";
-        break;
-      case "latency_trace":
-        t.latency = e.data;
-        t.mode = e.data.mode;
-        if (t.status === "running") t.status = e.data.interrupted ? "interrupted" : t.errors.some((x) => x.type !== "memory_error") && !t.assistant ? "failed" : "completed";
-        break;
-      default:
-        return;
-    }
-  }
-
-  #turn(id: string): ConversationTurn {
-    let t = this.#turns.get(id);
-    if (t) return t;
-    t = {
-      id,
-      mode: null,
-      user: null,
-      userFinal: false,
-      assistant: "",
-      finishReason: null,
-      status: "running",
-      tools: [],
-      memory: { recalled: [], stored: [] },
-      speech: null,
-      latency: null,
-      interruption: null,
-      heard: null,
-      errors: [],
-    };
-    this.#turns.set(id, t);
+    const current = this.#turns.get(id);
+    const next = produce(current ?? newTurn(id), (t) => applyToTurn(t, e));
+    if (next === current) return;
+    this.#turns.set(id, next);
     while (this.#turns.size > this.#maxTurns) this.#turns.delete(this.#turns.keys().next().value!);
-    return t;
   }
+}
+
+/** What one event changes in its turn (a draft: written in place, produced as a new snapshot). */
+function applyToTurn(t: Draft<ConversationTurn>, e: ServerEvent): void {
+  switch (e.type) {
+    case "stt_start":
+      t.mode = e.data.mode;
+      break;
+    case "stt_progress":
+      if (!t.userFinal) t.user = e.data.text;
+      break;
+    case "stt_result":
+      t.user = e.data.text;
+      t.userFinal = true;
+      break;
+    case "memory_recall":
+      // Typed turns have no transcript: the recall query is the user's text.
+      if (t.user === null && e.data.query) {
+        t.user = e.data.query;
+        t.userFinal = true;
+      }
+      t.memory.recalled.push(...structuredClone(e.data.hits));
+      break;
+    case "memory_store":
+      t.memory.stored.push({ id: e.data.id, kind: e.data.kind, preview: e.data.preview, interrupted: e.data.interrupted });
+      // The turn's own memory says the answer was kept only as heard; turn_interrupted, when there was one, said more.
+      if (e.data.interrupted && e.data.kind === "turn") t.heard ??= { text: null, ms: null };
+      break;
+    case "llm_progress":
+      if (t.finishReason === null) t.assistant += e.data.delta;
+      break;
+    case "llm_result":
+      t.assistant = e.data.text;
+      t.finishReason = e.data.finish_reason;
+      break;
+    case "tool_call":
+      t.tools.push({ callId: e.data.call_id, name: e.data.name, arguments: structuredClone(e.data.arguments), result: null, error: null, durationMs: null });
+      break;
+    case "tool_result":
+    case "tool_error": {
+      let call = t.tools.find((c) => c.callId === e.data.call_id);
+      if (!call) t.tools.push((call = { callId: e.data.call_id, name: e.data.name, arguments: null, result: null, error: null, durationMs: null }));
+      call.durationMs = e.data.duration_ms;
+      if (e.type === "tool_result") call.result = e.data.preview;
+      else {
+        call.error = { code: e.data.code, message: e.data.message };
+        t.errors.push({ type: e.type, code: e.data.code, message: e.data.message, operation: null });
+      }
+      break;
+    }
+    case "tts_result":
+      t.speech = { audioMs: e.data.audio_ms, chunks: e.data.chunks, interrupted: e.data.interrupted };
+      break;
+    case "stt_error":
+    case "llm_error":
+    case "tts_error":
+    case "memory_error":
+      t.errors.push({ type: e.type, code: e.data.code, message: e.data.message, operation: e.type === "memory_error" ? e.data.operation : null });
+      if (e.type === "llm_error" && !t.assistant) t.assistant = e.data.partial_text;
+      break;
+    case "turn_interrupted":
+      t.interruption = {
+        reason: e.data.reason,
+        state: e.data.state,
+        by: e.data.by,
+        outcome: e.data.outcome ?? null,
+        client: e.data.client ?? null,
+        byClient: e.data.by_client ?? null,
+      };
+      // A typed question cut before its recall named it: the cut says what it was.
+      if (t.user === null && e.data.question) {
+        t.user = e.data.question;
+        t.userFinal = true;
+      }
+      t.heard = { text: e.data.heard_text, ms: e.data.heard_ms };
+      t.status = "interrupted";
+      break;
+    case "latency_trace":
+      t.latency = structuredClone(e.data);
+      t.mode = e.data.mode;
+      if (t.status === "running") t.status = e.data.interrupted ? "interrupted" : t.errors.some((x) => x.type !== "memory_error") && !t.assistant ? "failed" : "completed";
+      break;
+    default:
+      return;
+  }
+}
+
+/** A turn no event has filled in yet. */
+function newTurn(id: string): ConversationTurn {
+  return {
+    id,
+    mode: null,
+    user: null,
+    userFinal: false,
+    assistant: "",
+    finishReason: null,
+    status: "running",
+    tools: [],
+    memory: { recalled: [], stored: [] },
+    speech: null,
+    latency: null,
+    interruption: null,
+    heard: null,
+    errors: [],
+  };
 }

@@ -2,7 +2,9 @@
  * Per-turn latency bookkeeping for the bridge. It watches the voice
  * machine's domain events, stamps them with a monotonic clock and produces
  * the durations carried by stt_result, memory_recall, llm_result, tts_result
- * (and tool_error of a cancelled call) and, at the end of each turn, one latency_trace. docs/latency.md defines
+ * (and tool_error of a cancelled call) and, at the end of each turn, one latency_trace,
+ * with the time the turn's stages waited for busy shared engines as their
+ * events report it (`stt.result`, `tts.audio`). docs/latency.md defines
  * every figure and how they add up.
  */
 import { round3 } from "../../actors/round3.js";
@@ -10,6 +12,8 @@ import type { TurnMode, VoiceEmitted } from "../../machines/voice-types.js";
 import type { EventData } from "../protocol/index.js";
 
 export type LatencyTrace = EventData<"latency_trace">;
+
+const queued = (ms: number | undefined) => (ms === undefined ? null : round3(ms));
 
 /** Figures of a latency_trace that metrics summarise (all but ids and flags). */
 export const LATENCY_FIGURES = [
@@ -22,6 +26,9 @@ export const LATENCY_FIGURES = [
   "tts_total_ms",
   "input_to_first_audio_ms",
   "total_ms",
+  "stt_queued_ms",
+  "vad_queued_ms",
+  "tts_queued_ms",
 ] as const satisfies readonly (keyof LatencyTrace)[];
 export type LatencyFigure = (typeof LATENCY_FIGURES)[number];
 
@@ -46,6 +53,10 @@ interface Marks {
   ttsStart?: number;
   firstAudio?: number;
   ttsEnd?: number;
+  /** Waits for busy shared engines (ms): set when the stage runs, summed as its events report them. */
+  sttQueued?: number;
+  vadQueued?: number;
+  ttsQueued?: number;
 }
 
 /** Turn timings, fed with every emitted domain event in order. */
@@ -76,8 +87,15 @@ export class LatencyTracker {
     switch (event.type) {
       case "stt.started":
         m.sttStart = now;
+        m.sttQueued = 0;
+        m.vadQueued = 0;
         return undefined;
       case "stt.result":
+        m.sttQueued = (m.sttQueued ?? 0) + (event.queuedMs ?? 0);
+        m.vadQueued = (m.vadQueued ?? 0) + (event.vadQueuedMs ?? 0);
+        m.sttEnd = now;
+        m.inputEnd = now;
+        return round3(now - (m.sttStart ?? m.start));
       case "stt.failed":
         m.sttEnd = now;
         m.inputEnd = now;
@@ -125,9 +143,11 @@ export class LatencyTracker {
         return round3(now - (m.llmStart ?? now));
       case "tts.started":
         m.ttsStart = now;
+        m.ttsQueued = 0;
         return undefined;
       case "tts.audio":
         m.firstAudio ??= now;
+        m.ttsQueued = (m.ttsQueued ?? 0) + (event.queuedMs ?? 0);
         return undefined;
       case "tts.result":
       case "tts.failed":
@@ -160,6 +180,9 @@ export class LatencyTracker {
       tts_total_ms: span(m.ttsStart, m.ttsEnd ?? (m.ttsStart === undefined ? undefined : now)),
       input_to_first_audio_ms: span(m.inputEnd, m.firstAudio),
       total_ms: round3(now - m.start),
+      stt_queued_ms: queued(m.sttQueued),
+      vad_queued_ms: queued(m.vadQueued),
+      tts_queued_ms: queued(m.ttsQueued),
     };
   }
 

@@ -282,6 +282,9 @@ export const EVENT_DATA = {
       tts_total_ms: nullableMs,
       input_to_first_audio_ms: nullableMs,
       total_ms: Milliseconds,
+      stt_queued_ms: nullableMs.describe("Time the recogniser waited for a free process slot (PocketSphinx's pool); null: no recognition ran"),
+      vad_queued_ms: nullableMs.describe("Time the voice-activity detector's frames waited, in all, for a free model worker (Silero's pool); null: no recognition ran"),
+      tts_queued_ms: nullableMs.describe("Time the answer's sentences waited, in all, for a free synthesiser worker (Flite's or eSpeak NG's pool); null: no speech ran"),
     })
     .describe("Per-turn latency figures in ms (null: stage did not run); definitions in docs/latency.md"),
   connection_status: z

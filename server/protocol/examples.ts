@@ -51,6 +51,9 @@ export const EVENT_EXAMPLES: { [T in EventType]: EventData<T> } = {
     tts_total_ms: 310,
     input_to_first_audio_ms: 402,
     total_ms: 3120,
+    stt_queued_ms: 0,
+    vad_queued_ms: 1.2,
+    tts_queued_ms: 38.5,
   },
   connection_status: { status: "connected", client_id: "c1", clients: 1, server_version: "0.1.0", protocol_version: "1.0", epoch: "5f2a9c41b7e0", last_seq: 41, replay_size: 10000, replay_max_bytes: 4194304, replay_turns: 20, replay: { kind: "resume", events: 1, turns: 0, missed: 0, bytes: 228 }, state: "idle" },
   replay: {

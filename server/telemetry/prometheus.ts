@@ -8,12 +8,16 @@
  * - `coda_stage_duration_seconds{stage}`: the latency_trace figures (STT
  *   final, memory recall, LLM first token and total, tools, TTS first
  *   audio, input to first audio, end to end);
+ * - `coda_engine_queued_seconds{engine}`: the latency_trace queue waits
+ *   (stt, vad, tts: how long turns waited for busy shared engines);
  * - `coda_clients_connected`, `coda_sessions_open`, `coda_events_sent_total`,
  *   `coda_audio_frames_sent_total`, `coda_sent_bytes_total{kind}`;
  * - `coda_clients_dropped_total{reason}` (slow, heartbeat, rate_limit);
  * - `coda_command_errors_total{code}`;
  * - `coda_memory_operations_total{operation,result}` and
- *   `coda_tool_calls_total{tool,result}`.
+ *   `coda_tool_calls_total{tool,result}`;
+ * - `coda_dependency_up{dependency,engine}`: 1 while a dependency of the
+ *   node (the memory store, ...) is ok, 0 while it is not (what /health says).
  *
  * Turn figures are read from the pipeline's wire events (what every client
  * sees), never from machine internals. docs/operations.md lists them all.
@@ -21,6 +25,7 @@
 import { createRequire } from "node:module";
 import type { Counter, Histogram, Registry } from "prom-client";
 import { COMMAND_ERROR_CODES, type EventInput } from "../protocol/index.js";
+import type { DependencyCheck } from "../transport/health.js";
 import { DROP_REASONS, type WireTally } from "./wire-tally.js";
 
 /** latency_trace figure -> `stage` label of coda_stage_duration_seconds. */
@@ -34,6 +39,16 @@ export const STAGE_FIGURES = {
   input_to_first_audio_ms: "input_to_first_audio",
   total_ms: "end_to_end",
 } as const;
+
+/** latency_trace queue-wait figure -> `engine` label of coda_engine_queued_seconds. */
+export const QUEUE_FIGURES = {
+  stt_queued_ms: "stt",
+  vad_queued_ms: "vad",
+  tts_queued_ms: "tts",
+} as const;
+
+/** Seconds a turn waited for a busy shared engine: from nothing to a queue several sentences long. */
+const QUEUE_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 
 /** Seconds; from a 5 ms recall to a 30 s deadline. */
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30];
@@ -50,6 +65,8 @@ export interface MetricsSources {
   /** Open sessions now. */
   sessions(): number;
   tally: WireTally;
+  /** The node's dependencies (/health's), read at each scrape. */
+  dependencies?: readonly DependencyCheck[];
 }
 
 /** prom-client's exposition format 0.0.4 content type (its Registry.PROMETHEUS_CONTENT_TYPE). */
@@ -62,6 +79,7 @@ export class CodaMetrics {
   readonly registry: Registry;
   readonly #turns: Counter<"outcome" | "mode">;
   readonly #stages: Histogram<"stage">;
+  readonly #queued: Histogram<"engine">;
   readonly #memory: Counter<"operation" | "result">;
   readonly #tools: Counter<"tool" | "result">;
   /** Turns in which a stage failed, until their latency_trace. */
@@ -83,9 +101,27 @@ export class CodaMetrics {
       registers,
     });
     for (const stage of Object.values(STAGE_FIGURES)) this.#stages.zero({ stage });
+    this.#queued = new Histogram({
+      name: "coda_engine_queued_seconds",
+      help: "Per-turn wait for busy shared engines (the latency_trace *_queued_ms figures): stt (PocketSphinx processes), vad (Silero workers), tts (synthesiser workers)",
+      labelNames: ["engine"],
+      buckets: QUEUE_BUCKETS,
+      registers,
+    });
+    for (const engine of Object.values(QUEUE_FIGURES)) this.#queued.zero({ engine });
     this.#memory = new Counter({ name: "coda_memory_operations_total", help: "Memory recalls and stores by result (ok, error)", labelNames: ["operation", "result"], registers });
     for (const operation of ["recall", "store"]) for (const result of ["ok", "error"]) this.#memory.inc({ operation, result }, 0);
     this.#tools = new Counter({ name: "coda_tool_calls_total", help: "Tool calls by tool and result (ok, error)", labelNames: ["tool", "result"], registers });
+    new Gauge({
+      name: "coda_dependency_up",
+      help: "1 while a dependency of the node (memory: its store) is ok, 0 while it is unavailable (GET /health says why)",
+      labelNames: ["dependency", "engine"],
+      registers,
+      collect() {
+        this.reset();
+        for (const check of sources.dependencies ?? []) this.set({ dependency: check.name, engine: check.engine }, check.read().ok ? 1 : 0);
+      },
+    });
     new Gauge({
       name: "coda_clients_connected",
       help: "WebSocket clients connected now",
@@ -165,6 +201,10 @@ export class CodaMetrics {
         for (const [figure, stage] of Object.entries(STAGE_FIGURES)) {
           const ms = d[figure as keyof typeof STAGE_FIGURES];
           if (typeof ms === "number") this.#stages.observe({ stage }, ms / 1000);
+        }
+        for (const [figure, engine] of Object.entries(QUEUE_FIGURES)) {
+          const ms = d[figure as keyof typeof QUEUE_FIGURES];
+          if (typeof ms === "number") this.#queued.observe({ engine }, ms / 1000);
         }
         return;
       }

@@ -17,6 +17,7 @@ import { serveDashboard, type DashboardContext } from "../dashboard/serve.js";
 import { buildAsyncApiYaml, buildProtocolSchema, DEFAULT_SESSION_ID } from "../protocol/index.js";
 import { PROMETHEUS_CONTENT_TYPE } from "../telemetry/prometheus.js";
 import { isRefusal, type Grant, type Refusal } from "./handshake.js";
+import { HEALTH_OK } from "./health.js";
 import { parseRequestTarget, type RequestTarget } from "./request-target.js";
 
 export interface RouteContext extends DashboardContext {
@@ -25,6 +26,7 @@ export interface RouteContext extends DashboardContext {
   checkOrigin?(req: IncomingMessage): Refusal | null;
   /** Token rule of the upgrade (Bearer header); absent: everyone may see everything. */
   authorize?(req: IncomingMessage): Promise<Grant | Refusal>;
+  /** The /health body; answered 503 when its `status` is not `ok`. */
   health(): Record<string, unknown>;
   /** The open sessions' rows, oldest first (`GET /sessions`). */
   sessions(): readonly { id: string }[];
@@ -69,8 +71,11 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, ctx: Route
 
 function route(req: IncomingMessage, res: ServerResponse, { path, query }: RequestTarget, ctx: RouteContext, { scope }: Grant): void {
   switch (path) {
-    case "/health":
-      return json(res, 200, ctx.health());
+    case "/health": {
+      // A load balancer's check takes a degraded node out (503); the body says which dependency and why.
+      const health = ctx.health();
+      return json(res, health.status === HEALTH_OK ? 200 : 503, health);
+    }
     case "/sessions":
       return json(res, 200, scope ? ctx.sessions().filter((s) => s.id === scope.session) : ctx.sessions());
     case "/metrics.json":

@@ -10,5 +10,6 @@ export { WS_PATH, readConnectParams, type ConnectParams } from "./connect-params
 export { CloseCode, Connection, type ConnectionHooks } from "./connection.js";
 export { CODA_PROTOCOL, TOKEN_PROTOCOL_PREFIX, Gatekeeper, refuseUpgrade, type Refusal } from "./handshake.js";
 export { LOOPBACK_HOSTS, ServerOptionsSchema, isLoopbackHost, resolveServerOptions, type ServerOptionsInput, type ServerSettings } from "./options.js";
+export { HEALTH_DEGRADED, HEALTH_OK, dependencyFields, turnRefusal, type DependencyCheck, type DependencyHealth } from "./health.js";
 export { CommandRouter, type CommandContext, type CommandHandler } from "./router.js";
 export { SERVER_VERSION } from "./version.js";

@@ -28,6 +28,7 @@ import { readConnectParams, type ConnectParams } from "./connect-params.js";
 import { CloseCode, Connection, type ConnectionHooks } from "./connection.js";
 import { CODA_PROTOCOL, Gatekeeper, isRefusal, refuseUpgrade, type Refusal } from "./handshake.js";
 import { handleHttp } from "./http-routes.js";
+import { dependencyFields, HEALTH_DEGRADED, HEALTH_OK, turnRefusal, type DependencyCheck } from "./health.js";
 import { PendingConnections } from "./pending-connections.js";
 import { closeAll, listenAll } from "./listen.js";
 import { createLogger, type Logger } from "../app/logger.js";
@@ -75,6 +76,8 @@ export interface WebSocketServerOptions extends ServerOptionsInput {
   sessionClock?: Clock;
   /** Client profiles clients may ask for with `?compat=<name>` (and `compat` may name); createCodaServer registers coda-lite. */
   profiles?: readonly ClientProfile[];
+  /** What the node depends on (the memory store, ...): reported on /health and /metrics; one required for turns refuses them while down. */
+  dependencies?: readonly DependencyCheck[];
   logger?: Logger;
 }
 
@@ -99,6 +102,7 @@ export class WebSocketServer {
   readonly #router = new CommandRouter();
   readonly #gate: Gatekeeper;
   readonly #logger: Logger;
+  readonly #dependencies: readonly DependencyCheck[];
   readonly #connections = new Map<string, Connection>();
   readonly #tally = createWireTally();
   /** Prometheus metrics; null when the `metrics` option is false. */
@@ -126,14 +130,15 @@ export class WebSocketServer {
   #state: "new" | "starting" | "running" | "stopping" | "stopped" = "new";
 
   constructor(options: WebSocketServerOptions = {}) {
-    const { pipeline, sessions, sessionClock, profiles = [], logger, ...rest } = options;
+    const { pipeline, sessions, sessionClock, profiles = [], dependencies = [], logger, ...rest } = options;
     this.settings = resolveServerOptions(rest);
     this.#profiles = new ProfileRegistry(profiles, this.settings.compat, () => this.#connections.values());
     this.#gate = new Gatekeeper(this.settings);
     this.#logger = logger ?? createLogger();
     this.#hasPipelines = pipeline !== undefined || sessions !== undefined;
+    this.#dependencies = dependencies;
     this.#prometheus = this.settings.metrics
-      ? new CodaMetrics({ clients: () => this.#connections.size, sessions: () => this.#registry.size, tally: this.#tally })
+      ? new CodaMetrics({ clients: () => this.#connections.size, sessions: () => this.#registry.size, tally: this.#tally, dependencies })
       : null;
     const { replaySize, replayMaxBytes, replayTurns, presenceIntervalMs, maxSessions, sessionIdleMs } = this.settings;
     this.#registry = new SessionRegistry({
@@ -218,14 +223,16 @@ export class WebSocketServer {
               authorize: (r) => this.#gate.authorize(r),
               health: () => {
                 const main = this.#registry.default;
+                const { ok, fields } = dependencyFields(this.#dependencies);
                 return {
-                  status: "ok",
+                  status: ok ? HEALTH_OK : HEALTH_DEGRADED,
                   version: SERVER_VERSION,
                   protocol_version: PROTOCOL_VERSION,
                   clients: this.clientCount,
                   sessions: this.#registry.size,
                   last_seq: main.channel.lastSeq,
                   state: main.state,
+                  ...fields,
                 };
               },
               sessions: () => this.#registry.list(),
@@ -497,6 +504,8 @@ export class WebSocketServer {
               : `No voice pipeline is attached to this server, so ${type} cannot run`,
           );
         }
+        const refused = turnRefusal(type, this.#dependencies);
+        if (refused) throw refused;
         session.pipeline.dispatch(cmd as Parameters<Pipeline["dispatch"]>[0], { clientId: ctx.clientId, userId: ctx.userId });
       });
     }

@@ -1,8 +1,8 @@
 /**
  * Long-term memory through the real CLI process: a fact told over the
  * WebSocket survives a restart of the server process; a corrupt database
- * file gives memory_error, the assistant still answers, and the file is left
- * exactly as it was.
+ * file gives memory_error (and /health says memory is unavailable), the
+ * assistant still answers, and the file is left exactly as it was.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -60,12 +60,16 @@ describe("memory across restarts", () => {
     expect((items.data as { items: { text: string }[] }).items.some((i) => i.text.includes("Miso"))).toBe(true);
   }, 60_000);
 
-  it("a corrupt database gives memory_error, the turn still answers, and the file is untouched", async () => {
+  it("a corrupt database gives memory_error and a degraded /health, the turn still answers, and the file is untouched", async () => {
     const db = join(mkdtempSync(join(tmpdir(), "coda-mem-")), "memory.db");
     const garbage = Buffer.concat([Buffer.from("SQLite format 3\0"), Buffer.alloc(4096, 0x5a)]);
     writeFileSync(db, garbage);
     const { r, c } = await serve(db);
     expect(r.stderr()).toMatch(/Memory: UNAVAILABLE \((corrupt|storage_error)\)/);
+    // /health says memory is down (503) while turns still run without it.
+    const health = await fetch(`${(await r.url).replace("ws://", "http://")}/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: "degraded", memory: { engine: "sqlite", status: "unavailable", code: expect.stringMatching(/^(corrupt|storage_error)$/) } });
     const turn = await say(c, "what is 6 times 7?");
     const errors = turn.filter((m) => m.type === "memory_error").map((m) => m.data as { operation: string; code: string });
     expect(errors.map((e) => e.operation)).toEqual(["recall", "store"]);

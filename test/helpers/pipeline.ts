@@ -14,14 +14,16 @@ import { ScriptedSttEngine } from "../../actors/stt/testing/scripted.js";
 import { FakeToolRunner } from "../../actors/tools/testing/fake-runner.js";
 import { ScriptedTtsEngine } from "../../actors/tts/testing/scripted.js";
 import { createBridge, type Bridge, type BridgeOptions } from "../../server/pipeline/bridge.js";
+import type { WebSocketServerOptions } from "../../server/transport/server.js";
 import type { Closer } from "./cleanup.js";
 import { TestClient } from "./client.js";
 import { startServer, type TestServer } from "./server.js";
-import type { WebSocketServerOptions } from "../../server/transport/server.js";
 
 export type PipelineOptions = Omit<BridgeOptions, "engines"> & {
   /** Engines to use instead of the scripted ones. */
   engines?: Partial<VoiceEngines>;
+  /** WebSocketServer options besides the pipeline (e.g. `dependencies`). */
+  server?: Omit<WebSocketServerOptions, "pipeline">;
 };
 
 export interface TestPipeline {
@@ -49,10 +51,10 @@ export function scriptedEngines(engines: Partial<VoiceEngines> = {}): VoiceEngin
  * @example const { connect } = await startPipeline(closers, { engines: { stt }, vad }); const client = await connect();
  */
 export async function startPipeline(cleanup: Closer[], options: PipelineOptions = {}): Promise<TestPipeline> {
-  const { engines, ...bridgeOptions } = options;
+  const { engines, server: serverOptions, ...bridgeOptions } = options;
   const bridge = createBridge({ ...bridgeOptions, engines: scriptedEngines(engines) });
   cleanup.push(() => bridge.stop());
-  const server = await startServer({ pipeline: bridge });
+  const server = await startServer({ ...serverOptions, pipeline: bridge });
   cleanup.push(() => server.stop());
   return {
     bridge,

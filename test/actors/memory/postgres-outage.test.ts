@@ -1,13 +1,15 @@
 /**
  * The PostgreSQL store when its server goes away and comes back (a real
  * PostgreSQL, stopped and started again): every call fails with EngineError
- * `unavailable` naming the operation, `health()` says so, and once the
- * server is back the store recovers by itself (its probe, or the next call)
- * with every memory acknowledged before the outage still there.
+ * `unavailable` naming the operation, `health()` says so (even with no
+ * call made), and once the server is back the store recovers by itself
+ * (its probe, or the next call) with every memory acknowledged before the
+ * outage still there.
  */
 import { afterEach, beforeAll, expect, it } from "vitest";
 import { EngineError } from "../../../actors/engine-error.js";
 import { PostgresMemoryStore } from "../../../actors/memory/postgres.js";
+import type { MemoryHealth } from "../../../actors/memory/types.js";
 import { usePostgres } from "../../helpers/postgres.js";
 import { until } from "../../helpers/wait.js";
 
@@ -21,7 +23,7 @@ afterEach(async () => {
   for (const s of opened.splice(0)) await s.close();
 });
 
-async function open(options: { probeIntervalMs?: number } = {}) {
+async function open(options: { probeIntervalMs?: number; onHealthChange?: (health: MemoryHealth) => void } = {}) {
   const store = await PostgresMemoryStore.open({ url, connectTimeoutMs: 2000, ...options });
   opened.push(store);
   return store;
@@ -37,11 +39,14 @@ async function failure(promise: Promise<unknown>): Promise<EngineError> {
 }
 
 it("fails every call with `unavailable` while the server is down, then recovers with what was acknowledged", async () => {
-  const store = await open({ probeIntervalMs: 50 });
+  const changes: MemoryHealth[] = [];
+  const store = await open({ probeIntervalMs: 50, onHealthChange: (h) => changes.push(h) });
   const kept = [await store.remember({ text: "My sister lives in Lisbon" }), await store.storeTurn({ turnId: "t1", user: "Where is the lighthouse?", assistant: "On the cliff." })];
   expect(store.health()).toEqual({ ok: true });
 
   await pg().stop();
+  // Noticed with no call made (the pool's dropped connections, the probe).
+  await until(() => !store.health().ok, "the store to report the outage", 15_000);
   const recall = await failure(store.recall("where does my sister live?"));
   expect(recall.code).toBe("unavailable");
   expect(recall.message).toMatch(/^Recalling memories: The PostgreSQL memory database cannot be reached \(.+\)$/);
@@ -50,10 +55,13 @@ it("fails every call with `unavailable` while the server is down, then recovers 
   expect((await failure(store.list())).code).toBe("unavailable");
   expect((await failure(store.forget(kept[0]!.id))).code).toBe("unavailable");
   expect(store.health()).toMatchObject({ ok: false, code: "unavailable", message: expect.stringMatching(/cannot be reached/), since: expect.any(String) });
+  // Told once, however many calls failed.
+  expect(changes).toEqual([store.health()]);
 
   await pg().start();
   // The probe finds the server back without any call being made.
   await until(() => store.health().ok, "the store to report itself healthy again", 15_000);
+  expect(changes.map((h) => h.ok)).toEqual([false, true]);
   expect((await store.list()).map((m) => m.id)).toEqual([kept[1]!.id, kept[0]!.id]);
   expect((await store.recall("where does my sister live?")).map((h) => h.item.id)).toEqual([kept[0]!.id]);
   const after = await store.remember({ text: "My cat is called Miso" });

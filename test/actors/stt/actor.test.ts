@@ -2,16 +2,17 @@
  * The STT stage actors: partials then one final, audio.end (stt_stop) ends
  * the utterance, audio.lost (its client left) fails it with client_gone, cancellation aborts the engine with nothing afterwards,
  * failures keep the engine's code; the demo actor hears its input text;
- * the voice-activity detector ends live and file audio at the end of speech.
+ * the voice-activity detector ends live and file audio at the end of speech;
+ * the final carries the waits for busy shared engines.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createDemoSttLogic, createSttLogic } from "../../../actors/stt/actor.js";
 import { ScriptedSttEngine } from "../../../actors/stt/testing/scripted.js";
 import type { AudioSource, SttEngine } from "../../../actors/stt/types.js";
 import { INPUT_PCM } from "../../../actors/audio.js";
-import type { VadEvent } from "../../../actors/stt/vad.js";
+import type { VadEvent, VadProvider } from "../../../actors/stt/vad.js";
 import { host, type Hosted } from "../host.js";
-import { sleep } from "../../helpers/wait.js";
+import { sleep, until } from "../../helpers/wait.js";
 
 /** 100 ms chunks: `loud` of a square wave at 0.25 of full scale, then `quiet` of silence; then the source stays open. */
 function speechSource(kind: AudioSource["kind"], loud: number, quiet: number): AudioSource & { signals: AbortSignal[] } {
@@ -153,5 +154,39 @@ describe("stt actor", () => {
       new TypeError("vad threshold must be between 0 and 1 (RMS of full scale)"),
     );
     h = host(createSttLogic({ engine: new ScriptedSttEngine() }), { turnId: "t1" });
+  });
+
+  it("the final carries what the recogniser and the detector's frames waited for busy shared engines", async () => {
+    const pooled: SttEngine = {
+      name: "pooled",
+      async *transcribe(audio, { onQueued }) {
+        onQueued?.(25);
+        for await (const _chunk of audio) void _chunk;
+        yield { kind: "final", text: "hello", confidence: null };
+      },
+      close: async () => {},
+    };
+    // A detector whose model made each frame wait 1.5 ms (as Silero's pool reports it).
+    let pushes = 0;
+    const waiting: VadProvider = {
+      name: "silero",
+      description: "test",
+      options: { threshold: 0.5, startMs: 100, hangoverMs: 300, maxUtteranceMs: 30000 },
+      create: (_format, detector) => ({
+        name: "silero",
+        inSpeech: false,
+        reset() {},
+        push() {
+          pushes++;
+          detector?.onFrame?.({ atMs: 0, durationMs: 32, score: 0, speech: false, queuedMs: 1.5 });
+          return [];
+        },
+      }),
+      close: async () => {},
+    };
+    h = host(createSttLogic({ engine: pooled, source: openSource(4), vad: waiting }), { turnId: "t1" });
+    await until(() => pushes === 4, "the four chunks to reach the detector");
+    h.send({ type: "audio.end" });
+    expect(await h.waitFor((e) => e.type === "stt.final")).toEqual({ type: "stt.final", text: "hello", confidence: null, queuedMs: 25, vadQueuedMs: 6 });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The TTS stage actor: chunks with their duration then tts.done,
  * cancellation aborts the synthesis with nothing afterwards, failures keep
- * the engine's code, and output that is not PCM bytes is refused.
+ * the engine's code, output that is not PCM bytes is refused, and the wait
+ * for a busy engine goes out with the first chunk.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { createTtsLogic } from "../../../actors/tts/actor.js";
@@ -47,5 +48,27 @@ describe("tts actor", () => {
       code: "malformed_output",
       message: "The synthesiser produced a chunk that is not PCM bytes",
     });
+  });
+
+  it("the sentence's first chunk carries the wait the engine reported for a busy worker; a nonsense wait is ignored", async () => {
+    const pooled: TtsEngine = {
+      name: "pooled",
+      voice: "v",
+      format: { sample_rate: 16000, sample_type: "s16le", channels: 1 },
+      async *synthesize(_text, { onQueued }) {
+        onQueued?.(Number.NaN);
+        onQueued?.(37.5);
+        yield new Uint8Array(3200);
+        yield new Uint8Array(3200);
+      },
+      close: async () => {},
+    };
+    h = host(createTtsLogic({ engine: pooled }), { turnId: "t1", text: "Hi." });
+    await h.waitFor((e) => e.type === "tts.done");
+    expect(h.received.map((e) => (e.type === "tts.chunk" ? { audioMs: e.audioMs, queuedMs: e.queuedMs } : e.type))).toEqual([
+      { audioMs: 100, queuedMs: 37.5 },
+      { audioMs: 100, queuedMs: undefined },
+      "tts.done",
+    ]);
   });
 });

@@ -3,9 +3,12 @@
  * does not have; explicit engines as asked; clear errors for settings that
  * cannot work. Engines are built but not started (no worker, no process).
  */
+import { availableParallelism } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { EngineError } from "../../../actors/engine-error.js";
+import type { EspeakTts } from "../../../actors/tts/espeak.js";
 import { FestivalTts } from "../../../actors/tts/festival.js";
+import type { FliteTts } from "../../../actors/tts/flite.js";
 import { selectTtsEngine } from "../../../actors/tts/select.js";
 import type { TtsEngine } from "../../../actors/tts/types.js";
 
@@ -21,9 +24,18 @@ function select(settings: Parameters<typeof selectTtsEngine>[0]) {
 
 describe("selectTtsEngine", () => {
   it("auto with no voice: Flite rms, and the start-up line names it and how to switch", () => {
-    const { engine, description } = select({});
+    const { engine, description } = select({ poolSize: 1 });
     expect([engine.name, engine.voice]).toEqual(["flite", "rms"]);
     expect(description).toBe("TTS: Flite (embedded WebAssembly, in a worker thread), voice rms (--tts-voice rms|slt|awb|kal16|kal; --tts-engine espeak for other languages)");
+  });
+
+  it("pools up to poolSize worker threads, by default one per core, and the start-up line says how many", () => {
+    const pooled = select({ poolSize: 3 });
+    expect(pooled.description).toMatch(/^TTS: Flite \(embedded WebAssembly, in up to 3 worker threads\), voice rms /);
+    expect((pooled.engine as FliteTts).stats.size).toBe(3);
+    expect((select({}).engine as FliteTts).stats.size).toBe(availableParallelism());
+    expect((select({ engine: "espeak", poolSize: 2 }).engine as EspeakTts).stats.size).toBe(2);
+    expect(() => select({ poolSize: 0 })).toThrow(new TypeError("engine pool size must be a whole number from 1 to 256, got 0"));
   });
 
   it("auto with a Flite voice: Flite with that voice", () => {
@@ -31,9 +43,9 @@ describe("selectTtsEngine", () => {
   });
 
   it("auto with a non-English (non-Flite) voice: eSpeak NG, saying why", () => {
-    const { engine, description } = select({ voice: "fr" });
+    const { engine, description } = select({ voice: "fr", poolSize: 2 });
     expect([engine.name, engine.voice]).toEqual(["espeak-ng", "fr"]);
-    expect(description).toBe('TTS: eSpeak NG (embedded WebAssembly, in a worker thread), voice fr; "fr" is not a Flite voice, so eSpeak NG speaks it');
+    expect(description).toBe('TTS: eSpeak NG (embedded WebAssembly, in up to 2 worker threads), voice fr; "fr" is not a Flite voice, so eSpeak NG speaks it');
   });
 
   it("espeak explicitly: eSpeak NG en-us by default, with rate and pitch", () => {

@@ -7,11 +7,13 @@
  * are real WebSocket clients.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { LlmChunk, LlmEngine } from "../../../actors/llm/types.js";
+import { PocketSphinxStt } from "../../../actors/stt/pocketsphinx.js";
+import type { FliteTts } from "../../../actors/tts/flite.js";
 import { AppConfigError, createCodaServer, LLM_BACKSTOP_GRACE_MS, type CodaServer, type CodaServerOptions } from "../../../server/app/app.js";
 import { loadConfig } from "../../../server/app/config.js";
 import { defineTool } from "../../../server/index.js";
@@ -181,7 +183,7 @@ describe("createCodaServer", () => {
   });
 
   it.each([
-    [[], /^VAD: Silero v5 \(silero_vad_v5\.onnx run in JavaScript, in a worker thread\), speech probability 0\.5, ends after 700 ms of silence; talk more than 6 dB below the speaker's level does not count \(level gate\)$/],
+    [["--engine-pool-size", "1"], /^VAD: Silero v5 \(silero_vad_v5\.onnx run in JavaScript, in a worker thread\), speech probability 0\.5, ends after 700 ms of silence; talk more than 6 dB below the speaker's level does not count \(level gate\)$/],
     [["--vad-level-gate-db", "0"], /^VAD: Silero v5 \(.+\), speech probability 0\.5, ends after 700 ms of silence$/],
     [["--vad", "energy", "--vad-hangover-ms", "500"], /^VAD: energy threshold 0\.01 RMS \(--vad energy\), ends after 500 ms of silence$/],
     [["--vad", "off"], /^VAD: off \(--vad off\): only stt_stop or the end of the audio ends an utterance$/],
@@ -208,9 +210,23 @@ describe("createCodaServer", () => {
   });
 
   it("speaks with Flite rms when no speech engine is configured, and names it at start-up", async () => {
-    const a = await start({ llmEngine: "builtin", ttsEngine: "auto" });
+    const a = await start({ llmEngine: "builtin", ttsEngine: "auto", enginePoolSize: 1 });
     expect(a.pipeline.engines()).toMatchObject({ tts: "flite" });
     expect(a.descriptions).toContain("TTS: Flite (embedded WebAssembly, in a worker thread), voice rms (--tts-voice rms|slt|awb|kal16|kal; --tts-engine espeak for other languages)");
+  });
+
+  it("sizes the shared engines' pools by enginePoolSize, by default one per core, and says so at start-up", async () => {
+    const a = await start({ llmEngine: "builtin", ttsEngine: "auto", sttEngine: "auto", enginePoolSize: 3 });
+    expect((a.engines.tts as FliteTts).stats).toMatchObject({ size: 3, members: 1 });
+    expect(a.descriptions.find((d) => d.startsWith("TTS:"))).toMatch(/^TTS: Flite \(embedded WebAssembly, in up to 3 worker threads\), voice rms /);
+    expect(a.descriptions.find((d) => d.startsWith("VAD:"))).toMatch(/^VAD: Silero v5 \(silero_vad_v5\.onnx run in JavaScript, in up to 3 worker threads\), /);
+    if (PocketSphinxStt.isAvailable()) {
+      expect(a.descriptions).toContain("STT: PocketSphinx (offline, up to 3 processes at once)");
+      expect((a.engines.stt as PocketSphinxStt).stats.size).toBe(3);
+    }
+    const b = await start({ llmEngine: "builtin", ttsEngine: "auto" });
+    expect((b.engines.tts as FliteTts).stats.size).toBe(availableParallelism());
+    await expect(start({ llmEngine: "builtin", enginePoolSize: 0 })).rejects.toThrow(/^Invalid createCodaServer option: enginePoolSize/);
   });
 
   it("gives a voice Flite does not have to eSpeak NG, and refuses it with --tts-engine flite", async () => {

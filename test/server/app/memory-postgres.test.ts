@@ -1,16 +1,23 @@
 /**
- * `--memory-db postgres://...` through the server: memory is kept in
- * PostgreSQL and shared by every server (node) on the same database; a
- * server that cannot reach PostgreSQL at start-up says so and exits 2
- * (AppConfigError from createCodaServer); losing PostgreSQL later turns
- * each turn's recall and store into memory_error `unavailable` while the
- * turn still answers, and memory works again, with what was kept before,
- * once PostgreSQL is back. A real PostgreSQL and real sockets.
+ * `--memory-db postgres://...` through the server, on a real PostgreSQL and
+ * real sockets:
+ *
+ * - two server processes (the CLI) on one database are two nodes sharing
+ *   memory: a fact told through one is recalled through the other, for the
+ *   same user only;
+ * - PostgreSQL lost while a server runs: `/health` says so (503, `memory`
+ *   unavailable and why) and `coda_dependency_up` drops to 0 without any
+ *   turn being made, new turns are refused with `unavailable` naming
+ *   memory, everything else is served; once PostgreSQL is back the store
+ *   finds it by itself, turns run again and what was acknowledged before
+ *   the outage is recalled;
+ * - PostgreSQL unreachable at start-up: createCodaServer rejects with
+ *   AppConfigError and the CLI says so and exits 2.
  */
 import { describe, expect, it } from "vitest";
-import { ScriptedLlmEngine } from "../../../actors/llm/testing/scripted.js";
-import { AppConfigError, createCodaServer, type CodaServer, type CodaServerOptions } from "../../../server/app/app.js";
-import { silentLogger } from "../../../server/app/logger.js";
+import { PostgresMemoryStore } from "../../../actors/memory/postgres.js";
+import { AppConfigError, createCodaServer, type CodaServerOptions } from "../../../server/app/app.js";
+import { silentLogger, type Logger } from "../../../server/app/logger.js";
 import { useCleanup } from "../../helpers/cleanup.js";
 import { runCli } from "../../helpers/cli.js";
 import { TestClient, type Received } from "../../helpers/client.js";
@@ -21,13 +28,24 @@ import { until } from "../../helpers/wait.js";
 const cleanups = useCleanup();
 const postgres = usePostgres();
 
-async function node(options: CodaServerOptions): Promise<{ coda: CodaServer; c: TestClient }> {
-  const coda = await createCodaServer({ host: "127.0.0.1", port: 0, ttsEngine: "none", sttEngine: "none", llmEngine: "builtin", logger: silentLogger, ...options });
-  cleanups.push(() => coda.stop());
-  const c = await TestClient.connect(coda.url);
+const SERVER_OPTIONS: CodaServerOptions = { host: "127.0.0.1", port: 0, ttsEngine: "none", sttEngine: "none", llmEngine: "builtin", vad: "off", logger: silentLogger };
+
+async function connect(url: string): Promise<TestClient> {
+  const c = await TestClient.connect(url);
   cleanups.push(() => c.close());
   await c.waitForType("replay");
-  return { coda, c };
+  return c;
+}
+
+/** A node as `npm start` runs it: the CLI as a child process on a free port, memory in PostgreSQL at `db` (given as CODA_MEMORY_DB, as the docs advise). */
+async function cliNode(db: string): Promise<{ c: TestClient; http: string; stderr: () => string }> {
+  const r = runCli(["--port", "0", "--host", "127.0.0.1", "--tts-engine", "none", "--stt-engine", "none", "--vad", "off"], { CODA_MEMORY_DB: db });
+  cleanups.push(async () => {
+    if (r.child.exitCode === null) r.child.kill("SIGTERM");
+    await r.exit;
+  });
+  const url = await r.url;
+  return { c: await connect(url), http: url.replace("ws://", "http://"), stderr: r.stderr };
 }
 
 /** Type `text` and return the turn's events. */
@@ -40,60 +58,99 @@ async function say(c: TestClient, text: string): Promise<Received[]> {
 
 const dataOf = (turn: Received[], type: string) => turn.find((m) => m.type === type)?.data as Record<string, unknown> | undefined;
 
-describe("memory on PostgreSQL", () => {
-  it("keeps a fact told through one node and recalls it through another; the start-up line hides the password", async () => {
-    const url = (await postgres().database()).replace("postgres://coda@", "postgres://coda:not-shown@");
-    const first = await node({ memoryDb: url });
-    expect(first.coda.descriptions).toContain(`Memory: PostgreSQL at ${url.replace("not-shown", "***")}`);
-    expect(first.coda.engines.memory.name).toBe("postgres");
-    const stored = await say(first.c, "remember that my cat is called Miso");
-    expect(dataOf(stored, "tool_result")).toMatchObject({ name: "remember" });
+async function getHealth(http: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`${http}/health`);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
 
-    const second = await node({ memoryDb: url });
-    const turn = await say(second.c, "what do you remember about my cat?");
-    expect((dataOf(turn, "memory_recall")!.hits as { preview: string }[]).map((h) => h.preview).join("\n")).toContain("Miso");
-    expect(dataOf(turn, "llm_result")!.text).toContain("Miso");
-    // The viewer on the first node sees the second node's turn.
-    const from = first.c.messages.length;
-    await first.c.command("memory_search", { query: "remember cat" });
-    const items = first.c.messages.slice(from).find((m) => m.type === "memory_items")!.data as { items: { text: string }[] };
-    expect(items.items.map((i) => i.text)).toContain("User: what do you remember about my cat?\nAssistant: You told me that your cat is called Miso.");
-  });
+async function memoryGauge(http: string): Promise<string | undefined> {
+  return (await (await fetch(`${http}/metrics`)).text()).split("\n").find((l) => l.startsWith('coda_dependency_up{dependency="memory"'));
+}
 
-  it("reports memory_error `unavailable` while PostgreSQL is gone, answers anyway, and recovers with what was kept", async () => {
-    const url = await postgres().database();
-    const llm = new ScriptedLlmEngine({ answer: "Okay." });
-    const { coda, c } = await node({ memoryDb: url, engines: { llm } });
-    await say(c, "my sister lives in Lisbon");
+async function searchTexts(c: TestClient, query: string): Promise<string[]> {
+  const from = c.messages.length;
+  expect((await c.command("memory_search", { query })).type).toBe("command_ack");
+  const items = c.messages.slice(from).find((m) => m.type === "memory_items")!.data as { items: { text: string }[] };
+  return items.items.map((i) => i.text);
+}
+
+describe("two nodes on one PostgreSQL", () => {
+  it("a fact told through one node is recalled through the other, for the same user only", async () => {
+    const db = (await postgres().database()).replace("postgres://coda@", "postgres://coda:not-shown@");
+    const [a, b] = await Promise.all([cliNode(db), cliNode(db)]);
+    expect(a.stderr()).toContain(`Memory: PostgreSQL at ${db.replace("not-shown", "***")}`);
+    expect(a.stderr()).not.toContain("not-shown");
+    for (const node of [a, b]) expect(await getHealth(node.http)).toMatchObject({ status: 200, body: { status: "ok", memory: { engine: "postgres", status: "ok" } } });
+
+    const told = await say(a.c, "remember that my sister lives in Lisbon");
+    expect(dataOf(told, "tool_result")).toMatchObject({ name: "remember" });
+
+    const turn = await say(b.c, "what do you remember about my sister?");
+    expect(dataOf(turn, "llm_result")!.text).toBe("You told me that your sister lives in Lisbon.");
+    expect(await searchTexts(b.c, "sister lisbon")).toContain("my sister lives in Lisbon");
+
+    // Until connections name their user every turn is the user `default`'s; another user's recall on the same database finds nothing.
+    const store = await PostgresMemoryStore.open({ url: db });
+    cleanups.push(() => store.close());
+    expect((await store.recall("where does my sister live?", { userId: "default" })).map((h) => h.item.text)).toContain("my sister lives in Lisbon");
+    expect(await store.recall("where does my sister live?", { userId: "ana" })).toEqual([]);
+    expect(await store.search("sister lisbon", { userId: "ana" })).toEqual([]);
+  }, 60_000);
+});
+
+describe("PostgreSQL lost while the server runs", () => {
+  it("/health and /metrics say so, new turns are refused, other requests served; back, turns run and nothing acknowledged is lost", async () => {
+    const db = await postgres().database();
+    const logged: string[] = [];
+    const logger: Logger = { info: (m, f) => logged.push(`info ${m} ${JSON.stringify(f)}`), warn: (m, f) => logged.push(`warn ${m} ${JSON.stringify(f)}`), error: (m, f) => logged.push(`error ${m} ${JSON.stringify(f)}`) };
+    const coda = await createCodaServer({ ...SERVER_OPTIONS, memoryDb: db, logger });
+    cleanups.push(() => coda.stop());
+    const http = coda.url.replace("ws://", "http://");
+    const c = await connect(coda.url);
+    const told = await say(c, "remember that my sister lives in Lisbon");
+    expect(dataOf(told, "tool_result")).toMatchObject({ name: "remember" });
+    expect(await memoryGauge(http)).toBe('coda_dependency_up{dependency="memory",engine="postgres"} 1');
+    const eventsBefore = c.messages.filter((m) => m.seq !== undefined).length;
 
     await postgres().stop();
     try {
-      const turn = await say(c, "where does my sister live?");
-      const errors = turn.filter((m) => m.type === "memory_error").map((m) => m.data as { operation: string; code: string; message: string });
-      expect(errors.map((e) => [e.operation, e.code])).toEqual([
-        ["recall", "unavailable"],
-        ["store", "unavailable"],
-      ]);
-      expect(errors[0]!.message).toMatch(/^Recalling memories: The PostgreSQL memory database cannot be reached/);
-      expect(dataOf(turn, "llm_result")!.text).toBe("Okay.");
-      expect(coda.engines.memory.health?.()).toMatchObject({ ok: false, code: "unavailable" });
-      const viewer = await c.command("memory_list", {});
-      expect(viewer.data).toMatchObject({ code: "unavailable", message: expect.stringMatching(/^Memory is unavailable \(unavailable\): Listing memories: /) });
+      // Noticed with no turn running: the store's probe (and its pool) find the server gone.
+      await until(async () => (await getHealth(http)).status === 503, "/health to answer 503", 15_000);
+      const { body } = await getHealth(http);
+      expect(body).toMatchObject({ status: "degraded", state: "idle" });
+      expect(body.memory).toEqual({ engine: "postgres", status: "unavailable", code: "unavailable", reason: expect.stringMatching(/The PostgreSQL memory database cannot be reached \(.+\)$/), since: expect.any(String) });
+      expect(await memoryGauge(http)).toBe('coda_dependency_up{dependency="memory",engine="postgres"} 0');
+      expect(logged.filter((l) => l.includes("memory"))).toEqual([expect.stringMatching(/^warn memory unavailable; new turns are refused until it is back \{"code":"unavailable","reason":".*cannot be reached.*","since":".+"\}$/)]);
+
+      const refused = await c.command("text_input", { text: "where does my sister live?" });
+      expect(refused.data).toMatchObject({ code: "unavailable", command: "text_input" });
+      expect((refused.data as { message: string }).message).toMatch(
+        /^Memory is unavailable \(unavailable\): .*The PostgreSQL memory database cannot be reached \(.+\)\. New turns are refused until it is back \(GET \/health shows it\); nothing kept before is lost$/,
+      );
+      // The rest is served: the server's own requests, and the viewer, which says why it cannot list.
+      expect((await c.command("get_system_info")).type).toBe("command_ack");
+      expect((await c.command("memory_list", {})).data).toMatchObject({ code: "unavailable", message: expect.stringMatching(/^Memory is unavailable \(unavailable\): Listing memories: /) });
+      // The refused turn started nothing: no event was logged since.
+      expect(c.messages.filter((m) => m.seq !== undefined)).toHaveLength(eventsBefore);
     } finally {
       await postgres().start();
     }
 
-    await until(() => coda.engines.memory.health?.().ok === true, "memory to be healthy again", 15_000);
-    const turn = await say(c, "where does my sister live?");
+    // Back by itself: no call and no restart needed.
+    await until(async () => (await getHealth(http)).status === 200, "/health to answer 200 again", 15_000);
+    expect((await getHealth(http)).body).toMatchObject({ status: "ok", memory: { engine: "postgres", status: "ok" } });
+    expect(await memoryGauge(http)).toBe('coda_dependency_up{dependency="memory",engine="postgres"} 1');
+    expect(logged.filter((l) => l.includes("memory")).at(-1)).toBe("info memory available again; new turns are taken {}");
+    const turn = await say(c, "what do you remember about my sister?");
     expect(turn.filter((m) => m.type === "memory_error")).toEqual([]);
-    expect((dataOf(turn, "memory_recall")!.hits as { preview: string }[]).map((h) => h.preview)).toContain("User: my sister lives in Lisbon\nAssistant: Okay.");
-  });
+    expect(dataOf(turn, "llm_result")!.text).toBe("You told me that your sister lives in Lisbon.");
+  }, 60_000);
 });
 
 describe("PostgreSQL unreachable at start-up", () => {
   it("createCodaServer rejects with AppConfigError saying so", async () => {
     const url = `postgres://coda:pw@127.0.0.1:${await closedPort()}/coda`;
-    const err = await createCodaServer({ host: "127.0.0.1", port: 0, memoryDb: url, ttsEngine: "none", sttEngine: "none", llmEngine: "builtin", logger: silentLogger }).then(
+    const err = await createCodaServer({ ...SERVER_OPTIONS, memoryDb: url }).then(
       async (coda) => {
         await coda.stop();
         return null;

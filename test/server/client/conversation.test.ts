@@ -132,6 +132,41 @@ describe("CodaClient.conversation", () => {
     expect(late.conversation.turns.at(-1)).toMatchObject({ user: "what is 2 plus 2", assistant: "2 + 2 is 4.", status: "completed" });
   }, 120_000);
 
+  it("gives snapshots: a turn an event changes is a new object, the others keep theirs, and none changes under its holder", async () => {
+    fixture = track(await startCoda({ wordDelayMs: 0 }));
+    const c = client(fixture.wsUrl);
+    await c.connect();
+    let traced: unknown;
+    c.on("latency_trace", (e) => (traced = e.data));
+    await turnEnds(c, () => c.textInput("what is 12 times 7"));
+    const first = c.conversation.turns[0]!;
+    const firstJson = JSON.stringify(first);
+    const firstRecalled = first.memory.recalled;
+
+    // The second turn, held as it was when its answer began to stream.
+    const streaming = next(c, "llm_progress");
+    const done = next(c, "latency_trace", 60_000);
+    await c.textInput("what is 2 plus 2");
+    await streaming;
+    const early = c.conversation.turns[1]!;
+    const earlyJson = JSON.stringify(early);
+    await done;
+
+    const [again, second] = c.conversation.turns;
+    expect(again).toBe(first);
+    expect(JSON.stringify(first)).toBe(firstJson);
+    expect(first.memory.recalled).toBe(firstRecalled);
+    expect(second).not.toBe(early);
+    expect(JSON.stringify(early)).toBe(earlyJson);
+    expect(second).toMatchObject({ user: "what is 2 plus 2", assistant: "2 + 2 is 4.", status: "completed" });
+    expect(Object.isFrozen(second)).toBe(true);
+    expect(Object.isFrozen(second!.tools)).toBe(true);
+    expect(() => (second!.tools as unknown[]).push(1)).toThrow(TypeError);
+    // What listeners were given stays theirs: the conversation keeps a copy.
+    expect(Object.isFrozen(traced)).toBe(false);
+    expect(second!.latency).toEqual(traced);
+  });
+
   it("an answer whose only listener left mid-answer is marked as kept only as heard, without a turn_interrupted", async () => {
     fixture = track(await startCoda({ wordDelayMs: 0, tts: { msPerChar: 60, chunkMs: 100, sound: "silence" } }));
     // The only listener: it plays the first two seconds (as fast as they come), says so, and leaves.

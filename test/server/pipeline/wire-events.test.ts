@@ -25,6 +25,9 @@ const trace: LatencyTrace = {
   tts_total_ms: 9,
   input_to_first_audio_ms: 30,
   total_ms: 60.25,
+  stt_queued_ms: null,
+  vad_queued_ms: null,
+  tts_queued_ms: 2.5,
 };
 const fig = (f: Partial<WireFigures>): WireFigures => ({ ...NO_FIGURES, ...f });
 const pg = { type: "tts_progress", data: progress } as const;

@@ -70,6 +70,11 @@ describe("GET /metrics with a voice pipeline", () => {
     }
     expect(m.value("coda_stage_duration_seconds_sum", { stage: "end_to_end" })).toBeCloseTo(trace.data.total_ms / 1000, 6);
     expect(m.value("coda_stage_duration_seconds_bucket", { stage: "end_to_end", le: "+Inf" })).toBe(1);
+    // The demo turn's stages waited for no engine: one observation of 0 each.
+    for (const engine of ["stt", "vad", "tts"]) {
+      expect(m.value("coda_engine_queued_seconds_count", { engine }), engine).toBe(1);
+      expect(m.value("coda_engine_queued_seconds_sum", { engine }), engine).toBe(0);
+    }
     expect(m.value("coda_tool_calls_total", { tool: "calculate", result: "ok" })).toBe(1);
     expect(m.value("coda_memory_operations_total", { operation: "recall", result: "ok" })).toBe(1);
     expect(m.value("coda_memory_operations_total", { operation: "store", result: "ok" })).toBe(1);
