@@ -16,7 +16,7 @@ import { EventLog } from "./eventlog.js";
 import { LatencyChart } from "./latency.js";
 import { MemoryPanel } from "./memory.js";
 import { Microphone } from "./mic.js";
-import { pageSession, SessionsPanel } from "./sessions.js";
+import { pageSession, sessionOptions, SessionsPanel } from "./sessions.js";
 import { SpeechPlayer } from "./player.js";
 import { Statechart } from "./statechart.js";
 
@@ -32,8 +32,7 @@ const client = new CodaClient({
   url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`,
   audio: true,
   token,
-  ...(asked.session === null ? {} : { session: asked.session }),
-  ...(asked.user === null ? {} : { user: asked.user }),
+  ...sessionOptions(asked),
 });
 const sessions = new SessionsPanel(
   {

@@ -5,15 +5,14 @@
 import { CodaClient } from "/dashboard/client.js";
 import { byId, errorText } from "./dom.js";
 import { EventLog } from "./eventlog.js";
-import { pageSession } from "./sessions.js";
+import { pageSession, sessionOptions } from "./sessions.js";
 
 const token = new URLSearchParams(location.hash.slice(1)).get("token") ?? undefined;
 const asked = pageSession(location.search);
 const client = new CodaClient({
   url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/`,
   token,
-  ...(asked.session === null ? {} : { session: asked.session }),
-  ...(asked.user === null ? {} : { user: asked.user }),
+  ...sessionOptions(asked),
 });
 const log = new EventLog(/** @type {HTMLTableElement} */ (byId("log")), /** @type {HTMLSelectElement} */ (byId("log-filter")), /** @type {HTMLElement} */ (document.querySelector(".log-scroll")));
 const conn = byId("conn");

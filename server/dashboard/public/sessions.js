@@ -35,6 +35,15 @@ export function pageSession(search) {
 }
 
 /**
+ * The CodaClient options for what the page asks for (none for what it leaves to the server).
+ * @param {{ session: string | null, user: string | null }} asked
+ * @returns {{ session?: string, user?: string }}
+ */
+export function sessionOptions(asked) {
+  return { ...(asked.session === null ? {} : { session: asked.session }), ...(asked.user === null ? {} : { user: asked.user }) };
+}
+
+/**
  * The page for session `id`, as the same user, keeping the fragment (the token).
  * @param {string} id
  * @param {string | null} user
