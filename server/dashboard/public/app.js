@@ -150,7 +150,7 @@ client.on("gap", (g) => say(`Reconnected, but ${g.missed} event${g.missed === 1 
 client.on("reset", () => {
   // A new epoch: the server restarted, or this session was closed as idle and made anew.
   conversation.newRun(client.sessionNew ? "New session" : "Server restarted");
-  say(client.sessionNew ? `Session “${client.session}” was closed while this page was away; this is a new conversation.` : "The server restarted; showing its new run.");
+  say(client.sessionNew ? `Session “${client.session}” was closed while this page was away (left idle, or the server restarted); this is a new conversation.` : "The server restarted; showing its new run.");
 });
 
 // --- events ----------------------------------------------------------------
