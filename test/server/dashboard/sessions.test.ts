@@ -5,7 +5,8 @@
  * that session's turns and none of another's; it lists the live sessions
  * from /sessions (its own marked) and goes to one by its link, to a typed id
  * or to a new random one, keeping its user; a typed id that is not one is
- * refused on the page. With a session-scoped token in the fragment, the
+ * refused on the page; while the server refuses the join (maxSessions) the
+ * page says why it may be, and when it gets in. With a session-scoped token in the fragment, the
  * page joins the token's session and lists only it; without the token it
  * says why the list is refused.
  */
@@ -13,6 +14,7 @@ import { SignJWT } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { startCoda, type CodaFixture } from "../client/fixture.js";
 import { newClient } from "../client/helpers.js";
+import { ManualClock } from "../../helpers/clock.js";
 import { useServers } from "../../helpers/server.js";
 import { until } from "../../helpers/wait.js";
 import { hasChromium, SKIP_REASON, useBrowser } from "./browser.js";
@@ -106,6 +108,27 @@ describe.skipIf(!hasChromium)(`dashboard sessions in Chromium${hasChromium ? "" 
     await page.locator("#conn[data-state=open]").waitFor();
     await expect.poll(() => page.locator("#notice").textContent()).toBe("?session=a.b is not an id (1 to 64 letters, digits, '_' or '-'): left out, so the server's default is used.");
     expect(await page.locator("#session").textContent()).toBe("session: default · user: default");
+  });
+
+  it("says so while it cannot join the session it names (here: the server is at maxSessions), and once it gets in", async () => {
+    const clock = new ManualClock();
+    fixture = await startCoda({ perSession: true, maxSessions: 2, sessionIdleMs: 60_000, sessionClock: clock });
+    const holder = trackClient(newClient(fixture.wsUrl, { session: "full" }));
+    await holder.connect();
+    const page = await browser()!.page();
+    await page.goto(`${fixture.httpUrl}/?session=kitchen`);
+    await expect
+      .poll(() => page.locator("#notice").textContent())
+      .toBe("Could not join session “kitchen” (the server may be at its session limit, or the token may be for another session); retrying…");
+    expect(await page.locator("#conn").getAttribute("data-state")).toBe("reconnecting");
+    // A place frees up ("full" is left and closed as idle): the page gets in on a later attempt and says so.
+    await holder.close();
+    await until(() => fixture!.server.sessions().find((r) => r.id === "full")?.clients === 0, "the holder left");
+    clock.advance(60_000);
+    await until(() => !fixture!.server.sessions().some((r) => r.id === "full"), "full closed");
+    await page.locator("#conn[data-state=open]").waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.locator("#notice").textContent()).toBe("Joined session “kitchen”.");
+    expect(await page.locator("#session").textContent()).toBe("session: kitchen · user: default");
   });
 
   it("with a session-scoped token joins the token's session and lists only it; without one, says why the list is refused", async () => {
